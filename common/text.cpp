@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/text.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace cspwatch {
+
+std::string toLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  const char* ws = " \t\r\n\f\v";
+  size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    out.emplace_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+bool startsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+size_t editDistance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: Levenshtein plus adjacent transpositions ("nmae" -> "name" is one
+  // edit), which is how people mistype. Three rows of (|b|+1) counters.
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  std::iota(prev.begin(), prev.end(), 0);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::string::npos;
+  const std::string lowered = toLowerAscii(word);
+  for (const auto& c : candidates) {
+    size_t d = editDistance(lowered, toLowerAscii(c));
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  size_t limit = std::max<size_t>(1, word.size() / 3);
+  if (best.empty() || best_distance > limit || best_distance >= word.size()) return {};
+  return best;
+}
+
+std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string m = closestMatch(word, candidates);
+  return m.empty() ? std::string() : "did you mean '" + m + "'?";
+}
+
+std::string emailDomain(std::string_view address) {
+  address = trim(address);
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size()) return {};
+  return toLowerAscii(address.substr(at + 1));
+}
+
+bool looksLikeEmail(std::string_view address) {
+  if (address.empty() || address != trim(address)) return false;
+  if (std::count(address.begin(), address.end(), '@') != 1) return false;
+  if (address.find_first_of(" \t\r\n<>,;\"") != std::string_view::npos) return false;
+  size_t at = address.find('@');
+  std::string_view domain = address.substr(at + 1);
+  if (at == 0 || domain.empty()) return false;
+  size_t dot = domain.find('.');
+  return dot != std::string_view::npos && dot > 0 && domain.back() != '.' &&
+         domain.find("..") == std::string_view::npos;
+}
+
+}  // namespace cspwatch

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small string helpers shared by the loaders and the rules engine. All ASCII-only by design:
+// the identifiers, domains and keys they handle are ASCII, and locale-dependent case mapping
+// would make a rule's outcome depend on the machine.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cspwatch {
+
+std::string toLowerAscii(std::string_view s);
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool startsWith(std::string_view s, std::string_view prefix);
+bool endsWith(std::string_view s, std::string_view suffix);
+
+// Edit distance with insertions, deletions, substitutions and adjacent transpositions each
+// costing 1 (optimal string alignment), in O(|a|*|b|) time and O(|b|) space. Used for
+// did-you-mean hints and for lookalike-domain checks.
+size_t editDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` if it is close enough to be a likely typo (distance at most
+// a third of the word's length, at least 1, and smaller than the word itself), else "".
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
+// "did you mean 'x'?" or "" when nothing is close; the standard hint text for typos.
+std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+// The lower-cased domain of an email address ("" if it is not of the form local@domain).
+std::string emailDomain(std::string_view address);
+// A syntactic check of an address: one '@', non-empty local part, a dotted domain, no spaces.
+bool looksLikeEmail(std::string_view address);
+
+}  // namespace cspwatch

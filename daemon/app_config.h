@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// cspwatch.yaml: the operator's configuration (docs/configuration.md lists every key).
+//
+// Loading is strict: unknown keys (with did-you-mean), duplicate keys, wrong types, bad values
+// and secrets written inline are all reported with file:line:column, every one of them, not
+// just the first. Secrets are only ever read from files (`*_file`) or the environment.
+// Relative paths are resolved against the directory of the config file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "common/partner.h"
+#include "common/time.h"
+
+namespace cspwatch::daemon {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/cspwatch/cspwatch.yaml";
+// The environment variable that may hold the app's client secret instead of a file.
+inline constexpr const char* kClientSecretEnv = "CSPWATCH_CLIENT_SECRET";
+
+struct PartnerCenterConfig {
+  std::string login_url = "https://login.microsoftonline.com";
+  std::string partner_center_url = "https://api.partnercenter.microsoft.com";
+  std::string graph_url = "https://graph.microsoft.com";
+  std::string client_id;
+  std::string client_secret_file;  // empty: CSPWATCH_CLIENT_SECRET from the environment
+  std::string refresh_token_file;  // Secure Application Model refresh token (rotated in place)
+};
+
+struct InventoryConfig {
+  std::string path;
+};
+
+struct AppConfig {
+  std::string file;  // where it was read from
+  PartnerIdentity partner;
+  std::optional<PartnerCenterConfig> partner_center;  // sources.partner_center, if configured
+  std::optional<InventoryConfig> inventory;           // sources.inventory, if configured
+  std::string storage_path = "/var/lib/cspwatch/cspwatch.db";
+  std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
+  Seconds schedule_interval = std::chrono::hours(6);
+};
+
+// Parses config text. `file` names it in diagnostics; `base_dir` resolves relative paths.
+// Returns nullopt when `diags` got any error.
+std::optional<AppConfig> parseConfig(const std::string& text, const std::string& file,
+                                     const std::string& base_dir, Diagnostics& diags);
+
+// Reads and parses the file at `path`; an unreadable file is a "config.unreadable" error.
+std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags);
+
+// Problems that make a valid config unusable on this machine: missing inventory file, secret
+// files that cannot be read, rule paths that do not exist. Warnings, not errors: the
+// daemon may start before they appear, but `config check` reports them (exit 1).
+Diagnostics checkEnvironment(const AppConfig& config);
+
+}  // namespace cspwatch::daemon

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages cspwatch needs to build, test and run its demo.
+# Idempotent: when every package is already installed it does not call apt-get at all.
+# Usage: scripts/install-deps.sh            (as root, or with sudo available)
+set -euo pipefail
+
+# One list, grouped by purpose; keep it in step with docs/development.md.
+packages=(
+  # toolchain
+  g++ make cmake ninja-build ccache pkg-config
+  # libraries (Debian 12 versions are the supported ones)
+  libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
+  libsystemd-dev
+  # tools the tests and the demo use
+  sqlite3 python3 python3-aiosmtpd openssl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  # dpkg-query prints "install ok installed" only for a fully installed package.
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// An RFC 4180 CSV reader that remembers where every field starts, so that a bad value in an
+// inventory export is reported at file:line:column. Written by hand: none of our libraries
+// (Poco, yaml-cpp) reads CSV, and the format is small. Accepts what spreadsheet and CRM exports
+// produce: a UTF-8 byte-order mark, CRLF or LF line ends, quoted fields with "" escapes and
+// embedded line breaks, and blank lines (skipped).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+
+namespace cspwatch::tenants {
+
+struct CsvField {
+  std::string value;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based, in bytes
+};
+
+struct CsvRecord {
+  std::vector<CsvField> fields;
+  int line = 0;  // where the record starts
+};
+
+// Splits `text` into records. Malformed records (a quote inside an unquoted field, text after
+// a closing quote, a quote never closed) are reported as "inventory.csv-syntax" errors in
+// `diags` and left out of the result; reading goes on with the next line.
+std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
+                               Diagnostics& diags);
+
+}  // namespace cspwatch::tenants

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/text.h"
+
+#include <catch2/catch.hpp>
+
+using namespace cspwatch;
+
+TEST_CASE("editDistance counts single-character edits") {
+  CHECK(editDistance("", "") == 0);
+  CHECK(editDistance("abc", "") == 3);
+  CHECK(editDistance("kitten", "sitting") == 3);
+  CHECK(editDistance("contoso.com", "contosso.com") == 1);
+  CHECK(editDistance("contoso.com", "cotnoso.com") == 1);  // a transposition
+  CHECK(editDistance("ab", "ba") == 1);
+  CHECK(editDistance("abc", "ca") == 3);
+  CHECK(editDistance("severity", "severty") == 1);
+}
+
+TEST_CASE("didYouMean suggests only close candidates") {
+  std::vector<std::string> keys = {"partner", "sources", "storage", "rules", "schedule"};
+  CHECK(didYouMean("sourcse", keys) == "did you mean 'sources'?");
+  CHECK(didYouMean("Storage", keys) == "did you mean 'storage'?");
+  CHECK(didYouMean("xyz", keys).empty());
+  CHECK(didYouMean("a", {"b"}).empty());  // distance equal to length: not a typo
+}
+
+TEST_CASE("emailDomain and looksLikeEmail") {
+  CHECK(emailDomain("Admin@Contoso.COM") == "contoso.com");
+  CHECK(emailDomain("no-at-sign").empty());
+  CHECK(emailDomain("trailing@").empty());
+  CHECK(looksLikeEmail("it@contoso.com"));
+  CHECK_FALSE(looksLikeEmail("it@contoso"));
+  CHECK_FALSE(looksLikeEmail("it@@contoso.com"));
+  CHECK_FALSE(looksLikeEmail(" it@contoso.com"));
+  CHECK_FALSE(looksLikeEmail("it@contoso..com"));
+  CHECK_FALSE(looksLikeEmail("Bob <it@contoso.com>"));
+}
+
+TEST_CASE("split, join and trim") {
+  CHECK(split("a;b;;c", ';') == std::vector<std::string>{"a", "b", "", "c"});
+  CHECK(join({"a", "b"}, ", ") == "a, b");
+  CHECK(trim("  x y \r\n") == "x y");
+  CHECK(trim("   ").empty());
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/app_config.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::daemon;
+
+namespace {
+
+const std::string kValid =
+    "partner:\n"                                                          // 1
+    "  name: Northwind IT Services\n"                                     // 2
+    "  tenant_id: 3F6D2B8E-9C41-4A7F-B2D5-1E8C7A9F0B64\n"                 // 3
+    "  mpn_ids: [\"5123456\"]\n"                                          // 4
+    "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"  // 5
+    "  email_domains: [Northwind-IT.com.au]\n"                            // 6
+    "sources:\n"                                                          // 7
+    "  partner_center:\n"                                                 // 8
+    "    client_id: 11111111-2222-3333-4444-555555555555\n"               // 9
+    "    client_secret_file: secret\n"                                    // 10
+    "    graph_url: http://127.0.0.1:8080/graph/\n"                       // 11
+    "  inventory:\n"                                                      // 12
+    "    path: inventory.csv\n"                                           // 13
+    "schedule:\n"                                                         // 14
+    "  interval: 2h\n";                                                   // 15
+
+std::string replaceLine(const std::string& text, int line, const std::string& replacement) {
+  std::string out;
+  int n = 1;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string l = text.substr(start, end - start);
+    out += (n == line ? replacement : l) + "\n";
+    ++n;
+    start = end + 1;
+  }
+  return out;
+}
+
+struct Expected {
+  const char* name;
+  int line;
+  std::string replacement;
+  const char* code;
+  int err_line;
+  int err_column;
+  const char* hint_part;
+};
+
+}  // namespace
+
+TEST_CASE("a valid config is read with defaults, lower-cased ids and resolved paths") {
+  Diagnostics d;
+  auto cfg = parseConfig(kValid, "/etc/cspwatch/cspwatch.yaml", "/etc/cspwatch", d);
+  INFO(d.renderText());
+  REQUIRE(cfg);
+  CHECK(cfg->partner.tenant_id == "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64");
+  CHECK(cfg->partner.email_domains == std::vector<std::string>{"northwind-it.com.au"});
+  REQUIRE(cfg->partner_center);
+  CHECK(cfg->partner_center->client_secret_file == "/etc/cspwatch/secret");
+  CHECK(cfg->partner_center->graph_url == "http://127.0.0.1:8080/graph");
+  CHECK(cfg->partner_center->login_url == "https://login.microsoftonline.com");
+  REQUIRE(cfg->inventory);
+  CHECK(cfg->inventory->path == "/etc/cspwatch/inventory.csv");
+  CHECK(cfg->schedule_interval == std::chrono::hours(2));
+  CHECK(cfg->storage_path == "/var/lib/cspwatch/cspwatch.db");
+}
+
+TEST_CASE("config mistakes are reported with exact line:column, code and hint") {
+  const Expected cases[] = {
+      {"misspelt key", 2, "  nmae: Northwind", "config.unknown-key", 2, 3, "did you mean 'name'?"},
+      {"misspelt section", 14, "schedul:", "config.unknown-key", 14, 1, "did you mean 'schedule'?"},
+      {"wrong type", 4, "  mpn_ids: 5123456", "config.wrong-type", 4, 12, "mpn_ids: [5123456]"},
+      {"bad GUID", 3, "  tenant_id: northwind.onmicrosoft.com", "config.bad-value", 3, 14,
+       "tenant id"},
+      {"bad duration", 15, "  interval: 6 hours", "config.bad-value", 15, 13, "6h or 90d"},
+      {"too short an interval", 15, "  interval: 1m", "config.bad-value", 15, 13, "1h to 24h"},
+      {"inline secret", 10, "    client_secret: hunter2-but-longer", "config.inline-secret", 10, 5,
+       "client_secret_file"},
+      {"duplicate key", 6, "  name: Again", "config.duplicate-key", 6, 3, "remove one"},
+      {"plain http to a remote host", 11, "    graph_url: http://graph.example.com",
+       "config.bad-value", 11, 16, "https://"},
+      {"bad mail domain", 6, "  email_domains: [\"it@northwind-it.com.au\"]", "config.bad-value", 6,
+       19, "after '@'"},
+      {"YAML syntax", 5, "  distributor_tenant_ids: [8c1e5a2f", "config.yaml-syntax", 6, 16,
+       "indentation"},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      Diagnostics d;
+      auto cfg = parseConfig(replaceLine(kValid, c.line, c.replacement), "c.yaml", "/etc", d);
+      INFO(d.renderText());
+      CHECK_FALSE(cfg);
+      REQUIRE(d.errorCount() >= 1);
+      const Diagnostic& first = d.items().front();
+      CHECK(first.code == c.code);
+      CHECK(first.location.file == "c.yaml");
+      CHECK(first.location.line == c.err_line);
+      CHECK(first.location.column == c.err_column);
+      CHECK_THAT(first.hint, Catch::Contains(c.hint_part));
+    }
+  }
+}
+
+TEST_CASE("every mistake in a config is reported, not just the first") {
+  Diagnostics d;
+  std::string text = replaceLine(replaceLine(kValid, 2, "  nmae: X"), 15, "  interval: soon");
+  auto cfg = parseConfig(text, "c.yaml", "/etc", d);
+  CHECK_FALSE(cfg);
+  // The misspelt key, the then-missing name, and the bad interval.
+  CHECK(d.errorCount() == 3);
+}
+
+TEST_CASE("missing required sections and keys are named") {
+  Diagnostics d;
+  auto cfg = parseConfig("partner:\n  name: X\n", "c.yaml", "/etc", d);
+  CHECK_FALSE(cfg);
+  std::string text = d.renderText();
+  CHECK_THAT(
+      text,
+      Catch::Contains("c.yaml:2:3: error: section 'partner': required key 'tenant_id' is missing"));
+  CHECK_THAT(text, Catch::Contains("required section 'sources' is missing"));
+}
+
+TEST_CASE("loadConfig reports an unreadable file and checkEnvironment missing files") {
+  testing::TempDir dir;
+  Diagnostics d;
+  CHECK_FALSE(loadConfig(dir.file("none.yaml"), d));
+  CHECK(d.items().at(0).code == "config.unreadable");
+
+  std::string path = dir.write("cspwatch.yaml", kValid);
+  Diagnostics d2;
+  auto cfg = loadConfig(path, d2);
+  REQUIRE(cfg);
+  CHECK(cfg->inventory->path == dir.path() + "/inventory.csv");
+  Diagnostics env = checkEnvironment(*cfg);
+  CHECK(env.warningCount() == 3);  // inventory, secret file, rules path
+  dir.write("inventory.csv", "tenant_id\n");
+  dir.write("secret", "x");
+  cfg->rule_paths = {dir.path()};
+  CHECK(checkEnvironment(*cfg).empty());
+}

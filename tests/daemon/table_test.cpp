@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/table.h"
+
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+using namespace cspwatch::daemon;
+
+TEST_CASE("tables fit the width by cutting shrinkable columns") {
+  Table t({{"ID", false, 4}, {"NAME", true, 6}});
+  t.addRow({"1", "A very long tenant name that does not fit"});
+  t.addRow({"22", "Müller GmbH"});
+  std::ostringstream out;
+  t.print(out, 20);
+  CHECK(out.str() ==
+        "ID  NAME\n"
+        "1   A very long t...\n"
+        "22  Müller GmbH\n");
+  for (const auto& line : {std::string("1   A very long t...")}) CHECK(displayWidth(line) <= 20);
+}
+
+TEST_CASE("control characters in cells cannot reach the terminal") {
+  Table t({{"NAME", true, 4}});
+  t.addRow({"evil\x1b[2Jname\r\n"});
+  std::ostringstream out;
+  t.print(out);
+  CHECK(out.str().find('\x1b') == std::string::npos);
+  CHECK(out.str().find('\r') == std::string::npos);
+}

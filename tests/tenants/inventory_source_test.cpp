@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tenants/inventory_source.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::tenants;
+using cspwatch::testing::TempDir;
+
+namespace {
+
+const char* kGoodCsv =
+    "Tenant_ID,domain,name,admin_email,onboarded_at,tags\n"
+    "52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,contoso.onmicrosoft.com,Contoso "
+    "Ltd,it@contoso.com,2024-05-01,gold;nz\n"
+    "6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b,fabrikam.onmicrosoft.com,\"Fabrikam, Inc\",,,\n";
+
+}  // namespace
+
+TEST_CASE("inventory CSV: good rows become tenants from the inventory") {
+  auto inv = parseInventoryCsv(kGoodCsv, "inv.csv");
+  REQUIRE(inv);
+  CHECK(inv->diagnostics.empty());
+  REQUIRE(inv->tenants.size() == 2);
+  const Tenant& t = inv->tenants[0];
+  CHECK(t.id == "52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c");
+  CHECK(t.name == "Contoso Ltd");
+  CHECK(t.tags == std::vector<std::string>{"gold", "nz"});
+  CHECK(t.sources == std::vector<std::string>{"inventory"});
+  REQUIRE(t.contacts);
+  CHECK(t.contacts->at(0).address == "it@contoso.com");
+  CHECK(t.contacts->at(0).purpose == "admin_credentials");
+  CHECK(formatDate(*t.onboarded_at) == "2024-05-01");
+  CHECK(inv->tenants[1].name == "Fabrikam, Inc");
+  CHECK(inv->tenants[1].contacts->empty());          // the column exists and is blank: known, none
+  CHECK_FALSE(inv->tenants[1].admin_relationships);  // the inventory cannot know these
+}
+
+TEST_CASE("inventory CSV: bad rows are reported with file:line:column and skipped") {
+  std::string text = std::string(kGoodCsv) +
+                     "not-a-guid,x.com,X,a@x.com,2024-01-01,\n"                            // line 4
+                     "7c2e1b4f-3e5d-4f9a-8b0c-2d4e6f8a0b1c,y.com,Y,not-an-email,,\n"       // line 5
+                     "8d3f2c5a-4f6e-4a0b-9c1d-3e5f7a9b1c2d,z.com,Z,a@z.com,31/12/2024,\n"  // line 6
+                     "9e4a3d6b-5a7f-4b1c-8d2e-4f6a8b0c2d3e,w.com\n"                        // line 7
+                     "52EAAD04-13A1-4E3B-9C2B-5F5F0E7B1A2C,dup.com,Dup,,,\n";              // line 8
+  auto inv = parseInventoryCsv(text, "inv.csv");
+  REQUIRE(inv);
+  CHECK(inv->tenants.size() == 2);
+  CHECK(inv->skipped == 5);
+  const auto& items = inv->diagnostics.items();
+  REQUIRE(items.size() == 5);
+  CHECK(items[0].location.str() == "inv.csv:4:1");
+  CHECK(items[0].code == "inventory.bad-value");
+  CHECK(items[1].location.str() == "inv.csv:5:46");
+  CHECK(items[2].location.str() == "inv.csv:6:54");
+  CHECK(items[3].location.str() == "inv.csv:7");
+  CHECK(items[3].code == "inventory.bad-row");
+  CHECK(items[4].location.str() == "inv.csv:8");
+  CHECK(items[4].code == "inventory.duplicate-tenant");
+}
+
+TEST_CASE("inventory CSV: unknown columns warn with a hint; no tenant_id column is an error") {
+  auto inv = parseInventoryCsv(
+      "tenant_id,admin_emial\n52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,a@b.com\n", "inv.csv");
+  REQUIRE(inv);
+  REQUIRE(inv->diagnostics.items().size() == 1);
+  CHECK(inv->diagnostics.items()[0].severity == Severity::kWarning);
+  CHECK(inv->diagnostics.items()[0].hint == "did you mean 'admin_email'?");
+  CHECK(inv->tenants.size() == 1);
+
+  auto bad = parseInventoryCsv("domain,name\nx.com,X\n", "inv.csv");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.status().message().find("no tenant_id column") != std::string::npos);
+}
+
+TEST_CASE("inventory JSON: a list or {tenants: [...]}; bad records skipped with positions") {
+  auto inv = parseInventoryJson(
+      "{\"schema_version\": 1, \"tenants\": [\n"
+      "  {\"tenant_id\": \"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\", \"name\": \"Contoso\"},\n"
+      "  {\"tenant_id\": \"nope\", \"name\": \"Broken\"},\n"
+      "  {\"id\": \"6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b\", \"dap_enabled\": \"yes\"}\n"
+      "]}",
+      "inv.json");
+  REQUIRE(inv);
+  REQUIRE(inv->tenants.size() == 1);
+  CHECK(inv->skipped == 2);
+  REQUIRE(inv->diagnostics.items().size() == 2);
+  CHECK(inv->diagnostics.items()[0].location.str() == "inv.json:3:17");
+  CHECK(inv->diagnostics.items()[1].location.str() == "inv.json:4:65");
+
+  auto list = parseInventoryJson("[{\"id\": \"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\"}]", "l.json");
+  REQUIRE(list);
+  CHECK(list->tenants.size() == 1);
+}
+
+TEST_CASE("inventory: a missing or unparseable file is an error, not an empty inventory") {
+  TempDir dir;
+  auto missing = loadInventoryFile(dir.file("nope.csv"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.status().code() == Status::Code::kIoError);
+  CHECK(missing.status().message().find("nope.csv") != std::string::npos);
+
+  auto broken = loadInventoryFile(dir.write("broken.json", "{\"tenants\": [\n  {\"id\": \n"));
+  REQUIRE_FALSE(broken);
+  CHECK(broken.status().message().find("broken.json:") != std::string::npos);
+
+  auto csv = loadInventoryFile(dir.write("inv.CSV", kGoodCsv));
+  REQUIRE(csv);
+  CHECK(csv->tenants.size() == 2);
+}
+
+TEST_CASE("the shipped demo inventory loads without a single skipped record") {
+  auto inv = loadInventoryFile(testing::sourcePath("etc/demo/inventory.json"));
+  REQUIRE(inv);
+  INFO(inv->diagnostics.renderText());
+  CHECK(inv->diagnostics.empty());
+  CHECK(inv->tenants.size() >= 25);
+}
