@@ -13,6 +13,61 @@ SourceLocation locationFromMark(const std::string& file, const YAML::Mark& mark)
   return {file, mark.line + 1, mark.column + 1};
 }
 
+SourceLocation locateInScalar(const std::string& file, const std::string& text,
+                              const YAML::Node& node, int offset) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size() || !node.IsScalar())
+    return locationFromMark(file, mark);
+  const std::string& value = node.Scalar();
+  size_t r = static_cast<size_t>(mark.pos);
+  const char style = text[r];
+  const bool dq = style == '"', sq = style == '\'';
+  if (dq || sq) {
+    ++r;
+  } else if (style == '|' || style == '>') {  // block scalar: content starts on the next line
+    while (r < text.size() && text[r] != '\n') ++r;
+    if (r < text.size()) ++r;
+  }
+  // Walk the value and the raw text together up to `offset`, skipping what the raw text has
+  // and the value lacks (indentation, quotes, escape characters, folded line breaks).
+  size_t v = 0;
+  const size_t target = std::min(static_cast<size_t>(std::max(offset, 0)), value.size());
+  while (v < target && r < text.size()) {
+    const char c = text[r];
+    if (dq && c == '\\') {
+      const char e = r + 1 < text.size() ? text[r + 1] : ' ';
+      r += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+      ++v;
+    } else if (sq && c == '\'' && r + 1 < text.size() && text[r + 1] == '\'') {
+      r += 2;
+      ++v;
+    } else if (value[v] == c) {
+      ++r;
+      ++v;
+    } else if ((value[v] == ' ' || value[v] == '\n') && (c == '\n' || c == '\r')) {
+      ++r;  // a folded or kept line break: skip it and the next line's indentation
+      while (r < text.size() && (text[r] == ' ' || text[r] == '\t')) ++r;
+      ++v;
+    } else {
+      ++r;
+    }
+  }
+  // Land on the character itself, not on the indentation or line break before it.
+  if (v < value.size())
+    while (r < text.size() && text[r] != value[v] &&
+           (text[r] == ' ' || text[r] == '\t' || text[r] == '\n' || text[r] == '\r'))
+      ++r;
+  // Line and column of raw offset r.
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < r && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return {file, line, static_cast<int>(r - line_start) + 1};
+}
+
 std::string describeNode(const YAML::Node& node) {
   if (!node.IsDefined()) return "nothing";
   switch (node.Type()) {
@@ -107,6 +162,17 @@ void YamlMap::checkKeys(const std::vector<std::string>& known,
       if (hint.empty()) hint = "known keys here: " + join(known, ", ");
       error("unknown-key", loc, "unknown key '" + name + "'", hint);
     }
+  }
+}
+
+void YamlMap::checkUniqueKeys() {
+  if (!valid_) return;
+  std::set<std::string> seen;
+  for (const auto& kv : node_) {
+    if (!kv.first.IsScalar()) continue;
+    if (!seen.insert(kv.first.Scalar()).second)
+      error("duplicate-key", locationFromMark(file_, kv.first.Mark()),
+            "'" + kv.first.Scalar() + "' appears more than once", "remove one of them");
   }
 }
 

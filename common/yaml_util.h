@@ -19,6 +19,13 @@ namespace cspwatch {
 // The only conversion from yaml-cpp's 0-based marks; an unset mark gives line 0 ("unknown").
 SourceLocation locationFromMark(const std::string& file, const YAML::Mark& mark);
 
+// The file position of byte `offset` of a scalar's value, for errors inside expressions
+// written as YAML strings. Handles plain, quoted (with escapes), folded and literal block
+// scalars by aligning the value with the raw text from the node's mark. `file_text` is the
+// whole file the node was parsed from.
+SourceLocation locateInScalar(const std::string& file, const std::string& file_text,
+                              const YAML::Node& node, int offset);
+
 // "a mapping", "a list", "a string", "nothing": for "expected X, found Y" messages.
 std::string describeNode(const YAML::Node& node);
 
@@ -43,6 +50,9 @@ class YamlMap {
   // `secrets` are reported as inline secrets with the hint to use `<key>_file` instead.
   void checkKeys(const std::vector<std::string>& known,
                  const std::vector<std::string>& secrets = {});
+
+  // Reports duplicate keys only: for mappings whose keys are names chosen by the author.
+  void checkUniqueKeys();
 
   bool has(const std::string& key) const;
   YAML::Node get(const std::string& key) const;  // undefined node if absent

@@ -132,6 +132,15 @@ void readSources(const YAML::Node& node, const std::string& file, const std::str
 
 }  // namespace
 
+std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,
+                                                  Diagnostics& diags) {
+  const size_t errors = diags.errorCount();
+  AppConfig cfg;
+  readPartner(node, file, diags, cfg, node);
+  if (diags.errorCount() != errors) return std::nullopt;
+  return cfg.partner;
+}
+
 std::optional<AppConfig> parseConfig(const std::string& text, const std::string& file,
                                      const std::string& base_dir, Diagnostics& diags) {
   const size_t errors_before = diags.errorCount();

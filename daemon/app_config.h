@@ -15,6 +15,8 @@
 #include "common/partner.h"
 #include "common/time.h"
 
+#include <yaml-cpp/yaml.h>
+
 namespace cspwatch::daemon {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/cspwatch/cspwatch.yaml";
@@ -43,6 +45,10 @@ struct AppConfig {
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
   Seconds schedule_interval = std::chrono::hours(6);
 };
+
+// Reads a `partner` section (the same keys wherever it appears: config, rule test files).
+std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,
+                                                  Diagnostics& diags);
 
 // Parses config text. `file` names it in diagnostics; `base_dir` resolves relative paths.
 // Returns nullopt when `diags` got any error.

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rules/expr_compiler.h"
+
+#include <algorithm>
+#include <regex>
+
+#include "common/text.h"
+#include "rules/expr_nodes.h"
+#include "rules/functions.h"
+
+namespace cspwatch::rules {
+
+namespace {
+
+using K = Type::Kind;
+using nodes::BinaryOp;
+
+const std::vector<std::string> kComprehensions = {"all", "exists", "exists_one", "filter", "map"};
+
+bool known(const Type& t) { return !t.isDyn(); }
+bool isNumberType(const Type& t) { return t.kind == K::kInt || t.kind == K::kDouble; }
+
+// The lists object's type name; selecting an unknown field of it is an unknown list.
+constexpr const char* kListsTypeName = "lists";
+
+}  // namespace
+
+struct ExprCompiler::Ctx {
+  const ExprSource* source;
+  std::vector<Binding> scope;
+  int* next_slot;
+  bool failed = false;
+};
+
+void ExprCompiler::error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,
+                         const std::string& hint) {
+  Diagnostic d;
+  d.code = code;
+  d.location = ctx.source->locate ? ctx.source->locate(pos) : SourceLocation{};
+  d.context = ctx.source->context;
+  d.message = message;
+  d.hint = hint;
+  // A macro used in several places reports its own mistakes once.
+  for (const auto& existing : diags_.items())
+    if (existing.code == d.code && existing.location.str() == d.location.str() && existing.message == d.message)
+      return;
+  diags_.add(std::move(d));
+}
+
+void ExprCompiler::expectBool(const Ctx& ctx, int pos, const Type& t, const std::string& what) {
+  if (known(t) && t.kind != K::kBool)
+    error(ctx, pos, "rules.type-mismatch", what + " must be a bool, found " + t.name());
+}
+
+NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
+                              const std::vector<Binding>& scope, int& next_slot, Type* type) {
+  Ctx ctx{&source, scope, &next_slot};
+  const size_t errors_before = diags_.errorCount();
+  Type t;
+  NodePtr n = node(expr, ctx, t);
+  if (type != nullptr) *type = t;
+  if (diags_.errorCount() != errors_before || ctx.failed) return nullptr;
+  return n;
+}
+
+NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
+  switch (e.kind) {
+    case Expr::Kind::kLiteral: {
+      switch (e.literal.kind()) {
+        case Value::Kind::kNull: type = Type::of(K::kNull); break;
+        case Value::Kind::kBool: type = Type::of(K::kBool); break;
+        case Value::Kind::kInt: type = Type::of(K::kInt); break;
+        case Value::Kind::kDouble: type = Type::of(K::kDouble); break;
+        case Value::Kind::kString: type = Type::of(K::kString); break;
+        default: type = Type::dyn();
+      }
+      return nodes::literal(e.literal);
+    }
+    case Expr::Kind::kIdent:
+      return ident(e, ctx, type);
+    case Expr::Kind::kSelect:
+      return selectField(e, ctx, type);
+    case Expr::Kind::kCall:
+      if (std::find(kComprehensions.begin(), kComprehensions.end(), e.name) != kComprehensions.end() ||
+          e.name == "has")
+        return macroCall(e, ctx, type);
+      return callFunction(e, ctx, type);
+    case Expr::Kind::kIndex: {
+      Type lt, it;
+      NodePtr l = node(*e.args[0], ctx, lt);
+      NodePtr i = node(*e.args[1], ctx, it);
+      if (known(lt) && lt.kind != K::kList)
+        error(ctx, e.pos, "rules.type-mismatch", "only lists can be indexed, found " + lt.name());
+      if (known(it) && it.kind != K::kInt)
+        error(ctx, e.args[1]->pos, "rules.type-mismatch", "a list index must be an int, found " + it.name());
+      type = lt.kind == K::kList && lt.elem ? *lt.elem : Type::dyn();
+      if (!l || !i) return nullptr;
+      return nodes::index(std::move(l), std::move(i));
+    }
+    case Expr::Kind::kList: {
+      std::vector<NodePtr> items;
+      Type elem;
+      bool first = true, same = true;
+      for (const auto& a : e.args) {
+        Type t;
+        items.push_back(node(*a, ctx, t));
+        if (first) elem = t;
+        else if (t.kind != elem.kind || t.object != elem.object) same = false;
+        first = false;
+      }
+      type = Type::listOf(same && !first ? elem : Type::dyn());
+      for (const auto& n : items)
+        if (!n) return nullptr;
+      return nodes::list(std::move(items));
+    }
+    case Expr::Kind::kUnary: {
+      Type t;
+      NodePtr operand = node(*e.args[0], ctx, t);
+      if (e.name == "!") {
+        expectBool(ctx, e.args[0]->pos, t, "the operand of '!'");
+        type = Type::of(K::kBool);
+        return operand ? nodes::logicalNot(std::move(operand)) : nullptr;
+      }
+      if (known(t) && !isNumberType(t) && t.kind != K::kDuration)
+        error(ctx, e.pos, "rules.type-mismatch", "'-' needs a number or duration, found " + t.name());
+      type = t;
+      return operand ? nodes::negate(std::move(operand)) : nullptr;
+    }
+    case Expr::Kind::kBinary:
+      return binaryOp(e, ctx, type);
+    case Expr::Kind::kTernary: {
+      Type ct, at, bt;
+      NodePtr c = node(*e.args[0], ctx, ct);
+      NodePtr a = node(*e.args[1], ctx, at);
+      NodePtr b = node(*e.args[2], ctx, bt);
+      expectBool(ctx, e.args[0]->pos, ct, "the condition of '?:'");
+      type = (at.kind == bt.kind && at.object == bt.object) ? at : Type::dyn();
+      if (!c || !a || !b) return nullptr;
+      return nodes::ternary(std::move(c), std::move(a), std::move(b));
+    }
+  }
+  return nullptr;
+}
+
+NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
+  for (auto it = ctx.scope.rbegin(); it != ctx.scope.rend(); ++it) {
+    if (it->name == e.name) {
+      type = it->type;
+      return nodes::slot(it->slot);
+    }
+  }
+  if (macros_ != nullptr) {
+    auto m = macros_->find(e.name);
+    if (m != macros_->end()) {
+      used_macros_.insert(e.name);
+      if (std::find(expanding_.begin(), expanding_.end(), e.name) != expanding_.end()) {
+        error(ctx, e.pos, "rules.macro-cycle",
+              "macro '" + e.name + "' refers to itself through " + join(expanding_, " -> "),
+              "a macro cannot use itself, directly or through other macros");
+        type = Type::dyn();
+        return nullptr;
+      }
+      expanding_.push_back(e.name);
+      Ctx inner{m->second.source.get(), ctx.scope, ctx.next_slot};
+      NodePtr n = node(*m->second.ast, inner, type);
+      expanding_.pop_back();
+      if (!n) ctx.failed = true;
+      return n;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& b : ctx.scope) names.push_back(b.name);
+  if (macros_ != nullptr)
+    for (const auto& [name, macro] : *macros_) names.push_back(name);
+  std::string hint = didYouMean(e.name, names);
+  if (hint.empty())
+    hint = "known names here: " + join(names, ", ") + " (quote text: \"" + e.name + "\")";
+  error(ctx, e.pos, "rules.unknown-variable", "unknown name '" + e.name + "'", hint);
+  type = Type::dyn();
+  return nullptr;
+}
+
+NodePtr ExprCompiler::selectField(const Expr& e, Ctx& ctx, Type& type) {
+  Type ot;
+  NodePtr obj = node(*e.args[0], ctx, ot);
+  type = Type::dyn();
+  if (ot.kind == K::kObject && ot.object != nullptr) {
+    int idx = ot.object->fieldIndex(e.name);
+    bool is_lists = ot.object->name == kListsTypeName;
+    if (idx < 0) {
+      std::vector<std::string> names = ot.object->fieldNames();
+      std::string hint = didYouMean(e.name, names);
+      if (is_lists) {
+        error(ctx, e.pos, "rules.unknown-list", "no list named '" + e.name + "'",
+              hint.empty() ? (names.empty() ? "define it under 'lists:' in a rule file"
+                                            : "lists defined: " + join(names, ", "))
+                           : hint);
+      } else {
+        error(ctx, e.pos, "rules.unknown-field", ot.object->name + " has no field '" + e.name + "'",
+              hint.empty() ? "fields: " + join(names, ", ") : hint);
+      }
+      return nullptr;
+    }
+    if (is_lists) used_lists_.insert(e.name);
+    type = ot.object->fields[idx].type;
+    return obj ? nodes::select(std::move(obj), idx, e.name) : nullptr;
+  }
+  if (known(ot)) {
+    error(ctx, e.pos, "rules.type-mismatch", "cannot read field '" + e.name + "' of a " + ot.name(),
+          ot.kind == K::kList ? "lists have no fields; use .map(x, x." + e.name + ") or .exists(x, ...)"
+                              : "");
+    return nullptr;
+  }
+  return obj ? nodes::dynSelect(std::move(obj), e.name) : nullptr;
+}
+
+NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
+  if (e.name == "has") {
+    type = Type::of(K::kBool);
+    if (e.receiver_style || e.args.size() != 1 || e.args[0]->kind != Expr::Kind::kSelect) {
+      error(ctx, e.pos, "rules.bad-macro", "has() takes one field selection, as in has(r.end_at)");
+      return nullptr;
+    }
+    const Expr& sel = *e.args[0];
+    Type ot;
+    NodePtr obj = node(*sel.args[0], ctx, ot);
+    int idx = -1;
+    if (ot.kind == K::kObject && ot.object != nullptr) {
+      idx = ot.object->fieldIndex(sel.name);
+      if (idx < 0) {
+        error(ctx, sel.pos, "rules.unknown-field", ot.object->name + " has no field '" + sel.name + "'",
+              didYouMean(sel.name, ot.object->fieldNames()));
+        return nullptr;
+      }
+    } else if (known(ot)) {
+      error(ctx, sel.pos, "rules.type-mismatch", "has() needs an object, found " + ot.name());
+      return nullptr;
+    }
+    return obj ? nodes::has(std::move(obj), idx, sel.name) : nullptr;
+  }
+  // Comprehensions: range.kind(var, predicate[, transform]).
+  const bool is_map = e.name == "map";
+  const size_t want_min = 3, want_max = is_map ? 4 : 3;
+  if (!e.receiver_style || e.args.size() < want_min || e.args.size() > want_max ||
+      e.args[1]->kind != Expr::Kind::kIdent) {
+    error(ctx, e.pos, "rules.bad-macro",
+          e.name + "() is written list." + e.name +
+              (is_map ? "(x, expression) or list.map(x, condition, expression)" : "(x, condition)"),
+          "the first argument names the element, e.g. tenant.contacts." + e.name + "(c, ...)");
+    type = Type::dyn();
+    return nullptr;
+  }
+  Type range_type;
+  NodePtr range = node(*e.args[0], ctx, range_type);
+  if (known(range_type) && range_type.kind != K::kList) {
+    error(ctx, e.args[0]->pos, "rules.type-mismatch", e.name + "() needs a list, found " + range_type.name());
+    range.reset();
+  }
+  const int slot = (*ctx.next_slot)++;
+  Ctx inner{ctx.source, ctx.scope, ctx.next_slot};
+  inner.scope.push_back({e.args[1]->name, range_type.kind == K::kList && range_type.elem ? *range_type.elem : Type::dyn(), slot});
+  NodePtr pred, transform;
+  Type pt, tt;
+  if (is_map && e.args.size() == 3) {
+    transform = node(*e.args[2], inner, tt);
+  } else {
+    pred = node(*e.args[2], inner, pt);
+    expectBool(inner, e.args[2]->pos, pt, "the condition of " + e.name + "()");
+    if (is_map) transform = node(*e.args[3], inner, tt);
+  }
+  if (inner.failed) ctx.failed = true;
+  nodes::Comprehension kind = e.name == "all"        ? nodes::Comprehension::kAll
+                              : e.name == "exists"     ? nodes::Comprehension::kExists
+                              : e.name == "exists_one" ? nodes::Comprehension::kExistsOne
+                              : e.name == "filter"     ? nodes::Comprehension::kFilter
+                                                       : nodes::Comprehension::kMap;
+  if (kind == nodes::Comprehension::kFilter) type = range_type;
+  else if (kind == nodes::Comprehension::kMap) type = Type::listOf(tt);
+  else type = Type::of(K::kBool);
+  if (!range || (!pred && !is_map) || (is_map && !transform) || (is_map && e.args.size() == 4 && !pred))
+    return nullptr;
+  return nodes::comprehension(kind, std::move(range), slot, std::move(pred), std::move(transform));
+}
+
+NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
+  type = Type::dyn();
+  const Function* fn = findFunction(e.name);
+  if (fn == nullptr) {
+    std::string hint = didYouMean(e.name, functionNames());
+    error(ctx, e.pos, "rules.unknown-function", "unknown function '" + e.name + "'",
+          hint.empty() ? "see docs/rules.md for the functions there are" : hint);
+    for (const auto& a : e.args) {  // still check the arguments
+      Type t;
+      node(*a, ctx, t);
+    }
+    return nullptr;
+  }
+  if (e.receiver_style && fn->style == Function::Style::kGlobal) {
+    error(ctx, e.pos, "rules.bad-call", e.name + "() is not a method", "call it as " + e.name + "(...)");
+    return nullptr;
+  }
+  if (!e.receiver_style && fn->style == Function::Style::kMember) {
+    error(ctx, e.pos, "rules.bad-call", e.name + "() is a method",
+          "call it on its first argument: x." + e.name + "(...)");
+    return nullptr;
+  }
+  const int n = static_cast<int>(e.args.size());
+  if (n < fn->min_args || n > fn->max_args) {
+    const int shown = e.receiver_style ? 1 : 0;
+    error(ctx, e.pos, "rules.wrong-arity",
+          e.name + "() takes " +
+              (fn->min_args == fn->max_args ? std::to_string(fn->min_args - shown)
+                                            : std::to_string(fn->min_args - shown) + " to " +
+                                                  std::to_string(fn->max_args - shown)) +
+              " argument(s), found " + std::to_string(n - shown),
+          fn->summary);
+    return nullptr;
+  }
+  std::vector<NodePtr> args;
+  std::vector<Type> types;
+  bool ok = true;
+  for (int i = 0; i < n; ++i) {
+    Type t;
+    args.push_back(node(*e.args[i], ctx, t));
+    ok = ok && args.back() != nullptr;
+    K want = i < static_cast<int>(fn->params.size()) ? fn->params[i] : K::kDyn;
+    if (want != K::kDyn && known(t) && t.kind != want) {
+      error(ctx, e.args[i]->pos, "rules.type-mismatch",
+            e.name + "() needs a " + Type::of(want).name() + " here, found " + t.name(), fn->summary);
+      ok = false;
+    }
+    types.push_back(t);
+  }
+  type = Type::of(fn->result);
+  if (fn->name == "distinct") type = types[0];
+  if (!ok) return nullptr;
+  if (fn->name == "matches" && e.args[1]->kind == Expr::Kind::kLiteral &&
+      e.args[1]->literal.kind() == Value::Kind::kString) {
+    try {
+      auto re = std::make_shared<const std::regex>(e.args[1]->literal.asString(), std::regex::ECMAScript);
+      return nodes::regexMatch(std::move(args[0]), std::move(re));
+    } catch (const std::regex_error& ex) {
+      error(ctx, e.args[1]->pos, "rules.bad-regex", std::string("invalid regular expression: ") + ex.what(),
+            "patterns use ECMAScript syntax; escape '.' as '\\\\.' in a double-quoted string");
+      return nullptr;
+    }
+  }
+  if (fn->name == "daysUntil" || fn->name == "daysSince") {
+    // These read `now`, passed as a hidden last argument.
+    for (auto it = ctx.scope.rbegin(); it != ctx.scope.rend(); ++it)
+      if (it->name == "now") {
+        args.push_back(nodes::slot(it->slot));
+        break;
+      }
+    if (static_cast<int>(args.size()) != n + 1) {
+      error(ctx, e.pos, "rules.bad-call", e.name + "() needs 'now', which is not available here");
+      return nullptr;
+    }
+  }
+  return nodes::call(fn, std::move(args));
+}
+
+NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {
+  Type lt, rt;
+  NodePtr l = node(*e.args[0], ctx, lt);
+  NodePtr r = node(*e.args[1], ctx, rt);
+  const std::string& op = e.name;
+  if (op == "&&" || op == "||") {
+    expectBool(ctx, e.args[0]->pos, lt, "the left side of '" + op + "'");
+    expectBool(ctx, e.args[1]->pos, rt, "the right side of '" + op + "'");
+    type = Type::of(K::kBool);
+    if (!l || !r) return nullptr;
+    return op == "&&" ? nodes::logicalAnd(std::move(l), std::move(r)) : nodes::logicalOr(std::move(l), std::move(r));
+  }
+  static const std::map<std::string, BinaryOp> kOps = {
+      {"+", BinaryOp::kAdd}, {"-", BinaryOp::kSub}, {"*", BinaryOp::kMul}, {"/", BinaryOp::kDiv},
+      {"%", BinaryOp::kMod}, {"<", BinaryOp::kLt},  {"<=", BinaryOp::kLe}, {">", BinaryOp::kGt},
+      {">=", BinaryOp::kGe}, {"==", BinaryOp::kEq}, {"!=", BinaryOp::kNe}, {"in", BinaryOp::kIn}};
+  BinaryOp bop = kOps.at(op);
+  bool mismatch = false;
+  const bool both = known(lt) && known(rt) && lt.kind != K::kNull && rt.kind != K::kNull;
+  switch (bop) {
+    case BinaryOp::kEq:
+    case BinaryOp::kNe:
+      type = Type::of(K::kBool);
+      break;
+    case BinaryOp::kIn:
+      type = Type::of(K::kBool);
+      if (known(rt) && rt.kind != K::kList) {
+        error(ctx, e.pos, "rules.type-mismatch", "'in' needs a list on its right, found " + rt.name(),
+              rt.kind == K::kString ? "to test a substring use s.contains(part)" : "");
+        return nullptr;
+      }
+      break;
+    case BinaryOp::kLt:
+    case BinaryOp::kLe:
+    case BinaryOp::kGt:
+    case BinaryOp::kGe:
+      type = Type::of(K::kBool);
+      mismatch = both && !(isNumberType(lt) && isNumberType(rt)) &&
+                 (lt.kind != rt.kind || lt.kind == K::kList || lt.kind == K::kObject);
+      break;
+    default: {
+      type = Type::dyn();
+      if (!both) break;
+      const K a = lt.kind, b = rt.kind;
+      if (isNumberType(lt) && isNumberType(rt) && !(bop == BinaryOp::kMod && (a == K::kDouble || b == K::kDouble)))
+        type = Type::of(a == K::kInt && b == K::kInt ? K::kInt : K::kDouble);
+      else if (bop == BinaryOp::kAdd && a == K::kString && b == K::kString) type = lt;
+      else if (bop == BinaryOp::kAdd && a == K::kList && b == K::kList) type = lt.elem && rt.elem && lt.elem->kind == rt.elem->kind ? lt : Type::listOf(Type::dyn());
+      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kTimestamp && b == K::kDuration) type = lt;
+      else if (bop == BinaryOp::kAdd && a == K::kDuration && b == K::kTimestamp) type = rt;
+      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kDuration && b == K::kDuration) type = lt;
+      else if (bop == BinaryOp::kSub && a == K::kTimestamp && b == K::kTimestamp) type = Type::of(K::kDuration);
+      else mismatch = true;
+    }
+  }
+  if (mismatch) {
+    std::string hint;
+    if ((lt.kind == K::kTimestamp || rt.kind == K::kTimestamp || lt.kind == K::kDuration || rt.kind == K::kDuration) &&
+        (lt.kind == K::kString || rt.kind == K::kString))
+      hint = "convert text with timestamp(\"...\") or duration(\"30d\")";
+    else if (lt.kind == K::kTimestamp && rt.kind == K::kInt)
+      hint = "add a duration: t + duration(\"30d\")";
+    error(ctx, e.pos, "rules.type-mismatch", "no operator " + lt.name() + " " + op + " " + rt.name(), hint);
+    return nullptr;
+  }
+  if (!l || !r) return nullptr;
+  return nodes::binary(bop, std::move(l), std::move(r));
+}
+
+}  // namespace cspwatch::rules

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns a parsed condition into evaluator nodes, once, when the rules load: identifiers become
+// variable slots or inlined macros, fields become indexes into the object's type, functions are
+// looked up, regular expressions with a literal pattern are compiled, and operands whose types
+// are known are checked. Every problem becomes a Diagnostic at its exact position, with a
+// did-you-mean for misspelt variables, fields, lists and functions.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "rules/expr_ast.h"
+#include "rules/expr_eval.h"
+
+namespace cspwatch::rules {
+
+// Where an expression's text came from, to turn offsets into file positions.
+struct ExprSource {
+  std::string context;  // "rule 'gdap-expiring': when"
+  std::string text;     // the expression
+  std::function<SourceLocation(int offset)> locate;
+};
+
+// A named, reusable expression from a rule file's `macros:`; inlined where it is used, so it
+// may refer to variables bound at the place of use (the for_each element, say).
+struct Macro {
+  std::string name;
+  ExprPtr ast;
+  std::shared_ptr<const ExprSource> source;
+};
+using MacroTable = std::map<std::string, Macro>;
+
+struct Binding {
+  std::string name;
+  Type type;
+  int slot;
+};
+
+class ExprCompiler {
+ public:
+  // `macros` may be null; both must outlive the compiler. Unused macros are noted in used().
+  ExprCompiler(const MacroTable* macros, Diagnostics& diags) : macros_(macros), diags_(diags) {}
+
+  // Compiles `expr` with `scope` in view (innermost last). Comprehension variables take slots
+  // from `next_slot`, which is advanced. Returns null if any error was reported; `type`, when
+  // given, receives the static result type.
+  NodePtr compile(const Expr& expr, const ExprSource& source, const std::vector<Binding>& scope,
+                  int& next_slot, Type* type = nullptr);
+
+  const std::set<std::string>& usedMacros() const { return used_macros_; }
+  const std::set<std::string>& usedLists() const { return used_lists_; }
+
+ private:
+  struct Ctx;
+  NodePtr node(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr ident(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr selectField(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr callFunction(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr macroCall(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr binaryOp(const Expr& e, Ctx& ctx, Type& type);
+  void error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,
+             const std::string& hint = {});
+  void expectBool(const Ctx& ctx, int pos, const Type& t, const std::string& what);
+
+  const MacroTable* macros_;
+  Diagnostics& diags_;
+  std::set<std::string> used_macros_;
+  std::set<std::string> used_lists_;
+  std::vector<std::string> expanding_;  // macros being inlined, to catch cycles
+};
+
+}  // namespace cspwatch::rules

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rules/expr_eval.h"
+
+#include <array>
+
+#include "rules/expr_nodes.h"
+
+namespace cspwatch::rules {
+
+Value asCondition(const Value& v) {
+  if (v.isBool() || v.isError()) return v;
+  return Value::error(std::string("expected a bool, found ") + Value::kindName(v.kind()));
+}
+
+namespace nodes {
+namespace {
+
+using VK = Value::Kind;
+
+class Literal final : public Node {
+ public:
+  explicit Literal(Value v) : v_(std::move(v)) {}
+  Value eval(Frame&) const override { return v_; }
+
+ private:
+  Value v_;
+};
+
+class Slot final : public Node {
+ public:
+  explicit Slot(int i) : i_(i) {}
+  Value eval(Frame& f) const override { return f.slots[i_]; }
+
+ private:
+  int i_;
+};
+
+Value fieldOf(const Value& obj, int index, const std::string& name) {
+  if (obj.isError()) return obj;
+  if (obj.kind() != VK::kObject)
+    return Value::error("cannot read field '" + name + "' of a " + Value::kindName(obj.kind()));
+  const ObjectData& o = obj.asObject();
+  if (index < 0) index = o.type->fieldIndex(name);
+  if (index < 0 || index >= static_cast<int>(o.fields.size()))
+    return Value::error("no such field '" + name + "' on " + o.type->name);
+  return o.fields[index];
+}
+
+class Select final : public Node {
+ public:
+  Select(NodePtr obj, int index, std::string name) : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
+  Value eval(Frame& f) const override { return fieldOf(obj_->eval(f), index_, name_); }
+
+ private:
+  NodePtr obj_;
+  int index_;
+  std::string name_;
+};
+
+class Has final : public Node {
+ public:
+  Has(NodePtr obj, int index, std::string name) : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
+  Value eval(Frame& f) const override {
+    Value obj = obj_->eval(f);
+    if (obj.isError()) return obj;
+    if (obj.kind() != VK::kObject)
+      return Value::error("has(): cannot test field '" + name_ + "' of a " + Value::kindName(obj.kind()));
+    Value v = fieldOf(obj, index_, name_);
+    if (v.isError()) return v;
+    return Value::boolean(!v.isNull());
+  }
+
+ private:
+  NodePtr obj_;
+  int index_;
+  std::string name_;
+};
+
+class Index final : public Node {
+ public:
+  Index(NodePtr list, NodePtr pos) : list_(std::move(list)), pos_(std::move(pos)) {}
+  Value eval(Frame& f) const override {
+    Value l = list_->eval(f);
+    if (l.isError()) return l;
+    Value p = pos_->eval(f);
+    if (p.isError()) return p;
+    if (l.kind() != VK::kList || p.kind() != VK::kInt)
+      return Value::error(std::string("cannot index a ") + Value::kindName(l.kind()) + " with a " +
+                          Value::kindName(p.kind()));
+    const auto& items = l.asList();
+    if (p.asInt() < 0 || p.asInt() >= static_cast<int64_t>(items.size()))
+      return Value::error("index " + std::to_string(p.asInt()) + " out of range for a list of " +
+                          std::to_string(items.size()));
+    return items[p.asInt()];
+  }
+
+ private:
+  NodePtr list_, pos_;
+};
+
+class List final : public Node {
+ public:
+  explicit List(std::vector<NodePtr> items) : items_(std::move(items)) {}
+  Value eval(Frame& f) const override {
+    ValueList out;
+    out.reserve(items_.size());
+    for (const auto& n : items_) {
+      Value v = n->eval(f);
+      if (v.isError()) return v;
+      out.push_back(std::move(v));
+    }
+    return Value::list(std::move(out));
+  }
+
+ private:
+  std::vector<NodePtr> items_;
+};
+
+class Not final : public Node {
+ public:
+  explicit Not(NodePtr e) : e_(std::move(e)) {}
+  Value eval(Frame& f) const override {
+    Value v = e_->eval(f);
+    if (v.isError()) return v;
+    if (!v.isBool()) return Value::error(std::string("'!' needs a bool, found ") + Value::kindName(v.kind()));
+    return Value::boolean(!v.asBool());
+  }
+
+ private:
+  NodePtr e_;
+};
+
+class Negate final : public Node {
+ public:
+  explicit Negate(NodePtr e) : e_(std::move(e)) {}
+  Value eval(Frame& f) const override {
+    Value v = e_->eval(f);
+    switch (v.kind()) {
+      case VK::kError: return v;
+      case VK::kInt:
+        if (v.asInt() == INT64_MIN) return Value::error("integer overflow");
+        return Value::integer(-v.asInt());
+      case VK::kDouble: return Value::real(-v.asDouble());
+      case VK::kDuration: return Value::duration(-v.asDuration());
+      default: return Value::error(std::string("'-' needs a number, found ") + Value::kindName(v.kind()));
+    }
+  }
+
+ private:
+  NodePtr e_;
+};
+
+// CEL's commutative logical operators: a decided side wins over an error on the other side.
+class And final : public Node {
+ public:
+  And(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  Value eval(Frame& f) const override {
+    Value l = asCondition(l_->eval(f));
+    if (l.isBool() && !l.asBool()) return l;
+    Value r = asCondition(r_->eval(f));
+    if (r.isBool() && !r.asBool()) return r;
+    if (l.isError()) return l;
+    return r;
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+class Or final : public Node {
+ public:
+  Or(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  Value eval(Frame& f) const override {
+    Value l = asCondition(l_->eval(f));
+    if (l.isBool() && l.asBool()) return l;
+    Value r = asCondition(r_->eval(f));
+    if (r.isBool() && r.asBool()) return r;
+    if (l.isError()) return l;
+    return r;
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+class Ternary final : public Node {
+ public:
+  Ternary(NodePtr c, NodePtr a, NodePtr b) : c_(std::move(c)), a_(std::move(a)), b_(std::move(b)) {}
+  Value eval(Frame& f) const override {
+    Value c = asCondition(c_->eval(f));
+    if (c.isError()) return c;
+    return c.asBool() ? a_->eval(f) : b_->eval(f);
+  }
+
+ private:
+  NodePtr c_, a_, b_;
+};
+
+const char* opName(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kAdd: return "+";
+    case BinaryOp::kSub: return "-";
+    case BinaryOp::kMul: return "*";
+    case BinaryOp::kDiv: return "/";
+    case BinaryOp::kMod: return "%";
+    case BinaryOp::kLt: return "<";
+    case BinaryOp::kLe: return "<=";
+    case BinaryOp::kGt: return ">";
+    case BinaryOp::kGe: return ">=";
+    case BinaryOp::kEq: return "==";
+    case BinaryOp::kNe: return "!=";
+    case BinaryOp::kIn: return "in";
+  }
+  return "?";
+}
+
+Value noOverload(BinaryOp op, const Value& a, const Value& b) {
+  return Value::error(std::string("no such overload: ") + Value::kindName(a.kind()) + " " + opName(op) +
+                      " " + Value::kindName(b.kind()));
+}
+
+bool isNumber(const Value& v) { return v.kind() == VK::kInt || v.kind() == VK::kDouble; }
+double toDouble(const Value& v) { return v.kind() == VK::kInt ? static_cast<double>(v.asInt()) : v.asDouble(); }
+
+// -1, 0, 1; or 2 when the kinds cannot be ordered.
+int compare(const Value& a, const Value& b) {
+  if (isNumber(a) && isNumber(b)) {
+    if (a.kind() == VK::kInt && b.kind() == VK::kInt) return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+    double x = toDouble(a), y = toDouble(b);
+    return x < y ? -1 : x > y;
+  }
+  if (a.kind() != b.kind()) return 2;
+  switch (a.kind()) {
+    case VK::kString: {
+      int c = a.asString().compare(b.asString());
+      return c < 0 ? -1 : c > 0;
+    }
+    case VK::kBool: return a.asBool() < b.asBool() ? -1 : a.asBool() > b.asBool();
+    case VK::kTimestamp:
+    case VK::kDuration: return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+    default: return 2;
+  }
+}
+
+Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
+  int64_t r = 0;
+  if (a.kind() == VK::kInt && b.kind() == VK::kInt) {
+    int64_t x = a.asInt(), y = b.asInt();
+    bool overflow = false;
+    switch (op) {
+      case BinaryOp::kAdd: overflow = __builtin_add_overflow(x, y, &r); break;
+      case BinaryOp::kSub: overflow = __builtin_sub_overflow(x, y, &r); break;
+      case BinaryOp::kMul: overflow = __builtin_mul_overflow(x, y, &r); break;
+      case BinaryOp::kDiv:
+      case BinaryOp::kMod:
+        if (y == 0) return Value::error(op == BinaryOp::kDiv ? "division by zero" : "modulus by zero");
+        if (x == INT64_MIN && y == -1) return Value::error("integer overflow");
+        r = op == BinaryOp::kDiv ? x / y : x % y;
+        break;
+      default: break;
+    }
+    if (overflow) return Value::error("integer overflow");
+    return Value::integer(r);
+  }
+  if (isNumber(a) && isNumber(b) && op != BinaryOp::kMod) {
+    double x = toDouble(a), y = toDouble(b);
+    switch (op) {
+      case BinaryOp::kAdd: return Value::real(x + y);
+      case BinaryOp::kSub: return Value::real(x - y);
+      case BinaryOp::kMul: return Value::real(x * y);
+      case BinaryOp::kDiv: return Value::real(x / y);
+      default: break;
+    }
+  }
+  const VK ka = a.kind(), kb = b.kind();
+  if (op == BinaryOp::kAdd) {
+    if (ka == VK::kString && kb == VK::kString) return Value::string(a.asString() + b.asString());
+    if (ka == VK::kList && kb == VK::kList) {
+      ValueList out = a.asList();
+      out.insert(out.end(), b.asList().begin(), b.asList().end());
+      return Value::list(std::move(out));
+    }
+    if (ka == VK::kTimestamp && kb == VK::kDuration) return Value::timestamp(a.asTimestamp() + b.asDuration());
+    if (ka == VK::kDuration && kb == VK::kTimestamp) return Value::timestamp(b.asTimestamp() + a.asDuration());
+    if (ka == VK::kDuration && kb == VK::kDuration) return Value::duration(a.asDuration() + b.asDuration());
+  }
+  if (op == BinaryOp::kSub) {
+    if (ka == VK::kTimestamp && kb == VK::kDuration) return Value::timestamp(a.asTimestamp() - b.asDuration());
+    if (ka == VK::kTimestamp && kb == VK::kTimestamp) return Value::duration(a.asTimestamp() - b.asTimestamp());
+    if (ka == VK::kDuration && kb == VK::kDuration) return Value::duration(a.asDuration() - b.asDuration());
+  }
+  return noOverload(op, a, b);
+}
+
+class Binary final : public Node {
+ public:
+  Binary(BinaryOp op, NodePtr l, NodePtr r) : op_(op), l_(std::move(l)), r_(std::move(r)) {}
+  Value eval(Frame& f) const override {
+    Value a = l_->eval(f);
+    if (a.isError()) return a;
+    Value b = r_->eval(f);
+    if (b.isError()) return b;
+    switch (op_) {
+      case BinaryOp::kEq: return Value::boolean(valuesEqual(a, b));
+      case BinaryOp::kNe: return Value::boolean(!valuesEqual(a, b));
+      case BinaryOp::kIn: {
+        if (b.kind() != VK::kList) return noOverload(op_, a, b);
+        for (const auto& item : b.asList())
+          if (valuesEqual(a, item)) return Value::boolean(true);
+        return Value::boolean(false);
+      }
+      case BinaryOp::kLt:
+      case BinaryOp::kLe:
+      case BinaryOp::kGt:
+      case BinaryOp::kGe: {
+        int c = compare(a, b);
+        if (c == 2) return noOverload(op_, a, b);
+        bool r = op_ == BinaryOp::kLt ? c < 0 : op_ == BinaryOp::kLe ? c <= 0 : op_ == BinaryOp::kGt ? c > 0 : c >= 0;
+        return Value::boolean(r);
+      }
+      default: return arithmetic(op_, a, b);
+    }
+  }
+
+ private:
+  BinaryOp op_;
+  NodePtr l_, r_;
+};
+
+class Call final : public Node {
+ public:
+  Call(const Function* fn, std::vector<NodePtr> args) : fn_(fn), args_(std::move(args)) {}
+  Value eval(Frame& f) const override {
+    std::array<Value, 4> values;  // no function takes more (checked at compile time)
+    const int n = static_cast<int>(args_.size());
+    for (int i = 0; i < n; ++i) {
+      values[i] = args_[i]->eval(f);
+      if (values[i].isError()) return values[i];
+    }
+    return fn_->impl(values.data(), n);
+  }
+
+ private:
+  const Function* fn_;
+  std::vector<NodePtr> args_;
+};
+
+class RegexMatch final : public Node {
+ public:
+  RegexMatch(NodePtr subject, std::shared_ptr<const std::regex> re) : subject_(std::move(subject)), re_(std::move(re)) {}
+  Value eval(Frame& f) const override {
+    Value s = subject_->eval(f);
+    if (s.isError()) return s;
+    if (s.kind() != VK::kString) return errorNoOverload("matches", &s, 1);
+    return Value::boolean(std::regex_search(s.asString(), *re_));
+  }
+
+ private:
+  NodePtr subject_;
+  std::shared_ptr<const std::regex> re_;
+};
+
+class Comprehend final : public Node {
+ public:
+  Comprehend(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform)
+      : kind_(kind), range_(std::move(range)), slot_(slot), pred_(std::move(pred)), transform_(std::move(transform)) {}
+
+  Value eval(Frame& f) const override {
+    Value range = range_->eval(f);
+    if (range.isError()) return range;
+    if (range.kind() != VK::kList)
+      return Value::error(std::string("cannot iterate over a ") + Value::kindName(range.kind()));
+    Value saved = f.slots[slot_];  // macros may nest with the same variable name
+    Value result = run(f, range.asList());
+    f.slots[slot_] = std::move(saved);
+    return result;
+  }
+
+ private:
+  Value run(Frame& f, const ValueList& items) const {
+    Value first_error;
+    bool have_error = false;
+    int64_t count = 0;
+    ValueList out;
+    for (const auto& item : items) {
+      f.slots[slot_] = item;
+      Value p;
+      if (pred_) {
+        p = asCondition(pred_->eval(f));
+        if (p.isError()) {
+          if (!have_error) first_error = p;
+          have_error = true;
+          continue;
+        }
+      }
+      switch (kind_) {
+        case Comprehension::kAll:
+          if (!p.asBool()) return Value::boolean(false);
+          break;
+        case Comprehension::kExists:
+          if (p.asBool()) return Value::boolean(true);
+          break;
+        case Comprehension::kExistsOne:
+          if (p.asBool()) ++count;
+          break;
+        case Comprehension::kFilter:
+          if (p.asBool()) out.push_back(item);
+          break;
+        case Comprehension::kMap:
+          if (!pred_ || p.asBool()) {
+            Value t = transform_->eval(f);
+            if (t.isError()) return t;
+            out.push_back(std::move(t));
+          }
+          break;
+      }
+    }
+    if (have_error) return first_error;
+    switch (kind_) {
+      case Comprehension::kAll: return Value::boolean(true);
+      case Comprehension::kExists: return Value::boolean(false);
+      case Comprehension::kExistsOne: return Value::boolean(count == 1);
+      default: return Value::list(std::move(out));
+    }
+  }
+
+  Comprehension kind_;
+  NodePtr range_;
+  int slot_;
+  NodePtr pred_, transform_;
+};
+
+}  // namespace
+
+NodePtr literal(Value v) { return std::make_unique<Literal>(std::move(v)); }
+NodePtr slot(int index) { return std::make_unique<Slot>(index); }
+NodePtr select(NodePtr o, int i, std::string n) { return std::make_unique<Select>(std::move(o), i, std::move(n)); }
+NodePtr dynSelect(NodePtr o, std::string n) { return std::make_unique<Select>(std::move(o), -1, std::move(n)); }
+NodePtr has(NodePtr o, int i, std::string n) { return std::make_unique<Has>(std::move(o), i, std::move(n)); }
+NodePtr index(NodePtr l, NodePtr p) { return std::make_unique<Index>(std::move(l), std::move(p)); }
+NodePtr list(std::vector<NodePtr> items) { return std::make_unique<List>(std::move(items)); }
+NodePtr logicalNot(NodePtr e) { return std::make_unique<Not>(std::move(e)); }
+NodePtr negate(NodePtr e) { return std::make_unique<Negate>(std::move(e)); }
+NodePtr logicalAnd(NodePtr l, NodePtr r) { return std::make_unique<And>(std::move(l), std::move(r)); }
+NodePtr logicalOr(NodePtr l, NodePtr r) { return std::make_unique<Or>(std::move(l), std::move(r)); }
+NodePtr ternary(NodePtr c, NodePtr a, NodePtr b) { return std::make_unique<Ternary>(std::move(c), std::move(a), std::move(b)); }
+NodePtr binary(BinaryOp op, NodePtr l, NodePtr r) { return std::make_unique<Binary>(op, std::move(l), std::move(r)); }
+NodePtr call(const Function* fn, std::vector<NodePtr> args) { return std::make_unique<Call>(fn, std::move(args)); }
+NodePtr regexMatch(NodePtr s, std::shared_ptr<const std::regex> re) { return std::make_unique<RegexMatch>(std::move(s), std::move(re)); }
+NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform) {
+  return std::make_unique<Comprehend>(kind, std::move(range), slot, std::move(pred), std::move(transform));
+}
+
+}  // namespace nodes
+}  // namespace cspwatch::rules

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Factories for the evaluator's node types (rules/expr_eval.cpp). Only the compiler builds
+// nodes; every argument is owned by the node returned.
+#pragma once
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "rules/expr_eval.h"
+#include "rules/functions.h"
+
+namespace cspwatch::rules::nodes {
+
+enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMod, kLt, kLe, kGt, kGe, kEq, kNe, kIn };
+enum class Comprehension { kAll, kExists, kExistsOne, kFilter, kMap };
+
+NodePtr literal(Value v);
+NodePtr slot(int index);
+NodePtr select(NodePtr object, int field_index, std::string field_name);
+NodePtr dynSelect(NodePtr object, std::string field_name);
+// has(object.field): true when the field is present and not null. field_index -1: by name.
+NodePtr has(NodePtr object, int field_index, std::string field_name);
+NodePtr index(NodePtr list, NodePtr position);
+NodePtr list(std::vector<NodePtr> items);
+NodePtr logicalNot(NodePtr operand);
+NodePtr negate(NodePtr operand);
+NodePtr logicalAnd(NodePtr lhs, NodePtr rhs);
+NodePtr logicalOr(NodePtr lhs, NodePtr rhs);
+NodePtr ternary(NodePtr condition, NodePtr then_value, NodePtr else_value);
+NodePtr binary(BinaryOp op, NodePtr lhs, NodePtr rhs);
+NodePtr call(const Function* function, std::vector<NodePtr> args);
+NodePtr regexMatch(NodePtr subject, std::shared_ptr<const std::regex> re);
+// range.<kind>(var, predicate[, transform]); the element is bound to `var_slot`. For kMap
+// without a filter, `predicate` is null and `transform` maps each element.
+NodePtr comprehension(Comprehension kind, NodePtr range, int var_slot, NodePtr predicate,
+                      NodePtr transform);
+
+}  // namespace cspwatch::rules::nodes

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rules/rule_set.h"
+
+#include <algorithm>
+
+namespace cspwatch::rules {
+
+const std::vector<std::string>& severityNames() {
+  static const std::vector<std::string> kNames = {"critical", "high", "medium", "low", "info"};
+  return kNames;
+}
+
+const char* severityName(RuleSeverity s) { return severityNames()[static_cast<size_t>(s)].c_str(); }
+
+std::optional<RuleSeverity> severityFromName(const std::string& name) {
+  const auto& names = severityNames();
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) return std::nullopt;
+  return static_cast<RuleSeverity>(it - names.begin());
+}
+
+const char* outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "pass";
+    case Outcome::kFail: return "fail";
+    case Outcome::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+const CompiledRule* RuleSet::find(const std::string& id) const {
+  for (const auto& r : rules_)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+const ObjectType& RuleSet::partnerType() {
+  using K = Type::Kind;
+  static const ObjectType t{
+      "Partner",
+      {{"name", Type::of(K::kString), "our company name"},
+       {"tenant_id", Type::of(K::kString), "our partner tenant id"},
+       {"mpn_ids", Type::listOf(Type::of(K::kString)), "our Partner IDs"},
+       {"distributor_tenant_ids", Type::listOf(Type::of(K::kString)), "our distributors"},
+       {"trusted_partner_tenant_ids", Type::listOf(Type::of(K::kString)), "trusted specialists"},
+       {"email_domains", Type::listOf(Type::of(K::kString)), "mail domains we control"}}};
+  return t;
+}
+
+Value RuleSet::partnerValue(const PartnerIdentity& p) {
+  auto strings = [](const std::vector<std::string>& v) {
+    ValueList out;
+    for (const auto& s : v) out.push_back(Value::string(s));
+    return Value::list(std::move(out));
+  };
+  return Value::object(&partnerType(),
+                       {Value::string(p.name), Value::string(p.tenant_id), strings(p.mpn_ids),
+                        strings(p.distributor_tenant_ids), strings(p.trusted_partner_tenant_ids),
+                        strings(p.email_domains)});
+}
+
+std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const PartnerIdentity& partner,
+                                          Timestamp now) const {
+  return evaluate(tenant, partnerValue(partner), now);
+}
+
+std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& partner,
+                                          Timestamp now) const {
+  std::vector<RuleResult> out;
+  out.reserve(rules_.size());
+  Frame frame;
+  frame.slots.resize(kSlotElement);
+  frame.slots[kSlotTenant] = tenant;
+  frame.slots[kSlotPartner] = partner;
+  frame.slots[kSlotLists] = lists_;
+  frame.slots[kSlotNow] = Value::timestamp(now);
+  for (const auto& rule : rules_) {
+    if (!rule.enabled) continue;
+    if (static_cast<int>(frame.slots.size()) < rule.frame_size) frame.slots.resize(rule.frame_size);
+    out.push_back(evaluateRule(rule, frame));
+  }
+  return out;
+}
+
+RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
+  RuleResult r;
+  r.rule = &rule;
+  if (!rule.for_each) {
+    Value v = asCondition(rule.when->eval(frame));
+    if (v.isError()) {
+      r.outcome = Outcome::kUnknown;
+      r.unknown_reason = v.errorMessage();
+    } else if (v.asBool()) {
+      r.outcome = Outcome::kFail;
+      r.findings.push_back({"", rule.message.render(frame), rule.remediation.render(frame), Value::null()});
+    }
+    return r;
+  }
+  Value items = rule.for_each->eval(frame);
+  if (items.isError() || items.kind() != Value::Kind::kList) {
+    r.outcome = Outcome::kUnknown;
+    r.unknown_reason = items.isError() ? items.errorMessage() : "for_each did not give a list";
+    return r;
+  }
+  bool undecided = false;
+  for (const auto& item : items.asList()) {
+    frame.slots[kSlotElement] = item;
+    Value v = asCondition(rule.when->eval(frame));
+    Value subject = rule.subject->eval(frame);
+    if (v.isError() || (v.asBool() && subject.isError())) {
+      undecided = true;
+      if (r.unknown_reason.empty()) r.unknown_reason = v.isError() ? v.errorMessage() : subject.errorMessage();
+      if (!subject.isError()) r.unknown_subjects.push_back(subject.toText());
+      continue;
+    }
+    if (!v.asBool()) continue;
+    std::string key = subject.toText();
+    bool duplicate = false;  // the same subject twice is one finding
+    for (const auto& f : r.findings) duplicate = duplicate || f.subject == key;
+    if (!duplicate)
+      r.findings.push_back({key, rule.message.render(frame), rule.remediation.render(frame), item});
+  }
+  frame.slots[kSlotElement] = Value::null();
+  if (!r.findings.empty()) {
+    r.outcome = Outcome::kFail;
+    r.incomplete = undecided;
+  } else {
+    r.outcome = undecided ? Outcome::kUnknown : Outcome::kPass;
+  }
+  return r;
+}
+
+}  // namespace cspwatch::rules

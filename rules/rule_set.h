@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// A loaded, compiled and immutable set of rules, and what evaluating it against one tenant
+// gives. Built only by loadRules() (rules/rule_loader.h). Safe to evaluate from several
+// threads at once; share it as std::shared_ptr<const RuleSet> and swap the pointer on reload.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/partner.h"
+#include "common/value.h"
+#include "rules/expr_eval.h"
+#include "rules/template.h"
+
+namespace cspwatch::rules {
+
+enum class RuleSeverity { kCritical, kHigh, kMedium, kLow, kInfo };
+const char* severityName(RuleSeverity s);  // "critical", ...
+std::optional<RuleSeverity> severityFromName(const std::string& name);
+const std::vector<std::string>& severityNames();
+
+enum class Outcome { kPass, kFail, kUnknown };
+const char* outcomeName(Outcome o);  // "pass", "fail", "unknown"
+
+// Where a definition was written, for reports.
+struct DefinitionSite {
+  std::string file;
+  int line = 0;
+};
+
+struct CompiledRule {
+  std::string id;
+  std::string title;
+  RuleSeverity severity = RuleSeverity::kMedium;
+  std::string description;
+  std::vector<std::string> tags;
+  bool enabled = true;
+  DefinitionSite site;
+
+  // Compiled parts. for_each is null for tenant-level rules; then subject is null too.
+  NodePtr for_each;
+  NodePtr when;  // with the exceptions folded in: when && !(exception || ...)
+  NodePtr subject;
+  Template message;
+  Template remediation;
+  int frame_size = 0;
+};
+
+struct Finding {
+  std::string subject;  // "" for a tenant-level rule
+  std::string message;
+  std::string remediation;
+  Value evidence;       // the for_each element (null for a tenant-level rule)
+};
+
+struct RuleResult {
+  const CompiledRule* rule = nullptr;
+  Outcome outcome = Outcome::kPass;
+  std::vector<Finding> findings;               // kFail: one per failing subject
+  std::string unknown_reason;                  // why it (or an element) could not be decided
+  std::vector<std::string> unknown_subjects;   // for_each elements that could not be decided
+  // A fail that left some elements undecided: findings not listed here must not be resolved.
+  bool incomplete = false;
+};
+
+class RuleSet {
+ public:
+  RuleSet() = default;
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  const CompiledRule* find(const std::string& id) const;
+  // A digest of every source file's name and text: equal rule sets have equal hashes.
+  const std::string& hash() const { return hash_; }
+
+  // Evaluates every enabled rule against one tenant (the Value of tenants::tenantToValue()).
+  std::vector<RuleResult> evaluate(const Value& tenant, const PartnerIdentity& partner,
+                                   Timestamp now) const;
+  // The same with `partner` already converted (partnerValue()), for hot loops.
+  std::vector<RuleResult> evaluate(const Value& tenant, const Value& partner, Timestamp now) const;
+  RuleResult evaluateRule(const CompiledRule& rule, Frame& frame) const;
+
+  static Value partnerValue(const PartnerIdentity& partner);
+  static const ObjectType& partnerType();
+
+ private:
+  friend class RuleSetBuilder;
+  std::vector<CompiledRule> rules_;
+  std::shared_ptr<const ObjectType> lists_type_;
+  Value lists_;
+  std::string hash_;
+};
+
+// Slots every rule's frame starts with.
+inline constexpr int kSlotTenant = 0;
+inline constexpr int kSlotPartner = 1;
+inline constexpr int kSlotLists = 2;
+inline constexpr int kSlotNow = 3;
+inline constexpr int kSlotElement = 4;
+
+}  // namespace cspwatch::rules
