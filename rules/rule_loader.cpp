@@ -587,6 +587,19 @@ NodePtr RuleSetBuilder::compileExpr(ExprCompiler& compiler, const ExprText& e, i
   return compiler.compile(*parsed.expr, source, scope, next_slot, type);
 }
 
+// An exception value as a literal of the field's type where it is numeric or bool.
+static Value literalFor(const Type& type, const YAML::Node& n) {
+  if (type.kind == Type::Kind::kInt) {
+    try {
+      return Value::integer(std::stoll(n.Scalar()));
+    } catch (const std::exception&) {
+    }
+  }
+  if (type.kind == Type::Kind::kBool && (n.Scalar() == "true" || n.Scalar() == "false"))
+    return Value::boolean(n.Scalar() == "true");
+  return Value::string(n.Scalar());
+}
+
 NodePtr RuleSetBuilder::compileExceptions(const RuleDef& def, ExprCompiler& compiler,
                                           const std::vector<Binding>& scope, int& next_slot) {
   NodePtr any;  // exception || exception || ...
@@ -604,15 +617,7 @@ NodePtr RuleSetBuilder::compileExceptions(const RuleDef& def, ExprCompiler& comp
         }
         const std::string& comp = ex.comps[i];
         const YAML::Node& cell = row[i].first;
-        auto literal = [&](const YAML::Node& n) {
-          // Compare as the field's type where it is known to be numeric or bool.
-          if (ft.kind == Type::Kind::kInt) {
-            try { return Value::integer(std::stoll(n.Scalar())); } catch (const std::exception&) {}
-          }
-          if (ft.kind == Type::Kind::kBool && (n.Scalar() == "true" || n.Scalar() == "false"))
-            return Value::boolean(n.Scalar() == "true");
-          return Value::string(n.Scalar());
-        };
+        auto literal = [&](const YAML::Node& n) { return literalFor(ft, n); };
         NodePtr test;
         if (comp == "in") {
           ValueList values;
@@ -621,6 +626,10 @@ NodePtr RuleSetBuilder::compileExceptions(const RuleDef& def, ExprCompiler& comp
         } else if (comp == "==" || comp == "!=") {
           test = nodes::binary(comp == "==" ? nodes::BinaryOp::kEq : nodes::BinaryOp::kNe, std::move(field),
                                nodes::literal(literal(cell)));
+        } else if (comp == "contains" && ft.kind == Type::Kind::kList) {
+          // A list field "contains" a value: membership, e.g. tenant.tags contains vip.
+          const Value element = ft.elem ? literalFor(*ft.elem, cell) : Value::string(cell.Scalar());
+          test = nodes::binary(nodes::BinaryOp::kIn, nodes::literal(element), std::move(field));
         } else {
           std::vector<NodePtr> args;
           args.push_back(std::move(field));
