@@ -468,11 +468,13 @@ bool RuleSetBuilder::readRuleFields(YamlMap& m, const File& file, RuleDef& def, 
 void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t index) {
   YamlMap m(node, file.name, kPrefix, "rule #" + std::to_string(index + 1), diags_);
   if (!m.valid()) return;
-  m.checkKeys(kRuleKeys);
-  auto id = m.getString("id", true);
+  // Name the rule in every message once its id is known.
+  YAML::Node id_node = m.get("id");
+  const bool has_id = id_node.IsScalar() && !id_node.Scalar().empty();
+  YamlMap rm(node, file.name, kPrefix, has_id ? "rule '" + id_node.Scalar() + "'" : "rule #" + std::to_string(index + 1), diags_);
+  rm.checkKeys(kRuleKeys);
+  auto id = rm.getString("id", true);
   if (!id) return;
-  const std::string context = "rule '" + *id + "'";
-  YamlMap rm(node, file.name, kPrefix, context, diags_);  // same map, messages name the rule
   if (!std::regex_match(*id, std::regex("[a-z0-9]+(-[a-z0-9]+)*"))) {
     rm.error("bad-id", rm.valueLocation("id"), "rule ids are kebab-case (lower-case words joined by '-'), found '" + *id + "'",
              "e.g. " + toLowerAscii(std::regex_replace(*id, std::regex("[^A-Za-z0-9]+"), "-")));

@@ -7,10 +7,18 @@ scripts/install-deps.sh
 scripts/build.sh release
 bin=build/bin/cspwatch
 config=etc/demo/cspwatch.yaml
+# The demo's data is a snapshot taken on this day; evaluate it as of then.
+now=2026-11-25T00:00:00Z
 
-echo
-echo "== cspwatch --config $config config check"
-"$bin" --config "$config" config check || true
-echo
-echo "== cspwatch --config $config tenants list"
+step() { printf '\n== %s\n' "$*"; }
+
+step "cspwatch rules check etc/rules.d"
+"$bin" rules check etc/rules.d
+step "cspwatch rules test etc/rules.d"
+"$bin" rules test etc/rules.d | tail -1
+step "cspwatch --config $config tenants list"
 "$bin" --config "$config" tenants list
+step "cspwatch --config $config scan --once --dry-run --now $now"
+"$bin" --config "$config" scan --once --dry-run --now "$now"
+step "the first finding in full (--format json)"
+"$bin" --config "$config" scan --once --dry-run --now "$now" --format json | sed -n '/"findings"/,/}/p' | head -14
