@@ -50,8 +50,11 @@ int main(int argc, char** argv) {
   }
   const double convert_cpu = cpuSeconds() - convert_start;
 
-  PartnerIdentity partner{"Northwind IT Services", "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", {"5123456"},
-                          {"8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73"}, {"b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56"},
+  PartnerIdentity partner{"Northwind IT Services",
+                          "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64",
+                          {"5123456"},
+                          {"8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73"},
+                          {"b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56"},
                           {"northwind-it.com.au"}};
   const Value partner_value = rules::RuleSet::partnerValue(partner);
   const Timestamp now = *parseTimestamp("2026-11-25T00:00:00Z");
@@ -70,10 +73,12 @@ int main(int argc, char** argv) {
     }
   }
   const double cpu = cpuSeconds() - cpu_start;
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::printf("rules: %zu, tenants: %zu, evaluations: %zu (fail %.1f%%, unknown %.1f%%, pass %.1f%%)\n",
-              loaded.rules->rules().size(), population, evaluations, 100.0 * fails / evaluations,
-              100.0 * unknown / evaluations, 100.0 * passes / evaluations);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::printf(
+      "rules: %zu, tenants: %zu, evaluations: %zu (fail %.1f%%, unknown %.1f%%, pass %.1f%%)\n",
+      loaded.rules->rules().size(), population, evaluations, 100.0 * fails / evaluations,
+      100.0 * unknown / evaluations, 100.0 * passes / evaluations);
   std::printf("rule evaluations per CPU-second: %.0f (wall %.2fs, cpu %.2fs, one thread)\n",
               evaluations / cpu, wall, cpu);
   std::printf("tenant-to-value conversions per CPU-second: %.0f\n", population / convert_cpu);

@@ -82,8 +82,18 @@ std::string closestMatch(std::string_view word, const std::vector<std::string>& 
     }
   }
   size_t limit = std::max<size_t>(1, word.size() / 3);
-  if (best.empty() || best_distance > limit || best_distance >= word.size()) return {};
-  return best;
+  if (!best.empty() && best_distance <= limit && best_distance < word.size()) return best;
+  // A shortened name ("free_mail" for "free_mail_domains"): the one candidate it begins.
+  if (word.size() >= 4) {
+    std::string prefixed;
+    for (const auto& c : candidates) {
+      if (!startsWith(toLowerAscii(c), lowered)) continue;
+      if (!prefixed.empty()) return {};  // ambiguous
+      prefixed = c;
+    }
+    return prefixed;
+  }
+  return {};
 }
 
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {

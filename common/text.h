@@ -23,7 +23,8 @@ bool endsWith(std::string_view s, std::string_view suffix);
 size_t editDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` if it is close enough to be a likely typo (distance at most
-// a third of the word's length, at least 1, and smaller than the word itself), else "".
+// a third of the word's length, at least 1, and smaller than the word itself), else the only
+// candidate that begins with `word` (4 characters or more), else "".
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 // "did you mean 'x'?" or "" when nothing is close; the standard hint text for typos.

@@ -8,16 +8,26 @@ namespace cspwatch {
 
 std::string Type::name() const {
   switch (kind) {
-    case Kind::kDyn: return "dyn";
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kDouble: return "double";
-    case Kind::kString: return "string";
-    case Kind::kTimestamp: return "timestamp";
-    case Kind::kDuration: return "duration";
-    case Kind::kList: return "list(" + (elem ? elem->name() : std::string("dyn")) + ")";
-    case Kind::kObject: return object != nullptr ? object->name : "object";
+    case Kind::kDyn:
+      return "dyn";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kString:
+      return "string";
+    case Kind::kTimestamp:
+      return "timestamp";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kList:
+      return "list(" + (elem ? elem->name() : std::string("dyn")) + ")";
+    case Kind::kObject:
+      return object != nullptr ? object->name : "object";
   }
   return "dyn";
 }
@@ -99,33 +109,49 @@ Value Value::error(std::string message) {
 
 const char* Value::kindName(Kind k) {
   switch (k) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kDouble: return "double";
-    case Kind::kString: return "string";
-    case Kind::kTimestamp: return "timestamp";
-    case Kind::kDuration: return "duration";
-    case Kind::kList: return "list";
-    case Kind::kObject: return "object";
-    case Kind::kError: return "error";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kString:
+      return "string";
+    case Kind::kTimestamp:
+      return "timestamp";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kList:
+      return "list";
+    case Kind::kObject:
+      return "object";
+    case Kind::kError:
+      return "error";
   }
   return "?";
 }
 
 std::string Value::toText() const {
   switch (kind_) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return scalar_.b ? "true" : "false";
-    case Kind::kInt: return std::to_string(scalar_.i);
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return scalar_.b ? "true" : "false";
+    case Kind::kInt:
+      return std::to_string(scalar_.i);
     case Kind::kDouble: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%g", scalar_.d);
       return buf;
     }
-    case Kind::kString: return asString();
-    case Kind::kTimestamp: return formatTimestamp(asTimestamp());
-    case Kind::kDuration: return formatDuration(asDuration());
+    case Kind::kString:
+      return asString();
+    case Kind::kTimestamp:
+      return formatTimestamp(asTimestamp());
+    case Kind::kDuration:
+      return formatDuration(asDuration());
     case Kind::kList: {
       std::string out = "[";
       const auto& items = asList();
@@ -144,14 +170,16 @@ std::string Value::toText() const {
       }
       return out + "}";
     }
-    case Kind::kError: return "<unknown: " + errorMessage() + ">";
+    case Kind::kError:
+      return "<unknown: " + errorMessage() + ">";
   }
   return "";
 }
 
 bool valuesEqual(const Value& a, const Value& b) {
   using K = Value::Kind;
-  if ((a.kind() == K::kInt || a.kind() == K::kDouble) && (b.kind() == K::kInt || b.kind() == K::kDouble)) {
+  if ((a.kind() == K::kInt || a.kind() == K::kDouble) &&
+      (b.kind() == K::kInt || b.kind() == K::kDouble)) {
     if (a.kind() == K::kInt && b.kind() == K::kInt) return a.asInt() == b.asInt();
     double x = a.kind() == K::kInt ? static_cast<double>(a.asInt()) : a.asDouble();
     double y = b.kind() == K::kInt ? static_cast<double>(b.asInt()) : b.asDouble();
@@ -159,11 +187,15 @@ bool valuesEqual(const Value& a, const Value& b) {
   }
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case K::kNull: return true;
-    case K::kBool: return a.asBool() == b.asBool();
-    case K::kString: return a.asString() == b.asString();
+    case K::kNull:
+      return true;
+    case K::kBool:
+      return a.asBool() == b.asBool();
+    case K::kString:
+      return a.asString() == b.asString();
     case K::kTimestamp:
-    case K::kDuration: return a.asInt() == b.asInt();
+    case K::kDuration:
+      return a.asInt() == b.asInt();
     case K::kList: {
       const auto& x = a.asList();
       const auto& y = b.asList();
@@ -180,7 +212,8 @@ bool valuesEqual(const Value& a, const Value& b) {
         if (!valuesEqual(x.fields[i], y.fields[i])) return false;
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

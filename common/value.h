@@ -23,14 +23,27 @@ struct ObjectType;
 
 // A static type, as far as it is known at load time. kDyn accepts anything.
 struct Type {
-  enum class Kind { kDyn, kNull, kBool, kInt, kDouble, kString, kTimestamp, kDuration, kList, kObject };
+  enum class Kind {
+    kDyn,
+    kNull,
+    kBool,
+    kInt,
+    kDouble,
+    kString,
+    kTimestamp,
+    kDuration,
+    kList,
+    kObject
+  };
   Kind kind = Kind::kDyn;
-  std::shared_ptr<const Type> elem;      // kList: the element type
-  const ObjectType* object = nullptr;    // kObject: its fields; must outlive every user
+  std::shared_ptr<const Type> elem;    // kList: the element type
+  const ObjectType* object = nullptr;  // kObject: its fields; must outlive every user
 
   static Type dyn() { return {}; }
   static Type of(Kind k) { return {k, nullptr, nullptr}; }
-  static Type listOf(Type elem) { return {Kind::kList, std::make_shared<Type>(std::move(elem)), nullptr}; }
+  static Type listOf(Type elem) {
+    return {Kind::kList, std::make_shared<Type>(std::move(elem)), nullptr};
+  }
   static Type objectOf(const ObjectType* o) { return {Kind::kObject, nullptr, o}; }
   bool isDyn() const { return kind == Kind::kDyn; }
   std::string name() const;  // "string", "list(AdminRelationship)", ...
@@ -60,7 +73,18 @@ struct ObjectData {
 
 class Value {
  public:
-  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kDuration, kList, kObject, kError };
+  enum class Kind : uint8_t {
+    kNull,
+    kBool,
+    kInt,
+    kDouble,
+    kString,
+    kTimestamp,
+    kDuration,
+    kList,
+    kObject,
+    kError
+  };
 
   Value() = default;  // null
   static Value null() { return Value(); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common/yaml_util.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "common/guid.h"
@@ -35,9 +36,20 @@ SourceLocation locateInScalar(const std::string& file, const std::string& text,
   while (v < target && r < text.size()) {
     const char c = text[r];
     if (dq && c == '\\') {
+      // One escape in the raw text stands for the UTF-8 bytes of one character in the value.
       const char e = r + 1 < text.size() ? text[r + 1] : ' ';
-      r += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
-      ++v;
+      const size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+      size_t bytes = 1;
+      if (digits > 0) {
+        const unsigned long code = std::strtoul(text.substr(r + 2, digits).c_str(), nullptr, 16);
+        bytes = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      } else if (e == 'N' || e == '_') {
+        bytes = 2;  // U+0085, U+00A0
+      } else if (e == 'L' || e == 'P') {
+        bytes = 3;  // U+2028, U+2029
+      }
+      r += 2 + digits;
+      v += bytes;
     } else if (sq && c == '\'' && r + 1 < text.size() && text[r + 1] == '\'') {
       r += 2;
       ++v;

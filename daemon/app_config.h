@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "common/diagnostic.h"
 #include "common/partner.h"
 #include "common/time.h"
-
-#include <yaml-cpp/yaml.h>
 
 namespace cspwatch::daemon {
 

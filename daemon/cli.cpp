@@ -69,12 +69,14 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   ScanOptions scan_options;
   std::string scan_now;
   scan_cmd->add_flag("--once", scan_options.once, "Scan once and exit");
-  scan_cmd->add_flag("--dry-run", scan_options.dry_run, "Print the outcome; store and send nothing");
+  scan_cmd->add_flag("--dry-run", scan_options.dry_run,
+                     "Print the outcome; store and send nothing");
   scan_cmd->add_option("--format", scan_options.format, "Output format: table or json")
       ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
   scan_cmd->add_option("--now", scan_now, "Evaluate as if it were this RFC 3339 time")
       ->check([](const std::string& v) {
-        return parseTimestamp(v) ? std::string() : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
+        return parseTimestamp(v) ? std::string()
+                                 : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
       });
 
   try {

@@ -30,7 +30,8 @@ std::optional<std::vector<std::string>> rulePaths(const CommandContext& ctx,
 
 }  // namespace
 
-int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths, OutputFormat format) {
+int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths,
+               OutputFormat format) {
   auto resolved = rulePaths(ctx, paths);
   if (!resolved) return kExitUsage;
   RuleFiles files = findRuleFiles(*resolved);
@@ -46,9 +47,8 @@ int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths,
               << enabled << " enabled) from " << files.sources.size() << " file(s), "
               << result.diagnostics.warningCount() << " warning(s)\n";
     } else {
-      ctx.err << join(*resolved, ", ") << ": " << result.diagnostics.errorCount()
-              << " error(s), " << result.diagnostics.warningCount()
-              << " warning(s); the rule set is rejected\n";
+      ctx.err << join(*resolved, ", ") << ": " << result.diagnostics.errorCount() << " error(s), "
+              << result.diagnostics.warningCount() << " warning(s); the rule set is rejected\n";
     }
   }
   return result.ok() ? kExitOk : kExitProblems;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch scan --once --dry-run`: read the sources, evaluate the rules, print the outcome.
+#include <algorithm>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-
-#include <algorithm>
 
 #include "common/clock.h"
 #include "daemon/app_config.h"
@@ -68,7 +68,8 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     Value tv = tenants::tenantToValue(tenant);
     for (auto& r : loaded.rules->evaluate(tv, partner, now)) {
       for (auto& f : r.findings) {
-        rows.push_back({r.rule, &tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
+        rows.push_back(
+            {r.rule, &tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
         ++failed;
       }
       if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
@@ -118,7 +119,8 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     for (const auto& row : rows) {
       const bool unknown_row = row.outcome == rules::Outcome::kUnknown;
       table.addRow({unknown_row ? "unknown" : rules::severityName(row.rule->severity), row.rule->id,
-                    row.tenant->name, unknown_row ? row.message.substr(row.message.find(':') + 2) : row.subject});
+                    row.tenant->name,
+                    unknown_row ? row.message.substr(row.message.find(':') + 2) : row.subject});
     }
     table.print(ctx.out);
     ctx.out << inv->tenants.size() << " tenant(s), " << loaded.rules->rules().size()

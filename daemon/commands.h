@@ -24,7 +24,8 @@ int configCheck(const CommandContext& ctx);
 int tenantsList(const CommandContext& ctx, OutputFormat format);
 
 // `rules check [PATH...]`: PATHs default to the configured rules.paths. kText or kJson.
-int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths, OutputFormat format);
+int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths,
+               OutputFormat format);
 // `rules test [PATH...]`: runs the *.test.yaml files found in PATHs against the rules there.
 int rulesTest(const CommandContext& ctx, const std::vector<std::string>& paths);
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/rule_files.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "common/text.h"
 #include "tenants/tenant_value.h"

@@ -106,7 +106,8 @@ class TestFile {
     if (!id) return *doc;
     YAML::Node list = doc->IsMap() && (*doc)["tenants"] ? (*doc)["tenants"] : *doc;
     for (const auto& t : list)
-      if (t.IsMap() && ((t["id"] && t["id"].Scalar() == *id) || (t["tenant_id"] && t["tenant_id"].Scalar() == *id)))
+      if (t.IsMap() && ((t["id"] && t["id"].Scalar() == *id) ||
+                        (t["tenant_id"] && t["tenant_id"].Scalar() == *id)))
         return t;
     m.error("bad-value", m.valueLocation("tenant_id"), "no tenant " + *id + " in " + full);
     return std::nullopt;
@@ -117,14 +118,16 @@ class TestFile {
     if (!m.valid()) return;
     m.checkUniqueKeys();
     for (const auto& kv : node)
-      if (auto t = tenantNode(kv.second, "fixture '" + kv.first.Scalar() + "'")) fixtures_[kv.first.Scalar()] = *t;
+      if (auto t = tenantNode(kv.second, "fixture '" + kv.first.Scalar() + "'"))
+        fixtures_[kv.first.Scalar()] = *t;
   }
 
   std::vector<Expectation> readExpect(YamlMap& m) {
     std::vector<Expectation> out;
     YAML::Node node = m.get("expect");
     if (!node.IsMap()) {
-      m.error("wrong-type", m.valueLocation("expect"), "'expect' maps rule ids to pass, fail or unknown");
+      m.error("wrong-type", m.valueLocation("expect"),
+              "'expect' maps rule ids to pass, fail or unknown");
       return out;
     }
     for (const auto& kv : node) {
@@ -134,7 +137,8 @@ class TestFile {
       if (e.rule != "*" && rules_.find(e.rule) == nullptr) {
         std::vector<std::string> ids;
         for (const auto& r : rules_.rules()) ids.push_back(r.id);
-        report_.diagnostics.error("rule-test.unknown-rule", e.where, "no rule '" + e.rule + "'", didYouMean(e.rule, ids));
+        report_.diagnostics.error("rule-test.unknown-rule", e.where, "no rule '" + e.rule + "'",
+                                  didYouMean(e.rule, ids));
         continue;
       }
       const YAML::Node& v = kv.second;
@@ -144,10 +148,13 @@ class TestFile {
         e.subjects_given = true;
         for (const auto& s : v["fail"]) e.subjects.insert(s.Scalar());
       } else if (word == "pass" || word == "fail" || word == "unknown") {
-        e.outcome = word == "pass" ? rules::Outcome::kPass : word == "fail" ? rules::Outcome::kFail : rules::Outcome::kUnknown;
+        e.outcome = word == "pass"   ? rules::Outcome::kPass
+                    : word == "fail" ? rules::Outcome::kFail
+                                     : rules::Outcome::kUnknown;
       } else {
-        report_.diagnostics.error("rule-test.bad-expect", locationFromMark(path_, v.Mark()),
-                                  "expected pass, fail, unknown or {fail: [subjects]}, found " + describeNode(v));
+        report_.diagnostics.error(
+            "rule-test.bad-expect", locationFromMark(path_, v.Mark()),
+            "expected pass, fail, unknown or {fail: [subjects]}, found " + describeNode(v));
         continue;
       }
       out.push_back(std::move(e));
@@ -173,7 +180,8 @@ class TestFile {
       if (it == fixtures_.end()) {
         std::vector<std::string> names;
         for (const auto& [n, f] : fixtures_) names.push_back(n);
-        m.error("bad-value", m.valueLocation("base"), "no fixture '" + *base + "'", didYouMean(*base, names));
+        m.error("bad-value", m.valueLocation("base"), "no fixture '" + *base + "'",
+                didYouMean(*base, names));
       } else {
         tenant = YAML::Clone(it->second);
       }
@@ -187,7 +195,8 @@ class TestFile {
     if (m.has("tenant")) {
       YAML::Node overlay = m.get("tenant");
       if (!overlay.IsMap()) {
-        m.error("wrong-type", m.valueLocation("tenant"), "'tenant' must be a mapping of tenant fields");
+        m.error("wrong-type", m.valueLocation("tenant"),
+                "'tenant' must be a mapping of tenant fields");
       } else {
         for (const auto& kv : overlay) tenant[kv.first.Scalar()] = kv.second;
       }
@@ -207,24 +216,32 @@ class TestFile {
       bool ok = r.outcome == e.outcome && (!e.subjects_given || got == e.subjects);
       if (ok) return;
       std::string detail = std::string(rules::outcomeName(r.outcome));
-      if (r.outcome == rules::Outcome::kFail) detail += " [" + join(std::vector<std::string>(got.begin(), got.end()), ", ") + "]";
+      if (r.outcome == rules::Outcome::kFail)
+        detail += " [" + join(std::vector<std::string>(got.begin(), got.end()), ", ") + "]";
       if (r.outcome == rules::Outcome::kUnknown) detail += " (" + r.unknown_reason + ")";
       std::string want = rules::outcomeName(e.outcome);
-      if (e.subjects_given) want += " [" + join(std::vector<std::string>(e.subjects.begin(), e.subjects.end()), ", ") + "]";
+      if (e.subjects_given)
+        want +=
+            " [" + join(std::vector<std::string>(e.subjects.begin(), e.subjects.end()), ", ") + "]";
       problems.push_back(r.rule->id + ": expected " + want + ", got " + detail);
     };
     for (const auto& r : results) {
-      auto it = std::find_if(expect.begin(), expect.end(), [&](const Expectation& e) { return e.rule == r.rule->id; });
+      auto it = std::find_if(expect.begin(), expect.end(),
+                             [&](const Expectation& e) { return e.rule == r.rule->id; });
       if (it != expect.end()) {
         check(*it, r);
       } else {
-        auto star = std::find_if(expect.begin(), expect.end(), [](const Expectation& e) { return e.rule == "*"; });
+        auto star = std::find_if(expect.begin(), expect.end(),
+                                 [](const Expectation& e) { return e.rule == "*"; });
         if (star != expect.end()) check(*star, r);
       }
     }
     for (const auto& e : expect)
-      if (e.rule != "*" && std::none_of(results.begin(), results.end(), [&](const rules::RuleResult& r) { return r.rule->id == e.rule; }))
-        problems.push_back(e.rule + ": expected " + rules::outcomeName(e.outcome) + ", but the rule is disabled");
+      if (e.rule != "*" &&
+          std::none_of(results.begin(), results.end(),
+                       [&](const rules::RuleResult& r) { return r.rule->id == e.rule; }))
+        problems.push_back(e.rule + ": expected " + rules::outcomeName(e.outcome) +
+                           ", but the rule is disabled");
     if (problems.empty()) {
       ++report_.passed;
       report_.text += "PASS  " + path_ + ": " + name + "\n";
@@ -245,7 +262,8 @@ class TestFile {
 
 }  // namespace
 
-RuleTestReport runRuleTests(const std::vector<std::string>& paths, const PartnerIdentity* default_partner) {
+RuleTestReport runRuleTests(const std::vector<std::string>& paths,
+                            const PartnerIdentity* default_partner) {
   RuleTestReport report;
   RuleFiles files = findRuleFiles(paths);
   rules::LoadResult loaded = loadRuleFiles(paths);
@@ -257,7 +275,8 @@ RuleTestReport runRuleTests(const std::vector<std::string>& paths, const Partner
     return report;
   }
   for (const auto& f : files.test_files) TestFile(f, *loaded.rules, default_partner, report).run();
-  report.text += std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed\n";
+  report.text +=
+      std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed\n";
   return report;
 }
 

@@ -32,8 +32,8 @@ struct ExprCompiler::Ctx {
   bool failed = false;
 };
 
-void ExprCompiler::error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,
-                         const std::string& hint) {
+void ExprCompiler::error(const Ctx& ctx, int pos, const std::string& code,
+                         const std::string& message, const std::string& hint) {
   Diagnostic d;
   d.code = code;
   d.location = ctx.source->locate ? ctx.source->locate(pos) : SourceLocation{};
@@ -42,7 +42,8 @@ void ExprCompiler::error(const Ctx& ctx, int pos, const std::string& code, const
   d.hint = hint;
   // A macro used in several places reports its own mistakes once.
   for (const auto& existing : diags_.items())
-    if (existing.code == d.code && existing.location.str() == d.location.str() && existing.message == d.message)
+    if (existing.code == d.code && existing.location.str() == d.location.str() &&
+        existing.message == d.message)
       return;
   diags_.add(std::move(d));
 }
@@ -67,12 +68,23 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
   switch (e.kind) {
     case Expr::Kind::kLiteral: {
       switch (e.literal.kind()) {
-        case Value::Kind::kNull: type = Type::of(K::kNull); break;
-        case Value::Kind::kBool: type = Type::of(K::kBool); break;
-        case Value::Kind::kInt: type = Type::of(K::kInt); break;
-        case Value::Kind::kDouble: type = Type::of(K::kDouble); break;
-        case Value::Kind::kString: type = Type::of(K::kString); break;
-        default: type = Type::dyn();
+        case Value::Kind::kNull:
+          type = Type::of(K::kNull);
+          break;
+        case Value::Kind::kBool:
+          type = Type::of(K::kBool);
+          break;
+        case Value::Kind::kInt:
+          type = Type::of(K::kInt);
+          break;
+        case Value::Kind::kDouble:
+          type = Type::of(K::kDouble);
+          break;
+        case Value::Kind::kString:
+          type = Type::of(K::kString);
+          break;
+        default:
+          type = Type::dyn();
       }
       return nodes::literal(e.literal);
     }
@@ -81,7 +93,8 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
     case Expr::Kind::kSelect:
       return selectField(e, ctx, type);
     case Expr::Kind::kCall:
-      if (std::find(kComprehensions.begin(), kComprehensions.end(), e.name) != kComprehensions.end() ||
+      if (std::find(kComprehensions.begin(), kComprehensions.end(), e.name) !=
+              kComprehensions.end() ||
           e.name == "has")
         return macroCall(e, ctx, type);
       return callFunction(e, ctx, type);
@@ -92,7 +105,8 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
       if (known(lt) && lt.kind != K::kList)
         error(ctx, e.pos, "rules.type-mismatch", "only lists can be indexed, found " + lt.name());
       if (known(it) && it.kind != K::kInt)
-        error(ctx, e.args[1]->pos, "rules.type-mismatch", "a list index must be an int, found " + it.name());
+        error(ctx, e.args[1]->pos, "rules.type-mismatch",
+              "a list index must be an int, found " + it.name());
       type = lt.kind == K::kList && lt.elem ? *lt.elem : Type::dyn();
       if (!l || !i) return nullptr;
       return nodes::index(std::move(l), std::move(i));
@@ -104,8 +118,10 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
       for (const auto& a : e.args) {
         Type t;
         items.push_back(node(*a, ctx, t));
-        if (first) elem = t;
-        else if (t.kind != elem.kind || t.object != elem.object) same = false;
+        if (first)
+          elem = t;
+        else if (t.kind != elem.kind || t.object != elem.object)
+          same = false;
         first = false;
       }
       type = Type::listOf(same && !first ? elem : Type::dyn());
@@ -122,7 +138,8 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
         return operand ? nodes::logicalNot(std::move(operand)) : nullptr;
       }
       if (known(t) && !isNumberType(t) && t.kind != K::kDuration)
-        error(ctx, e.pos, "rules.type-mismatch", "'-' needs a number or duration, found " + t.name());
+        error(ctx, e.pos, "rules.type-mismatch",
+              "'-' needs a number or duration, found " + t.name());
       type = t;
       return operand ? nodes::negate(std::move(operand)) : nullptr;
     }
@@ -160,12 +177,33 @@ NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
         type = Type::dyn();
         return nullptr;
       }
+      // A macro that compiles with only the stable variables in view depends on nothing else:
+      // compute it once per evaluation. The trial compile reports nothing.
+      bool stable = false;
+      if (stable_slots_ > 0) {
+        std::vector<Binding> stable_scope;
+        for (const auto& b : ctx.scope)
+          if (b.slot < stable_slots_) stable_scope.push_back(b);
+        Diagnostics scratch;
+        ExprCompiler trial(macros_, scratch, 0);
+        trial.expanding_ = expanding_;
+        trial.expanding_.push_back(e.name);
+        int scratch_slot = *ctx.next_slot;
+        Type ignored;
+        Ctx probe{m->second.source.get(), stable_scope, &scratch_slot};
+        stable = trial.node(*m->second.ast, probe, ignored) != nullptr && !scratch.hasErrors();
+      }
       expanding_.push_back(e.name);
       Ctx inner{m->second.source.get(), ctx.scope, ctx.next_slot};
       NodePtr n = node(*m->second.ast, inner, type);
       expanding_.pop_back();
-      if (!n) ctx.failed = true;
-      return n;
+      if (!n) {
+        ctx.failed = true;
+        return n;
+      }
+      if (!stable) return n;
+      auto [it, added] = memo_index_.emplace(e.name, static_cast<int>(memo_index_.size()));
+      return nodes::memo(it->second, std::move(n));
     }
   }
   std::vector<std::string> names;
@@ -207,8 +245,9 @@ NodePtr ExprCompiler::selectField(const Expr& e, Ctx& ctx, Type& type) {
   }
   if (known(ot)) {
     error(ctx, e.pos, "rules.type-mismatch", "cannot read field '" + e.name + "' of a " + ot.name(),
-          ot.kind == K::kList ? "lists have no fields; use .map(x, x." + e.name + ") or .exists(x, ...)"
-                              : "");
+          ot.kind == K::kList
+              ? "lists have no fields; use .map(x, x." + e.name + ") or .exists(x, ...)"
+              : "");
     return nullptr;
   }
   return obj ? nodes::dynSelect(std::move(obj), e.name) : nullptr;
@@ -228,7 +267,8 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
     if (ot.kind == K::kObject && ot.object != nullptr) {
       idx = ot.object->fieldIndex(sel.name);
       if (idx < 0) {
-        error(ctx, sel.pos, "rules.unknown-field", ot.object->name + " has no field '" + sel.name + "'",
+        error(ctx, sel.pos, "rules.unknown-field",
+              ot.object->name + " has no field '" + sel.name + "'",
               didYouMean(sel.name, ot.object->fieldNames()));
         return nullptr;
       }
@@ -253,12 +293,15 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
   Type range_type;
   NodePtr range = node(*e.args[0], ctx, range_type);
   if (known(range_type) && range_type.kind != K::kList) {
-    error(ctx, e.args[0]->pos, "rules.type-mismatch", e.name + "() needs a list, found " + range_type.name());
+    error(ctx, e.args[0]->pos, "rules.type-mismatch",
+          e.name + "() needs a list, found " + range_type.name());
     range.reset();
   }
   const int slot = (*ctx.next_slot)++;
   Ctx inner{ctx.source, ctx.scope, ctx.next_slot};
-  inner.scope.push_back({e.args[1]->name, range_type.kind == K::kList && range_type.elem ? *range_type.elem : Type::dyn(), slot});
+  inner.scope.push_back(
+      {e.args[1]->name,
+       range_type.kind == K::kList && range_type.elem ? *range_type.elem : Type::dyn(), slot});
   NodePtr pred, transform;
   Type pt, tt;
   if (is_map && e.args.size() == 3) {
@@ -269,15 +312,19 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
     if (is_map) transform = node(*e.args[3], inner, tt);
   }
   if (inner.failed) ctx.failed = true;
-  nodes::Comprehension kind = e.name == "all"        ? nodes::Comprehension::kAll
+  nodes::Comprehension kind = e.name == "all"          ? nodes::Comprehension::kAll
                               : e.name == "exists"     ? nodes::Comprehension::kExists
                               : e.name == "exists_one" ? nodes::Comprehension::kExistsOne
                               : e.name == "filter"     ? nodes::Comprehension::kFilter
                                                        : nodes::Comprehension::kMap;
-  if (kind == nodes::Comprehension::kFilter) type = range_type;
-  else if (kind == nodes::Comprehension::kMap) type = Type::listOf(tt);
-  else type = Type::of(K::kBool);
-  if (!range || (!pred && !is_map) || (is_map && !transform) || (is_map && e.args.size() == 4 && !pred))
+  if (kind == nodes::Comprehension::kFilter)
+    type = range_type;
+  else if (kind == nodes::Comprehension::kMap)
+    type = Type::listOf(tt);
+  else
+    type = Type::of(K::kBool);
+  if (!range || (!pred && !is_map) || (is_map && !transform) ||
+      (is_map && e.args.size() == 4 && !pred))
     return nullptr;
   return nodes::comprehension(kind, std::move(range), slot, std::move(pred), std::move(transform));
 }
@@ -296,7 +343,8 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
     return nullptr;
   }
   if (e.receiver_style && fn->style == Function::Style::kGlobal) {
-    error(ctx, e.pos, "rules.bad-call", e.name + "() is not a method", "call it as " + e.name + "(...)");
+    error(ctx, e.pos, "rules.bad-call", e.name + "() is not a method",
+          "call it as " + e.name + "(...)");
     return nullptr;
   }
   if (!e.receiver_style && fn->style == Function::Style::kMember) {
@@ -326,7 +374,8 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
     K want = i < static_cast<int>(fn->params.size()) ? fn->params[i] : K::kDyn;
     if (want != K::kDyn && known(t) && t.kind != want) {
       error(ctx, e.args[i]->pos, "rules.type-mismatch",
-            e.name + "() needs a " + Type::of(want).name() + " here, found " + t.name(), fn->summary);
+            e.name + "() needs a " + Type::of(want).name() + " here, found " + t.name(),
+            fn->summary);
       ok = false;
     }
     types.push_back(t);
@@ -337,10 +386,12 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
   if (fn->name == "matches" && e.args[1]->kind == Expr::Kind::kLiteral &&
       e.args[1]->literal.kind() == Value::Kind::kString) {
     try {
-      auto re = std::make_shared<const std::regex>(e.args[1]->literal.asString(), std::regex::ECMAScript);
+      auto re =
+          std::make_shared<const std::regex>(e.args[1]->literal.asString(), std::regex::ECMAScript);
       return nodes::regexMatch(std::move(args[0]), std::move(re));
     } catch (const std::regex_error& ex) {
-      error(ctx, e.args[1]->pos, "rules.bad-regex", std::string("invalid regular expression: ") + ex.what(),
+      error(ctx, e.args[1]->pos, "rules.bad-regex",
+            std::string("invalid regular expression: ") + ex.what(),
             "patterns use ECMAScript syntax; escape '.' as '\\\\.' in a double-quoted string");
       return nullptr;
     }
@@ -370,7 +421,8 @@ NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {
     expectBool(ctx, e.args[1]->pos, rt, "the right side of '" + op + "'");
     type = Type::of(K::kBool);
     if (!l || !r) return nullptr;
-    return op == "&&" ? nodes::logicalAnd(std::move(l), std::move(r)) : nodes::logicalOr(std::move(l), std::move(r));
+    return op == "&&" ? nodes::logicalAnd(std::move(l), std::move(r))
+                      : nodes::logicalOr(std::move(l), std::move(r));
   }
   static const std::map<std::string, BinaryOp> kOps = {
       {"+", BinaryOp::kAdd}, {"-", BinaryOp::kSub}, {"*", BinaryOp::kMul}, {"/", BinaryOp::kDiv},
@@ -387,7 +439,8 @@ NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {
     case BinaryOp::kIn:
       type = Type::of(K::kBool);
       if (known(rt) && rt.kind != K::kList) {
-        error(ctx, e.pos, "rules.type-mismatch", "'in' needs a list on its right, found " + rt.name(),
+        error(ctx, e.pos, "rules.type-mismatch",
+              "'in' needs a list on its right, found " + rt.name(),
               rt.kind == K::kString ? "to test a substring use s.contains(part)" : "");
         return nullptr;
       }
@@ -404,25 +457,38 @@ NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {
       type = Type::dyn();
       if (!both) break;
       const K a = lt.kind, b = rt.kind;
-      if (isNumberType(lt) && isNumberType(rt) && !(bop == BinaryOp::kMod && (a == K::kDouble || b == K::kDouble)))
+      if (isNumberType(lt) && isNumberType(rt) &&
+          !(bop == BinaryOp::kMod && (a == K::kDouble || b == K::kDouble)))
         type = Type::of(a == K::kInt && b == K::kInt ? K::kInt : K::kDouble);
-      else if (bop == BinaryOp::kAdd && a == K::kString && b == K::kString) type = lt;
-      else if (bop == BinaryOp::kAdd && a == K::kList && b == K::kList) type = lt.elem && rt.elem && lt.elem->kind == rt.elem->kind ? lt : Type::listOf(Type::dyn());
-      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kTimestamp && b == K::kDuration) type = lt;
-      else if (bop == BinaryOp::kAdd && a == K::kDuration && b == K::kTimestamp) type = rt;
-      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kDuration && b == K::kDuration) type = lt;
-      else if (bop == BinaryOp::kSub && a == K::kTimestamp && b == K::kTimestamp) type = Type::of(K::kDuration);
-      else mismatch = true;
+      else if (bop == BinaryOp::kAdd && a == K::kString && b == K::kString)
+        type = lt;
+      else if (bop == BinaryOp::kAdd && a == K::kList && b == K::kList)
+        type =
+            lt.elem && rt.elem && lt.elem->kind == rt.elem->kind ? lt : Type::listOf(Type::dyn());
+      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kTimestamp &&
+               b == K::kDuration)
+        type = lt;
+      else if (bop == BinaryOp::kAdd && a == K::kDuration && b == K::kTimestamp)
+        type = rt;
+      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kDuration &&
+               b == K::kDuration)
+        type = lt;
+      else if (bop == BinaryOp::kSub && a == K::kTimestamp && b == K::kTimestamp)
+        type = Type::of(K::kDuration);
+      else
+        mismatch = true;
     }
   }
   if (mismatch) {
     std::string hint;
-    if ((lt.kind == K::kTimestamp || rt.kind == K::kTimestamp || lt.kind == K::kDuration || rt.kind == K::kDuration) &&
+    if ((lt.kind == K::kTimestamp || rt.kind == K::kTimestamp || lt.kind == K::kDuration ||
+         rt.kind == K::kDuration) &&
         (lt.kind == K::kString || rt.kind == K::kString))
       hint = "convert text with timestamp(\"...\") or duration(\"30d\")";
     else if (lt.kind == K::kTimestamp && rt.kind == K::kInt)
       hint = "add a duration: t + duration(\"30d\")";
-    error(ctx, e.pos, "rules.type-mismatch", "no operator " + lt.name() + " " + op + " " + rt.name(), hint);
+    error(ctx, e.pos, "rules.type-mismatch",
+          "no operator " + lt.name() + " " + op + " " + rt.name(), hint);
     return nullptr;
   }
   if (!l || !r) return nullptr;

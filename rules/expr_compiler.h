@@ -43,8 +43,11 @@ struct Binding {
 
 class ExprCompiler {
  public:
-  // `macros` may be null; both must outlive the compiler. Unused macros are noted in used().
-  ExprCompiler(const MacroTable* macros, Diagnostics& diags) : macros_(macros), diags_(diags) {}
+  // `macros` may be null; both must outlive the compiler. Bindings whose slot is below
+  // `stable_slots` hold the same value for a whole evaluation (tenant, partner, lists, now):
+  // macros that use nothing else are computed once per evaluation (Frame::memo).
+  ExprCompiler(const MacroTable* macros, Diagnostics& diags, int stable_slots = 0)
+      : macros_(macros), diags_(diags), stable_slots_(stable_slots) {}
 
   // Compiles `expr` with `scope` in view (innermost last). Comprehension variables take slots
   // from `next_slot`, which is advanced. Returns null if any error was reported; `type`, when
@@ -54,6 +57,8 @@ class ExprCompiler {
 
   const std::set<std::string>& usedMacros() const { return used_macros_; }
   const std::set<std::string>& usedLists() const { return used_lists_; }
+  // How many Frame::memo entries the compiled expressions use.
+  int memoCount() const { return static_cast<int>(memo_index_.size()); }
 
  private:
   struct Ctx;
@@ -72,6 +77,8 @@ class ExprCompiler {
   std::set<std::string> used_macros_;
   std::set<std::string> used_lists_;
   std::vector<std::string> expanding_;  // macros being inlined, to catch cycles
+  const int stable_slots_;
+  std::map<std::string, int> memo_index_;  // memoised macros
 };
 
 }  // namespace cspwatch::rules

@@ -48,7 +48,8 @@ Value fieldOf(const Value& obj, int index, const std::string& name) {
 
 class Select final : public Node {
  public:
-  Select(NodePtr obj, int index, std::string name) : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
+  Select(NodePtr obj, int index, std::string name)
+      : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
   Value eval(Frame& f) const override { return fieldOf(obj_->eval(f), index_, name_); }
 
  private:
@@ -59,12 +60,14 @@ class Select final : public Node {
 
 class Has final : public Node {
  public:
-  Has(NodePtr obj, int index, std::string name) : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
+  Has(NodePtr obj, int index, std::string name)
+      : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
   Value eval(Frame& f) const override {
     Value obj = obj_->eval(f);
     if (obj.isError()) return obj;
     if (obj.kind() != VK::kObject)
-      return Value::error("has(): cannot test field '" + name_ + "' of a " + Value::kindName(obj.kind()));
+      return Value::error("has(): cannot test field '" + name_ + "' of a " +
+                          Value::kindName(obj.kind()));
     Value v = fieldOf(obj, index_, name_);
     if (v.isError()) return v;
     return Value::boolean(!v.isNull());
@@ -122,7 +125,8 @@ class Not final : public Node {
   Value eval(Frame& f) const override {
     Value v = e_->eval(f);
     if (v.isError()) return v;
-    if (!v.isBool()) return Value::error(std::string("'!' needs a bool, found ") + Value::kindName(v.kind()));
+    if (!v.isBool())
+      return Value::error(std::string("'!' needs a bool, found ") + Value::kindName(v.kind()));
     return Value::boolean(!v.asBool());
   }
 
@@ -136,13 +140,17 @@ class Negate final : public Node {
   Value eval(Frame& f) const override {
     Value v = e_->eval(f);
     switch (v.kind()) {
-      case VK::kError: return v;
+      case VK::kError:
+        return v;
       case VK::kInt:
         if (v.asInt() == INT64_MIN) return Value::error("integer overflow");
         return Value::integer(-v.asInt());
-      case VK::kDouble: return Value::real(-v.asDouble());
-      case VK::kDuration: return Value::duration(-v.asDuration());
-      default: return Value::error(std::string("'-' needs a number, found ") + Value::kindName(v.kind()));
+      case VK::kDouble:
+        return Value::real(-v.asDouble());
+      case VK::kDuration:
+        return Value::duration(-v.asDuration());
+      default:
+        return Value::error(std::string("'-' needs a number, found ") + Value::kindName(v.kind()));
     }
   }
 
@@ -198,34 +206,49 @@ class Ternary final : public Node {
 
 const char* opName(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kIn: return "in";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kIn:
+      return "in";
   }
   return "?";
 }
 
 Value noOverload(BinaryOp op, const Value& a, const Value& b) {
-  return Value::error(std::string("no such overload: ") + Value::kindName(a.kind()) + " " + opName(op) +
-                      " " + Value::kindName(b.kind()));
+  return Value::error(std::string("no such overload: ") + Value::kindName(a.kind()) + " " +
+                      opName(op) + " " + Value::kindName(b.kind()));
 }
 
 bool isNumber(const Value& v) { return v.kind() == VK::kInt || v.kind() == VK::kDouble; }
-double toDouble(const Value& v) { return v.kind() == VK::kInt ? static_cast<double>(v.asInt()) : v.asDouble(); }
+double toDouble(const Value& v) {
+  return v.kind() == VK::kInt ? static_cast<double>(v.asInt()) : v.asDouble();
+}
 
 // -1, 0, 1; or 2 when the kinds cannot be ordered.
 int compare(const Value& a, const Value& b) {
   if (isNumber(a) && isNumber(b)) {
-    if (a.kind() == VK::kInt && b.kind() == VK::kInt) return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+    if (a.kind() == VK::kInt && b.kind() == VK::kInt)
+      return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
     double x = toDouble(a), y = toDouble(b);
     return x < y ? -1 : x > y;
   }
@@ -235,10 +258,13 @@ int compare(const Value& a, const Value& b) {
       int c = a.asString().compare(b.asString());
       return c < 0 ? -1 : c > 0;
     }
-    case VK::kBool: return a.asBool() < b.asBool() ? -1 : a.asBool() > b.asBool();
+    case VK::kBool:
+      return a.asBool() < b.asBool() ? -1 : a.asBool() > b.asBool();
     case VK::kTimestamp:
-    case VK::kDuration: return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
-    default: return 2;
+    case VK::kDuration:
+      return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+    default:
+      return 2;
   }
 }
 
@@ -248,16 +274,24 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
     int64_t x = a.asInt(), y = b.asInt();
     bool overflow = false;
     switch (op) {
-      case BinaryOp::kAdd: overflow = __builtin_add_overflow(x, y, &r); break;
-      case BinaryOp::kSub: overflow = __builtin_sub_overflow(x, y, &r); break;
-      case BinaryOp::kMul: overflow = __builtin_mul_overflow(x, y, &r); break;
+      case BinaryOp::kAdd:
+        overflow = __builtin_add_overflow(x, y, &r);
+        break;
+      case BinaryOp::kSub:
+        overflow = __builtin_sub_overflow(x, y, &r);
+        break;
+      case BinaryOp::kMul:
+        overflow = __builtin_mul_overflow(x, y, &r);
+        break;
       case BinaryOp::kDiv:
       case BinaryOp::kMod:
-        if (y == 0) return Value::error(op == BinaryOp::kDiv ? "division by zero" : "modulus by zero");
+        if (y == 0)
+          return Value::error(op == BinaryOp::kDiv ? "division by zero" : "modulus by zero");
         if (x == INT64_MIN && y == -1) return Value::error("integer overflow");
         r = op == BinaryOp::kDiv ? x / y : x % y;
         break;
-      default: break;
+      default:
+        break;
     }
     if (overflow) return Value::error("integer overflow");
     return Value::integer(r);
@@ -265,11 +299,16 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
   if (isNumber(a) && isNumber(b) && op != BinaryOp::kMod) {
     double x = toDouble(a), y = toDouble(b);
     switch (op) {
-      case BinaryOp::kAdd: return Value::real(x + y);
-      case BinaryOp::kSub: return Value::real(x - y);
-      case BinaryOp::kMul: return Value::real(x * y);
-      case BinaryOp::kDiv: return Value::real(x / y);
-      default: break;
+      case BinaryOp::kAdd:
+        return Value::real(x + y);
+      case BinaryOp::kSub:
+        return Value::real(x - y);
+      case BinaryOp::kMul:
+        return Value::real(x * y);
+      case BinaryOp::kDiv:
+        return Value::real(x / y);
+      default:
+        break;
     }
   }
   const VK ka = a.kind(), kb = b.kind();
@@ -280,14 +319,20 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
       out.insert(out.end(), b.asList().begin(), b.asList().end());
       return Value::list(std::move(out));
     }
-    if (ka == VK::kTimestamp && kb == VK::kDuration) return Value::timestamp(a.asTimestamp() + b.asDuration());
-    if (ka == VK::kDuration && kb == VK::kTimestamp) return Value::timestamp(b.asTimestamp() + a.asDuration());
-    if (ka == VK::kDuration && kb == VK::kDuration) return Value::duration(a.asDuration() + b.asDuration());
+    if (ka == VK::kTimestamp && kb == VK::kDuration)
+      return Value::timestamp(a.asTimestamp() + b.asDuration());
+    if (ka == VK::kDuration && kb == VK::kTimestamp)
+      return Value::timestamp(b.asTimestamp() + a.asDuration());
+    if (ka == VK::kDuration && kb == VK::kDuration)
+      return Value::duration(a.asDuration() + b.asDuration());
   }
   if (op == BinaryOp::kSub) {
-    if (ka == VK::kTimestamp && kb == VK::kDuration) return Value::timestamp(a.asTimestamp() - b.asDuration());
-    if (ka == VK::kTimestamp && kb == VK::kTimestamp) return Value::duration(a.asTimestamp() - b.asTimestamp());
-    if (ka == VK::kDuration && kb == VK::kDuration) return Value::duration(a.asDuration() - b.asDuration());
+    if (ka == VK::kTimestamp && kb == VK::kDuration)
+      return Value::timestamp(a.asTimestamp() - b.asDuration());
+    if (ka == VK::kTimestamp && kb == VK::kTimestamp)
+      return Value::duration(a.asTimestamp() - b.asTimestamp());
+    if (ka == VK::kDuration && kb == VK::kDuration)
+      return Value::duration(a.asDuration() - b.asDuration());
   }
   return noOverload(op, a, b);
 }
@@ -301,8 +346,10 @@ class Binary final : public Node {
     Value b = r_->eval(f);
     if (b.isError()) return b;
     switch (op_) {
-      case BinaryOp::kEq: return Value::boolean(valuesEqual(a, b));
-      case BinaryOp::kNe: return Value::boolean(!valuesEqual(a, b));
+      case BinaryOp::kEq:
+        return Value::boolean(valuesEqual(a, b));
+      case BinaryOp::kNe:
+        return Value::boolean(!valuesEqual(a, b));
       case BinaryOp::kIn: {
         if (b.kind() != VK::kList) return noOverload(op_, a, b);
         for (const auto& item : b.asList())
@@ -315,10 +362,14 @@ class Binary final : public Node {
       case BinaryOp::kGe: {
         int c = compare(a, b);
         if (c == 2) return noOverload(op_, a, b);
-        bool r = op_ == BinaryOp::kLt ? c < 0 : op_ == BinaryOp::kLe ? c <= 0 : op_ == BinaryOp::kGt ? c > 0 : c >= 0;
+        bool r = op_ == BinaryOp::kLt   ? c < 0
+                 : op_ == BinaryOp::kLe ? c <= 0
+                 : op_ == BinaryOp::kGt ? c > 0
+                                        : c >= 0;
         return Value::boolean(r);
       }
-      default: return arithmetic(op_, a, b);
+      default:
+        return arithmetic(op_, a, b);
     }
   }
 
@@ -345,9 +396,26 @@ class Call final : public Node {
   std::vector<NodePtr> args_;
 };
 
+class Memo final : public Node {
+ public:
+  Memo(int index, NodePtr inner) : index_(index), inner_(std::move(inner)) {}
+  Value eval(Frame& f) const override {
+    if (!f.memo_valid[index_]) {
+      f.memo[index_] = inner_->eval(f);
+      f.memo_valid[index_] = 1;
+    }
+    return f.memo[index_];
+  }
+
+ private:
+  int index_;
+  NodePtr inner_;
+};
+
 class RegexMatch final : public Node {
  public:
-  RegexMatch(NodePtr subject, std::shared_ptr<const std::regex> re) : subject_(std::move(subject)), re_(std::move(re)) {}
+  RegexMatch(NodePtr subject, std::shared_ptr<const std::regex> re)
+      : subject_(std::move(subject)), re_(std::move(re)) {}
   Value eval(Frame& f) const override {
     Value s = subject_->eval(f);
     if (s.isError()) return s;
@@ -363,7 +431,11 @@ class RegexMatch final : public Node {
 class Comprehend final : public Node {
  public:
   Comprehend(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform)
-      : kind_(kind), range_(std::move(range)), slot_(slot), pred_(std::move(pred)), transform_(std::move(transform)) {}
+      : kind_(kind),
+        range_(std::move(range)),
+        slot_(slot),
+        pred_(std::move(pred)),
+        transform_(std::move(transform)) {}
 
   Value eval(Frame& f) const override {
     Value range = range_->eval(f);
@@ -417,10 +489,14 @@ class Comprehend final : public Node {
     }
     if (have_error) return first_error;
     switch (kind_) {
-      case Comprehension::kAll: return Value::boolean(true);
-      case Comprehension::kExists: return Value::boolean(false);
-      case Comprehension::kExistsOne: return Value::boolean(count == 1);
-      default: return Value::list(std::move(out));
+      case Comprehension::kAll:
+        return Value::boolean(true);
+      case Comprehension::kExists:
+        return Value::boolean(false);
+      case Comprehension::kExistsOne:
+        return Value::boolean(count == 1);
+      default:
+        return Value::list(std::move(out));
     }
   }
 
@@ -434,21 +510,40 @@ class Comprehend final : public Node {
 
 NodePtr literal(Value v) { return std::make_unique<Literal>(std::move(v)); }
 NodePtr slot(int index) { return std::make_unique<Slot>(index); }
-NodePtr select(NodePtr o, int i, std::string n) { return std::make_unique<Select>(std::move(o), i, std::move(n)); }
-NodePtr dynSelect(NodePtr o, std::string n) { return std::make_unique<Select>(std::move(o), -1, std::move(n)); }
-NodePtr has(NodePtr o, int i, std::string n) { return std::make_unique<Has>(std::move(o), i, std::move(n)); }
+NodePtr select(NodePtr o, int i, std::string n) {
+  return std::make_unique<Select>(std::move(o), i, std::move(n));
+}
+NodePtr dynSelect(NodePtr o, std::string n) {
+  return std::make_unique<Select>(std::move(o), -1, std::move(n));
+}
+NodePtr has(NodePtr o, int i, std::string n) {
+  return std::make_unique<Has>(std::move(o), i, std::move(n));
+}
 NodePtr index(NodePtr l, NodePtr p) { return std::make_unique<Index>(std::move(l), std::move(p)); }
 NodePtr list(std::vector<NodePtr> items) { return std::make_unique<List>(std::move(items)); }
 NodePtr logicalNot(NodePtr e) { return std::make_unique<Not>(std::move(e)); }
 NodePtr negate(NodePtr e) { return std::make_unique<Negate>(std::move(e)); }
-NodePtr logicalAnd(NodePtr l, NodePtr r) { return std::make_unique<And>(std::move(l), std::move(r)); }
+NodePtr logicalAnd(NodePtr l, NodePtr r) {
+  return std::make_unique<And>(std::move(l), std::move(r));
+}
 NodePtr logicalOr(NodePtr l, NodePtr r) { return std::make_unique<Or>(std::move(l), std::move(r)); }
-NodePtr ternary(NodePtr c, NodePtr a, NodePtr b) { return std::make_unique<Ternary>(std::move(c), std::move(a), std::move(b)); }
-NodePtr binary(BinaryOp op, NodePtr l, NodePtr r) { return std::make_unique<Binary>(op, std::move(l), std::move(r)); }
-NodePtr call(const Function* fn, std::vector<NodePtr> args) { return std::make_unique<Call>(fn, std::move(args)); }
-NodePtr regexMatch(NodePtr s, std::shared_ptr<const std::regex> re) { return std::make_unique<RegexMatch>(std::move(s), std::move(re)); }
-NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform) {
-  return std::make_unique<Comprehend>(kind, std::move(range), slot, std::move(pred), std::move(transform));
+NodePtr ternary(NodePtr c, NodePtr a, NodePtr b) {
+  return std::make_unique<Ternary>(std::move(c), std::move(a), std::move(b));
+}
+NodePtr binary(BinaryOp op, NodePtr l, NodePtr r) {
+  return std::make_unique<Binary>(op, std::move(l), std::move(r));
+}
+NodePtr call(const Function* fn, std::vector<NodePtr> args) {
+  return std::make_unique<Call>(fn, std::move(args));
+}
+NodePtr memo(int index, NodePtr inner) { return std::make_unique<Memo>(index, std::move(inner)); }
+NodePtr regexMatch(NodePtr s, std::shared_ptr<const std::regex> re) {
+  return std::make_unique<RegexMatch>(std::move(s), std::move(re));
+}
+NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred,
+                      NodePtr transform) {
+  return std::make_unique<Comprehend>(kind, std::move(range), slot, std::move(pred),
+                                      std::move(transform));
 }
 
 }  // namespace nodes

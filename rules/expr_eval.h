@@ -19,8 +19,17 @@ namespace cspwatch::rules {
 
 // The variables of one evaluation: slot i holds variable i (tenant, partner, lists, now, the
 // for_each element, then one slot per comprehension variable).
+// `memo` caches the values of macros that depend only on the per-tenant variables (tenant,
+// partner, lists, now), so that rules sharing a macro compute it once per tenant.
 struct Frame {
   std::vector<Value> slots;
+  std::vector<Value> memo;
+  std::vector<char> memo_valid;
+
+  void resetMemo(size_t n) {
+    memo.assign(n, Value());
+    memo_valid.assign(n, 0);
+  }
 };
 
 class Node {

@@ -30,6 +30,8 @@ NodePtr logicalOr(NodePtr lhs, NodePtr rhs);
 NodePtr ternary(NodePtr condition, NodePtr then_value, NodePtr else_value);
 NodePtr binary(BinaryOp op, NodePtr lhs, NodePtr rhs);
 NodePtr call(const Function* function, std::vector<NodePtr> args);
+// The value of `inner`, computed once per frame and kept in frame.memo[memo_index].
+NodePtr memo(int memo_index, NodePtr inner);
 NodePtr regexMatch(NodePtr subject, std::shared_ptr<const std::regex> re);
 // range.<kind>(var, predicate[, transform]); the element is bound to `var_slot`. For kMap
 // without a filter, `predicate` is null and `transform` maps each element.

@@ -45,12 +45,14 @@ class Lexer {
     char c = s_[i_];
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       // r"..." and r'...' are raw strings.
-      if ((c == 'r' || c == 'R') && i_ + 1 < s_.size() && (s_[i_ + 1] == '"' || s_[i_ + 1] == '\'')) {
+      if ((c == 'r' || c == 'R') && i_ + 1 < s_.size() &&
+          (s_[i_ + 1] == '"' || s_[i_ + 1] == '\'')) {
         ++i_;
         return string(t, true);
       }
       size_t start = i_;
-      while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_')) ++i_;
+      while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_'))
+        ++i_;
       t.kind = Token::Kind::kIdent;
       t.text = s_.substr(start, i_ - start);
       return t;
@@ -148,26 +150,45 @@ class Lexer {
         break;
       }
       if (c == '\n' && !triple)
-        throw Failure{{t.pos, "string is never closed on its line", std::string("add the closing ") + quote}};
+        throw Failure{
+            {t.pos, "string is never closed on its line", std::string("add the closing ") + quote}};
       if (c == '\\' && !raw) {
-        if (i_ + 1 >= s_.size()) throw Failure{{static_cast<int>(i_), "string ends in a lone '\\'", ""}};
+        if (i_ + 1 >= s_.size())
+          throw Failure{{static_cast<int>(i_), "string ends in a lone '\\'", ""}};
         char e = s_[i_ + 1];
         i_ += 2;
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case '\\': out += '\\'; break;
-          case '\'': out += '\''; break;
-          case '"': out += '"'; break;
-          case '`': out += '`'; break;
-          case '?': out += '?'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '\'':
+            out += '\'';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '`':
+            out += '`';
+            break;
+          case '?':
+            out += '?';
+            break;
           case 'u':
           case 'x': {
             int digits = e == 'u' ? 4 : 2;
             if (i_ + digits > s_.size())
               throw Failure{{static_cast<int>(i_) - 2, "incomplete escape", ""}};
-            unsigned code = static_cast<unsigned>(std::strtoul(s_.substr(i_, digits).c_str(), nullptr, 16));
+            unsigned code =
+                static_cast<unsigned>(std::strtoul(s_.substr(i_, digits).c_str(), nullptr, 16));
             i_ += digits;
             appendUtf8(out, code);
             break;
@@ -224,13 +245,18 @@ class Parser {
 
   void advance() { tok_ = lexer_.next(); }
   bool isPunct(const char* p) const { return tok_.kind == Token::Kind::kPunct && tok_.text == p; }
-  bool isIdent(const char* name) const { return tok_.kind == Token::Kind::kIdent && tok_.text == name; }
-  std::string tokenText() const { return tok_.kind == Token::Kind::kEnd ? "end of expression" : tok_.text; }
+  bool isIdent(const char* name) const {
+    return tok_.kind == Token::Kind::kIdent && tok_.text == name;
+  }
+  std::string tokenText() const {
+    return tok_.kind == Token::Kind::kEnd ? "end of expression" : tok_.text;
+  }
 
   void expect(const char* p, int open_pos, const char* what) {
     if (!isPunct(p)) {
       if (tok_.kind == Token::Kind::kEnd)
-        fail(open_pos, std::string("'") + what + "' is never closed", std::string("add '") + p + "'");
+        fail(open_pos, std::string("'") + what + "' is never closed",
+             std::string("add '") + p + "'");
       fail(tok_.pos, std::string("expected '") + p + "', found '" + tokenText() + "'");
     }
     advance();
@@ -260,8 +286,9 @@ class Parser {
     int pos = tok_.pos;
     advance();
     ExprPtr a = orExpr();
-    if (!isPunct(":")) fail(tok_.pos, "expected ':' of the '?' at offset " + std::to_string(pos + 1) +
-                                          ", found '" + tokenText() + "'");
+    if (!isPunct(":"))
+      fail(tok_.pos, "expected ':' of the '?' at offset " + std::to_string(pos + 1) + ", found '" +
+                         tokenText() + "'");
     advance();
     ExprPtr b = expr();
     ExprPtr e = node(Expr::Kind::kTernary, pos);
@@ -379,7 +406,8 @@ class Parser {
       if (isPunct(".")) {
         advance();
         if (tok_.kind != Token::Kind::kIdent)
-          fail(tok_.pos, "expected a field or function name after '.', found '" + tokenText() + "'");
+          fail(tok_.pos,
+               "expected a field or function name after '.', found '" + tokenText() + "'");
         std::string name = tok_.text;
         int pos = tok_.pos;
         advance();
@@ -467,7 +495,8 @@ class Parser {
       e->args = argList("]", t.pos, "[");
       return e;
     }
-    if (t.text == "{") fail(t.pos, "map literals are not supported", "use a list, or a list of lists");
+    if (t.text == "{")
+      fail(t.pos, "map literals are not supported", "use a list, or a list of lists");
     fail(t.pos, "unexpected '" + t.text + "' where a value was expected");
   }
 

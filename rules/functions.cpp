@@ -33,7 +33,9 @@ Value stringTest(const Value* a, int n) {
   return Value::boolean(Test(a[0].asString(), a[1].asString()));
 }
 
-bool containsTest(std::string_view s, std::string_view t) { return s.find(t) != std::string_view::npos; }
+bool containsTest(std::string_view s, std::string_view t) {
+  return s.find(t) != std::string_view::npos;
+}
 
 Value matches(const Value* a, int n) {
   if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("matches", a, n);
@@ -75,7 +77,8 @@ Value durationFn(const Value* a, int n) {
   if (is(a[0], VK::kDuration)) return a[0];
   if (!is(a[0], VK::kString)) return errorNoOverload("duration", a, n);
   auto d = parseDuration(a[0].asString());
-  if (!d) return Value::error("duration('" + a[0].asString() + "'): not a duration such as 30d or P30D");
+  if (!d)
+    return Value::error("duration('" + a[0].asString() + "'): not a duration such as 30d or P30D");
   return Value::duration(*d);
 }
 
@@ -83,13 +86,16 @@ Value stringFn(const Value* a, int) { return Value::string(a[0].toText()); }
 
 Value intFn(const Value* a, int n) {
   switch (a[0].kind()) {
-    case VK::kInt: return a[0];
+    case VK::kInt:
+      return a[0];
     case VK::kDouble:
       if (!std::isfinite(a[0].asDouble()) || std::fabs(a[0].asDouble()) > 9.2e18)
         return Value::error("int(): out of range");
       return Value::integer(static_cast<int64_t>(a[0].asDouble()));
-    case VK::kTimestamp: return Value::integer(toUnixSeconds(a[0].asTimestamp()));
-    case VK::kDuration: return Value::integer(a[0].asDuration().count());
+    case VK::kTimestamp:
+      return Value::integer(toUnixSeconds(a[0].asTimestamp()));
+    case VK::kDuration:
+      return Value::integer(a[0].asDuration().count());
     case VK::kString: {
       try {
         size_t used = 0;
@@ -99,14 +105,17 @@ Value intFn(const Value* a, int n) {
       }
       return Value::error("int('" + a[0].asString() + "'): not an integer");
     }
-    default: return errorNoOverload("int", a, n);
+    default:
+      return errorNoOverload("int", a, n);
   }
 }
 
 Value doubleFn(const Value* a, int n) {
   switch (a[0].kind()) {
-    case VK::kDouble: return a[0];
-    case VK::kInt: return Value::real(static_cast<double>(a[0].asInt()));
+    case VK::kDouble:
+      return a[0];
+    case VK::kInt:
+      return Value::real(static_cast<double>(a[0].asInt()));
     case VK::kString: {
       try {
         size_t used = 0;
@@ -116,7 +125,8 @@ Value doubleFn(const Value* a, int n) {
       }
       return Value::error("double('" + a[0].asString() + "'): not a number");
     }
-    default: return errorNoOverload("double", a, n);
+    default:
+      return errorNoOverload("double", a, n);
   }
 }
 
@@ -126,26 +136,34 @@ Value emailDomainFn(const Value* a, int n) {
 }
 
 Value editDistanceFn(const Value* a, int n) {
-  if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("editDistance", a, n);
+  if (!is(a[0], VK::kString) || !is(a[1], VK::kString))
+    return errorNoOverload("editDistance", a, n);
   return Value::integer(static_cast<int64_t>(editDistance(a[0].asString(), a[1].asString())));
 }
 
 // Whole days, rounded towards negative infinity, so "ends in 0.5 days" is day 0.
-int64_t floorDays(int64_t seconds) { return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400); }
+int64_t floorDays(int64_t seconds) {
+  return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+}
 
 // daysUntil(t) and daysSince(t) get `now` as a hidden last argument from the compiler.
 Value daysUntil(const Value* a, int n) {
-  if (!is(a[0], VK::kTimestamp) || !is(a[1], VK::kTimestamp)) return errorNoOverload("daysUntil", a, n - 1);
-  return Value::integer(floorDays(toUnixSeconds(a[0].asTimestamp()) - toUnixSeconds(a[1].asTimestamp())));
+  if (!is(a[0], VK::kTimestamp) || !is(a[1], VK::kTimestamp))
+    return errorNoOverload("daysUntil", a, n - 1);
+  return Value::integer(
+      floorDays(toUnixSeconds(a[0].asTimestamp()) - toUnixSeconds(a[1].asTimestamp())));
 }
 
 Value daysSince(const Value* a, int n) {
-  if (!is(a[0], VK::kTimestamp) || !is(a[1], VK::kTimestamp)) return errorNoOverload("daysSince", a, n - 1);
-  return Value::integer(floorDays(toUnixSeconds(a[1].asTimestamp()) - toUnixSeconds(a[0].asTimestamp())));
+  if (!is(a[0], VK::kTimestamp) || !is(a[1], VK::kTimestamp))
+    return errorNoOverload("daysSince", a, n - 1);
+  return Value::integer(
+      floorDays(toUnixSeconds(a[1].asTimestamp()) - toUnixSeconds(a[0].asTimestamp())));
 }
 
 Value join(const Value* a, int n) {
-  if (!is(a[0], VK::kList) || (n == 2 && !is(a[1], VK::kString))) return errorNoOverload("join", a, n);
+  if (!is(a[0], VK::kList) || (n == 2 && !is(a[1], VK::kString)))
+    return errorNoOverload("join", a, n);
   std::string sep = n == 2 ? a[1].asString() : "";
   std::string out;
   bool first = true;
@@ -172,38 +190,142 @@ Value distinct(const Value* a, int n) {
 
 const std::vector<Function> kFunctions = {
     {"size", Function::Style::kBoth, 1, 1, {K::kDyn}, K::kInt, size, "size(string|list) -> int"},
-    {"startsWith", Function::Style::kMember, 2, 2, {K::kString, K::kString}, K::kBool,
-     stringTest<startsWith>, "string.startsWith(prefix) -> bool"},
-    {"endsWith", Function::Style::kMember, 2, 2, {K::kString, K::kString}, K::kBool,
-     stringTest<endsWith>, "string.endsWith(suffix) -> bool"},
-    {"contains", Function::Style::kMember, 2, 2, {K::kString, K::kString}, K::kBool,
-     stringTest<containsTest>, "string.contains(part) -> bool"},
-    {"matches", Function::Style::kBoth, 2, 2, {K::kString, K::kString}, K::kBool, matches,
+    {"startsWith",
+     Function::Style::kMember,
+     2,
+     2,
+     {K::kString, K::kString},
+     K::kBool,
+     stringTest<startsWith>,
+     "string.startsWith(prefix) -> bool"},
+    {"endsWith",
+     Function::Style::kMember,
+     2,
+     2,
+     {K::kString, K::kString},
+     K::kBool,
+     stringTest<endsWith>,
+     "string.endsWith(suffix) -> bool"},
+    {"contains",
+     Function::Style::kMember,
+     2,
+     2,
+     {K::kString, K::kString},
+     K::kBool,
+     stringTest<containsTest>,
+     "string.contains(part) -> bool"},
+    {"matches",
+     Function::Style::kBoth,
+     2,
+     2,
+     {K::kString, K::kString},
+     K::kBool,
+     matches,
      "string.matches(regex) -> bool (ECMAScript syntax, unanchored search)"},
-    {"lowerAscii", Function::Style::kMember, 1, 1, {K::kString}, K::kString, lowerAscii,
+    {"lowerAscii",
+     Function::Style::kMember,
+     1,
+     1,
+     {K::kString},
+     K::kString,
+     lowerAscii,
      "string.lowerAscii() -> string"},
-    {"upperAscii", Function::Style::kMember, 1, 1, {K::kString}, K::kString, upperAscii,
+    {"upperAscii",
+     Function::Style::kMember,
+     1,
+     1,
+     {K::kString},
+     K::kString,
+     upperAscii,
      "string.upperAscii() -> string"},
-    {"trim", Function::Style::kMember, 1, 1, {K::kString}, K::kString, trimFn,
+    {"trim",
+     Function::Style::kMember,
+     1,
+     1,
+     {K::kString},
+     K::kString,
+     trimFn,
      "string.trim() -> string"},
-    {"timestamp", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kTimestamp, timestampFn,
+    {"timestamp",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kDyn},
+     K::kTimestamp,
+     timestampFn,
      "timestamp(string) -> timestamp"},
-    {"duration", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kDuration, durationFn,
+    {"duration",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kDyn},
+     K::kDuration,
+     durationFn,
      "duration(string) -> duration (\"30d\", \"6h\", \"P180D\", \"PT0S\")"},
-    {"string", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kString, stringFn, "string(any) -> string"},
+    {"string",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kDyn},
+     K::kString,
+     stringFn,
+     "string(any) -> string"},
     {"int", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kInt, intFn, "int(any) -> int"},
-    {"double", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kDouble, doubleFn, "double(any) -> double"},
-    {"emailDomain", Function::Style::kBoth, 1, 1, {K::kString}, K::kString, emailDomainFn,
+    {"double",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kDyn},
+     K::kDouble,
+     doubleFn,
+     "double(any) -> double"},
+    {"emailDomain",
+     Function::Style::kBoth,
+     1,
+     1,
+     {K::kString},
+     K::kString,
+     emailDomainFn,
      "emailDomain(address) -> lower-case domain, or \"\""},
-    {"editDistance", Function::Style::kGlobal, 2, 2, {K::kString, K::kString}, K::kInt,
-     editDistanceFn, "editDistance(a, b) -> int (insert, delete, substitute, transpose)"},
-    {"daysUntil", Function::Style::kGlobal, 1, 1, {K::kTimestamp}, K::kInt, daysUntil,
+    {"editDistance",
+     Function::Style::kGlobal,
+     2,
+     2,
+     {K::kString, K::kString},
+     K::kInt,
+     editDistanceFn,
+     "editDistance(a, b) -> int (insert, delete, substitute, transpose)"},
+    {"daysUntil",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kTimestamp},
+     K::kInt,
+     daysUntil,
      "daysUntil(timestamp) -> whole days from now (negative if past)"},
-    {"daysSince", Function::Style::kGlobal, 1, 1, {K::kTimestamp}, K::kInt, daysSince,
+    {"daysSince",
+     Function::Style::kGlobal,
+     1,
+     1,
+     {K::kTimestamp},
+     K::kInt,
+     daysSince,
      "daysSince(timestamp) -> whole days since (negative if future)"},
-    {"join", Function::Style::kMember, 1, 2, {K::kList, K::kString}, K::kString, join,
+    {"join",
+     Function::Style::kMember,
+     1,
+     2,
+     {K::kList, K::kString},
+     K::kString,
+     join,
      "list.join([separator]) -> string"},
-    {"distinct", Function::Style::kMember, 1, 1, {K::kList}, K::kList, distinct,
+    {"distinct",
+     Function::Style::kMember,
+     1,
+     1,
+     {K::kList},
+     K::kList,
+     distinct,
      "list.distinct() -> list without repeats, first occurrence kept"},
 };
 

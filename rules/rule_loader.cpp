@@ -19,15 +19,20 @@ namespace {
 constexpr const char* kPrefix = "rules";
 
 const std::vector<std::string> kTopKeys = {"lists", "macros", "rules"};
-const std::vector<std::string> kRuleKeys = {"id",      "title",       "severity", "description",
-                                            "when",    "for_each",    "subject",  "message",
-                                            "remediation", "tags",    "enabled",  "exceptions",
-                                            "override"};
+const std::vector<std::string> kRuleKeys = {
+    "id",      "title",       "severity", "description", "when",       "for_each", "subject",
+    "message", "remediation", "tags",     "enabled",     "exceptions", "override"};
 // Keys a partial override may change, and how.
 const std::map<std::string, std::vector<std::string>> kOverridable = {
-    {"title", {"replace"}},        {"severity", {"replace"}},          {"description", {"replace"}},
-    {"when", {"replace", "append"}}, {"message", {"replace"}},          {"remediation", {"replace"}},
-    {"tags", {"replace", "append"}}, {"enabled", {"replace"}},          {"exceptions", {"replace", "append"}}};
+    {"title", {"replace"}},
+    {"severity", {"replace"}},
+    {"description", {"replace"}},
+    {"when", {"replace", "append"}},
+    {"message", {"replace"}},
+    {"remediation", {"replace"}},
+    {"tags", {"replace", "append"}},
+    {"enabled", {"replace"}},
+    {"exceptions", {"replace", "append"}}};
 const std::vector<std::string> kComps = {"==", "!=", "in", "startsWith", "endsWith", "contains"};
 
 struct File {
@@ -41,7 +46,9 @@ struct ExprText {
   const File* file = nullptr;
   bool present() const { return file != nullptr; }
   std::string text() const { return node.Scalar(); }
-  SourceLocation locate(int offset) const { return locateInScalar(file->name, *file->text, node, offset); }
+  SourceLocation locate(int offset) const {
+    return locateInScalar(file->name, *file->text, node, offset);
+  }
 };
 
 struct ExceptionDef {
@@ -94,12 +101,31 @@ std::string fnv1a(const std::vector<RuleSource>& sources) {
   return buf;
 }
 
+// "DapEnabled" or "dap_enabled" -> "dap-enabled", for the bad-id hint.
+std::string kebabCase(const std::string& id) {
+  std::string out;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool upper = c >= 'A' && c <= 'Z';
+    if (upper && i > 0 &&
+        ((id[i - 1] >= 'a' && id[i - 1] <= 'z') || (id[i - 1] >= '0' && id[i - 1] <= '9')))
+      out += '-';
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || upper)
+      out += upper ? static_cast<char>(c - 'A' + 'a') : c;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 // Builds a RuleSet from every file; the one friend of RuleSet.
 class RuleSetBuilder {
  public:
-  RuleSetBuilder(const std::vector<RuleSource>& sources, const RuleEnvironment& env, Diagnostics& diags)
+  RuleSetBuilder(const std::vector<RuleSource>& sources, const RuleEnvironment& env,
+                 Diagnostics& diags)
       : sources_(sources), env_(env), diags_(diags) {}
 
   std::shared_ptr<const RuleSet> build();
@@ -109,15 +135,17 @@ class RuleSetBuilder {
   void readLists(const File& file, const YAML::Node& node);
   void readMacros(const File& file, const YAML::Node& node);
   void readRule(const File& file, const YAML::Node& node, size_t index);
-  bool readRuleFields(YamlMap& m, const File& file, RuleDef& def, const std::set<std::string>& only);
+  void readRuleFields(YamlMap& m, const File& file, RuleDef& def,
+                      const std::set<std::string>& only);
   std::optional<std::vector<ExceptionDef>> readExceptions(YamlMap& m, const File& file);
   ExprText exprField(YamlMap& m, const File& file, const std::string& key, bool required);
 
   void compileRule(const RuleDef& def, RuleSet& set, ExprCompiler& compiler);
-  NodePtr compileExpr(ExprCompiler& compiler, const ExprText& e, int offset, const std::string& context,
-                      const std::vector<Binding>& scope, int& next_slot, Type* type);
-  NodePtr compileExceptions(const RuleDef& def, ExprCompiler& compiler, const std::vector<Binding>& scope,
-                            int& next_slot);
+  NodePtr compileExpr(ExprCompiler& compiler, const ExprText& e, int offset,
+                      const std::string& context, const std::vector<Binding>& scope, int& next_slot,
+                      Type* type);
+  NodePtr compileExceptions(const RuleDef& def, ExprCompiler& compiler,
+                            const std::vector<Binding>& scope, int& next_slot);
 
   void error(const std::string& kind, const SourceLocation& loc, const std::string& context,
              const std::string& message, const std::string& hint = {}) {
@@ -168,8 +196,8 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
   for (const auto& [name, def] : macros_) {
     ParseResult parsed = parseExpr(def.expr.text());
     if (!parsed.ok()) {
-      error("syntax", def.expr.locate(parsed.error.pos), "macro '" + name + "'", parsed.error.message,
-            parsed.error.hint);
+      error("syntax", def.expr.locate(parsed.error.pos), "macro '" + name + "'",
+            parsed.error.message, parsed.error.hint);
       continue;
     }
     ExprText et = def.expr;
@@ -178,8 +206,9 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
     macros[name] = Macro{name, std::move(parsed.expr), source};
   }
 
-  ExprCompiler compiler(&macros, diags_);
+  ExprCompiler compiler(&macros, diags_, kSlotElement);
   for (const auto& def : rules_) compileRule(def, *set, compiler);
+  set->memo_count_ = compiler.memoCount();
 
   for (const auto& [name, def] : lists_)
     if (!compiler.usedLists().count(name))
@@ -195,7 +224,12 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
 
 void RuleSetBuilder::readFile(const File& file, const YAML::Node& doc) {
   if (doc.IsNull()) {
-    diags_.add({Severity::kWarning, "rules.empty-file", {file.name, 1, 1}, "", "the file defines nothing", ""});
+    diags_.add({Severity::kWarning,
+                "rules.empty-file",
+                {file.name, 1, 1},
+                "",
+                "the file defines nothing",
+                ""});
     return;
   }
   YamlMap top(doc, file.name, kPrefix, "", diags_);
@@ -206,7 +240,8 @@ void RuleSetBuilder::readFile(const File& file, const YAML::Node& doc) {
   if (top.has("rules")) {
     YAML::Node rules = top.get("rules");
     if (!rules.IsSequence()) {
-      error("wrong-type", top.valueLocation("rules"), "", "'rules' must be a list of rules, found " + describeNode(rules),
+      error("wrong-type", top.valueLocation("rules"), "",
+            "'rules' must be a list of rules, found " + describeNode(rules),
             "start each rule with '- id: ...'");
       return;
     }
@@ -235,7 +270,8 @@ void RuleSetBuilder::readLists(const File& file, const YAML::Node& node) {
     const std::string name = kv.first.Scalar();
     SourceLocation where = locationFromMark(file.name, kv.first.Mark());
     if (!std::regex_match(name, std::regex("[a-z_][a-z0-9_]*"))) {
-      error("bad-name", where, "list '" + name + "'", "list names are lower_snake_case, found '" + name + "'");
+      error("bad-name", where, "list '" + name + "'",
+            "list names are lower_snake_case, found '" + name + "'");
       continue;
     }
     std::vector<std::string> values;
@@ -253,7 +289,8 @@ void RuleSetBuilder::readLists(const File& file, const YAML::Node& node) {
     }
     if (!items_node.IsSequence()) {
       error("wrong-type", locationFromMark(file.name, items_node.Mark()), "list '" + name + "'",
-            "a list's items must be a YAML list, found " + describeNode(items_node), "write [a, b, c]");
+            "a list's items must be a YAML list, found " + describeNode(items_node),
+            "write [a, b, c]");
       continue;
     }
     bool ok = true;
@@ -303,7 +340,8 @@ void RuleSetBuilder::readMacros(const File& file, const YAML::Node& node) {
       continue;
     }
     if (!std::regex_match(name, std::regex("[a-z_][a-z0-9_]*"))) {
-      error("bad-name", where, "macro '" + name + "'", "macro names are lower_snake_case, found '" + name + "'");
+      error("bad-name", where, "macro '" + name + "'",
+            "macro names are lower_snake_case, found '" + name + "'");
       continue;
     }
     std::string mode;
@@ -321,7 +359,8 @@ void RuleSetBuilder::readMacros(const File& file, const YAML::Node& node) {
     }
     auto existing = macros_.find(name);
     if (existing == macros_.end() && !mode.empty()) {
-      error("no-previous", where, "macro '" + name + "'", "override: replace but no earlier file defines macro '" + name + "'");
+      error("no-previous", where, "macro '" + name + "'",
+            "override: replace but no earlier file defines macro '" + name + "'");
     } else if (existing != macros_.end() && mode.empty()) {
       error("duplicate-macro", where, "macro '" + name + "'",
             "macro '" + name + "' is already defined at " + existing->second.where.str(),
@@ -332,7 +371,8 @@ void RuleSetBuilder::readMacros(const File& file, const YAML::Node& node) {
   }
 }
 
-ExprText RuleSetBuilder::exprField(YamlMap& m, const File& file, const std::string& key, bool required) {
+ExprText RuleSetBuilder::exprField(YamlMap& m, const File& file, const std::string& key,
+                                   bool required) {
   auto s = m.getString(key, required);
   if (!s) return {};
   if (trim(*s).empty()) {
@@ -342,10 +382,12 @@ ExprText RuleSetBuilder::exprField(YamlMap& m, const File& file, const std::stri
   return ExprText{m.get(key), &file};
 }
 
-std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap& m, const File& file) {
+std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap& m,
+                                                                        const File& file) {
   YAML::Node node = m.get("exceptions");
   if (!node.IsSequence()) {
-    m.error("wrong-type", m.valueLocation("exceptions"), "'exceptions' must be a list, found " + describeNode(node));
+    m.error("wrong-type", m.valueLocation("exceptions"),
+            "'exceptions' must be a list, found " + describeNode(node));
     return std::nullopt;
   }
   std::vector<ExceptionDef> out;
@@ -363,14 +405,19 @@ std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap&
     auto fields = em.getStringList("fields", true);
     YAML::Node values = em.get("values");
     if (!fields || fields->empty()) {
-      if (fields) em.error("missing-key", em.valueLocation("fields"), "an exception needs at least one field");
+      if (fields)
+        em.error("missing-key", em.valueLocation("fields"),
+                 "an exception needs at least one field");
       ok = false;
       continue;
     }
     for (const auto& f : em.get("fields")) ex.fields.push_back(ExprText{f, &file});
     if (em.has("comps")) {
       auto comps = em.getStringList("comps");
-      if (!comps) { ok = false; continue; }
+      if (!comps) {
+        ok = false;
+        continue;
+      }
       if (comps->size() != fields->size()) {
         em.error("bad-exception", em.valueLocation("comps"),
                  "'comps' has " + std::to_string(comps->size()) + " entries but 'fields' has " +
@@ -395,7 +442,8 @@ std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap&
     if (!values.IsDefined() || !values.IsSequence()) {
       em.error(values.IsDefined() ? "wrong-type" : "missing-key",
                values.IsDefined() ? em.valueLocation("values") : em.location(),
-               values.IsDefined() ? "'values' must be a list of rows" : "required key 'values' is missing");
+               values.IsDefined() ? "'values' must be a list of rows"
+                                  : "required key 'values' is missing");
       ok = false;
       continue;
     }
@@ -407,9 +455,10 @@ std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap&
         cells.push_back({row, &file});  // one field: a bare value is a one-cell row
       }
       if (cells.size() != ex.fields.size()) {
-        error("bad-exception", locationFromMark(file.name, row.Mark()), "exception '" + ex.name + "'",
-              "a row needs " + std::to_string(ex.fields.size()) + " value(s), one per field, found " +
-                  std::to_string(cells.size()));
+        error("bad-exception", locationFromMark(file.name, row.Mark()),
+              "exception '" + ex.name + "'",
+              "a row needs " + std::to_string(ex.fields.size()) +
+                  " value(s), one per field, found " + std::to_string(cells.size()));
         ok = false;
         continue;
       }
@@ -417,8 +466,10 @@ std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap&
         const YAML::Node& cell = cells[i].first;
         bool want_list = ex.comps[i] == "in";
         if (want_list ? !cell.IsSequence() : !cell.IsScalar()) {
-          error("bad-exception", locationFromMark(file.name, cell.Mark()), "exception '" + ex.name + "'",
-                want_list ? "comparison 'in' needs a list of values" : "a value must be a string or number, found " + describeNode(cell));
+          error("bad-exception", locationFromMark(file.name, cell.Mark()),
+                "exception '" + ex.name + "'",
+                want_list ? "comparison 'in' needs a list of values"
+                          : "a value must be a string or number, found " + describeNode(cell));
           ok = false;
         }
       }
@@ -430,10 +481,10 @@ std::optional<std::vector<ExceptionDef>> RuleSetBuilder::readExceptions(YamlMap&
   return out;
 }
 
-bool RuleSetBuilder::readRuleFields(YamlMap& m, const File& file, RuleDef& def, const std::set<std::string>& only) {
+void RuleSetBuilder::readRuleFields(YamlMap& m, const File& file, RuleDef& def,
+                                    const std::set<std::string>& only) {
   auto want = [&](const char* key) { return only.empty() || only.count(key) > 0; };
   const bool full = only.empty();
-  const size_t errors = diags_.errorCount();
   if (want("title")) def.title = m.getString("title", full).value_or("");
   if (want("description")) def.description = m.getString("description", full).value_or("");
   if (want("severity")) {
@@ -458,11 +509,11 @@ bool RuleSetBuilder::readRuleFields(YamlMap& m, const File& file, RuleDef& def, 
   }
   if (want("message")) def.message = exprField(m, file, "message", full);
   if (want("remediation")) def.remediation = exprField(m, file, "remediation", full);
-  if (want("tags") && m.has("tags")) def.tags = m.getStringList("tags").value_or(std::vector<std::string>{});
+  if (want("tags") && m.has("tags"))
+    def.tags = m.getStringList("tags").value_or(std::vector<std::string>{});
   if (want("enabled") && m.has("enabled")) def.enabled = m.getBool("enabled").value_or(true);
   if (want("exceptions") && m.has("exceptions"))
     def.exceptions = readExceptions(m, file).value_or(std::vector<ExceptionDef>{});
-  return diags_.errorCount() == errors;
 }
 
 void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t index) {
@@ -471,16 +522,20 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
   // Name the rule in every message once its id is known.
   YAML::Node id_node = m.get("id");
   const bool has_id = id_node.IsScalar() && !id_node.Scalar().empty();
-  YamlMap rm(node, file.name, kPrefix, has_id ? "rule '" + id_node.Scalar() + "'" : "rule #" + std::to_string(index + 1), diags_);
+  YamlMap rm(node, file.name, kPrefix,
+             has_id ? "rule '" + id_node.Scalar() + "'" : "rule #" + std::to_string(index + 1),
+             diags_);
   rm.checkKeys(kRuleKeys);
   auto id = rm.getString("id", true);
   if (!id) return;
   if (!std::regex_match(*id, std::regex("[a-z0-9]+(-[a-z0-9]+)*"))) {
-    rm.error("bad-id", rm.valueLocation("id"), "rule ids are kebab-case (lower-case words joined by '-'), found '" + *id + "'",
-             "e.g. " + toLowerAscii(std::regex_replace(*id, std::regex("[^A-Za-z0-9]+"), "-")));
+    rm.error("bad-id", rm.valueLocation("id"),
+             "rule ids are kebab-case (lower-case words joined by '-'), found '" + *id + "'",
+             "e.g. " + kebabCase(*id));
     return;
   }
-  auto existing = std::find_if(rules_.begin(), rules_.end(), [&](const RuleDef& r) { return r.id == *id; });
+  auto existing =
+      std::find_if(rules_.begin(), rules_.end(), [&](const RuleDef& r) { return r.id == *id; });
 
   // override: replace, or override: {key: replace|append, ...}
   std::map<std::string, std::string> partial;
@@ -498,14 +553,17 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
           std::vector<std::string> keys;
           for (const auto& [k, v] : kOverridable) keys.push_back(k);
           rm.error("bad-override", where, "'" + key + "' cannot be overridden on its own",
-                   didYouMean(key, keys).empty() ? "use override: replace to redefine the whole rule"
-                                                  : didYouMean(key, keys));
+                   didYouMean(key, keys).empty()
+                       ? "use override: replace to redefine the whole rule"
+                       : didYouMean(key, keys));
           continue;
         }
         std::string mode = kv.second.IsScalar() ? kv.second.Scalar() : "";
-        if (std::find(allowed->second.begin(), allowed->second.end(), mode) == allowed->second.end()) {
+        if (std::find(allowed->second.begin(), allowed->second.end(), mode) ==
+            allowed->second.end()) {
           rm.error("bad-override", locationFromMark(file.name, kv.second.Mark()),
-                   "'" + key + "' can be overridden with " + join(allowed->second, " or ") + ", found '" + mode + "'");
+                   "'" + key + "' can be overridden with " + join(allowed->second, " or ") +
+                       ", found '" + mode + "'");
           continue;
         }
         partial[key] = mode;
@@ -520,26 +578,34 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
 
   if (existing == rules_.end()) {
     if (replace_all || !partial.empty()) {
-      rm.error("no-previous", rm.keyLocation("override"), "override, but no earlier file defines rule '" + *id + "'",
-               "remove 'override' to define it, or check the file order (files load in name order)");
+      rm.error(
+          "no-previous", rm.keyLocation("override"),
+          "override, but no earlier file defines rule '" + *id + "'",
+          "remove 'override' to define it, or check the file order (files load in name order)");
       return;
     }
     RuleDef def;
     def.id = *id;
     def.where = rm.location();
-    if (readRuleFields(rm, file, def, {})) rules_.push_back(std::move(def));
+    // Kept even with shape errors, so that its conditions are still checked: one run shows
+    // every mistake. The set is rejected anyway.
+    readRuleFields(rm, file, def, {});
+    rules_.push_back(std::move(def));
     return;
   }
   if (!replace_all && partial.empty()) {
-    rm.error("duplicate-id", rm.valueLocation("id"), "rule '" + *id + "' is already defined at " + existing->where.str(),
-             "rule ids are unique; to change it from a later file add override: {key: replace} or override: replace");
+    rm.error("duplicate-id", rm.valueLocation("id"),
+             "rule '" + *id + "' is already defined at " + existing->where.str(),
+             "rule ids are unique; to change it from a later file add override: {key: replace} or "
+             "override: replace");
     return;
   }
   if (replace_all) {
     RuleDef def;
     def.id = *id;
     def.where = rm.location();
-    if (readRuleFields(rm, file, def, {})) *existing = std::move(def);
+    readRuleFields(rm, file, def, {});
+    *existing = std::move(def);
     return;
   }
   // Partial: only the named keys (and id, override) may appear.
@@ -549,20 +615,29 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
     std::string key = kv.first.Scalar();
     if (key != "id" && key != "override" && !only.count(key))
       rm.error("bad-override", locationFromMark(file.name, kv.first.Mark()),
-               "'" + key + "' is set here but not listed in override", "add " + key + ": replace to override: {...}");
+               "'" + key + "' is set here but not listed in override",
+               "add " + key + ": replace to override: {...}");
   }
   for (const auto& key : only)
-    if (!rm.has(key)) rm.error("missing-key", rm.keyLocation("override"), "override names '" + key + "' but gives no new value");
+    if (!rm.has(key))
+      rm.error("missing-key", rm.keyLocation("override"),
+               "override names '" + key + "' but gives no new value");
   RuleDef changes;
-  if (!readRuleFields(rm, file, changes, only)) return;
+  readRuleFields(rm, file, changes, only);
   for (const auto& [key, mode] : partial) {
     const bool append = mode == "append";
-    if (key == "title") existing->title = changes.title;
-    else if (key == "description") existing->description = changes.description;
-    else if (key == "severity") existing->severity = changes.severity;
-    else if (key == "message") existing->message = changes.message;
-    else if (key == "remediation") existing->remediation = changes.remediation;
-    else if (key == "enabled") existing->enabled = changes.enabled;
+    if (key == "title")
+      existing->title = changes.title;
+    else if (key == "description")
+      existing->description = changes.description;
+    else if (key == "severity")
+      existing->severity = changes.severity;
+    else if (key == "message")
+      existing->message = changes.message;
+    else if (key == "remediation")
+      existing->remediation = changes.remediation;
+    else if (key == "enabled")
+      existing->enabled = changes.enabled;
     else if (key == "when") {
       if (!append) existing->when.clear();
       existing->when.insert(existing->when.end(), changes.when.begin(), changes.when.end());
@@ -571,7 +646,8 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
       existing->tags.insert(existing->tags.end(), changes.tags.begin(), changes.tags.end());
     } else if (key == "exceptions") {
       if (!append) existing->exceptions.clear();
-      existing->exceptions.insert(existing->exceptions.end(), changes.exceptions.begin(), changes.exceptions.end());
+      existing->exceptions.insert(existing->exceptions.end(), changes.exceptions.begin(),
+                                  changes.exceptions.end());
     }
   }
 }
@@ -583,7 +659,8 @@ NodePtr RuleSetBuilder::compileExpr(ExprCompiler& compiler, const ExprText& e, i
   ParseResult parsed = parseExpr(text);
   ExprSource source{context, text, [&e, offset](int off) { return e.locate(offset + off); }};
   if (!parsed.ok()) {
-    error("syntax", source.locate(parsed.error.pos), context, parsed.error.message, parsed.error.hint);
+    error("syntax", source.locate(parsed.error.pos), context, parsed.error.message,
+          parsed.error.hint);
     return nullptr;
   }
   return compiler.compile(*parsed.expr, source, scope, next_slot, type);
@@ -624,10 +701,11 @@ NodePtr RuleSetBuilder::compileExceptions(const RuleDef& def, ExprCompiler& comp
         if (comp == "in") {
           ValueList values;
           for (const auto& v : cell) values.push_back(literal(v));
-          test = nodes::binary(nodes::BinaryOp::kIn, std::move(field), nodes::literal(Value::list(std::move(values))));
+          test = nodes::binary(nodes::BinaryOp::kIn, std::move(field),
+                               nodes::literal(Value::list(std::move(values))));
         } else if (comp == "==" || comp == "!=") {
-          test = nodes::binary(comp == "==" ? nodes::BinaryOp::kEq : nodes::BinaryOp::kNe, std::move(field),
-                               nodes::literal(literal(cell)));
+          test = nodes::binary(comp == "==" ? nodes::BinaryOp::kEq : nodes::BinaryOp::kNe,
+                               std::move(field), nodes::literal(literal(cell)));
         } else if (comp == "contains" && ft.kind == Type::Kind::kList) {
           // A list field "contains" a value: membership, e.g. tenant.tags contains vip.
           const Value element = ft.elem ? literalFor(*ft.elem, cell) : Value::string(cell.Scalar());
@@ -670,22 +748,25 @@ void RuleSetBuilder::compileRule(const RuleDef& def, RuleSet& set, ExprCompiler&
     const std::string text = def.for_each.text();
     if (!std::regex_match(text, m, kForEach)) {
       error("bad-for-each", def.for_each.locate(0), ctx + ": for_each",
-            "for_each names the element and the list it comes from", "write it as: r in tenant.admin_relationships");
+            "for_each names the element and the list it comes from",
+            "write it as: r in tenant.admin_relationships");
     } else {
       const std::string name = m[1].str();
       for (const auto& b : scope)
         if (b.name == name)
-          error("bad-for-each", def.for_each.locate(static_cast<int>(m.position(1))), ctx + ": for_each",
-                "'" + name + "' is already a variable", "choose another name for the element, e.g. item");
+          error("bad-for-each", def.for_each.locate(static_cast<int>(m.position(1))),
+                ctx + ": for_each", "'" + name + "' is already a variable",
+                "choose another name for the element, e.g. item");
       Type lt;
-      rule.for_each = compileExpr(compiler, def.for_each, static_cast<int>(m.position(2)), ctx + ": for_each",
-                                  scope, next_slot, &lt);
+      rule.for_each = compileExpr(compiler, def.for_each, static_cast<int>(m.position(2)),
+                                  ctx + ": for_each", scope, next_slot, &lt);
       if (!lt.isDyn() && lt.kind != Type::Kind::kList) {
-        error("type-mismatch", def.for_each.locate(static_cast<int>(m.position(2))), ctx + ": for_each",
-              "for_each needs a list, found " + lt.name());
+        error("type-mismatch", def.for_each.locate(static_cast<int>(m.position(2))),
+              ctx + ": for_each", "for_each needs a list, found " + lt.name());
         rule.for_each.reset();
       }
-      scope.push_back({name, lt.kind == Type::Kind::kList && lt.elem ? *lt.elem : Type::dyn(), kSlotElement});
+      scope.push_back(
+          {name, lt.kind == Type::Kind::kList && lt.elem ? *lt.elem : Type::dyn(), kSlotElement});
     }
   }
   // when (several parts ANDed after an append override), then the exceptions.
@@ -695,7 +776,8 @@ void RuleSetBuilder::compileRule(const RuleDef& def, RuleSet& set, ExprCompiler&
     Type wt;
     NodePtr part = compileExpr(compiler, w, 0, ctx + ": when", scope, next_slot, &wt);
     if (part && !wt.isDyn() && wt.kind != Type::Kind::kBool) {
-      error("type-mismatch", w.locate(0), ctx + ": when", "'when' must be a condition (bool), found " + wt.name());
+      error("type-mismatch", w.locate(0), ctx + ": when",
+            "'when' must be a condition (bool), found " + wt.name());
       part.reset();
     }
     if (!part) continue;
@@ -740,7 +822,8 @@ const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {
       {"rules.duplicate-key", "the same key twice in one mapping"},
       {"rules.missing-key", "a required key is missing or empty"},
       {"rules.wrong-type", "a value of the wrong YAML type (a list where a string belongs, ...)"},
-      {"rules.bad-value", "a value that is not allowed (unknown severity, subject without for_each, ...)"},
+      {"rules.bad-value",
+       "a value that is not allowed (unknown severity, subject without for_each, ...)"},
       {"rules.bad-id", "a rule id that is not kebab-case"},
       {"rules.bad-name", "a list or macro name that is not lower_snake_case"},
       {"rules.duplicate-id", "a rule id defined twice without override"},

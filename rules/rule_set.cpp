@@ -21,9 +21,12 @@ std::optional<RuleSeverity> severityFromName(const std::string& name) {
 
 const char* outcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kUnknown: return "unknown";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -74,6 +77,7 @@ std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& part
   frame.slots[kSlotPartner] = partner;
   frame.slots[kSlotLists] = lists_;
   frame.slots[kSlotNow] = Value::timestamp(now);
+  frame.resetMemo(static_cast<size_t>(memo_count_));
   for (const auto& rule : rules_) {
     if (!rule.enabled) continue;
     if (static_cast<int>(frame.slots.size()) < rule.frame_size) frame.slots.resize(rule.frame_size);
@@ -92,7 +96,8 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
       r.unknown_reason = v.errorMessage();
     } else if (v.asBool()) {
       r.outcome = Outcome::kFail;
-      r.findings.push_back({"", rule.message.render(frame), rule.remediation.render(frame), Value::null()});
+      r.findings.push_back(
+          {"", rule.message.render(frame), rule.remediation.render(frame), Value::null()});
     }
     return r;
   }
@@ -109,7 +114,8 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
     Value subject = rule.subject->eval(frame);
     if (v.isError() || (v.asBool() && subject.isError())) {
       undecided = true;
-      if (r.unknown_reason.empty()) r.unknown_reason = v.isError() ? v.errorMessage() : subject.errorMessage();
+      if (r.unknown_reason.empty())
+        r.unknown_reason = v.isError() ? v.errorMessage() : subject.errorMessage();
       if (!subject.isError()) r.unknown_subjects.push_back(subject.toText());
       continue;
     }

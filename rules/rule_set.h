@@ -52,15 +52,15 @@ struct Finding {
   std::string subject;  // "" for a tenant-level rule
   std::string message;
   std::string remediation;
-  Value evidence;       // the for_each element (null for a tenant-level rule)
+  Value evidence;  // the for_each element (null for a tenant-level rule)
 };
 
 struct RuleResult {
   const CompiledRule* rule = nullptr;
   Outcome outcome = Outcome::kPass;
-  std::vector<Finding> findings;               // kFail: one per failing subject
-  std::string unknown_reason;                  // why it (or an element) could not be decided
-  std::vector<std::string> unknown_subjects;   // for_each elements that could not be decided
+  std::vector<Finding> findings;              // kFail: one per failing subject
+  std::string unknown_reason;                 // why it (or an element) could not be decided
+  std::vector<std::string> unknown_subjects;  // for_each elements that could not be decided
   // A fail that left some elements undecided: findings not listed here must not be resolved.
   bool incomplete = false;
 };
@@ -81,17 +81,19 @@ class RuleSet {
                                    Timestamp now) const;
   // The same with `partner` already converted (partnerValue()), for hot loops.
   std::vector<RuleResult> evaluate(const Value& tenant, const Value& partner, Timestamp now) const;
-  RuleResult evaluateRule(const CompiledRule& rule, Frame& frame) const;
 
   static Value partnerValue(const PartnerIdentity& partner);
   static const ObjectType& partnerType();
 
  private:
   friend class RuleSetBuilder;
+  RuleResult evaluateRule(const CompiledRule& rule, Frame& frame) const;
+
   std::vector<CompiledRule> rules_;
   std::shared_ptr<const ObjectType> lists_type_;
   Value lists_;
   std::string hash_;
+  int memo_count_ = 0;
 };
 
 // Slots every rule's frame starts with.

@@ -27,7 +27,8 @@ bool Template::compile(const std::string& text, const ExprSource& source, ExprCo
     const int base = static_cast<int>(open + 2);
     ParseResult parsed = parseExpr(inner);
     // Positions inside the hole are offsets into `inner`; shift them into the template.
-    ExprSource hole{source.context, inner, [&source, base](int off) { return source.locate(base + off); }};
+    ExprSource hole{source.context, inner,
+                    [&source, base](int off) { return source.locate(base + off); }};
     if (!parsed.ok()) {
       diags.add({Severity::kError, "rules.syntax", hole.locate(parsed.error.pos), source.context,
                  parsed.error.message, parsed.error.hint});

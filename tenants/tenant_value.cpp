@@ -59,9 +59,9 @@ const ObjectType& contactType() {
 }
 
 const ObjectType& problemType() {
-  static const ObjectType t{"FetchProblem",
-                            {{"part", str(), "the part that could not be read"},
-                             {"reason", str(), "why"}}};
+  static const ObjectType t{
+      "FetchProblem",
+      {{"part", str(), "the part that could not be read"}, {"reason", str(), "why"}}};
   return t;
 }
 
@@ -69,7 +69,9 @@ Value optString(const std::optional<std::string>& s) {
   return s ? Value::string(*s) : Value::null();
 }
 
-Value optTime(const std::optional<Timestamp>& t) { return t ? Value::timestamp(*t) : Value::null(); }
+Value optTime(const std::optional<Timestamp>& t) {
+  return t ? Value::timestamp(*t) : Value::null();
+}
 
 Value stringList(const std::vector<std::string>& v) {
   ValueList out;
@@ -136,8 +138,9 @@ Value tenantToValue(const Tenant& t) {
                                  : unknownPart(t, Part::kCustomerList, "in_customer_list"));
   f.push_back(optString(t.relationship_to_partner));
   f.push_back(knownList(t, t.partners, Part::kPartners, "partners", [](const CustomerPartner& p) {
-    return Value::object(&partnerType(), {Value::string(p.tenant_id), optString(p.name),
-                                          optString(p.mpn_id), Value::boolean(p.is_service_provider)});
+    return Value::object(&partnerType(),
+                         {Value::string(p.tenant_id), optString(p.name), optString(p.mpn_id),
+                          Value::boolean(p.is_service_provider)});
   }));
   f.push_back(knownList(t, t.indirect_relationships, Part::kIndirectRelationships,
                         "indirect_relationships", [](const IndirectRelationship& r) {
@@ -145,19 +148,18 @@ Value tenantToValue(const Tenant& t) {
                                                {Value::string(r.tenant_id), Value::string(r.name),
                                                 optString(r.mpn_id), Value::string(r.type)});
                         }));
-  f.push_back(knownList(t, t.admin_relationships, Part::kAdminRelationships, "admin_relationships",
-                        [](const AdminRelationship& r) {
-                          return Value::object(
-                              &adminType(),
-                              {Value::string(r.id), Value::string(r.display_name),
-                               Value::string(r.kind), Value::string(r.partner_tenant_id),
-                               Value::string(r.status), stringList(r.role_definition_ids),
-                               optTime(r.created_at), optTime(r.activated_at), optTime(r.end_at),
-                               optString(r.duration), optString(r.auto_extend_duration),
-                               Value::boolean(r.is_reseller_relationship),
-                               optString(r.indirect_provider_tenant_id),
-                               Value::boolean(r.partner_consent_pending)});
-                        }));
+  f.push_back(knownList(
+      t, t.admin_relationships, Part::kAdminRelationships, "admin_relationships",
+      [](const AdminRelationship& r) {
+        return Value::object(
+            &adminType(),
+            {Value::string(r.id), Value::string(r.display_name), Value::string(r.kind),
+             Value::string(r.partner_tenant_id), Value::string(r.status),
+             stringList(r.role_definition_ids), optTime(r.created_at), optTime(r.activated_at),
+             optTime(r.end_at), optString(r.duration), optString(r.auto_extend_duration),
+             Value::boolean(r.is_reseller_relationship), optString(r.indirect_provider_tenant_id),
+             Value::boolean(r.partner_consent_pending)});
+      }));
   f.push_back(t.dap_enabled ? Value::boolean(*t.dap_enabled)
                             : unknownPart(t, Part::kCustomerDetails, "dap_enabled"));
   // Contacts come from several parts; the first failed one is named.
@@ -175,7 +177,8 @@ Value tenantToValue(const Tenant& t) {
   f.push_back(optTime(t.onboarded_at));
   ValueList problems;
   for (const auto& p : t.fetch_problems)
-    problems.push_back(Value::object(&problemType(), {Value::string(p.part), Value::string(p.reason)}));
+    problems.push_back(
+        Value::object(&problemType(), {Value::string(p.part), Value::string(p.reason)}));
   f.push_back(Value::list(std::move(problems)));
   return Value::object(&tenantType(), std::move(f));
 }

@@ -42,3 +42,10 @@ TEST_CASE("split, join and trim") {
   CHECK(trim("  x y \r\n") == "x y");
   CHECK(trim("   ").empty());
 }
+
+TEST_CASE("didYouMean completes a shortened name when only one candidate fits") {
+  CHECK(didYouMean("free_mail", {"free_mail_domains", "global_admin_role_ids"}) ==
+        "did you mean 'free_mail_domains'?");
+  CHECK(didYouMean("free", {"free_mail_domains", "freebies"}).empty());  // ambiguous
+  CHECK(didYouMean("fre", {"free_mail_domains"}).empty());               // too short
+}

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `rules check`, `rules test` and `scan --once --dry-run` through the CLI.
+#include <set>
+#include <sstream>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-
 #include <catch2/catch.hpp>
-#include <set>
-#include <sstream>
 
 #include "daemon/cli.h"
 #include "tests/support/process.h"
@@ -65,13 +65,16 @@ TEST_CASE("cli rules check: errors exit 1 with file:line:column, caret and hint"
   std::string path = dir.write("bad.yaml", std::string(kGoodRule) + "    severty: low\n");
   Run r = cli({"rules", "check", path});
   CHECK(r.code == 1);
-  CHECK_THAT(r.err, Catch::Contains(path + ":9:5: error: rule 'dap-on': unknown key 'severty' [rules.unknown-key]"));
+  CHECK_THAT(r.err,
+             Catch::Contains(
+                 path + ":9:5: error: rule 'dap-on': unknown key 'severty' [rules.unknown-key]"));
   CHECK_THAT(r.err, Catch::Contains("    severty: low\n      ^\n  hint: did you mean 'severity'?"));
   CHECK_THAT(r.err, Catch::Contains("the rule set is rejected"));
 
   Run json = cli({"rules", "check", "--format", "json", path});
   CHECK(json.code == 1);
-  Poco::JSON::Object::Ptr doc = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
+  Poco::JSON::Object::Ptr doc =
+      Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
   CHECK(doc->getValue<int>("errors") == 1);
   auto first = doc->getArray("diagnostics")->getObject(0);
   CHECK(first->getValue<std::string>("code") == "rules.unknown-key");
@@ -113,11 +116,15 @@ TEST_CASE("cli rules test: passing tests exit 0, a failing expectation exits 1 a
 )y");
   Run bad = cli({"rules", "test", dir.file("r")});
   CHECK(bad.code == 1);
-  CHECK_THAT(bad.out, Catch::Contains("FAIL  " + dir.file("r/b.test.yaml") + ":7:5: wrong expectation"));
+  CHECK_THAT(bad.out,
+             Catch::Contains("FAIL  " + dir.file("r/b.test.yaml") + ":7:5: wrong expectation"));
   CHECK_THAT(bad.out, Catch::Contains("dap-on: expected fail, got pass"));
   CHECK_THAT(bad.out, Catch::Contains("2 passed, 1 failed"));
 
-  dir.write("r/b.test.yaml", std::string(kPartner) + "tests:\n  - name: x\n    tenant: {id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c}\n    expect: {dap-of: fail}\n");
+  dir.write("r/b.test.yaml",
+            std::string(kPartner) +
+                "tests:\n  - name: x\n    tenant: {id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c}\n    "
+                "expect: {dap-of: fail}\n");
   Run typo = cli({"rules", "test", dir.file("r")});
   CHECK(typo.code == 1);
   CHECK_THAT(typo.err, Catch::Contains("no rule 'dap-of'"));
@@ -129,7 +136,8 @@ TEST_CASE("cli scan --once --dry-run: the demo's findings as JSON, with unknowns
                "--format", "json", "--now", "2026-11-25T00:00:00Z"});
   INFO(r.err);
   REQUIRE(r.code == 0);
-  Poco::JSON::Object::Ptr doc = Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Object::Ptr>();
+  Poco::JSON::Object::Ptr doc =
+      Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Object::Ptr>();
   CHECK(doc->getValue<std::string>("now") == "2026-11-25T00:00:00Z");
   auto findings = doc->getArray("findings");
   std::set<std::string> seen;

@@ -56,7 +56,8 @@ Evaluated run(const std::string& text) {
   Frame f;
   f.slots.resize(next);
   f.slots[0] = tenants::tenantToValue(sampleTenant());
-  PartnerIdentity partner{"Northwind", "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", {"5123456"}, {}, {}, {"northwind.com"}};
+  PartnerIdentity partner{
+      "Northwind", "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", {"5123456"}, {}, {}, {"northwind.com"}};
   f.slots[1] = RuleSet::partnerValue(partner);
   f.slots[2] = Value::timestamp(kNow);
   f.slots[3] = Value::error("x is unknown");
@@ -159,7 +160,8 @@ TEST_CASE("eval: fields, unknown parts and has()") {
   CHECK_FALSE(isTrue("has(tenant.created_at)"));
   Value partners = eval("tenant.partners");
   REQUIRE(partners.isError());
-  CHECK_THAT(partners.errorMessage(), Catch::Contains("partners could not be read: HTTP 403 Forbidden"));
+  CHECK_THAT(partners.errorMessage(),
+             Catch::Contains("partners could not be read: HTTP 403 Forbidden"));
   CHECK(isError("size(tenant.partners) > 0"));
   CHECK(isError("has(tenant.partners[0].name)"));
   CHECK(isError("tenant.dap_enabled"));
@@ -247,5 +249,6 @@ TEST_CASE("eval: types known at load time are checked then") {
   e = run("'a'.matches('(')");
   CHECK_THAT(e.diagnostics, Catch::Contains("rules.bad-regex"));
   e = run("tenant.created_at + 30");
-  CHECK_THAT(e.diagnostics, Catch::Contains("duration(\\\"30d\\\")") || Catch::Contains("duration(\"30d\")"));
+  CHECK_THAT(e.diagnostics,
+             Catch::Contains("duration(\\\"30d\\\")") || Catch::Contains("duration(\"30d\")"));
 }

@@ -12,10 +12,14 @@ namespace {
 std::string show(const Expr& e) {
   switch (e.kind) {
     case Expr::Kind::kLiteral:
-      return e.literal.kind() == Value::Kind::kString ? "'" + e.literal.asString() + "'" : e.literal.toText();
-    case Expr::Kind::kIdent: return e.name;
-    case Expr::Kind::kSelect: return show(*e.args[0]) + "." + e.name;
-    case Expr::Kind::kIndex: return show(*e.args[0]) + "[" + show(*e.args[1]) + "]";
+      return e.literal.kind() == Value::Kind::kString ? "'" + e.literal.asString() + "'"
+                                                      : e.literal.toText();
+    case Expr::Kind::kIdent:
+      return e.name;
+    case Expr::Kind::kSelect:
+      return show(*e.args[0]) + "." + e.name;
+    case Expr::Kind::kIndex:
+      return show(*e.args[0]) + "[" + show(*e.args[1]) + "]";
     case Expr::Kind::kCall: {
       std::string out = e.receiver_style ? show(*e.args[0]) + "." + e.name + "(" : e.name + "(";
       for (size_t i = e.receiver_style ? 1 : 0; i < e.args.size(); ++i)
@@ -27,8 +31,10 @@ std::string show(const Expr& e) {
       for (size_t i = 0; i < e.args.size(); ++i) out += (i ? ", " : "") + show(*e.args[i]);
       return out + "]";
     }
-    case Expr::Kind::kUnary: return "(" + e.name + show(*e.args[0]) + ")";
-    case Expr::Kind::kBinary: return "(" + show(*e.args[0]) + " " + e.name + " " + show(*e.args[1]) + ")";
+    case Expr::Kind::kUnary:
+      return "(" + e.name + show(*e.args[0]) + ")";
+    case Expr::Kind::kBinary:
+      return "(" + show(*e.args[0]) + " " + e.name + " " + show(*e.args[1]) + ")";
     case Expr::Kind::kTernary:
       return "(" + show(*e.args[0]) + " ? " + show(*e.args[1]) + " : " + show(*e.args[2]) + ")";
   }

@@ -2,10 +2,10 @@
 // Loading rule files and evaluating them: outcomes, for_each, exceptions, overrides, macros.
 #include "rules/rule_loader.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "tenants/tenant_value.h"
 
@@ -16,7 +16,8 @@ using cspwatch::tenants::Tenant;
 namespace {
 
 const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
-const PartnerIdentity kPartner{"Northwind", "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", {}, {}, {}, {"northwind.com"}};
+const PartnerIdentity kPartner{"Northwind",      "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", {}, {}, {},
+                               {"northwind.com"}};
 
 LoadResult load(std::vector<RuleSource> sources) {
   LoadResult r = loadRules(sources, {&tenants::tenantType()});
@@ -211,7 +212,8 @@ rules:
   CHECK(fm->severity == RuleSeverity::kCritical);
   CHECK(fm->tags == std::vector<std::string>{"extra"});  // the rule had no tags
   // contoso.com now counts as free mail; company contacts are left out by the appended condition.
-  CHECK(subjects(results[0]) == std::vector<std::string>{"a@gmail.com", "b@contoso.com", "c@gmail.com"});
+  CHECK(subjects(results[0]) ==
+        std::vector<std::string>{"a@gmail.com", "b@contoso.com", "c@gmail.com"});
 
   LoadResult replaced = load({{"10-a.yaml", kRules}, {"20-b.yaml", R"y(
 lists:
@@ -280,7 +282,8 @@ TEST_CASE("loader: a rule set is immutable and can be evaluated from several thr
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
       for (int j = 0; j < 500; ++j)
-        for (const auto& res : set->evaluate(tv, kPartner, kNow)) fails += res.outcome == Outcome::kFail;
+        for (const auto& res : set->evaluate(tv, kPartner, kNow))
+          fails += res.outcome == Outcome::kFail;
     });
   for (auto& t : threads) t.join();
   CHECK(fails == 4 * 500 * 2);
