@@ -164,8 +164,18 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
 
   if (top.has("storage")) {
     YamlMap m(top.get("storage"), file, kPrefix, "section 'storage'", diags, *doc);
-    m.checkKeys({"path"});
+    m.checkKeys({"path", "tenant_gone_after_scans", "max_suppression"});
     if (auto p = m.getString("path")) cfg.storage_path = resolvePath(base_dir, *p);
+    if (auto n = m.getInt("tenant_gone_after_scans", 1, 1000))
+      cfg.tenant_gone_after_scans = static_cast<int>(*n);
+    if (auto d = m.getDuration("max_suppression")) {
+      if (*d < std::chrono::hours(24) || *d > std::chrono::hours(24 * 366))
+        m.error("bad-value", m.valueLocation("max_suppression"),
+                "'max_suppression' must be between 1d and 366d, found '" + formatDuration(*d) + "'",
+                "suppressions must expire so that someone reviews them; 90d is the default");
+      else
+        cfg.max_suppression = *d;
+    }
   }
   if (top.has("rules")) {
     YamlMap m(top.get("rules"), file, kPrefix, "section 'rules'", diags, *doc);

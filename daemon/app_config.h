@@ -42,6 +42,8 @@ struct AppConfig {
   std::optional<PartnerCenterConfig> partner_center;  // sources.partner_center, if configured
   std::optional<InventoryConfig> inventory;           // sources.inventory, if configured
   std::string storage_path = "/var/lib/cspwatch/cspwatch.db";
+  int tenant_gone_after_scans = 3;                        // storage.tenant_gone_after_scans
+  Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
   Seconds schedule_interval = std::chrono::hours(6);
 };

@@ -17,6 +17,8 @@ namespace {
 
 const std::map<std::string, OutputFormat> kTableJson = {{"table", OutputFormat::kTable},
                                                         {"json", OutputFormat::kJson}};
+const std::map<std::string, OutputFormat> kTableJsonCsv = {
+    {"table", OutputFormat::kTable}, {"json", OutputFormat::kJson}, {"csv", OutputFormat::kCsv}};
 const std::map<std::string, OutputFormat> kTextJson = {{"text", OutputFormat::kText},
                                                        {"json", OutputFormat::kJson}};
 
@@ -79,6 +81,65 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                                  : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
       });
 
+  CLI::App* findings = app.add_subcommand("findings", "Read the recorded findings");
+  findings->require_subcommand(1);
+  CLI::App* findings_list = findings->add_subcommand("list", "List findings");
+  FindingsQuery fq;
+  findings_list->add_option("--state", fq.state, "open, resolved, retired, suppressed or all")
+      ->check(CLI::IsMember({"open", "resolved", "retired", "suppressed", "all"}))
+      ->capture_default_str();
+  findings_list->add_option("--tenant", fq.tenant, "Tenant id or exact name");
+  findings_list->add_option("--rule", fq.rule, "Rule id");
+  findings_list->add_option("--severity", fq.severity, "critical, high, medium, low or info")
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+  findings_list->add_option("--format", fq.format, "table, json or csv")
+      ->transform(CLI::CheckedTransformer(kTableJsonCsv, CLI::ignore_case));
+  CLI::App* findings_show = findings->add_subcommand("show", "One finding with its history");
+  int64_t finding_id = 0;
+  OutputFormat show_format = OutputFormat::kText;
+  findings_show->add_option("id", finding_id, "Finding id")->required();
+  findings_show->add_option("--format", show_format, "text or json")
+      ->transform(CLI::CheckedTransformer(kTextJson, CLI::ignore_case));
+
+  CLI::App* suppress =
+      app.add_subcommand("suppress", "Accept a finding for a while, with a reason");
+  suppress->require_subcommand(1);
+  CLI::App* suppress_add =
+      suppress->add_subcommand("add", "Suppress a rule, for a tenant or one subject");
+  SuppressOptions so;
+  suppress_add->add_option("--rule", so.rule, "Rule id")->required();
+  suppress_add->add_option("--tenant", so.tenant, "Tenant id (all tenants if omitted)");
+  suppress_add->add_option("--subject", so.subject, "Finding subject (all if omitted)");
+  suppress_add->add_option("--reason", so.reason, "Why this is acceptable")->required();
+  suppress_add->add_option("--owner", so.owner, "Who answers for it")->required();
+  suppress_add->add_option("--expires", so.expires, "Date, RFC 3339 time or duration (30d)")
+      ->required();
+  suppress_add->add_option("--ticket", so.ticket, "Ticket reference");
+  CLI::App* suppress_list = suppress->add_subcommand("list", "List active suppressions");
+  bool suppress_all = false;
+  OutputFormat suppress_format = OutputFormat::kTable;
+  suppress_list->add_flag("--all", suppress_all, "Include expired and removed ones");
+  suppress_list->add_option("--format", suppress_format, "table or json")
+      ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
+  CLI::App* suppress_remove =
+      suppress->add_subcommand("remove", "Remove a suppression (kept in history)");
+  int64_t suppression_id = 0;
+  suppress_remove->add_option("id", suppression_id, "Suppression id")->required();
+
+  CLI::App* scans = app.add_subcommand("scans", "The scan history");
+  scans->require_subcommand(1);
+  CLI::App* scans_list = scans->add_subcommand("list", "The latest scans, newest first");
+  OutputFormat scans_format = OutputFormat::kTable;
+  scans_list->add_option("--format", scans_format, "table or json")
+      ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
+  CLI::App* scans_diff = scans->add_subcommand("diff", "What changed between scan A and scan B");
+  int64_t diff_a = 0, diff_b = 0;
+  OutputFormat diff_format = OutputFormat::kText;
+  scans_diff->add_option("a", diff_a, "Earlier scan id")->required();
+  scans_diff->add_option("b", diff_b, "Later scan id")->required();
+  scans_diff->add_option("--format", diff_format, "text or json")
+      ->transform(CLI::CheckedTransformer(kTextJson, CLI::ignore_case));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,6 +157,13 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (tenants_list->parsed()) return tenantsList(ctx, list_format);
   if (rules_check->parsed()) return rulesCheck(ctx, check_paths, check_format);
   if (rules_test->parsed()) return rulesTest(ctx, test_paths);
+  if (findings_list->parsed()) return findingsList(ctx, fq);
+  if (findings_show->parsed()) return findingsShow(ctx, finding_id, show_format);
+  if (suppress_add->parsed()) return suppressAdd(ctx, so);
+  if (suppress_list->parsed()) return suppressList(ctx, suppress_all, suppress_format);
+  if (suppress_remove->parsed()) return suppressRemove(ctx, suppression_id);
+  if (scans_list->parsed()) return scansList(ctx, scans_format);
+  if (scans_diff->parsed()) return scansDiff(ctx, diff_a, diff_b, diff_format);
   if (scan_cmd->parsed()) {
     if (!scan_now.empty()) scan_options.now = parseTimestamp(scan_now);
     return scan(ctx, scan_options);

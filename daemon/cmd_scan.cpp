@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch scan --once --dry-run`: read the sources, evaluate the rules, print the outcome.
 #include <algorithm>
+#include <memory>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -10,6 +11,8 @@
 #include "daemon/cli.h"
 #include "daemon/commands.h"
 #include "daemon/rule_files.h"
+#include "daemon/scan_runner.h"
+#include "daemon/store_options.h"
 #include "daemon/table.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant_json.h"
@@ -28,12 +31,56 @@ struct Row {
   std::string remediation;
 };
 
+int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const rules::RuleSet& rules,
+                       Timestamp now, OutputFormat format) {
+  auto store = storage::FindingStore::open(cfg.storage_path, storeOptions(cfg));
+  if (!store) {
+    ctx.err << "cspwatch: " << store.status().message() << "\n";
+    return kExitProblems;
+  }
+  auto summary = recordScan(cfg, rules, *store, now);
+  if (!summary) {
+    ctx.err << "cspwatch: the scan failed and changed nothing: " << summary.status().message()
+            << "\n";
+    return kExitProblems;
+  }
+  const auto& s = *summary;
+  if (format == OutputFormat::kJson) {
+    Poco::JSON::Object::Ptr doc = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    doc->set("schema_version", 1);
+    doc->set("scan_id", s.scan_id);
+    doc->set("status", s.status);
+    Poco::JSON::Object::Ptr t = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    t->set("total", s.tenants_total);
+    t->set("full", s.tenants_full);
+    t->set("partial", s.tenants_partial);
+    t->set("unread", s.tenants_unread);
+    doc->set("tenants", t);
+    Poco::JSON::Object::Ptr f = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    f->set("new", s.findings_new);
+    f->set("reopened", s.findings_reopened);
+    f->set("resolved", s.findings_resolved);
+    f->set("retired", s.findings_retired);
+    f->set("open", s.findings_open);
+    f->set("unknown", s.checks_unknown);
+    doc->set("findings", f);
+    ctx.out << tenants::jsonText(doc, true) << "\n";
+  } else {
+    ctx.out << "scan " << s.scan_id << " " << s.status << ": " << s.tenants_total << " tenant(s) ("
+            << s.tenants_full << " read fully, " << s.tenants_partial << " partly, "
+            << s.tenants_unread << " not at all)\n"
+            << "findings: " << s.findings_new << " new, " << s.findings_reopened << " reopened, "
+            << s.findings_resolved << " resolved, " << s.findings_retired << " retired, "
+            << s.findings_open << " open; " << s.checks_unknown << " check(s) could not be made\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int scan(const CommandContext& ctx, const ScanOptions& options) {
-  if (!options.once || !options.dry_run) {
-    ctx.err << "cspwatch: scan needs --once --dry-run for now; recording findings arrives with "
-               "the storage module\n";
+  if (!options.once) {
+    ctx.err << "cspwatch: scan needs --once (the scheduled daemon is 'cspwatch run')\n";
     return kExitUsage;
   }
   Diagnostics diags;
@@ -48,38 +95,35 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
             << "(cspwatch rules check) and scan again\n";
     return kExitUsage;
   }
-  if (!cfg->inventory) {
-    ctx.err << "cspwatch: no source to scan: configure sources.inventory (the Partner Center "
-               "source arrives with its module)\n";
-    return kExitUsage;
-  }
-  auto inv = tenants::loadInventoryFile(cfg->inventory->path);
-  if (!inv) {
-    ctx.err << "cspwatch: " << inv.status().message() << "\n";
-    return kExitProblems;
-  }
-  ctx.err << inv->diagnostics.renderText();
-
   const Timestamp now = options.now ? *options.now : SystemClock().now();
-  const Value partner = rules::RuleSet::partnerValue(cfg->partner);
+  if (!options.dry_run) return recordAndSummarise(ctx, *cfg, *loaded.rules, now, options.format);
+
   std::vector<Row> rows;
   size_t failed = 0, unknown = 0;
-  for (const auto& tenant : inv->tenants) {
-    Value tv = tenants::tenantToValue(tenant);
-    for (auto& r : loaded.rules->evaluate(tv, partner, now)) {
-      for (auto& f : r.findings) {
+  std::vector<std::unique_ptr<tenants::Tenant>> keep;
+  auto report = runScan(*cfg, *loaded.rules, now, [&](const TenantOutcome& o) -> Status {
+    keep.push_back(std::make_unique<tenants::Tenant>(*o.tenant));
+    const tenants::Tenant* tenant = keep.back().get();
+    for (const auto& r : o.results) {
+      for (const auto& f : r.findings) {
         rows.push_back(
-            {r.rule, &tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
+            {r.rule, tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
         ++failed;
       }
       if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
         std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
-        rows.push_back({r.rule, &tenant, subject, rules::Outcome::kUnknown,
+        rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
                         "could not be checked: " + r.unknown_reason, ""});
         ++unknown;
       }
     }
+    return Status::ok();
+  });
+  if (!report) {
+    ctx.err << "cspwatch: " << report.status().message() << "\n";
+    return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;
   }
+  ctx.err << report->diagnostics.renderText();
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     if (a.outcome != b.outcome) return a.outcome == rules::Outcome::kFail;
     if (a.rule->severity != b.rule->severity) return a.rule->severity < b.rule->severity;
@@ -94,7 +138,7 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     doc->set("schema_version", 1);
     doc->set("now", formatTimestamp(now));
     doc->set("rule_set", loaded.rules->hash());
-    doc->set("tenants", static_cast<int>(inv->tenants.size()));
+    doc->set("tenants", static_cast<int>(report->tenants));
     Array::Ptr list = new Array();
     for (const auto& row : rows) {
       Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -123,7 +167,7 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
                     unknown_row ? row.message.substr(row.message.find(':') + 2) : row.subject});
     }
     table.print(ctx.out);
-    ctx.out << inv->tenants.size() << " tenant(s), " << loaded.rules->rules().size()
+    ctx.out << report->tenants << " tenant(s), " << loaded.rules->rules().size()
             << " rule(s): " << failed << " finding(s), " << unknown << " could not be checked\n";
   }
   return kExitOk;

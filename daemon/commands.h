@@ -18,7 +18,7 @@ struct CommandContext {
   std::string config_path;
 };
 
-enum class OutputFormat { kTable, kJson, kText };
+enum class OutputFormat { kTable, kJson, kText, kCsv };
 
 int configCheck(const CommandContext& ctx);
 int tenantsList(const CommandContext& ctx, OutputFormat format);
@@ -36,5 +36,23 @@ struct ScanOptions {
   std::optional<Timestamp> now;  // --now; the system clock otherwise
 };
 int scan(const CommandContext& ctx, const ScanOptions& options);
+
+struct FindingsQuery {
+  std::string state = "open";  // open, resolved, retired, suppressed, all
+  std::string tenant, rule, severity;
+  OutputFormat format = OutputFormat::kTable;
+};
+int findingsList(const CommandContext& ctx, const FindingsQuery& query);
+int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format);
+
+struct SuppressOptions {
+  std::string rule, tenant, subject, reason, owner, expires, ticket;
+};
+int suppressAdd(const CommandContext& ctx, const SuppressOptions& options);
+int suppressList(const CommandContext& ctx, bool include_inactive, OutputFormat format);
+int suppressRemove(const CommandContext& ctx, int64_t id);
+
+int scansList(const CommandContext& ctx, OutputFormat format);
+int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);
 
 }  // namespace cspwatch::daemon

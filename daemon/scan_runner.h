@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// One scan: read every tenant from the sources, evaluate the rule set against each, and hand
+// each tenant's results to a sink as it goes (tenants are streamed, not all held at once).
+// `cspwatch scan --dry-run` prints what the sink gets; `cspwatch scan --once` stages it in
+// the FindingStore and applies it at the end.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "daemon/app_config.h"
+#include "rules/rule_set.h"
+#include "storage/finding_store.h"
+#include "tenants/tenant.h"
+
+namespace cspwatch::daemon {
+
+struct TenantOutcome {
+  const tenants::Tenant* tenant;
+  storage::ReadStatus read_status;
+  std::vector<rules::RuleResult> results;  // empty when the tenant could not be read at all
+};
+
+struct ScanSourceReport {
+  size_t tenants = 0;
+  bool complete = true;     // every source listed its tenants
+  Diagnostics diagnostics;  // skipped inventory rows, source problems
+};
+
+// Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
+// tenant. An unreadable source is an error Status (nothing was evaluated).
+Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
+                                 Timestamp now,
+                                 const std::function<Status(const TenantOutcome&)>& sink);
+
+// Converts one tenant's results for the store.
+std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
+storage::TenantRead toTenantRead(const TenantOutcome& outcome);
+
+// Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
+// A failure after begin marks the scan failed (and stores nothing else).
+Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
+                                        storage::FindingStore& store, Timestamp now);
+
+}  // namespace cspwatch::daemon

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+// Opening the store, the scan lifecycle, staging and applying a scan.
+#include "storage/finding_store.h"
+
+#include "storage/schema.h"
+
+namespace cspwatch::storage {
+
+const char* readStatusName(ReadStatus s) {
+  switch (s) {
+    case ReadStatus::kFull:
+      return "full";
+    case ReadStatus::kPartial:
+      return "partial";
+    case ReadStatus::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+Result<FindingStore> FindingStore::open(const std::string& path, StoreOptions options) {
+  auto db = Database::open(path);
+  if (!db) return db.status();
+  if (Status s = migrate(*db); !s) return s;
+  return FindingStore(std::move(db.value()), options);
+}
+
+Result<int> FindingStore::markInterrupted(Timestamp now) {
+  auto st = db_.prepare(
+      "UPDATE scans SET status = 'interrupted', finished_at = ?1, "
+      "error = 'the scan did not finish (cspwatch stopped or crashed); nothing of it was applied' "
+      "WHERE status = 'running'");
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now));
+  if (Status s = st->run(); !s) return s;
+  return db_.changes();
+}
+
+Status FindingStore::ensureStaging() {
+  if (!staging_ready_) {
+    Status s = db_.exec(R"sql(
+CREATE TEMP TABLE IF NOT EXISTS stage_tenants (
+  tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, read_status TEXT NOT NULL, problems TEXT NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS stage_evals (
+  rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, outcome TEXT NOT NULL, incomplete INTEGER NOT NULL,
+  reason TEXT NOT NULL, PRIMARY KEY (rule_id, tenant_id));
+CREATE TEMP TABLE IF NOT EXISTS stage_fails (
+  rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, subject TEXT NOT NULL, severity TEXT NOT NULL,
+  message TEXT NOT NULL, remediation TEXT NOT NULL, evidence TEXT NOT NULL,
+  PRIMARY KEY (rule_id, tenant_id, subject));
+CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
+)sql");
+    if (!s) return s;
+    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4)");
+    auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto f = db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!t) return t.status();
+    if (!e) return e.status();
+    if (!f) return f.status();
+    stage_tenant_ = std::move(t.value());
+    stage_eval_ = std::move(e.value());
+    stage_fail_ = std::move(f.value());
+    staging_ready_ = true;
+  }
+  if (!staging_open_) {
+    // Staging writes only the connection's temporary database, so this transaction takes no
+    // lock on the database file; batching the inserts in it keeps staging cheap.
+    if (Status s = db_.exec("BEGIN DEFERRED"); !s) return s;
+    staging_open_ = true;
+  }
+  return Status::ok();
+}
+
+Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_set_hash) {
+  if (staging_open_) {
+    (void)db_.exec("ROLLBACK");
+    staging_open_ = false;
+  }
+  if (Status s = ensureStaging(); !s) return s;
+  if (Status s =
+          db_.exec("DELETE FROM stage_tenants; DELETE FROM stage_evals; DELETE FROM stage_fails; "
+                   "DELETE FROM stage_rules; COMMIT");
+      !s)
+    return s;
+  staging_open_ = false;
+  auto st = db_.prepare(
+      "INSERT INTO scans (started_at, status, rule_set_hash) VALUES (?1, 'running', ?2)");
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now)).bind(2, rule_set_hash);
+  if (Status s = st->run(); !s) return s;
+  return db_.lastInsertId();
+}
+
+Status FindingStore::stageTenant(const TenantRead& t) {
+  if (Status s = ensureStaging(); !s) return s;
+  stage_tenant_.reset();
+  stage_tenant_.bind(1, t.tenant_id)
+      .bind(2, t.name)
+      .bind(3, readStatusName(t.status))
+      .bind(4, t.problems_json);
+  return stage_tenant_.run();
+}
+
+Status FindingStore::stageEvaluation(const Evaluation& e) {
+  if (Status s = ensureStaging(); !s) return s;
+  const char* outcome = e.outcome == EvalOutcome::kPass   ? "pass"
+                        : e.outcome == EvalOutcome::kFail ? "fail"
+                                                          : "unknown";
+  stage_eval_.reset();
+  stage_eval_.bind(1, e.rule_id)
+      .bind(2, e.tenant_id)
+      .bind(3, outcome)
+      .bind(4, int64_t{e.incomplete ? 1 : 0})
+      .bind(5, e.unknown_reason);
+  if (Status s = stage_eval_.run(); !s) return s;
+  for (const auto& f : e.failures) {
+    stage_fail_.reset();
+    stage_fail_.bind(1, e.rule_id)
+        .bind(2, e.tenant_id)
+        .bind(3, f.subject)
+        .bind(4, f.severity)
+        .bind(5, f.message)
+        .bind(6, f.remediation)
+        .bind(7, f.evidence_json);
+    if (Status s = stage_fail_.run(); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string& error) {
+  if (staging_open_) {
+    (void)db_.exec("ROLLBACK");
+    staging_open_ = false;
+  }
+  auto st =
+      db_.prepare("UPDATE scans SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3");
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now)).bind(2, error).bind(3, scan_id);
+  return st->run();
+}
+
+namespace {
+
+// Runs `sql` with ?1 = scan, ?2 = now, ?3 = previous applied scan (or NULL), ?4 = the
+// tenant-gone threshold; unused parameters are ignored by SQLite.
+Status run(Database& db, const std::string& sql, int64_t scan, int64_t now,
+           std::optional<int64_t> prev, int64_t gone_after = 0) {
+  auto st = db.prepare(sql);
+  if (!st) return st.status();
+  st->bind(1, scan).bind(2, now).bind(3, prev).bind(4, gone_after);
+  return st->run();
+}
+
+Result<int64_t> count(Database& db, const std::string& sql, int64_t scan) {
+  auto st = db.prepare(sql);
+  if (!st) return st.status();
+  st->bind(1, scan);
+  if (!st->step())
+    return st->status().isOk() ? Status::corruption("count returned no row") : st->status();
+  return st->getInt(0);
+}
+
+// Matches a staged failure to its finding.
+constexpr const char* kSameKey =
+    "f.rule_id = findings.rule_id AND f.tenant_id = findings.tenant_id AND f.subject = "
+    "findings.subject";
+
+}  // namespace
+
+Result<ScanSummary> FindingStore::applyScan(int64_t scan,
+                                            const std::vector<std::string>& enabled_rules,
+                                            bool sources_complete, Timestamp now_ts) {
+  if (staging_open_) {
+    if (Status s = db_.exec("COMMIT"); !s) return s;
+    staging_open_ = false;
+  }
+  const int64_t now = toUnixSeconds(now_ts);
+  Transaction tx(db_);
+  if (!tx.status()) return tx.status();
+  if (Status s = db_.exec("DELETE FROM stage_rules"); !s) return s;
+  {
+    auto st = db_.prepare("INSERT OR IGNORE INTO stage_rules VALUES (?1)");
+    if (!st) return st.status();
+    for (const auto& r : enabled_rules) {
+      st->reset();
+      st->bind(1, r);
+      if (Status s = st->run(); !s) return s;
+    }
+  }
+  std::optional<int64_t> prev;
+  {
+    auto st = db_.prepare(
+        "SELECT max(id) FROM scans WHERE id < ?1 AND status IN ('completed','partial')");
+    if (!st) return st.status();
+    st->bind(1, scan);
+    if (st->step()) prev = st->getOptInt(0);
+  }
+  const std::string S = std::to_string(scan);
+  const std::vector<std::string> steps = {
+      // Tenants: new ones, renamed ones, ones back after an absence, ones just gone missing.
+      "INSERT INTO tenants (id, name, first_seen_scan) SELECT tenant_id, name, ?1 FROM "
+      "stage_tenants s "
+      "WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = s.tenant_id)",
+      "UPDATE tenants SET name = s.name FROM stage_tenants s WHERE s.tenant_id = tenants.id AND "
+      "s.name != tenants.name",
+      "UPDATE tenants SET last_present_scan = NULL, gone_scan = NULL FROM stage_tenants s "
+      "WHERE s.tenant_id = tenants.id AND tenants.last_present_scan IS NOT NULL",
+      sources_complete
+          ? "UPDATE tenants SET last_present_scan = ?3 WHERE last_present_scan IS NULL "
+            "AND id NOT IN (SELECT tenant_id FROM stage_tenants)"
+          : "",
+      "INSERT INTO scan_tenants SELECT ?1, tenant_id, read_status, problems FROM stage_tenants "
+      "WHERE read_status != 'full'",
+      // New findings, then reopened ones, then changed details of ones still open.
+      "INSERT INTO findings (rule_id, tenant_id, subject, state, severity, message, remediation, "
+      "evidence, "
+      "first_seen_scan, first_seen_at, opened_scan) "
+      "SELECT f.rule_id, f.tenant_id, f.subject, 'open', f.severity, f.message, f.remediation, "
+      "f.evidence, "
+      "?1, ?2, ?1 FROM stage_fails f WHERE NOT EXISTS (SELECT 1 FROM findings WHERE " +
+          std::string(kSameKey) + ")",
+      "UPDATE findings SET state = 'open', opened_scan = ?1, times_reopened = times_reopened + 1, "
+      "resolved_scan = NULL, resolved_at = NULL, resolved_reason = NULL, last_seen_scan = NULL, "
+      "severity = f.severity, message = f.message, remediation = f.remediation, evidence = "
+      "f.evidence "
+      "FROM stage_fails f WHERE " +
+          std::string(kSameKey) + " AND findings.state != 'open'",
+      "UPDATE findings SET severity = f.severity, message = f.message, remediation = "
+      "f.remediation, "
+      "evidence = f.evidence, last_seen_scan = NULL FROM stage_fails f WHERE " +
+          std::string(kSameKey) +
+          " AND findings.state = 'open' AND findings.opened_scan != ?1 AND (findings.severity != "
+          "f.severity "
+          "OR findings.message != f.message OR findings.remediation != f.remediation "
+          "OR findings.evidence != f.evidence OR findings.last_seen_scan IS NOT NULL)",
+      // Pass resolves; a complete fail resolves the subjects no longer failing.
+      "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
+      "resolved_reason = 'passed', "
+      "last_seen_scan = COALESCE(last_seen_scan, ?3) FROM stage_evals e "
+      "WHERE e.rule_id = findings.rule_id AND e.tenant_id = findings.tenant_id AND findings.state "
+      "= 'open' "
+      "AND (e.outcome = 'pass' OR (e.outcome = 'fail' AND e.incomplete = 0)) "
+      "AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
+          std::string(kSameKey) + ")",
+      // A rule no longer in the rule set retires its findings (it does not resolve them).
+      "UPDATE findings SET state = 'retired', resolved_scan = ?1, resolved_at = ?2, "
+      "resolved_reason = 'rule-removed', last_seen_scan = COALESCE(last_seen_scan, ?3) "
+      "WHERE state = 'open' AND rule_id NOT IN (SELECT rule_id FROM stage_rules)",
+      // Tenant-gone: missing from N complete scans (this one included).
+      sources_complete
+          ? "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
+            "resolved_reason = 'tenant-gone', last_seen_scan = COALESCE(last_seen_scan, ?3) "
+            "WHERE state = 'open' AND tenant_id IN (SELECT t.id FROM tenants t WHERE "
+            "t.last_present_scan IS NOT NULL "
+            "AND t.gone_scan IS NULL AND (SELECT count(*) FROM scans s WHERE s.id > "
+            "t.last_present_scan "
+            "AND (s.status = 'completed' OR s.id = ?1)) >= ?4)"
+          : "",
+      sources_complete ? "UPDATE tenants SET gone_scan = ?1 WHERE last_present_scan IS NOT NULL "
+                         "AND gone_scan IS NULL "
+                         "AND (SELECT count(*) FROM scans s WHERE s.id > tenants.last_present_scan "
+                         "AND (s.status = 'completed' OR s.id = ?1)) >= ?4"
+                       : "",
+      // Open findings not seen in this scan (unknown, tenant unread or unlisted): remember when
+      // they were last seen.
+      "UPDATE findings SET last_seen_scan = ?3 WHERE state = 'open' AND last_seen_scan IS NULL "
+      "AND opened_scan != ?1 AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
+          std::string(kSameKey) + ")",
+      // Streaks of "could not be checked": end the ones decided now, start new ones.
+      "UPDATE unknowns SET until_scan = ?3 WHERE until_scan IS NULL AND ("
+      "(rule_id = '*' AND tenant_id IN (SELECT tenant_id FROM stage_tenants WHERE read_status != "
+      "'none')) "
+      "OR (rule_id != '*' AND EXISTS (SELECT 1 FROM stage_evals e WHERE e.rule_id = "
+      "unknowns.rule_id "
+      "AND e.tenant_id = unknowns.tenant_id AND e.outcome != 'unknown' AND e.incomplete = 0)) "
+      "OR (rule_id != '*' AND rule_id NOT IN (SELECT rule_id FROM stage_rules)))",
+      "INSERT INTO unknowns (rule_id, tenant_id, since_scan, reason) "
+      "SELECT e.rule_id, e.tenant_id, ?1, e.reason FROM stage_evals e WHERE (e.outcome = 'unknown' "
+      "OR e.incomplete = 1) "
+      "AND NOT EXISTS (SELECT 1 FROM unknowns u WHERE u.rule_id = e.rule_id AND u.tenant_id = "
+      "e.tenant_id "
+      "AND u.until_scan IS NULL)",
+      "INSERT INTO unknowns (rule_id, tenant_id, since_scan, reason) "
+      "SELECT '*', s.tenant_id, ?1, s.problems FROM stage_tenants s WHERE s.read_status = 'none' "
+      "AND NOT EXISTS (SELECT 1 FROM unknowns u WHERE u.rule_id = '*' AND u.tenant_id = "
+      "s.tenant_id "
+      "AND u.until_scan IS NULL)",
+      // Events for every transition of this scan.
+      "INSERT INTO finding_events (finding_id, scan_id, at, kind) SELECT id, ?1, ?2, "
+      "CASE WHEN first_seen_scan = ?1 THEN 'opened' ELSE 'reopened' END FROM findings WHERE "
+      "opened_scan = ?1",
+      "INSERT INTO finding_events (finding_id, scan_id, at, kind, detail) SELECT id, ?1, ?2, "
+      "CASE state WHEN 'retired' THEN 'retired' ELSE 'resolved' END, resolved_reason FROM findings "
+      "WHERE resolved_scan = ?1",
+      // Suppressions: new and reopened findings under an active one; ones that just expired.
+      "INSERT INTO finding_events (finding_id, scan_id, at, kind, detail) "
+      "SELECT f.id, ?1, ?2, 'suppressed', 'suppression #' || min(s.id) FROM findings f JOIN "
+      "suppressions s "
+      "ON s.rule_id = f.rule_id AND (s.tenant_id IS NULL OR s.tenant_id = f.tenant_id) "
+      "AND (s.subject IS NULL OR s.subject = f.subject) WHERE f.opened_scan = ?1 AND f.state = "
+      "'open' "
+      "AND s.removed_at IS NULL AND s.expires_at > ?2 GROUP BY f.id",
+      "INSERT INTO finding_events (finding_id, scan_id, at, kind, detail) "
+      "SELECT f.id, ?1, ?2, 'unsuppressed', 'suppression #' || s.id || ' expired' FROM "
+      "suppressions s "
+      "JOIN findings f ON s.rule_id = f.rule_id AND (s.tenant_id IS NULL OR s.tenant_id = "
+      "f.tenant_id) "
+      "AND (s.subject IS NULL OR s.subject = f.subject) WHERE f.state = 'open' AND s.removed_at IS "
+      "NULL "
+      "AND s.expires_at <= ?2 AND s.expiry_noted = 0",
+      "UPDATE suppressions SET expiry_noted = 1 WHERE removed_at IS NULL AND expires_at <= ?2 AND "
+      "expiry_noted = 0",
+  };
+  for (const auto& sql : steps) {
+    if (sql.empty()) continue;
+    if (Status s = run(db_, sql, scan, now, prev, options_.tenant_gone_after_scans); !s) return s;
+  }
+
+  ScanSummary sum;
+  sum.scan_id = scan;
+  sum.status = sources_complete ? "completed" : "partial";
+  struct Counter {
+    int* target;
+    const char* sql;
+  };
+  const Counter counters[] = {
+      {&sum.tenants_total, "SELECT count(*) FROM stage_tenants"},
+      {&sum.tenants_partial, "SELECT count(*) FROM stage_tenants WHERE read_status = 'partial'"},
+      {&sum.tenants_unread, "SELECT count(*) FROM stage_tenants WHERE read_status = 'none'"},
+      {&sum.findings_new,
+       "SELECT count(*) FROM finding_events WHERE scan_id = ?1 AND kind = 'opened'"},
+      {&sum.findings_reopened,
+       "SELECT count(*) FROM finding_events WHERE scan_id = ?1 AND kind = 'reopened'"},
+      {&sum.findings_resolved,
+       "SELECT count(*) FROM finding_events WHERE scan_id = ?1 AND kind = 'resolved'"},
+      {&sum.findings_retired,
+       "SELECT count(*) FROM finding_events WHERE scan_id = ?1 AND kind = 'retired'"},
+      {&sum.findings_open, "SELECT count(*) FROM findings WHERE state = 'open'"},
+      {&sum.checks_unknown,
+       "SELECT count(*) FROM stage_evals WHERE outcome = 'unknown' OR incomplete = 1"},
+  };
+  for (const auto& c : counters) {
+    auto n = count(db_, c.sql, scan);
+    if (!n) return n.status();
+    *c.target = static_cast<int>(*n);
+  }
+  sum.tenants_full = sum.tenants_total - sum.tenants_partial - sum.tenants_unread;
+  auto st = db_.prepare(
+      "UPDATE scans SET status = ?2, finished_at = ?3, tenants_total = ?4, tenants_full = ?5, "
+      "tenants_partial = ?6, tenants_unread = ?7, findings_new = ?8, findings_reopened = ?9, "
+      "findings_resolved = ?10, findings_open = ?11, checks_unknown = ?12 WHERE id = ?1");
+  if (!st) return st.status();
+  st->bind(1, scan)
+      .bind(2, sum.status)
+      .bind(3, now)
+      .bind(4, int64_t{sum.tenants_total})
+      .bind(5, int64_t{sum.tenants_full})
+      .bind(6, int64_t{sum.tenants_partial})
+      .bind(7, int64_t{sum.tenants_unread})
+      .bind(8, int64_t{sum.findings_new})
+      .bind(9, int64_t{sum.findings_reopened})
+      .bind(10, int64_t{sum.findings_resolved})
+      .bind(11, int64_t{sum.findings_open})
+      .bind(12, int64_t{sum.checks_unknown});
+  if (Status s = st->run(); !s) return s;
+  if (Status s = tx.commit(); !s) return s;
+  (void)db_.exec("DELETE FROM stage_tenants; DELETE FROM stage_evals; DELETE FROM stage_fails;");
+  return sum;
+}
+
+}  // namespace cspwatch::storage

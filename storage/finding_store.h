@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The findings database (docs/storage.md): scans, tenants, findings with their lifecycle and
+// append-only events, "could not be checked" streaks, suppressions and the audit trail.
+//
+// A scan is staged while it runs (stageTenant/stageEvaluation write to connection-private
+// temporary tables, not to the database file) and applied at the end in one transaction by
+// applyScan(), so a crash or kill at any moment leaves the previous state intact. Applying
+// writes only what changed: an unchanged scan adds one row to `scans`.
+//
+// Not thread-safe: one FindingStore per thread. Several processes may open the same file
+// (WAL mode; writers wait up to 5 s for each other).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "storage/sqlite.h"
+
+namespace cspwatch::storage {
+
+struct StoreOptions {
+  int tenant_gone_after_scans = 3;  // complete scans a tenant must be missing from
+  Seconds max_suppression = std::chrono::hours(24 * 90);
+};
+
+enum class ReadStatus { kFull, kPartial, kNone };
+const char* readStatusName(ReadStatus s);  // "full", "partial", "none"
+
+// One tenant as a scan saw it.
+struct TenantRead {
+  std::string tenant_id;
+  std::string name;
+  ReadStatus status = ReadStatus::kFull;
+  std::string problems_json = "[]";  // [{"part": ..., "reason": ...}] when not full
+};
+
+enum class EvalOutcome { kPass, kFail, kUnknown };
+
+struct FailedSubject {
+  std::string subject;
+  std::string severity;
+  std::string message;
+  std::string remediation;
+  std::string evidence_json = "null";
+};
+
+// One rule evaluated against one tenant.
+struct Evaluation {
+  std::string rule_id;
+  std::string tenant_id;
+  EvalOutcome outcome = EvalOutcome::kPass;
+  bool incomplete = false;  // a fail with undecided elements: resolve nothing else
+  std::string unknown_reason;
+  std::vector<FailedSubject> failures;
+};
+
+struct ScanSummary {
+  int64_t scan_id = 0;
+  std::string status;  // completed, partial
+  int tenants_total = 0, tenants_full = 0, tenants_partial = 0, tenants_unread = 0;
+  int findings_new = 0, findings_reopened = 0, findings_resolved = 0, findings_retired = 0;
+  int findings_open = 0, checks_unknown = 0;
+};
+
+struct ScanRow {
+  int64_t id = 0;
+  Timestamp started_at;
+  std::optional<Timestamp> finished_at;
+  std::string status;
+  std::string rule_set_hash;
+  ScanSummary counts;
+  std::string error;
+};
+
+struct FindingRow {
+  int64_t id = 0;
+  std::string rule_id, tenant_id, tenant_name, subject;
+  std::string state;  // open, resolved, retired
+  bool suppressed = false;
+  std::string severity, message, remediation, evidence_json;
+  Timestamp first_seen;
+  std::optional<Timestamp> last_seen;
+  std::optional<Timestamp> resolved_at;
+  std::string resolved_reason;
+  int times_reopened = 0;
+};
+
+struct FindingEvent {
+  Timestamp at;
+  std::string kind;
+  std::optional<int64_t> scan_id;
+  std::string detail;
+};
+
+struct FindingFilter {
+  std::string state = "open";  // open, resolved, suppressed, all
+  std::string tenant;          // id or name; "" = any
+  std::string rule;
+  std::string severity;
+};
+
+struct Suppression {
+  int64_t id = 0;
+  std::string rule_id;
+  std::optional<std::string> tenant_id, subject;
+  std::string reason, owner;
+  std::optional<std::string> ticket;
+  Timestamp created_at, expires_at;
+  std::optional<Timestamp> removed_at;
+  std::optional<std::string> removed_by;
+  bool active(Timestamp now) const { return !removed_at && now < expires_at; }
+};
+
+struct AuditRow {
+  int64_t id = 0;
+  Timestamp at;
+  std::string actor, action, target, detail;
+};
+
+struct ScanDiff {
+  int64_t from = 0, to = 0;
+  std::vector<FindingRow> added, resolved, reopened, still_open, became_unknown;
+};
+
+class FindingStore {
+ public:
+  // Opens or creates the database at `path` and migrates it; refuses a newer schema.
+  static Result<FindingStore> open(const std::string& path, StoreOptions options = {});
+
+  // Marks scans left 'running' by a crash as 'interrupted'; returns how many.
+  Result<int> markInterrupted(Timestamp now);
+  Result<int64_t> beginScan(Timestamp now, const std::string& rule_set_hash);
+  // Staging: private to this connection until applyScan().
+  Status stageTenant(const TenantRead& tenant);
+  Status stageEvaluation(const Evaluation& evaluation);
+  // Applies the staged scan in one transaction. `enabled_rules` is the rule set in force (open
+  // findings of other rules are retired); `sources_complete` says every source listed its
+  // tenants, so absent tenants count towards tenant-gone.
+  Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
+                                bool sources_complete, Timestamp now);
+  Status failScan(int64_t scan_id, Timestamp now, const std::string& error);
+
+  Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
+  Result<FindingRow> getFinding(int64_t id, Timestamp now);
+  Result<std::vector<FindingEvent>> findingEvents(int64_t id);
+  Result<std::vector<ScanRow>> listScans(int limit = 50);
+  Result<ScanDiff> diffScans(int64_t from, int64_t to, Timestamp now);
+
+  Result<int64_t> addSuppression(Suppression s, const std::string& actor, Timestamp now);
+  Result<std::vector<Suppression>> listSuppressions(bool include_inactive, Timestamp now);
+  Status removeSuppression(int64_t id, const std::string& actor, Timestamp now);
+  Result<std::vector<AuditRow>> listAudit(int limit = 100);
+
+  Database& db() { return db_; }
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  FindingStore(Database db, StoreOptions options) : db_(std::move(db)), options_(options) {}
+  Status ensureStaging();
+  Status audit(const std::string& actor, const std::string& action, const std::string& target,
+               const std::string& detail, Timestamp now);
+  Database db_;
+  StoreOptions options_;
+  bool staging_ready_ = false;
+  bool staging_open_ = false;
+  Statement stage_tenant_, stage_eval_, stage_fail_;  // prepared once, reused for every row
+};
+
+}  // namespace cspwatch::storage

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/schema.h"
+
+namespace cspwatch::storage {
+
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: scans, tenants, findings and their events, unknown streaks.
+      R"sql(
+CREATE TABLE scans (
+  id INTEGER PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('running','completed','partial','failed','interrupted')),
+  rule_set_hash TEXT NOT NULL DEFAULT '',
+  tenants_total INTEGER NOT NULL DEFAULT 0,
+  tenants_full INTEGER NOT NULL DEFAULT 0,
+  tenants_partial INTEGER NOT NULL DEFAULT 0,
+  tenants_unread INTEGER NOT NULL DEFAULT 0,
+  findings_new INTEGER NOT NULL DEFAULT 0,
+  findings_reopened INTEGER NOT NULL DEFAULT 0,
+  findings_resolved INTEGER NOT NULL DEFAULT 0,
+  findings_open INTEGER NOT NULL DEFAULT 0,
+  checks_unknown INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+-- Tenants ever seen. last_present_scan is NULL while the tenant is in every scan, else the
+-- last scan that listed it; gone_scan is when its findings were resolved as tenant-gone.
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  first_seen_scan INTEGER NOT NULL REFERENCES scans(id),
+  last_present_scan INTEGER REFERENCES scans(id),
+  gone_scan INTEGER REFERENCES scans(id)
+) WITHOUT ROWID;
+-- Tenants a scan could not read fully; a listed tenant without a row here was read fully.
+CREATE TABLE scan_tenants (
+  scan_id INTEGER NOT NULL REFERENCES scans(id),
+  tenant_id TEXT NOT NULL,
+  read_status TEXT NOT NULL CHECK (read_status IN ('partial','none')),
+  problems TEXT NOT NULL,
+  PRIMARY KEY (scan_id, tenant_id)
+) WITHOUT ROWID;
+-- One row per finding identity (rule, tenant, subject). last_seen_scan is NULL while the
+-- finding is seen in every scan and written only when that stops, so unchanged scans write
+-- nothing here.
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open','resolved','retired')),
+  severity TEXT NOT NULL,
+  message TEXT NOT NULL,
+  remediation TEXT NOT NULL,
+  evidence TEXT NOT NULL DEFAULT 'null',
+  first_seen_scan INTEGER NOT NULL REFERENCES scans(id),
+  first_seen_at INTEGER NOT NULL,
+  opened_scan INTEGER NOT NULL REFERENCES scans(id),
+  last_seen_scan INTEGER REFERENCES scans(id),
+  resolved_scan INTEGER REFERENCES scans(id),
+  resolved_at INTEGER,
+  resolved_reason TEXT,
+  times_reopened INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (rule_id, tenant_id, subject)
+);
+CREATE INDEX findings_by_state ON findings (state, rule_id, tenant_id);
+CREATE INDEX findings_by_tenant ON findings (tenant_id, state);
+CREATE INDEX findings_by_opened ON findings (opened_scan);
+CREATE INDEX findings_by_resolved ON findings (resolved_scan);
+CREATE TABLE finding_events (
+  id INTEGER PRIMARY KEY,
+  finding_id INTEGER NOT NULL REFERENCES findings(id),
+  scan_id INTEGER REFERENCES scans(id),
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('opened','reopened','resolved','suppressed','unsuppressed',
+                                     'notified','retired')),
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX finding_events_by_finding ON finding_events (finding_id);
+CREATE INDEX finding_events_by_scan ON finding_events (scan_id, kind);
+CREATE TRIGGER finding_events_no_update BEFORE UPDATE ON finding_events
+  BEGIN SELECT RAISE(ABORT, 'finding_events is append-only'); END;
+CREATE TRIGGER finding_events_no_delete BEFORE DELETE ON finding_events
+  BEGIN SELECT RAISE(ABORT, 'finding_events is append-only'); END;
+-- Streaks of "could not be checked": per rule and tenant, or rule '*' when the tenant itself
+-- could not be read. until_scan is NULL while the streak goes on.
+CREATE TABLE unknowns (
+  id INTEGER PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  since_scan INTEGER NOT NULL REFERENCES scans(id),
+  until_scan INTEGER REFERENCES scans(id),
+  reason TEXT NOT NULL
+);
+CREATE UNIQUE INDEX unknowns_active ON unknowns (rule_id, tenant_id) WHERE until_scan IS NULL;
+)sql",
+      // 2: suppressions and the audit trail of CLI changes.
+      R"sql(
+CREATE TABLE suppressions (
+  id INTEGER PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  tenant_id TEXT,
+  subject TEXT,
+  reason TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  ticket TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  removed_at INTEGER,
+  removed_by TEXT,
+  expiry_noted INTEGER NOT NULL DEFAULT 0,
+  CHECK (expires_at > created_at)
+);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql",
+  };
+  return kMigrations;
+}
+
+Result<int> schemaVersion(Database& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.status();
+  if (!stmt->step())
+    return stmt->status().isOk() ? Status::corruption("no user_version") : stmt->status();
+  return static_cast<int>(stmt->getInt(0));
+}
+
+Status migrate(Database& db, int target) {
+  const int latest = latestSchemaVersion();
+  if (target < 0) target = latest;
+  auto version = schemaVersion(db);
+  if (!version) return version.status();
+  if (*version > latest)
+    return Status::invalidArgument(
+        "database " + db.path() + " has schema version " + std::to_string(*version) +
+        ", newer than this cspwatch knows (" + std::to_string(latest) +
+        "); it was written by a newer release. Upgrade cspwatch; the database was not modified.");
+  for (int v = *version; v < target; ++v) {
+    Transaction tx(db);
+    if (!tx.status()) return tx.status();
+    if (Status s = db.exec(migrations()[v]); !s) return s;
+    if (Status s = db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s) return s;
+    if (Status s = tx.commit(); !s) return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace cspwatch::storage

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/sqlite.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cspwatch::storage {
+
+Statement::Statement(Statement&& o) noexcept
+    : stmt_(o.stmt_), db_(o.db_), status_(o.status_), done_(o.done_) {
+  o.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    stmt_ = o.stmt_;
+    db_ = o.db_;
+    status_ = o.status_;
+    done_ = o.done_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Statement& Statement::bind(int i, const std::string& v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bindNull(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+Statement& Statement::bind(int i, const std::optional<std::string>& v) {
+  return v ? bind(i, *v) : bindNull(i);
+}
+Statement& Statement::bind(int i, const std::optional<int64_t>& v) {
+  return v ? bind(i, *v) : bindNull(i);
+}
+
+bool Statement::step() {
+  if (done_ || !status_.isOk()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  done_ = true;
+  if (rc != SQLITE_DONE) {
+    const char* msg = sqlite3_errmsg(db_);
+    Status::Code code = rc == SQLITE_BUSY ? Status::Code::kUnavailable : Status::Code::kIoError;
+    status_ = code == Status::Code::kUnavailable
+                  ? Status::unavailable(std::string("database busy: ") + msg)
+                  : Status::ioError(std::string("database error: ") + msg);
+  }
+  return false;
+}
+
+Status Statement::run() {
+  while (step()) {
+  }
+  return status_;
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  done_ = false;
+  status_ = Status::ok();
+}
+
+int64_t Statement::getInt(int c) const { return sqlite3_column_int64(stmt_, c); }
+
+std::string Statement::getText(int c) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, c);
+  return t == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, c));
+}
+
+bool Statement::isNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+std::optional<std::string> Statement::getOptText(int c) const {
+  return isNull(c) ? std::nullopt : std::optional<std::string>(getText(c));
+}
+std::optional<int64_t> Statement::getOptInt(int c) const {
+  return isNull(c) ? std::nullopt : std::optional<int64_t>(getInt(c));
+}
+
+Database::Database(Database&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) {
+  o.db_ = nullptr;
+}
+
+Database& Database::operator=(Database&& o) noexcept {
+  if (this != &o) {
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+    db_ = o.db_;
+    path_ = std::move(o.path_);
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+Status Database::error(const std::string& what) const {
+  return Status::ioError(what + " (" + path_ +
+                         "): " + (db_ != nullptr ? sqlite3_errmsg(db_) : "not open"));
+}
+
+Result<Database> Database::open(const std::string& path, bool read_only) {
+  if (!read_only) {
+    // Create the file ourselves so that it is private from the first byte: SQLite would use
+    // the umask, and the -wal/-shm files copy the database file's permissions.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return Status::ioError("cannot open database " + path + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  Database db;
+  db.path_ = path;
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (sqlite3_open_v2(path.c_str(), &db.db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    return db.error("cannot open database");
+  sqlite3_extended_result_codes(db.db_, 1);
+  sqlite3_busy_timeout(db.db_, 5000);
+  const char* pragmas = read_only ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;"
+                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                                    "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;";
+  if (Status s = db.exec(pragmas); !s) return s;
+  return db;
+}
+
+Status Database::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    int code = sqlite3_errcode(db_) & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+      return Status::unavailable("database busy (" + path_ + "): " + msg);
+    return Status::ioError("database error (" + path_ + "): " + msg);
+  }
+  return Status::ok();
+}
+
+Result<Statement> Database::prepare(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK)
+    return error("cannot prepare '" + sql.substr(0, 60) + "'");
+  return Statement(stmt, db_);
+}
+
+int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+Transaction::Transaction(Database& db) : db_(db) {
+  begin_ = db_.exec("BEGIN IMMEDIATE");
+  open_ = begin_.isOk();
+}
+
+Transaction::~Transaction() {
+  if (open_) (void)db_.exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+  if (!open_) return begin_.isOk() ? Status::aborted("transaction already finished") : begin_;
+  Status s = db_.exec("COMMIT");
+  if (s) open_ = false;
+  return s;
+}
+
+}  // namespace cspwatch::storage
