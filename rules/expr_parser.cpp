@@ -371,7 +371,7 @@ class Parser {
       int pos = tok_.pos;
       advance();
       ExprPtr operand = unary();
-      // Fold "-5" into a literal so that the smallest int can be written.
+      // Fold "-5" into a literal, so that negative constants cost nothing at run time.
       if (op == "-" && operand->kind == Expr::Kind::kLiteral &&
           operand->literal.kind() == Value::Kind::kInt) {
         operand->literal = Value::integer(-operand->literal.asInt());

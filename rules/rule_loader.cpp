@@ -212,11 +212,11 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
 
   for (const auto& [name, def] : lists_)
     if (!compiler.usedLists().count(name))
-      diags_.add({Severity::kWarning, "rules.unused-list", def.where, "list '" + name + "'",
+      diags_.add({Severity::kWarning, "rules.unused-list", def.where, "",
                   "list '" + name + "' is never used", "remove it, or use it as lists." + name});
   for (const auto& [name, def] : macros_)
     if (!compiler.usedMacros().count(name) && macros.count(name))
-      diags_.add({Severity::kWarning, "rules.unused-macro", def.where, "macro '" + name + "'",
+      diags_.add({Severity::kWarning, "rules.unused-macro", def.where, "",
                   "macro '" + name + "' is never used", "remove it, or use it in a condition"});
   if (diags_.hasErrors()) return nullptr;
   return set;
@@ -283,7 +283,7 @@ void RuleSetBuilder::readLists(const File& file, const YAML::Node& node) {
       mode = overrideMode(lm, {"append", "replace"});
       items_node = lm.get("items");
       if (!items_node.IsDefined()) {
-        lm.error("missing-key", lm.location(), "list '" + name + "' has no 'items'");
+        lm.error("missing-key", where, "list '" + name + "' has no 'items'");
         continue;
       }
     }
