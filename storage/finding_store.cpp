@@ -49,6 +49,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_fails (
   message TEXT NOT NULL, remediation TEXT NOT NULL, evidence TEXT NOT NULL,
   PRIMARY KEY (rule_id, tenant_id, subject));
 CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 )sql");
     if (!s) return s;
     auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4)");
@@ -211,50 +212,55 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
           : "",
       "INSERT INTO scan_tenants SELECT ?1, tenant_id, read_status, problems FROM stage_tenants "
       "WHERE read_status != 'full'",
-      // New findings, then reopened ones, then changed details of ones still open.
+      // Every staged failure in one pass (an upsert): new findings are inserted; a resolved or
+      // retired one is reopened; an open one is written only if its details changed or it had
+      // stopped being seen. Unchanged findings are not written at all.
       "INSERT INTO findings (rule_id, tenant_id, subject, state, severity, message, remediation, "
       "evidence, "
       "first_seen_scan, first_seen_at, opened_scan) "
       "SELECT f.rule_id, f.tenant_id, f.subject, 'open', f.severity, f.message, f.remediation, "
       "f.evidence, "
-      "?1, ?2, ?1 FROM stage_fails f WHERE NOT EXISTS (SELECT 1 FROM findings WHERE " +
+      "?1, ?2, ?1 FROM stage_fails f WHERE true "
+      "ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET "
+      "opened_scan = CASE WHEN state != 'open' THEN ?1 ELSE opened_scan END, "
+      "times_reopened = times_reopened + (state != 'open'), "
+      "resolved_scan = CASE WHEN state != 'open' THEN NULL ELSE resolved_scan END, "
+      "resolved_at = CASE WHEN state != 'open' THEN NULL ELSE resolved_at END, "
+      "resolved_reason = CASE WHEN state != 'open' THEN NULL ELSE resolved_reason END, "
+      "state = 'open', last_seen_scan = NULL, severity = excluded.severity, message = "
+      "excluded.message, "
+      "remediation = excluded.remediation, evidence = excluded.evidence "
+      "WHERE state != 'open' OR last_seen_scan IS NOT NULL OR severity != excluded.severity "
+      "OR message != excluded.message OR remediation != excluded.remediation OR evidence != "
+      "excluded.evidence",
+      // The open findings this scan did not see fail, found in one pass; only these can be
+      // resolved, retired or marked as no longer seen.
+      "DELETE FROM unseen",
+      "INSERT INTO unseen SELECT id, rule_id, tenant_id FROM findings WHERE state = 'open' AND "
+      "opened_scan != ?1 "
+      "AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
           std::string(kSameKey) + ")",
-      "UPDATE findings SET state = 'open', opened_scan = ?1, times_reopened = times_reopened + 1, "
-      "resolved_scan = NULL, resolved_at = NULL, resolved_reason = NULL, last_seen_scan = NULL, "
-      "severity = f.severity, message = f.message, remediation = f.remediation, evidence = "
-      "f.evidence "
-      "FROM stage_fails f WHERE " +
-          std::string(kSameKey) + " AND findings.state != 'open'",
-      "UPDATE findings SET severity = f.severity, message = f.message, remediation = "
-      "f.remediation, "
-      "evidence = f.evidence, last_seen_scan = NULL FROM stage_fails f WHERE " +
-          std::string(kSameKey) +
-          " AND findings.state = 'open' AND findings.opened_scan != ?1 AND (findings.severity != "
-          "f.severity "
-          "OR findings.message != f.message OR findings.remediation != f.remediation "
-          "OR findings.evidence != f.evidence OR findings.last_seen_scan IS NOT NULL)",
       // Pass resolves; a complete fail resolves the subjects no longer failing.
       "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
       "resolved_reason = 'passed', "
-      "last_seen_scan = COALESCE(last_seen_scan, ?3) FROM stage_evals e "
-      "WHERE e.rule_id = findings.rule_id AND e.tenant_id = findings.tenant_id AND findings.state "
-      "= 'open' "
-      "AND (e.outcome = 'pass' OR (e.outcome = 'fail' AND e.incomplete = 0)) "
-      "AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
-          std::string(kSameKey) + ")",
+      "last_seen_scan = COALESCE(last_seen_scan, ?3) WHERE id IN (SELECT u.id FROM unseen u JOIN "
+      "stage_evals e "
+      "ON e.rule_id = u.rule_id AND e.tenant_id = u.tenant_id "
+      "WHERE e.outcome = 'pass' OR (e.outcome = 'fail' AND e.incomplete = 0))",
       // A rule no longer in the rule set retires its findings (it does not resolve them).
       "UPDATE findings SET state = 'retired', resolved_scan = ?1, resolved_at = ?2, "
       "resolved_reason = 'rule-removed', last_seen_scan = COALESCE(last_seen_scan, ?3) "
-      "WHERE state = 'open' AND rule_id NOT IN (SELECT rule_id FROM stage_rules)",
+      "WHERE state = 'open' AND id IN (SELECT id FROM unseen WHERE rule_id NOT IN (SELECT rule_id "
+      "FROM stage_rules))",
       // Tenant-gone: missing from N complete scans (this one included).
       sources_complete
           ? "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
             "resolved_reason = 'tenant-gone', last_seen_scan = COALESCE(last_seen_scan, ?3) "
-            "WHERE state = 'open' AND tenant_id IN (SELECT t.id FROM tenants t WHERE "
-            "t.last_present_scan IS NOT NULL "
-            "AND t.gone_scan IS NULL AND (SELECT count(*) FROM scans s WHERE s.id > "
-            "t.last_present_scan "
-            "AND (s.status = 'completed' OR s.id = ?1)) >= ?4)"
+            "WHERE state = 'open' AND id IN (SELECT id FROM unseen WHERE tenant_id IN (SELECT t.id "
+            "FROM tenants t "
+            "WHERE t.last_present_scan IS NOT NULL AND t.gone_scan IS NULL AND (SELECT count(*) "
+            "FROM scans s "
+            "WHERE s.id > t.last_present_scan AND (s.status = 'completed' OR s.id = ?1)) >= ?4))"
           : "",
       sources_complete ? "UPDATE tenants SET gone_scan = ?1 WHERE last_present_scan IS NOT NULL "
                          "AND gone_scan IS NULL "
@@ -264,8 +270,7 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       // Open findings not seen in this scan (unknown, tenant unread or unlisted): remember when
       // they were last seen.
       "UPDATE findings SET last_seen_scan = ?3 WHERE state = 'open' AND last_seen_scan IS NULL "
-      "AND opened_scan != ?1 AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
-          std::string(kSameKey) + ")",
+      "AND id IN (SELECT id FROM unseen)",
       // Streaks of "could not be checked": end the ones decided now, start new ones.
       "UPDATE unknowns SET until_scan = ?3 WHERE until_scan IS NULL AND ("
       "(rule_id = '*' AND tenant_id IN (SELECT tenant_id FROM stage_tenants WHERE read_status != "

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// `scan --once` recording, `findings`, `suppress` and `scans` through the CLI and the real
+// binary, including a scan killed half way.
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
+
+#include "daemon/cli.h"
+#include "storage/finding_store.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::daemon;
+using cspwatch::testing::runBinary;
+using cspwatch::testing::sourcePath;
+using cspwatch::testing::TempDir;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "cspwatch");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = runCli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+// A config over the demo inventory and the default rules, with the database in `dir`.
+std::string demoConfig(const TempDir& dir) {
+  return dir.write("cspwatch.yaml",
+                   "partner:\n"
+                   "  name: Northwind IT Services\n"
+                   "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
+                   "  mpn_ids: [\"5123456\"]\n"
+                   "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"
+                   "  trusted_partner_tenant_ids: [b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56]\n"
+                   "  email_domains: [northwind-it.com.au]\n"
+                   "sources:\n"
+                   "  inventory:\n"
+                   "    path: " +
+                       sourcePath("etc/demo/inventory.json") +
+                       "\n"
+                       "storage:\n"
+                       "  path: " +
+                       dir.file("cspwatch.db") +
+                       "\n"
+                       "rules:\n"
+                       "  paths: [" +
+                       sourcePath("etc/rules.d") + "]\n");
+}
+
+Poco::JSON::Object::Ptr json(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string integrity(const std::string& db_path) {
+  auto db = storage::Database::open(db_path);
+  REQUIRE(db);
+  auto st = db->prepare("PRAGMA integrity_check");
+  REQUIRE(st);
+  REQUIRE(st->step());
+  return st->getText(0);
+}
+
+const std::string kNow1 = "2026-11-25T00:00:00Z";
+const std::string kNow2 = "2026-11-25T06:00:00Z";
+
+}  // namespace
+
+TEST_CASE("cli scan --once: records findings; running it again changes only what changed") {
+  TempDir dir;
+  std::string config = demoConfig(dir);
+  Run first = cli({"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"});
+  INFO(first.err);
+  REQUIRE(first.code == 0);
+  auto s1 = json(first.out);
+  CHECK(s1->getValue<std::string>("status") == "completed");
+  CHECK(s1->getObject("tenants")->getValue<int>("total") == 33);
+  CHECK(s1->getObject("tenants")->getValue<int>("partial") == 2);
+  CHECK(s1->getObject("findings")->getValue<int>("new") == 18);
+  CHECK(s1->getObject("findings")->getValue<int>("unknown") == 2);
+
+  Run second = cli({"-c", config, "scan", "--once", "--now", kNow2});
+  CHECK(second.code == 0);
+  CHECK_THAT(second.out,
+             Catch::Contains("findings: 0 new, 0 reopened, 0 resolved, 0 retired, 18 open"));
+
+  Run list = cli({"-c", config, "findings", "list", "--format", "json"});
+  REQUIRE(list.code == 0);
+  auto doc = json(list.out);
+  CHECK(doc->getValue<int>("schema_version") == 1);
+  auto rows = doc->getArray("findings");
+  REQUIRE(rows->size() == 18);
+  for (size_t i = 0; i < rows->size(); ++i) {
+    auto f = rows->getObject(i);
+    for (const char* key : {"id", "rule", "tenant_id", "tenant_name", "subject", "state",
+                            "suppressed", "severity", "first_seen", "last_seen", "message"})
+      CHECK(f->has(key));
+    CHECK(f->getValue<std::string>("first_seen") == kNow1);
+    CHECK(f->getValue<std::string>("last_seen") == kNow2);
+  }
+
+  Run table = cli({"-c", config, "findings", "list", "--rule", "partner-not-listed"});
+  CHECK(table.code == 0);
+  CHECK_THAT(table.out, Catch::Contains("Bellbird Bookkeeping"));
+  CHECK_THAT(table.out, Catch::Contains("3 finding(s)"));
+  std::istringstream lines(table.out);
+  for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 100);
+
+  Run csv = cli({"-c", config, "findings", "list", "--format", "csv", "--severity", "medium"});
+  CHECK(csv.code == 0);
+  CHECK_THAT(csv.out,
+             Catch::StartsWith("id,rule,tenant_id,tenant_name,subject,state,suppressed,severity,"));
+  CHECK_THAT(csv.out, Catch::Contains(",dap-enabled,"));
+  CHECK_FALSE(csv.out.find(",high,") != std::string::npos);
+
+  Run show = cli({"-c", config, "findings", "show", "1"});
+  CHECK(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("history\n  " + kNow1 + "  opened (scan 1)"));
+  CHECK(cli({"-c", config, "findings", "show", "999"}).code == 2);
+
+  Run scans = cli({"-c", config, "scans", "list", "--format", "json"});
+  CHECK(scans.code == 0);
+  CHECK(json(scans.out)->getArray("scans")->size() == 2);
+  Run diff = cli({"-c", config, "scans", "diff", "1", "2", "--format", "json"});
+  CHECK(diff.code == 0);
+  auto d = json(diff.out);
+  for (const char* bucket : {"new", "resolved", "reopened", "still_open", "became_unknown"})
+    CHECK(d->has(bucket));
+  CHECK(d->getArray("still_open")->size() == 18);
+  CHECK(d->getArray("new")->size() == 0);
+}
+
+TEST_CASE("cli suppress: add, list, remove, with the audit trail and clear errors") {
+  TempDir dir;
+  std::string config = demoConfig(dir);
+  REQUIRE(cli({"-c", config, "scan", "--once", "--now", kNow1}).code == 0);
+  Run add = cli({"-c", config, "suppress", "add", "--rule", "dap-enabled", "--tenant",
+                 "F00B18D4-5934-42A6-8A64-9A6C06C7F30E", "--reason", "moving to GDAP this week",
+                 "--owner", "alice", "--expires", "14d", "--ticket", "OPS-7"});
+  INFO(add.err);
+  REQUIRE(add.code == 0);
+  CHECK_THAT(add.out, Catch::Contains("suppression #1 added"));
+  Run supp = cli({"-c", config, "findings", "list", "--state", "suppressed", "--format", "json"});
+  auto rows = json(supp.out)->getArray("findings");
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->getObject(0)->getValue<std::string>("tenant_id") ==
+        "f00b18d4-5934-42a6-8a64-9a6c06c7f30e");
+  CHECK(rows->getObject(0)->getValue<bool>("suppressed"));
+
+  Run typo = cli({"-c", config, "suppress", "add", "--rule", "dap-enabld", "--reason", "x",
+                  "--owner", "y", "--expires", "1d"});
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("did you mean 'dap-enabled'?"));
+  Run too_long = cli({"-c", config, "suppress", "add", "--rule", "dap-enabled", "--reason", "x",
+                      "--owner", "y", "--expires", "400d"});
+  CHECK(too_long.code == 2);
+  CHECK_THAT(too_long.err, Catch::Contains("more than 90d"));
+  Run missing = cli({"-c", config, "suppress", "add", "--rule", "dap-enabled", "--owner", "y",
+                     "--expires", "1d"});
+  CHECK(missing.code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("--reason"));
+
+  CHECK(cli({"-c", config, "suppress", "remove", "1"}).code == 0);
+  CHECK(cli({"-c", config, "suppress", "remove", "1"}).code == 2);
+  Run list = cli({"-c", config, "suppress", "list", "--all", "--format", "json"});
+  auto sups = json(list.out)->getArray("suppressions");
+  REQUIRE(sups->size() == 1);
+  CHECK_FALSE(sups->getObject(0)->getValue<bool>("active"));
+
+  auto store = storage::FindingStore::open(dir.file("cspwatch.db"));
+  REQUIRE(store);
+  auto audit = store->listAudit();
+  REQUIRE(audit);
+  REQUIRE(audit->size() == 2);
+  CHECK(audit->at(1).action == "suppress.add");
+  CHECK_FALSE(audit->at(1).actor.empty());
+}
+
+TEST_CASE("cli scan: a process killed between tenants leaves the database as it was") {
+  TempDir dir;
+  std::string config = demoConfig(dir);
+  const std::string db = dir.file("cspwatch.db");
+  // Killed during the very first scan: nothing recorded.
+  auto killed = runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow1},
+                          {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "10"}});
+  CHECK(killed.exit_code != 0);
+  CHECK(integrity(db) == "ok");
+  {
+    auto store = storage::FindingStore::open(db);
+    REQUIRE(store);
+    auto rows = store->listFindings({"all", "", "", ""}, *parseTimestamp(kNow1));
+    REQUIRE(rows);
+    CHECK(rows->empty());
+  }
+  // The next scan marks the killed one interrupted and completes.
+  auto ok =
+      runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(json(ok.out)->getObject("findings")->getValue<int>("new") == 18);
+  // Killed again half way through a later scan: the previous state stands, untouched.
+  auto again = runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow2},
+                         {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "20"}});
+  CHECK(again.exit_code != 0);
+  CHECK(integrity(db) == "ok");
+  auto after =
+      runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow2, "--format", "json"});
+  REQUIRE(after.exit_code == 0);
+  auto f = json(after.out)->getObject("findings");
+  CHECK(f->getValue<int>("new") == 0);
+  CHECK(f->getValue<int>("resolved") == 0);
+  CHECK(f->getValue<int>("open") == 18);
+  Run scans = cli({"-c", config, "scans", "list", "--format", "json"});
+  auto list = json(scans.out)->getArray("scans");
+  REQUIRE(list->size() == 4);
+  CHECK(list->getObject(0)->getValue<std::string>("status") == "completed");
+  CHECK(list->getObject(1)->getValue<std::string>("status") == "interrupted");
+  CHECK(list->getObject(2)->getValue<std::string>("status") == "completed");
+  CHECK(list->getObject(3)->getValue<std::string>("status") == "interrupted");
+}
+
+TEST_CASE("cli: a database from a newer cspwatch is refused with a clear message") {
+  TempDir dir;
+  std::string config = demoConfig(dir);
+  {
+    auto db = storage::Database::open(dir.file("cspwatch.db"));
+    REQUIRE(db);
+    REQUIRE(db->exec("PRAGMA user_version = 42"));
+  }
+  Run r = cli({"-c", config, "findings", "list"});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("newer than this cspwatch knows"));
+}
