@@ -241,7 +241,12 @@ NodePtr ExprCompiler::selectField(const Expr& e, Ctx& ctx, Type& type) {
     }
     if (is_lists) used_lists_.insert(e.name);
     type = ot.object->fields[idx].type;
-    return obj ? nodes::select(std::move(obj), idx, e.name) : nullptr;
+    if (!obj) return nullptr;
+    // A variable's field is read in place, without copying the object out of its slot.
+    if (e.args[0]->kind == Expr::Kind::kIdent)
+      for (auto it = ctx.scope.rbegin(); it != ctx.scope.rend(); ++it)
+        if (it->name == e.args[0]->name) return nodes::slotSelect(it->slot, idx, e.name);
+    return nodes::select(std::move(obj), idx, e.name);
   }
   if (known(ot)) {
     error(ctx, e.pos, "rules.type-mismatch", "cannot read field '" + e.name + "' of a " + ot.name(),

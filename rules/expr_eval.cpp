@@ -58,6 +58,24 @@ class Select final : public Node {
   std::string name_;
 };
 
+class SlotSelect final : public Node {
+ public:
+  SlotSelect(int slot, int index, std::string name) : slot_(slot), index_(index), name_(std::move(name)) {}
+  Value eval(Frame& f) const override {
+    const Value& obj = f.slots[slot_];
+    if (obj.kind() == VK::kObject && index_ >= 0) {
+      const ObjectData& o = obj.asObject();
+      if (index_ < static_cast<int>(o.fields.size())) return o.fields[index_];
+    }
+    return fieldOf(obj, index_, name_);
+  }
+
+ private:
+  int slot_;
+  int index_;
+  std::string name_;
+};
+
 class Has final : public Node {
  public:
   Has(NodePtr obj, int index, std::string name)
@@ -516,6 +534,7 @@ NodePtr select(NodePtr o, int i, std::string n) {
 NodePtr dynSelect(NodePtr o, std::string n) {
   return std::make_unique<Select>(std::move(o), -1, std::move(n));
 }
+NodePtr slotSelect(int slot, int i, std::string n) { return std::make_unique<SlotSelect>(slot, i, std::move(n)); }
 NodePtr has(NodePtr o, int i, std::string n) {
   return std::make_unique<Has>(std::move(o), i, std::move(n));
 }

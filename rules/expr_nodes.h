@@ -19,6 +19,8 @@ NodePtr literal(Value v);
 NodePtr slot(int index);
 NodePtr select(NodePtr object, int field_index, std::string field_name);
 NodePtr dynSelect(NodePtr object, std::string field_name);
+// slot.field without copying the object held in the slot (the common `tenant.x`, `r.x`).
+NodePtr slotSelect(int slot, int field_index, std::string field_name);
 // has(object.field): true when the field is present and not null. field_index -1: by name.
 NodePtr has(NodePtr object, int field_index, std::string field_name);
 NodePtr index(NodePtr list, NodePtr position);

@@ -22,3 +22,14 @@ step "cspwatch --config $config scan --once --dry-run --now $now"
 "$bin" --config "$config" scan --once --dry-run --now "$now"
 step "the first finding in full (--format json)"
 "$bin" --config "$config" scan --once --dry-run --now "$now" --format json | sed -n '/"findings"/,/}/p' | head -14
+
+# Recording: a fresh database under build/demo/, two scans six hours apart.
+mkdir -p build/demo
+rm -f build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm
+step "cspwatch --config $config scan --once (recorded), twice"
+"$bin" --config "$config" scan --once --now "$now"
+"$bin" --config "$config" scan --once --now 2026-11-25T06:00:00Z
+step "cspwatch --config $config findings list"
+"$bin" --config "$config" findings list
+step "cspwatch --config $config scans list"
+"$bin" --config "$config" scans list
