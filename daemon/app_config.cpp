@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
 
@@ -209,18 +210,15 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
 }
 
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error("config.unreadable", {path, 0, 0},
-                std::string("cannot read the config file: ") + std::strerror(errno),
+  auto text = readWholeFile(path);
+  if (!text) {
+    diags.error("config.unreadable", {path, 0, 0}, text.status().message(),
                 "pass another file with --config FILE");
     return std::nullopt;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
   std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
   if (dir.empty()) dir = "/";
-  return parseConfig(buf.str(), path, dir, diags);
+  return parseConfig(*text, path, dir, diags);
 }
 
 Diagnostics checkEnvironment(const AppConfig& cfg) {

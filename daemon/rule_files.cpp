@@ -4,29 +4,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "common/file_util.h"
 #include "common/text.h"
 #include "tenants/tenant_value.h"
 
 namespace cspwatch::daemon {
-
-namespace {
-
-bool readText(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  out = buf.str();
-  return !in.bad();
-}
-
-}  // namespace
 
 RuleFiles findRuleFiles(const std::vector<std::string>& paths) {
   RuleFiles out;
@@ -35,13 +21,12 @@ RuleFiles findRuleFiles(const std::vector<std::string>& paths) {
       out.test_files.push_back(path);
       return;
     }
-    rules::RuleSource src{path, {}};
-    if (!readText(path, src.text)) {
-      out.problems.error("rules.unreadable", {path, 0, 0},
-                         std::string("cannot read the rule file: ") + std::strerror(errno));
+    auto text = readWholeFile(path);
+    if (!text) {
+      out.problems.error("rules.unreadable", {path, 0, 0}, text.status().message());
       return;
     }
-    out.sources.push_back(std::move(src));
+    out.sources.push_back({path, std::move(text.value())});
   };
   for (const auto& path : paths) {
     struct stat st {};

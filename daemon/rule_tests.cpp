@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
 #include "daemon/app_config.h"
@@ -19,15 +20,6 @@ namespace cspwatch::daemon {
 namespace {
 
 constexpr const char* kPrefix = "rule-test";
-
-bool readText(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  out = buf.str();
-  return true;
-}
 
 std::string dirOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -50,13 +42,13 @@ class TestFile {
       : path_(std::move(path)), rules_(rules), default_partner_(default_partner), report_(report) {}
 
   void run() {
-    std::string text;
-    if (!readText(path_, text)) {
-      report_.diagnostics.error("rule-test.unreadable", {path_, 0, 0}, "cannot read the test file");
+    auto text = readWholeFile(path_);
+    if (!text) {
+      report_.diagnostics.error("rule-test.unreadable", {path_, 0, 0}, text.status().message());
       return;
     }
     Diagnostics& d = report_.diagnostics;
-    auto doc = parseYamlDocument(path_, text, kPrefix, d);
+    auto doc = parseYamlDocument(path_, *text, kPrefix, d);
     if (!doc) return;
     YamlMap top(*doc, path_, kPrefix, "", d);
     if (!top.valid()) return;
@@ -94,12 +86,12 @@ class TestFile {
     auto file = m.getString("file", true);
     if (!file) return std::nullopt;
     std::string full = (*file)[0] == '/' ? *file : dirOf(path_) + "/" + *file;
-    std::string text;
-    if (!readText(full, text)) {
-      m.error("bad-value", m.valueLocation("file"), "cannot read fixture file " + full);
+    auto text = readWholeFile(full);
+    if (!text) {
+      m.error("bad-value", m.valueLocation("file"), text.status().message());
       return std::nullopt;
     }
-    auto doc = parseYamlDocument(full, text, kPrefix, d);
+    auto doc = parseYamlDocument(full, *text, kPrefix, d);
     if (!doc) return std::nullopt;
     docs_.push_back(*doc);
     auto id = m.getString("tenant_id");

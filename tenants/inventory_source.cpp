@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/guid.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
@@ -166,14 +167,11 @@ Result<Inventory> parseInventoryJson(const std::string& text, const std::string&
 }
 
 Result<Inventory> loadInventoryFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Status::ioError("cannot read inventory file " + path + ": " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::ioError("cannot read inventory file " + path);
-  if (endsWith(toLowerAscii(path), ".csv")) return parseInventoryCsv(buf.str(), path);
-  return parseInventoryJson(buf.str(), path);
+  auto text = readWholeFile(path);
+  if (!text)
+    return Status::ioError("cannot read inventory file " + path + ": " + text.status().message());
+  if (endsWith(toLowerAscii(path), ".csv")) return parseInventoryCsv(*text, path);
+  return parseInventoryJson(*text, path);
 }
 
 }  // namespace cspwatch::tenants

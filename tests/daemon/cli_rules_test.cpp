@@ -9,29 +9,18 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/cli.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using namespace cspwatch::daemon;
+using cspwatch::testing::cli;
+using Run = cspwatch::testing::CliRun;
 using cspwatch::testing::sourcePath;
 using cspwatch::testing::TempDir;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "cspwatch");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 const char* kGoodRule = R"y(rules:
   - id: dap-on

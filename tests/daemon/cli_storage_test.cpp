@@ -10,30 +10,19 @@
 
 #include "daemon/cli.h"
 #include "storage/finding_store.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using namespace cspwatch::daemon;
+using cspwatch::testing::cli;
 using cspwatch::testing::runBinary;
+using Run = cspwatch::testing::CliRun;
 using cspwatch::testing::sourcePath;
 using cspwatch::testing::TempDir;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "cspwatch");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 // A config over the demo inventory and the default rules, with the database in `dir`.
 std::string demoConfig(const TempDir& dir) {

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading a whole file as bytes, with the reason when it cannot be read.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace cspwatch {
+
+// The file's contents; an ioError naming the path and the system's reason otherwise.
+Result<std::string> readWholeFile(const std::string& path);
+
+}  // namespace cspwatch
