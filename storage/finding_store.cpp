@@ -2,6 +2,8 @@
 // Opening the store, the scan lifecycle, staging and applying a scan.
 #include "storage/finding_store.h"
 
+#include <algorithm>
+
 #include "storage/schema.h"
 
 namespace cspwatch::storage {
@@ -43,7 +45,9 @@ CREATE TEMP TABLE IF NOT EXISTS stage_tenants (
   tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, read_status TEXT NOT NULL, problems TEXT NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS stage_evals (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, outcome TEXT NOT NULL, incomplete INTEGER NOT NULL,
-  reason TEXT NOT NULL, PRIMARY KEY (rule_id, tenant_id));
+  reason TEXT NOT NULL, digest INTEGER, PRIMARY KEY (rule_id, tenant_id));
+CREATE TEMP TABLE IF NOT EXISTS work (rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+  PRIMARY KEY (rule_id, tenant_id));
 CREATE TEMP TABLE IF NOT EXISTS stage_fails (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, subject TEXT NOT NULL, severity TEXT NOT NULL,
   message TEXT NOT NULL, remediation TEXT NOT NULL, evidence TEXT NOT NULL,
@@ -53,7 +57,7 @@ CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT
 )sql");
     if (!s) return s;
     auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4)");
-    auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     auto f = db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!t) return t.status();
     if (!e) return e.status();
@@ -108,11 +112,35 @@ Status FindingStore::stageEvaluation(const Evaluation& e) {
                         : e.outcome == EvalOutcome::kFail ? "fail"
                                                           : "unknown";
   stage_eval_.reset();
+  // A digest of a decided outcome and everything it would store; undecided ones have none and
+  // are always reconciled.
+  std::optional<int64_t> digest;
+  if (e.outcome != EvalOutcome::kUnknown && !e.incomplete) {
+    uint64_t h = 1469598103934665603ULL;
+    auto feed = [&h](const std::string& v) {
+      for (unsigned char c : v) h = (h ^ c) * 1099511628211ULL;
+      h = (h ^ 0xffu) * 1099511628211ULL;
+    };
+    feed(outcome);
+    std::vector<const FailedSubject*> sorted;
+    for (const auto& f : e.failures) sorted.push_back(&f);
+    std::sort(sorted.begin(), sorted.end(),
+              [](auto* a, auto* b) { return a->subject < b->subject; });
+    for (const auto* f : sorted) {
+      feed(f->subject);
+      feed(f->severity);
+      feed(f->message);
+      feed(f->remediation);
+      feed(f->evidence_json);
+    }
+    digest = static_cast<int64_t>(h);
+  }
   stage_eval_.bind(1, e.rule_id)
       .bind(2, e.tenant_id)
       .bind(3, outcome)
       .bind(4, int64_t{e.incomplete ? 1 : 0})
-      .bind(5, e.unknown_reason);
+      .bind(5, e.unknown_reason)
+      .bind(6, digest);
   if (Status s = stage_eval_.run(); !s) return s;
   for (const auto& f : e.failures) {
     stage_fail_.reset();
@@ -161,11 +189,6 @@ Result<int64_t> count(Database& db, const std::string& sql, int64_t scan) {
   return st->getInt(0);
 }
 
-// Matches a staged failure to its finding.
-constexpr const char* kSameKey =
-    "f.rule_id = findings.rule_id AND f.tenant_id = findings.tenant_id AND f.subject = "
-    "findings.subject";
-
 }  // namespace
 
 Result<ScanSummary> FindingStore::applyScan(int64_t scan,
@@ -212,7 +235,14 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
           : "",
       "INSERT INTO scan_tenants SELECT ?1, tenant_id, read_status, problems FROM stage_tenants "
       "WHERE read_status != 'full'",
-      // Every staged failure in one pass (an upsert): new findings are inserted; a resolved or
+      // The (rule, tenant) pairs whose outcome differs from the last applied one, by digest:
+      // only these need reconciling. Undecided outcomes always do.
+      "DELETE FROM work",
+      "INSERT INTO work SELECT e.rule_id, e.tenant_id FROM stage_evals e WHERE e.digest IS NULL "
+      "OR NOT EXISTS (SELECT 1 FROM check_digests d WHERE d.rule_id = e.rule_id "
+      "AND d.tenant_id = e.tenant_id AND d.digest = e.digest)",
+      // Every staged failure of those pairs in one pass (an upsert): new findings are inserted; a
+      // resolved or
       // retired one is reopened; an open one is written only if its details changed or it had
       // stopped being seen. Unchanged findings are not written at all.
       "INSERT INTO findings (rule_id, tenant_id, subject, state, severity, message, remediation, "
@@ -220,7 +250,9 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       "first_seen_scan, first_seen_at, opened_scan) "
       "SELECT f.rule_id, f.tenant_id, f.subject, 'open', f.severity, f.message, f.remediation, "
       "f.evidence, "
-      "?1, ?2, ?1 FROM stage_fails f WHERE true "
+      "?1, ?2, ?1 FROM stage_fails f JOIN work w ON w.rule_id = f.rule_id AND w.tenant_id = "
+      "f.tenant_id "
+      "WHERE true "
       "ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET "
       "opened_scan = CASE WHEN state != 'open' THEN ?1 ELSE opened_scan END, "
       "times_reopened = times_reopened + (state != 'open'), "
@@ -233,13 +265,22 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       "WHERE state != 'open' OR last_seen_scan IS NOT NULL OR severity != excluded.severity "
       "OR message != excluded.message OR remediation != excluded.remediation OR evidence != "
       "excluded.evidence",
-      // The open findings this scan did not see fail, found in one pass; only these can be
-      // resolved, retired or marked as no longer seen.
+      // The open findings this scan did not see fail; only these can be resolved, retired or
+      // marked as no longer seen:
       "DELETE FROM unseen",
-      "INSERT INTO unseen SELECT id, rule_id, tenant_id FROM findings WHERE state = 'open' AND "
-      "opened_scan != ?1 "
-      "AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE " +
-          std::string(kSameKey) + ")",
+      // ... in the reconciled pairs, open findings that did not fail now;
+      "INSERT INTO unseen SELECT x.id, x.rule_id, x.tenant_id FROM work w CROSS JOIN findings x "
+      "ON x.state = 'open' AND x.rule_id = w.rule_id AND x.tenant_id = w.tenant_id "
+      "WHERE x.opened_scan != ?1 AND NOT EXISTS (SELECT 1 FROM stage_fails f WHERE f.rule_id = "
+      "x.rule_id AND f.tenant_id = x.tenant_id AND f.subject = x.subject)",
+      // ... and open findings of pairs not evaluated at all: of tenants not read (unread or
+      // unlisted), found tenant by tenant, and of rules no longer in the rule set.
+      "INSERT OR IGNORE INTO unseen SELECT x.id, x.rule_id, x.tenant_id FROM tenants t CROSS JOIN "
+      "findings x ON x.tenant_id = t.id AND x.state = 'open' WHERE t.id NOT IN "
+      "(SELECT tenant_id FROM stage_tenants WHERE read_status != 'none')",
+      "INSERT OR IGNORE INTO unseen SELECT id, rule_id, tenant_id FROM findings WHERE state = "
+      "'open' "
+      "AND rule_id NOT IN (SELECT rule_id FROM stage_rules)",
       // Pass resolves; a complete fail resolves the subjects no longer failing.
       "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
       "resolved_reason = 'passed', "
@@ -250,13 +291,14 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       // A rule no longer in the rule set retires its findings (it does not resolve them).
       "UPDATE findings SET state = 'retired', resolved_scan = ?1, resolved_at = ?2, "
       "resolved_reason = 'rule-removed', last_seen_scan = COALESCE(last_seen_scan, ?3) "
-      "WHERE state = 'open' AND id IN (SELECT id FROM unseen WHERE rule_id NOT IN (SELECT rule_id "
+      "WHERE +state = 'open' AND id IN (SELECT id FROM unseen WHERE rule_id NOT IN (SELECT rule_id "
       "FROM stage_rules))",
       // Tenant-gone: missing from N complete scans (this one included).
       sources_complete
           ? "UPDATE findings SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, "
             "resolved_reason = 'tenant-gone', last_seen_scan = COALESCE(last_seen_scan, ?3) "
-            "WHERE state = 'open' AND id IN (SELECT id FROM unseen WHERE tenant_id IN (SELECT t.id "
+            "WHERE +state = 'open' AND id IN (SELECT id FROM unseen WHERE tenant_id IN (SELECT "
+            "t.id "
             "FROM tenants t "
             "WHERE t.last_present_scan IS NOT NULL AND t.gone_scan IS NULL AND (SELECT count(*) "
             "FROM scans s "
@@ -269,8 +311,18 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
                        : "",
       // Open findings not seen in this scan (unknown, tenant unread or unlisted): remember when
       // they were last seen.
-      "UPDATE findings SET last_seen_scan = ?3 WHERE state = 'open' AND last_seen_scan IS NULL "
+      "UPDATE findings SET last_seen_scan = ?3 WHERE +state = 'open' AND last_seen_scan IS NULL "
       "AND id IN (SELECT id FROM unseen)",
+      // Digests: forget the pairs touched outside their own outcome (unseen findings), then
+      // remember the reconciled pairs' decided outcomes.
+      "DELETE FROM check_digests WHERE (rule_id, tenant_id) IN (SELECT rule_id, tenant_id FROM "
+      "unseen)",
+      "DELETE FROM check_digests WHERE (rule_id, tenant_id) IN (SELECT w.rule_id, w.tenant_id FROM "
+      "work w JOIN stage_evals e ON e.rule_id = w.rule_id AND e.tenant_id = w.tenant_id "
+      "WHERE e.digest IS NULL)",
+      "INSERT OR REPLACE INTO check_digests SELECT e.rule_id, e.tenant_id, e.digest FROM work w "
+      "JOIN stage_evals e ON e.rule_id = w.rule_id AND e.tenant_id = w.tenant_id "
+      "WHERE e.digest IS NOT NULL",
       // Streaks of "could not be checked": end the ones decided now, start new ones.
       "UPDATE unknowns SET until_scan = ?3 WHERE until_scan IS NULL AND ("
       "(rule_id = '*' AND tenant_id IN (SELECT tenant_id FROM stage_tenants WHERE read_status != "
@@ -369,7 +421,7 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       .bind(12, int64_t{sum.checks_unknown});
   if (Status s = st->run(); !s) return s;
   if (Status s = tx.commit(); !s) return s;
-  (void)db_.exec("DELETE FROM stage_tenants; DELETE FROM stage_evals; DELETE FROM stage_fails;");
+  // The staged rows are cleared by the next beginScan(), off this path.
   return sum;
 }
 

@@ -133,7 +133,8 @@ class FindingStore {
   // Marks scans left 'running' by a crash as 'interrupted'; returns how many.
   Result<int> markInterrupted(Timestamp now);
   Result<int64_t> beginScan(Timestamp now, const std::string& rule_set_hash);
-  // Staging: private to this connection until applyScan().
+  // Staging: private to this connection until applyScan(). Every tenant the scan listed is
+  // staged, and for each tenant read (fully or partly) one evaluation of every enabled rule.
   Status stageTenant(const TenantRead& tenant);
   Status stageEvaluation(const Evaluation& evaluation);
   // Applies the staged scan in one transaction. `enabled_rules` is the rule set in force (open

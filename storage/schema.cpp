@@ -125,6 +125,16 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql",
+      // 3: a digest of the last applied outcome of each (rule, tenant), so that a scan
+      // reconciles only the pairs whose outcome changed.
+      R"sql(
+CREATE TABLE check_digests (
+  rule_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  digest INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, tenant_id)
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
