@@ -60,7 +60,8 @@ class Select final : public Node {
 
 class SlotSelect final : public Node {
  public:
-  SlotSelect(int slot, int index, std::string name) : slot_(slot), index_(index), name_(std::move(name)) {}
+  SlotSelect(int slot, int index, std::string name)
+      : slot_(slot), index_(index), name_(std::move(name)) {}
   Value eval(Frame& f) const override {
     const Value& obj = f.slots[slot_];
     if (obj.kind() == VK::kObject && index_ >= 0) {
@@ -534,7 +535,9 @@ NodePtr select(NodePtr o, int i, std::string n) {
 NodePtr dynSelect(NodePtr o, std::string n) {
   return std::make_unique<Select>(std::move(o), -1, std::move(n));
 }
-NodePtr slotSelect(int slot, int i, std::string n) { return std::make_unique<SlotSelect>(slot, i, std::move(n)); }
+NodePtr slotSelect(int slot, int i, std::string n) {
+  return std::make_unique<SlotSelect>(slot, i, std::move(n));
+}
 NodePtr has(NodePtr o, int i, std::string n) {
   return std::make_unique<Has>(std::move(o), i, std::move(n));
 }
