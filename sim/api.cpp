@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/api.h"
+
+#include <sstream>
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/guid.h"
+#include "common/text.h"
+#include "tenants/tenant_json.h"
+
+namespace cspwatch::sim {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using Var = Poco::Dynamic::Var;
+
+Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Var opt(const std::optional<std::string>& s) { return s ? Var(*s) : Var(); }
+Var optTime(const std::optional<Timestamp>& t) { return t ? Var(formatTimestamp(*t)) : Var(); }
+Response ok(const Object::Ptr& o) { return Response::json(200, tenants::jsonText(o, false)); }
+
+// Paging tokens are opaque to clients: base64 of "offset:N".
+std::string pageToken(size_t offset) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc << "offset:" << offset;
+  enc.close();
+  return out.str();
+}
+
+std::optional<size_t> pageOffset(const std::string& token) {
+  try {
+    std::istringstream in(token);
+    Poco::Base64Decoder dec(in);
+    std::string text((std::istreambuf_iterator<char>(dec)), std::istreambuf_iterator<char>());
+    if (!startsWith(text, "offset:")) return std::nullopt;
+    return static_cast<size_t>(std::stoul(text.substr(7)));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string firstContact(const tenants::Tenant& t, const char* purpose, const char* source) {
+  if (t.contacts)
+    for (const auto& c : *t.contacts)
+      if (c.purpose == purpose && c.source == source) return c.address;
+  return "";
+}
+
+}  // namespace
+
+Response graphError(int status, const std::string& code, const std::string& message,
+                    Timestamp now) {
+  auto inner = obj();
+  inner->set("date", formatTimestamp(now));
+  inner->set("request-id", "00000000-0000-0000-0000-000000000000");
+  inner->set("client-request-id", "00000000-0000-0000-0000-000000000000");
+  auto e = obj();
+  e->set("code", code);
+  e->set("message", message);
+  e->set("innerError", inner);
+  auto o = obj();
+  o->set("error", e);
+  return Response::json(status, tenants::jsonText(o, false));
+}
+
+Response partnerCenterError(int status, int code, const std::string& name,
+                            const std::string& description) {
+  auto o = obj();
+  o->set("code", code);
+  o->set("description", description);
+  o->set("errorName", name);
+  o->set("isRetryable", false);
+  o->set("data", Array::Ptr(new Array()));
+  o->set("source", "PartnerFD");
+  return Response::json(status, tenants::jsonText(o, false));
+}
+
+SimApi::SimApi(World world, LoginService& login, const Clock& clock)
+    : world_(std::move(world)), login_(login), clock_(clock) {
+  for (const auto& t : world_.tenants) {
+    if (t.in_customer_list.value_or(false)) customers_.push_back(&t);
+    if (t.admin_relationships)
+      for (const auto& r : *t.admin_relationships)
+        if (r.partner_tenant_id == world_.partner.tenant_id) our_relationships_.push_back({&t, &r});
+  }
+}
+
+Timestamp SimApi::now() const { return clock_.now() + Seconds(offset_seconds_.load()); }
+
+void SimApi::count(const std::string& key, int64_t n) {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_[key] += n;
+}
+
+std::string SimApi::statsJson() {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  auto o = obj();
+  auto requests = obj();
+  int64_t total = 0;
+  for (const auto& [key, n] : stats_) {
+    if (startsWith(key, "requests ")) {
+      requests->set(key.substr(9), n);
+      total += n;
+    } else {
+      o->set(key, n);
+    }
+  }
+  o->set("requests_total", total);
+  o->set("requests", requests);
+  return tenants::jsonText(o, true);
+}
+
+Response SimApi::handle(const Request& r) {
+  const std::string& p = r.path;
+  if (startsWith(p, "/login/")) {
+    // /login/{tenant}/oauth2/v2.0/token
+    auto parts = split(p.substr(7), '/');
+    count("requests POST /login/{tenant}/oauth2/v2.0/token");
+    if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "token")
+      return login_.token(parts[0], r, now());
+    return Response::json(404, "{\"error\":\"not_found\"}");
+  }
+  if (startsWith(p, "/pc/")) return partnerCenter(r, p.substr(3));
+  if (startsWith(p, "/graph/")) return graph(r, p.substr(6));
+  if (p == "/_sim/stats") return Response::json(200, statsJson());
+  if (p == "/_sim/advance" && r.method == "POST") {
+    offset_seconds_ += std::stoll(r.param("seconds").empty() ? "0" : r.param("seconds"));
+    return Response::json(200, "{\"now\":\"" + formatTimestamp(now()) + "\"}");
+  }
+  if (p == "/_sim/health") return Response::json(200, "{\"status\":\"ok\"}");
+  return Response::json(404, "{\"error\":\"no such route\"}");
+}
+
+Response SimApi::partnerCenter(const Request& r, const std::string& path) {
+  AccessToken token;
+  switch (login_.validate(r, now(), token)) {
+    case LoginService::Check::kMissing:
+      count("requests GET /pc (unauthenticated)");
+      return partnerCenterError(401, 900401, "Unauthorized", "Authorization header is missing");
+    case LoginService::Check::kInvalid:
+    case LoginService::Check::kExpired:
+      count("requests GET /pc (unauthenticated)");
+      return partnerCenterError(401, 900401, "Unauthorized",
+                                "The access token is invalid or has expired");
+    case LoginService::Check::kOk:
+      break;
+  }
+  if (token.audience != "pc" || token.tenant_id != world_.partner.tenant_id)
+    return partnerCenterError(401, 900401, "Unauthorized",
+                              "The token is not for Partner Center in the partner tenant");
+  auto parts = split(path, '/');  // "", "v1", "customers", ...
+  if (parts.size() < 3 || parts[1] != "v1" || parts[2] != "customers")
+    return partnerCenterError(404, 600001, "NotFound", "Resource not found");
+  if (parts.size() == 3) {
+    count("requests GET /pc/v1/customers");
+    return customers(r);
+  }
+  if (parts.size() == 4 && parts[3] == "relationshiprequests") {
+    count("requests GET /pc/v1/customers/relationshiprequests");
+    if (token.app_only)
+      return partnerCenterError(403, 900403, "Forbidden",
+                                "This operation requires App+User authentication");
+    auto o = obj();
+    o->set("url",
+           "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId=" +
+               world_.partner.tenant_id +
+               "&msppId=0&DAP=false#/BillingAccounts/partner-invitation");
+    auto attrs = obj();
+    attrs->set("objectType", "RelationshipRequest");
+    o->set("attributes", attrs);
+    return ok(o);
+  }
+  auto id = normalizeGuid(parts[3]);
+  const tenants::Tenant* t = id ? world_.find(*id) : nullptr;
+  if (t == nullptr || !t->in_customer_list.value_or(false))
+    return partnerCenterError(404, 600026, "CustomerNotFound", "Customer not found: " + parts[3]);
+  if (parts.size() == 4) {
+    count("requests GET /pc/v1/customers/{id}");
+    return customer(*t);
+  }
+  if (parts.size() == 5 && parts[4] == "relationships") {
+    count("requests GET /pc/v1/customers/{id}/relationships");
+    if (token.app_only)
+      return partnerCenterError(403, 900403, "Forbidden",
+                                "This operation requires App+User authentication");
+    return relationships(*t);
+  }
+  return partnerCenterError(404, 600001, "NotFound", "Resource not found");
+}
+
+Response SimApi::customers(const Request& r) {
+  size_t size = 100, offset = 0;
+  if (!r.param("size").empty())
+    size = std::max<size_t>(1, std::min<size_t>(500, std::stoul(r.param("size"))));
+  if (r.param("seekOperation") == "Next") {
+    auto o = pageOffset(r.header("ms-continuationtoken"));
+    if (!o)
+      return partnerCenterError(400, 2000, "InvalidInput",
+                                "The continuation token is missing or invalid");
+    offset = *o;
+    if (!r.param("size").empty()) size = std::stoul(r.param("size"));
+  }
+  Array::Ptr items = new Array();
+  for (size_t i = offset; i < customers_.size() && i < offset + size; ++i) {
+    const tenants::Tenant& t = *customers_[i];
+    auto c = obj();
+    c->set("id", t.id);
+    c->set("commerceId", t.id);
+    auto profile = obj();
+    profile->set("tenantId", t.id);
+    profile->set("domain", t.default_domain);
+    profile->set("companyName", t.name);
+    c->set("companyProfile", profile);
+    c->set("relationshipToPartner", t.relationship_to_partner.value_or("reseller"));
+    auto attrs = obj();
+    attrs->set("objectType", "Customer");
+    c->set("attributes", attrs);
+    items->add(c);
+  }
+  auto o = obj();
+  o->set("totalCount", static_cast<int64_t>(items->size()));
+  o->set("items", items);
+  auto links = obj();
+  auto self = obj();
+  self->set("uri", "/v1/customers?size=" + std::to_string(size));
+  self->set("method", "GET");
+  self->set("headers", Array::Ptr(new Array()));
+  links->set("self", self);
+  if (offset + size < customers_.size()) {
+    const std::string token = pageToken(offset + size);
+    auto next = obj();
+    next->set("uri", "/v1/customers?size=" + std::to_string(size) + "&seekOperation=Next");
+    next->set("method", "GET");
+    Array::Ptr headers = new Array();
+    auto h = obj();
+    h->set("key", "MS-ContinuationToken");
+    h->set("value", token);
+    headers->add(h);
+    next->set("headers", headers);
+    links->set("next", next);
+    o->set("continuationToken", token);
+  }
+  o->set("links", links);
+  auto attrs = obj();
+  attrs->set("objectType", "Collection");
+  o->set("attributes", attrs);
+  return ok(o);
+}
+
+Response SimApi::customer(const tenants::Tenant& t) {
+  if (!t.dap_enabled)
+    return partnerCenterError(403, 900403, "Forbidden",
+                              "Insufficient permissions to read this customer");
+  auto o = obj();
+  o->set("id", t.id);
+  o->set("commerceId", t.id);
+  auto company = obj();
+  company->set("tenantId", t.id);
+  company->set("domain", t.default_domain);
+  company->set("companyName", t.name);
+  const std::string company_email = firstContact(t, "company", "partner_center");
+  company->set("email", company_email.empty() ? Var() : Var(company_email));
+  o->set("companyProfile", company);
+  auto billing = obj();
+  billing->set("id", t.id.substr(0, 8));
+  billing->set("firstName", "Accounts");
+  billing->set("lastName", "Payable");
+  const std::string billing_email = firstContact(t, "billing", "partner_center");
+  billing->set("email", billing_email.empty() ? Var() : Var(billing_email));
+  billing->set("culture", "en-AU");
+  billing->set("language", "en");
+  billing->set("companyName", t.name);
+  billing->set("defaultAddress", Var());
+  o->set("billingProfile", billing);
+  o->set("relationshipToPartner", t.relationship_to_partner.value_or("reseller"));
+  o->set("allowDelegatedAccess", *t.dap_enabled);
+  o->set("customDomains", Array::Ptr(new Array()));
+  auto attrs = obj();
+  attrs->set("objectType", "Customer");
+  o->set("attributes", attrs);
+  return ok(o);
+}
+
+Response SimApi::relationships(const tenants::Tenant& t) {
+  if (!t.indirect_relationships)
+    return partnerCenterError(403, 900403, "Forbidden",
+                              "Insufficient permissions to read relationships");
+  Array::Ptr items = new Array();
+  for (const auto& r : *t.indirect_relationships) {
+    auto i = obj();
+    i->set("id", r.tenant_id);
+    i->set("name", r.name);
+    i->set("relationshipType", r.type);
+    i->set("mpnId", opt(r.mpn_id));
+    auto attrs = obj();
+    attrs->set("objectType", "PartnerRelationship");
+    i->set("attributes", attrs);
+    items->add(i);
+  }
+  auto o = obj();
+  o->set("totalCount", static_cast<int64_t>(items->size()));
+  o->set("items", items);
+  auto attrs = obj();
+  attrs->set("objectType", "Collection");
+  o->set("attributes", attrs);
+  return ok(o);
+}
+
+Response SimApi::graph(const Request& r, const std::string& path) {
+  AccessToken token;
+  switch (login_.validate(r, now(), token)) {
+    case LoginService::Check::kMissing:
+      count("requests GET /graph (unauthenticated)");
+      return graphError(401, "InvalidAuthenticationToken", "Access token is empty.", now());
+    case LoginService::Check::kInvalid:
+      count("requests GET /graph (unauthenticated)");
+      return graphError(401, "InvalidAuthenticationToken",
+                        "Access token validation failure. Invalid audience.", now());
+    case LoginService::Check::kExpired:
+      count("requests GET /graph (unauthenticated)");
+      return graphError(401, "InvalidAuthenticationToken",
+                        "Lifetime validation failed, the token is expired.", now());
+    case LoginService::Check::kOk:
+      break;
+  }
+  if (token.audience != "graph")
+    return graphError(401, "InvalidAuthenticationToken",
+                      "Access token validation failure. Invalid audience.", now());
+  const bool partner_side = token.tenant_id == world_.partner.tenant_id;
+  if (path == "/v1.0/tenantRelationships/delegatedAdminRelationships") {
+    count("requests GET /graph/v1.0/tenantRelationships/delegatedAdminRelationships");
+    if (!partner_side)
+      return graphError(403, "Authorization_RequestDenied",
+                        "Insufficient privileges to complete the operation.", now());
+    return adminRelationships(r);
+  }
+  if (path == "/v1.0/organization" || path == "/v1.0/policies/crossTenantAccessPolicy/partners") {
+    const bool org = path == "/v1.0/organization";
+    count(org ? "requests GET /graph/v1.0/organization"
+              : "requests GET /graph/v1.0/policies/crossTenantAccessPolicy/partners");
+    const tenants::Tenant* t = world_.find(token.tenant_id);
+    if (t == nullptr)
+      return graphError(403, "Authorization_RequestDenied",
+                        "Insufficient privileges to complete the operation.", now());
+    return org ? organization(*t) : partners(*t);
+  }
+  return graphError(404, "Request_ResourceNotFound", "Resource '" + path + "' does not exist.",
+                    now());
+}
+
+Response SimApi::adminRelationships(const Request& r) {
+  size_t top = 100, offset = 0;
+  if (!r.param("$top").empty()) top = std::stoul(r.param("$top"));
+  if (top < 1 || top > 300)
+    return graphError(400, "BadRequest", "The limit of '300' for Top query has been exceeded.",
+                      now());
+  if (!r.param("$skiptoken").empty()) {
+    auto o = pageOffset(r.param("$skiptoken"));
+    if (!o) return graphError(400, "BadRequest", "Invalid $skiptoken.", now());
+    offset = *o;
+  }
+  Array::Ptr value = new Array();
+  for (size_t i = offset; i < our_relationships_.size() && i < offset + top; ++i) {
+    const auto& [t, rel] = our_relationships_[i];
+    auto o = obj();
+    o->set("@odata.type", rel->is_reseller_relationship
+                              ? "#microsoft.graph.resellerDelegatedAdminRelationship"
+                              : "#microsoft.graph.delegatedAdminRelationship");
+    o->set("@odata.etag", "W/\"JyIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiJw==\"");
+    o->set("id", rel->id);
+    o->set("displayName", rel->display_name);
+    o->set("duration", opt(rel->duration));
+    auto customer = obj();
+    customer->set("tenantId", t->id);
+    customer->set("displayName", t->name);
+    o->set("customer", customer);
+    auto access = obj();
+    Array::Ptr roles = new Array();
+    for (const auto& role : rel->role_definition_ids) {
+      auto ro = obj();
+      ro->set("roleDefinitionId", role);
+      roles->add(ro);
+    }
+    access->set("unifiedRoles", roles);
+    o->set("accessDetails", access);
+    o->set("status", rel->status);
+    o->set("autoExtendDuration", rel->auto_extend_duration.value_or("PT0S"));
+    o->set("createdDateTime", optTime(rel->created_at));
+    o->set("lastModifiedDateTime", optTime(rel->created_at));
+    o->set("activatedDateTime", optTime(rel->activated_at));
+    o->set("endDateTime", optTime(rel->end_at));
+    if (rel->is_reseller_relationship) {
+      o->set("indirectProviderTenantId", opt(rel->indirect_provider_tenant_id));
+      o->set("isPartnerConsentPending", rel->partner_consent_pending);
+    }
+    value->add(o);
+  }
+  auto o = obj();
+  o->set("@odata.context",
+         r.base_url + "/graph/v1.0/$metadata#tenantRelationships/delegatedAdminRelationships");
+  o->set("value", value);
+  if (offset + top < our_relationships_.size())
+    o->set("@odata.nextLink",
+           r.base_url + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships?$top=" +
+               std::to_string(top) + "&$skiptoken=" + pageToken(offset + top));
+  return ok(o);
+}
+
+Response SimApi::organization(const tenants::Tenant& t) {
+  if (!t.verified_domains)
+    return graphError(403, "Authorization_RequestDenied",
+                      "Insufficient privileges to complete the operation.", now());
+  auto org = obj();
+  org->set("id", t.id);
+  org->set("deletedDateTime", Var());
+  org->set("businessPhones", Array::Ptr(new Array()));
+  org->set("city", Var());
+  org->set("displayName", t.name);
+  Array::Ptr mails = new Array();
+  if (t.contacts)
+    for (const auto& c : *t.contacts)
+      if (c.source == "graph" && c.purpose == "technical_notification") mails->add(c.address);
+  org->set("technicalNotificationMails", mails);
+  org->set("securityComplianceNotificationMails", Array::Ptr(new Array()));
+  org->set("createdDateTime", optTime(t.created_at));
+  Array::Ptr domains = new Array();
+  for (const auto& d : *t.verified_domains) {
+    auto dom = obj();
+    dom->set("capabilities", "Email, OfficeCommunicationsOnline");
+    dom->set("isDefault", d == t.default_domain);
+    dom->set("isInitial", endsWith(d, ".onmicrosoft.com"));
+    dom->set("name", d);
+    dom->set("type", "Managed");
+    domains->add(dom);
+  }
+  org->set("verifiedDomains", domains);
+  org->set("partnerTenantType", Var());
+  Array::Ptr value = new Array();
+  value->add(org);
+  auto o = obj();
+  o->set("@odata.context", "https://graph.microsoft.com/v1.0/$metadata#organization");
+  o->set("value", value);
+  return ok(o);
+}
+
+Response SimApi::partners(const tenants::Tenant& t) {
+  if (!t.partners)
+    return graphError(403, "Authorization_RequestDenied",
+                      "Insufficient privileges to complete the operation.", now());
+  Array::Ptr value = new Array();
+  for (const auto& p : *t.partners) {
+    auto o = obj();
+    o->set("tenantId", p.tenant_id);
+    o->set("isServiceProvider", p.is_service_provider);
+    o->set("isInMultiTenantOrganization", false);
+    o->set("inboundTrust", Var());
+    o->set("b2bCollaborationOutbound", Var());
+    o->set("b2bCollaborationInbound", Var());
+    value->add(o);
+  }
+  auto o = obj();
+  o->set("@odata.context",
+         "https://graph.microsoft.com/v1.0/$metadata#policies/crossTenantAccessPolicy/partners");
+  o->set("value", value);
+  return ok(o);
+}
+
+}  // namespace cspwatch::sim

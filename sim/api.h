@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// The simulated Partner Center (/pc) and Microsoft Graph (/graph) APIs over a World, plus the
+// simulator's own /_sim endpoints. Shapes, paging, status values and error bodies follow
+// ../shared/reference/microsoft-csp-apis.md; docs/simulator.md lists every route.
+// Thread-safe: the world is read-only; counters and the clock offset are synchronised.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "sim/http_types.h"
+#include "sim/login.h"
+#include "sim/world.h"
+
+namespace cspwatch::sim {
+
+class SimApi {
+ public:
+  SimApi(World world, LoginService& login, const Clock& clock);
+
+  Response handle(const Request& request);
+
+  // Time as the simulator sees it: the clock plus whatever /_sim/advance added.
+  Timestamp now() const;
+  void count(const std::string& key, int64_t n = 1);
+  std::string statsJson();
+  const World& world() const { return world_; }
+
+ private:
+  Response partnerCenter(const Request& r, const std::string& path);
+  Response graph(const Request& r, const std::string& path);
+  Response customers(const Request& r);
+  Response customer(const tenants::Tenant& t);
+  Response relationships(const tenants::Tenant& t);
+  Response adminRelationships(const Request& r);
+  Response organization(const tenants::Tenant& t);
+  Response partners(const tenants::Tenant& t);
+
+  World world_;
+  LoginService& login_;
+  const Clock& clock_;
+  std::atomic<int64_t> offset_seconds_{0};
+  std::mutex stats_mutex_;
+  std::map<std::string, int64_t> stats_;
+  std::vector<std::pair<const tenants::Tenant*, const tenants::AdminRelationship*>>
+      our_relationships_;
+  std::vector<const tenants::Tenant*> customers_;
+};
+
+// Graph's error body: {"error": {"code", "message", "innerError": {...}}}.
+Response graphError(int status, const std::string& code, const std::string& message, Timestamp now);
+// Partner Center's error body: {"code", "description", "errorName", ...}.
+Response partnerCenterError(int status, int code, const std::string& name,
+                            const std::string& description);
+
+}  // namespace cspwatch::sim

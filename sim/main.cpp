@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// cspwatch-sim: a Partner Center, Microsoft Graph and login simulator on 127.0.0.1
+// (docs/simulator.md). Prints "listening on http://127.0.0.1:PORT" as its first line.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include "common/clock.h"
+#include "common/guid.h"
+#include "sim/api.h"
+#include "sim/generator.h"
+#include "sim/server.h"
+#include "sim/setup_files.h"
+#include "sim/truth.h"
+
+using namespace cspwatch;
+using namespace cspwatch::sim;
+
+int main(int argc, char** argv) {
+  CLI::App app{"cspwatch-sim: a Partner Center, Microsoft Graph and login simulator for cspwatch",
+               "cspwatch-sim"};
+  int port = 0;
+  std::string world_file, truth_file, config_file, now_text, rules_path = "/etc/cspwatch/rules.d";
+  size_t generate = 0;
+  uint64_t seed = 1;
+  int64_t token_lifetime = 3600;
+  app.add_option("--port", port, "Port on 127.0.0.1 (0: any free one)")->capture_default_str();
+  auto* world_opt = app.add_option("--world", world_file, "World file (JSON: partner and tenants)");
+  app.add_option("--generate", generate, "Generate a world of N tenants instead")
+      ->excludes(world_opt);
+  app.add_option("--seed", seed, "Seed for generation, tokens and faults")->capture_default_str();
+  app.add_option("--now", now_text,
+                 "The generated world's 'now' and the truth's (RFC 3339; default: today 00:00Z)");
+  app.add_option("--write-truth", truth_file,
+                 "Write the findings a correct scan must produce, then go on");
+  app.add_option("--write-config", config_file,
+                 "Write a cspwatch config for this simulator (and its files)");
+  app.add_option("--rules-path", rules_path, "rules.paths for --write-config")
+      ->capture_default_str();
+  app.add_option("--token-lifetime", token_lifetime, "Access token lifetime in seconds")
+      ->capture_default_str();
+  bool exit_after_setup = false;
+  app.add_flag("--no-serve", exit_after_setup,
+               "Write the requested files and exit without serving");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (world_file.empty() && generate == 0) {
+    std::cerr << "cspwatch-sim: give --world FILE or --generate N\n";
+    return 2;
+  }
+  SystemClock clock;
+  Timestamp now = fromUnixSeconds(toUnixSeconds(clock.now()) / 86400 * 86400);
+  if (!now_text.empty()) {
+    auto t = parseTimestamp(now_text);
+    if (!t) {
+      std::cerr << "cspwatch-sim: --now is not an RFC 3339 time: " << now_text << "\n";
+      return 2;
+    }
+    now = *t;
+  }
+  World world;
+  if (generate > 0) {
+    world = generateWorld(generate, seed, now);
+  } else {
+    auto loaded = loadWorld(world_file);
+    if (!loaded) {
+      std::cerr << "cspwatch-sim: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    world = std::move(loaded.value());
+  }
+  if (!truth_file.empty()) {
+    if (Status s =
+            writeFileAtomically(truth_file, truthToJson(computeTruth(world, now), now), 0644);
+        !s) {
+      std::cerr << "cspwatch-sim: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  // Credentials the simulator accepts; written beside the config by --write-config.
+  LoginOptions login_options;
+  login_options.client_id =
+      "5a1b2c3d-0000-4000-8000-" + std::to_string(100000000000 + seed % 899999999999);
+  login_options.client_secret = "sim-secret-" + std::to_string(seed * 2654435761u % 1000000007u);
+  login_options.token_lifetime = Seconds(token_lifetime);
+  LoginService login(login_options, seed);
+  SimApi api(std::move(world), login, clock);
+
+  // Block the termination signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SimServer server(api);
+  try {
+    server.start(port);
+  } catch (const std::exception& e) {
+    std::cerr << "cspwatch-sim: cannot listen on 127.0.0.1:" << port << ": " << e.what() << "\n";
+    return 1;
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  if (!config_file.empty()) {
+    SetupFiles setup{config_file,
+                     base,
+                     login_options.client_id,
+                     login_options.client_secret,
+                     login.issueRefreshToken(api.now()),
+                     rules_path};
+    if (Status s = writeSetupFiles(setup, api.world()); !s) {
+      std::cerr << "cspwatch-sim: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  std::cout << "listening on " << base << std::endl;
+  if (exit_after_setup) return 0;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server.stop();
+  return 0;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/world.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "common/file_util.h"
+#include "common/yaml_util.h"
+#include "tenants/tenant_json.h"
+
+namespace cspwatch::sim {
+
+const tenants::Tenant* World::find(const std::string& id) const {
+  for (const auto& t : tenants)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+Result<World> parseWorld(const std::string& text, const std::string& file) {
+  Diagnostics d;
+  auto doc = parseYamlDocument(file, text, "world", d);
+  if (!doc) return Status::invalidArgument(d.renderText());
+  YamlMap top(*doc, file, "world", "world", d);
+  World w;
+  if (top.valid()) {
+    top.checkKeys({"schema_version", "partner", "tenants"});
+    YamlMap p(top.get("partner"), file, "world", "partner", d, *doc);
+    if (p.valid()) {
+      p.checkKeys({"name", "tenant_id", "mpn_ids", "distributor_tenant_ids",
+                   "trusted_partner_tenant_ids", "email_domains"});
+      w.partner.name = p.getString("name", true).value_or("");
+      w.partner.tenant_id = p.getGuid("tenant_id", true).value_or("");
+      w.partner.mpn_ids = p.getStringList("mpn_ids").value_or(std::vector<std::string>{});
+      w.partner.distributor_tenant_ids =
+          p.getGuidList("distributor_tenant_ids").value_or(std::vector<std::string>{});
+      w.partner.trusted_partner_tenant_ids =
+          p.getGuidList("trusted_partner_tenant_ids").value_or(std::vector<std::string>{});
+      w.partner.email_domains =
+          p.getStringList("email_domains", true).value_or(std::vector<std::string>{});
+    }
+    YAML::Node list = top.get("tenants");
+    if (!list.IsSequence()) {
+      top.error("missing-key", top.location(), "a world needs a 'tenants' list");
+    } else {
+      for (const auto& item : list)
+        if (auto t = tenants::tenantFromNode(item, file, "world", d))
+          w.tenants.push_back(std::move(*t));
+    }
+  }
+  if (d.hasErrors()) return Status::invalidArgument(d.renderText());
+  return w;
+}
+
+Result<World> loadWorld(const std::string& path) {
+  auto text = readWholeFile(path);
+  if (!text) return text.status();
+  return parseWorld(*text, path);
+}
+
+namespace {
+
+Poco::JSON::Array::Ptr strings(const std::vector<std::string>& v) {
+  Poco::JSON::Array::Ptr a = new Poco::JSON::Array();
+  for (const auto& s : v) a->add(s);
+  return a;
+}
+
+}  // namespace
+
+std::string worldToJson(const World& w) {
+  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  doc->set("schema_version", 1);
+  Poco::JSON::Object::Ptr p = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  p->set("name", w.partner.name);
+  p->set("tenant_id", w.partner.tenant_id);
+  p->set("mpn_ids", strings(w.partner.mpn_ids));
+  p->set("distributor_tenant_ids", strings(w.partner.distributor_tenant_ids));
+  p->set("trusted_partner_tenant_ids", strings(w.partner.trusted_partner_tenant_ids));
+  p->set("email_domains", strings(w.partner.email_domains));
+  doc->set("partner", p);
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+  for (const auto& t : w.tenants) list->add(tenants::tenantToJson(t));
+  doc->set("tenants", list);
+  return tenants::jsonText(doc, true);
+}
+
+std::string inventoryJson(const World& w) {
+  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  doc->set("schema_version", 1);
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+  for (const auto& t : w.tenants) {
+    if (!t.hasSource(tenants::kSourceInventory)) continue;
+    // The export knows identity, tags, onboarding and the addresses given to the distributor.
+    tenants::Tenant e;
+    e.id = t.id;
+    e.name = t.name;
+    e.default_domain = t.default_domain;
+    e.tags = t.tags;
+    e.onboarded_at = t.onboarded_at;
+    std::vector<tenants::ContactEmail> contacts;
+    if (t.contacts)
+      for (const auto& c : *t.contacts)
+        if (c.source == tenants::kSourceInventory) contacts.push_back(c);
+    e.contacts = contacts;
+    list->add(tenants::tenantToJson(e));
+  }
+  doc->set("tenants", list);
+  return tenants::jsonText(doc, true);
+}
+
+}  // namespace cspwatch::sim

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// The simulator's world: our partner identity and every tenant, in the tenant model's form
+// (docs/tenant-model.md), plus how each part shows through the APIs (docs/simulator.md):
+//
+//  - Partner Center lists the tenants with in_customer_list true (null counts as false);
+//    /customers/{id} serves dap_enabled and the partner_center contacts, or answers 403 when
+//    dap_enabled is null; /relationships answers 403 when indirect_relationships is null.
+//  - Graph (partner side) lists only our own admin relationships: other partners' are not
+//    visible from our tenant, as in Microsoft's service.
+//  - Graph (customer side) serves /organization (verified domains, graph contacts, created)
+//    or 403 when verified_domains is null, and /crossTenantAccessPolicy/partners or 403 when
+//    partners is null.
+//  - The inventory export holds the tenants whose sources include "inventory", with their
+//    tags, onboarded date and inventory contacts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "common/partner.h"
+#include "common/status.h"
+#include "tenants/tenant.h"
+
+namespace cspwatch::sim {
+
+struct World {
+  PartnerIdentity partner;
+  std::vector<tenants::Tenant> tenants;
+
+  const tenants::Tenant* find(const std::string& tenant_id) const;
+};
+
+// Reads {"partner": {...}, "tenants": [...]}; every problem is reported with its position.
+Result<World> loadWorld(const std::string& path);
+Result<World> parseWorld(const std::string& text, const std::string& file);
+std::string worldToJson(const World& world);
+
+// The inventory export of a world (JSON, docs/tenant-model.md#inventory-files).
+std::string inventoryJson(const World& world);
+
+}  // namespace cspwatch::sim
