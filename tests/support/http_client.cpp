@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tests/support/http_client.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include "common/text.h"
+
+namespace cspwatch::testing {
+
+HttpResult httpRequest(const std::string& method, const std::string& url,
+                       const std::map<std::string, std::string>& headers, const std::string& body) {
+  Poco::URI uri(url);
+  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest req(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (method == "POST") {
+    req.setContentType("application/x-www-form-urlencoded");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
+  session.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = session.receiveResponse(resp);
+  HttpResult r;
+  r.status = resp.getStatus();
+  for (const auto& [k, v] : resp) r.headers[toLowerAscii(k)] = v;
+  Poco::StreamCopier::copyToString(in, r.body);
+  return r;
+}
+
+}  // namespace cspwatch::testing

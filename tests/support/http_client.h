@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// A small HTTP client for tests that talk to servers on 127.0.0.1 (the simulator).
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace cspwatch::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-case
+  std::string body;
+};
+
+// `url` is absolute (http://127.0.0.1:PORT/...). `body` is sent form-encoded for POST.
+HttpResult httpRequest(const std::string& method, const std::string& url,
+                       const std::map<std::string, std::string>& headers = {},
+                       const std::string& body = "");
+
+}  // namespace cspwatch::testing
