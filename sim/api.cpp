@@ -82,14 +82,72 @@ Response partnerCenterError(int status, int code, const std::string& name,
   return Response::json(status, tenants::jsonText(o, false));
 }
 
-SimApi::SimApi(World world, LoginService& login, const Clock& clock)
-    : world_(std::move(world)), login_(login), clock_(clock) {
+SimApi::SimApi(World world, LoginService& login, const Clock& clock, FaultInjector* faults)
+    : world_(std::move(world)), login_(login), clock_(clock), faults_(faults) {
   for (const auto& t : world_.tenants) {
     if (t.in_customer_list.value_or(false)) customers_.push_back(&t);
     if (t.admin_relationships)
       for (const auto& r : *t.admin_relationships)
         if (r.partner_tenant_id == world_.partner.tenant_id) our_relationships_.push_back({&t, &r});
   }
+}
+
+Fault SimApi::decideFault(const Request& r) {
+  if (faults_ == nullptr) return Fault::kNone;
+  Fault f = faults_->decide(r);
+  if (f != Fault::kNone) count(std::string("faults_") + faultName(f));
+  return f;
+}
+
+Response SimApi::faultResponse(Fault f, const Request& r) {
+  const bool pc = startsWith(r.path, "/pc/");
+  const bool login = startsWith(r.path, "/login/");
+  switch (f) {
+    case Fault::kServerError:
+      if (login)
+        return Response::json(
+            500,
+            "{\"error\":\"temporarily_unavailable\",\"error_description\":\"AADSTS90033: A "
+            "transient error has occurred. Please try again.\"}");
+      return pc ? partnerCenterError(503, 500000, "ServiceUnavailable",
+                                     "The service is temporarily unavailable")
+                : graphError(503, "serviceNotAvailable",
+                             "The service is temporarily unavailable. Please retry.", now());
+    case Fault::kExpiredToken:
+      return pc ? partnerCenterError(401, 900401, "Unauthorized", "The access token has expired")
+                : graphError(401, "InvalidAuthenticationToken",
+                             "Lifetime validation failed, the token is expired.", now());
+    case Fault::kThrottle: {
+      count("throttled_429");
+      const int wait = 1 + static_cast<int>(faults_ != nullptr ? faults_->latencyMs(r) % 3 : 0);
+      Response resp =
+          pc ? Response::json(
+                   429, "{\"statusCode\":429,\"message\":\"Rate limit is exceeded. Try again in " +
+                            std::to_string(wait) + " seconds.\"}")
+             : graphError(429, "TooManyRequests", "Too many requests.", now());
+      resp.headers.push_back({"Retry-After", std::to_string(wait)});
+      return resp;
+    }
+    default:
+      return handle(r);
+  }
+}
+
+std::optional<Response> SimApi::throttled(const std::string& scope, bool partner_center) {
+  if (faults_ == nullptr) return std::nullopt;
+  auto wait = faults_->take(scope, partner_center);
+  if (!wait) return std::nullopt;
+  count("throttled_429");
+  Response r =
+      partner_center
+          ? Response::json(
+                429, "{\"statusCode\":429,\"message\":\"Rate limit is exceeded. Try again in " +
+                         std::to_string(*wait) + " seconds.\"}")
+          : graphError(429, "TooManyRequests", "Too many requests.", now());
+  r.headers.push_back({"Retry-After", std::to_string(*wait)});
+  if (!partner_center)
+    r.headers.push_back({"x-ms-throttle-scope", "Tenant_Application/ReadWrite/" + scope});
+  return r;
 }
 
 Timestamp SimApi::now() const { return clock_.now() + Seconds(offset_seconds_.load()); }
@@ -155,6 +213,7 @@ Response SimApi::partnerCenter(const Request& r, const std::string& path) {
   if (token.audience != "pc" || token.tenant_id != world_.partner.tenant_id)
     return partnerCenterError(401, 900401, "Unauthorized",
                               "The token is not for Partner Center in the partner tenant");
+  if (auto t = throttled("pc:" + token.tenant_id, true)) return *t;
   auto parts = split(path, '/');  // "", "v1", "customers", ...
   if (parts.size() < 3 || parts[1] != "v1" || parts[2] != "customers")
     return partnerCenterError(404, 600001, "NotFound", "Resource not found");
@@ -333,6 +392,7 @@ Response SimApi::graph(const Request& r, const std::string& path) {
   if (token.audience != "graph")
     return graphError(401, "InvalidAuthenticationToken",
                       "Access token validation failure. Invalid audience.", now());
+  if (auto t = throttled("graph:" + token.tenant_id, false)) return *t;
   const bool partner_side = token.tenant_id == world_.partner.tenant_id;
   if (path == "/v1.0/tenantRelationships/delegatedAdminRelationships") {
     count("requests GET /graph/v1.0/tenantRelationships/delegatedAdminRelationships");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "sim/faults.h"
 #include "sim/http_types.h"
 #include "sim/login.h"
 #include "sim/world.h"
@@ -19,7 +20,16 @@ namespace cspwatch::sim {
 
 class SimApi {
  public:
-  SimApi(World world, LoginService& login, const Clock& clock);
+  // `faults` may be null (no throttling, no faults); it must outlive the SimApi.
+  SimApi(World world, LoginService& login, const Clock& clock, FaultInjector* faults = nullptr);
+
+  // The fault this request meets (counted in the stats), and the answer a fault that is an
+  // HTTP response gives. Drops and truncation are the server's to carry out.
+  Fault decideFault(const Request& request);
+  Response faultResponse(Fault fault, const Request& request);
+  int latencyMs(const Request& request) {
+    return faults_ != nullptr ? faults_->latencyMs(request) : 0;
+  }
 
   Response handle(const Request& request);
 
@@ -39,9 +49,12 @@ class SimApi {
   Response organization(const tenants::Tenant& t);
   Response partners(const tenants::Tenant& t);
 
+  std::optional<Response> throttled(const std::string& scope, bool partner_center);
+
   World world_;
   LoginService& login_;
   const Clock& clock_;
+  FaultInjector* faults_;
   std::atomic<int64_t> offset_seconds_{0};
   std::mutex stats_mutex_;
   std::map<std::string, int64_t> stats_;

@@ -40,6 +40,30 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--token-lifetime", token_lifetime, "Access token lifetime in seconds")
       ->capture_default_str();
+  std::string preset = "none";
+  FaultOptions faults;
+  app.add_option("--faults", preset,
+                 "Fault preset: none, light (about 2% of requests) or heavy (about 20%)")
+      ->check(CLI::IsMember({"none", "light", "heavy"}))
+      ->capture_default_str();
+  app.add_option("--server-error-rate", faults.server_error,
+                 "Share of requests answered 5xx (overrides the preset)");
+  app.add_option("--drop-rate", faults.drop, "Share of connections dropped without an answer");
+  app.add_option("--truncate-rate", faults.truncate, "Share of bodies cut short");
+  app.add_option("--expired-token-rate", faults.expired_token,
+                 "Share of requests answered 401 token expired");
+  app.add_option("--throttle-rate", faults.throttle,
+                 "Share of requests answered 429 beyond the buckets");
+  app.add_option("--latency-ms", faults.latency_ms, "Latency added to every answer")
+      ->capture_default_str();
+  app.add_option("--jitter-ms", faults.jitter_ms, "Plus a random 0..N ms (seeded)")
+      ->capture_default_str();
+  app.add_option("--pc-rate", faults.pc_per_minute, "Partner Center requests a minute per partner")
+      ->capture_default_str();
+  app.add_option("--graph-rate", faults.graph_per_10s, "Graph requests per 10 s per app and tenant")
+      ->capture_default_str();
+  bool no_rate_limits = false;
+  app.add_flag("--no-rate-limits", no_rate_limits, "Never answer 429 from the buckets");
   bool exit_after_setup = false;
   app.add_flag("--no-serve", exit_after_setup,
                "Write the requested files and exit without serving");
@@ -47,6 +71,21 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  {
+    // A preset first, then any rate given explicitly on the command line wins.
+    FaultOptions given = faults;
+    faults.applyPreset(preset);
+    auto set = [&](const char* flag, double FaultOptions::*field) {
+      if (app.count(flag) > 0) faults.*field = given.*field;
+    };
+    set("--server-error-rate", &FaultOptions::server_error);
+    set("--drop-rate", &FaultOptions::drop);
+    set("--truncate-rate", &FaultOptions::truncate);
+    set("--expired-token-rate", &FaultOptions::expired_token);
+    set("--throttle-rate", &FaultOptions::throttle);
+    faults.seed = seed;
+    faults.rate_limits = !no_rate_limits;
   }
   if (world_file.empty() && generate == 0) {
     std::cerr << "cspwatch-sim: give --world FILE or --generate N\n";
@@ -88,7 +127,8 @@ int main(int argc, char** argv) {
   login_options.client_secret = "sim-secret-" + std::to_string(seed * 2654435761u % 1000000007u);
   login_options.token_lifetime = Seconds(token_lifetime);
   LoginService login(login_options, seed);
-  SimApi api(std::move(world), login, clock);
+  FaultInjector injector(faults);
+  SimApi api(std::move(world), login, clock, &injector);
 
   // Block the termination signals in every thread; the main thread waits for them below.
   sigset_t signals;

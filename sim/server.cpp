@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/server.h"
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
@@ -33,9 +36,17 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     for (const auto& [k, v] : uri.getQueryParameters()) r.query[k] = v;
     for (const auto& [k, v] : req) r.headers[toLowerAscii(k)] = v;
     Poco::StreamCopier::copyToString(req.stream(), r.body);
+    if (int ms = api_.latencyMs(r); ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    const Fault fault = api_.decideFault(r);
+    auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket();
+    if (fault == Fault::kDrop) {
+      socket.close();  // no answer at all, as a reset connection
+      return;
+    }
     Response out;
     try {
-      out = api_.handle(r);
+      out = fault == Fault::kNone ? api_.handle(r) : api_.faultResponse(fault, r);
     } catch (const std::exception& e) {
       // A simulator bug: answer as a service fault would, and say why on stderr.
       std::cerr << "cspwatch-sim: internal error on " << r.method << " " << r.path << ": "
@@ -46,6 +57,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     resp.setContentType(out.content_type);
     for (const auto& [k, v] : out.headers) resp.set(k, v);
     resp.setContentLength(static_cast<std::streamsize>(out.body.size()));
+    if (fault == Fault::kTruncate) {
+      // Promise the whole body, send half, then close: the client sees a short read.
+      std::ostream& body = resp.send();
+      body << out.body.substr(0, out.body.size() / 2);
+      body.flush();
+      socket.shutdown();
+      socket.close();
+      return;
+    }
     resp.send() << out.body;
   }
 

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Throttling and injected faults over real HTTP, and their determinism under a seed.
+#include <chrono>
+#include <map>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+#include <catch2/catch.hpp>
+
+#include "common/clock.h"
+#include "sim/api.h"
+#include "sim/generator.h"
+#include "sim/server.h"
+#include "tests/support/http_client.h"
+
+using namespace cspwatch;
+using namespace cspwatch::sim;
+using cspwatch::testing::httpRequest;
+using cspwatch::testing::HttpResult;
+
+namespace {
+
+const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
+const std::string kPartner = "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64";
+
+struct FaultySim {
+  ManualClock clock{kNow};
+  double seconds = 1000;  // the buckets' time, moved by the test
+  LoginService login{
+      LoginOptions{"11111111-2222-4333-8444-555555555555", "s3cret", Seconds(3600), Seconds(60)},
+      5};
+  FaultInjector faults;
+  SimApi api;
+  SimServer server;
+  std::string base;
+
+  explicit FaultySim(FaultOptions options)
+      : faults(options, [this] { return seconds; }),
+        api(generateWorld(120, 5, kNow), login, clock, &faults),
+        server(api) {
+    base = "http://127.0.0.1:" + std::to_string(server.start(0, 4));
+  }
+
+  // The token endpoint is faulted too: try until it answers.
+  std::string token(const std::string& scope) {
+    std::string enc;
+    Poco::URI::encode(scope, "&=+/:", enc);
+    for (int i = 0; i < 50; ++i) {
+      try {
+        HttpResult r = httpRequest(
+            "POST", base + "/login/" + kPartner + "/oauth2/v2.0/token", {},
+            "grant_type=client_credentials&client_id=11111111-2222-4333-8444-555555555555"
+            "&client_secret=s3cret&scope=" +
+                enc);
+        if (r.status == 200)
+          return Poco::JSON::Parser()
+              .parse(r.body)
+              .extract<Poco::JSON::Object::Ptr>()
+              ->getValue<std::string>("access_token");
+      } catch (const std::exception&) {
+      }
+    }
+    FAIL("no token");
+    return "";
+  }
+
+  // What one GET meets: the status, or "dropped"/"truncated" when the exchange broke.
+  std::string outcome(const std::string& path, const std::string& tok) {
+    try {
+      HttpResult r = httpRequest("GET", base + path, {{"Authorization", "Bearer " + tok}});
+      if (r.headers.count("content-length") &&
+          std::stoul(r.headers["content-length"]) != r.body.size())
+        return "truncated";
+      if (r.status == 200) {
+        Poco::JSON::Parser().parse(r.body);  // a cut body would not parse
+      }
+      return std::to_string(r.status);
+    } catch (const Poco::Exception& e) {
+      return e.className() == std::string("Poco::JSON::JSONException") ? "truncated" : "dropped";
+    } catch (const std::exception&) {
+      return "dropped";
+    }
+  }
+};
+
+FaultOptions heavy(uint64_t seed) {
+  FaultOptions o;
+  o.seed = seed;
+  o.applyPreset("heavy");
+  o.rate_limits = false;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("sim faults: the heavy preset injects every kind of fault, about 20% of requests") {
+  FaultySim sim(heavy(9));
+  const std::string tok = sim.token("https://api.partnercenter.microsoft.com/.default");
+  std::map<std::string, int> seen;
+  const int n = 400;
+  for (int i = 0; i < n; ++i)
+    ++seen[sim.outcome("/pc/v1/customers?size=" + std::to_string(1 + i % 50), tok)];
+  INFO("200: " << seen["200"] << ", 503: " << seen["503"] << ", 401: " << seen["401"]
+               << ", 429: " << seen["429"] << ", dropped: " << seen["dropped"]
+               << ", truncated: " << seen["truncated"]);
+  CHECK(seen["503"] > 0);
+  CHECK(seen["401"] > 0);
+  CHECK(seen["429"] > 0);
+  CHECK(seen["dropped"] > 0);
+  CHECK(seen["truncated"] > 0);
+  const int faulted = n - seen["200"];
+  CHECK(faulted > n * 12 / 100);
+  CHECK(faulted < n * 28 / 100);
+  auto stats = Poco::JSON::Parser()
+                   .parse(httpRequest("GET", sim.base + "/_sim/stats").body)
+                   .extract<Poco::JSON::Object::Ptr>();
+  CHECK(stats->getValue<int>("faults_dropped_connection") >= seen["dropped"]);
+}
+
+TEST_CASE("sim faults: the same seed and requests meet the same faults; another seed differs") {
+  auto run = [](uint64_t seed) {
+    FaultySim sim(heavy(seed));
+    const std::string tok = sim.token("https://graph.microsoft.com/.default");
+    std::string trace;
+    for (int i = 0; i < 120; ++i)
+      trace += sim.outcome("/graph/v1.0/tenantRelationships/delegatedAdminRelationships?$top=" +
+                               std::to_string(1 + i % 30),
+                           tok) +
+               ",";
+    // Retrying the same request meets a fresh decision, the same in every run.
+    for (int i = 0; i < 20; ++i)
+      trace +=
+          sim.outcome("/graph/v1.0/tenantRelationships/delegatedAdminRelationships?$top=7", tok) +
+          ",";
+    return trace;
+  };
+  const std::string a = run(21);
+  CHECK(a == run(21));
+  CHECK(a != run(22));
+}
+
+TEST_CASE("sim faults: an empty bucket answers 429 with Retry-After until it refills") {
+  FaultOptions o;
+  o.pc_per_minute = 5;  // 5 a minute: one every 12 s
+  FaultySim sim(o);
+  const std::string tok = sim.token("https://api.partnercenter.microsoft.com/.default");
+  for (int i = 0; i < 5; ++i) CHECK(sim.outcome("/pc/v1/customers?size=1", tok) == "200");
+  HttpResult r = httpRequest("GET", sim.base + "/pc/v1/customers?size=1",
+                             {{"Authorization", "Bearer " + tok}});
+  CHECK(r.status == 429);
+  CHECK(r.headers["retry-after"] == "12");
+  CHECK_THAT(r.body, Catch::Contains("Rate limit is exceeded. Try again in 12 seconds."));
+  sim.seconds += 12;
+  CHECK(sim.outcome("/pc/v1/customers?size=1", tok) == "200");
+  CHECK(sim.outcome("/pc/v1/customers?size=1", tok) == "429");
+  // Graph's buckets are separate, per app and tenant.
+  const std::string graph = sim.token("https://graph.microsoft.com/.default");
+  CHECK(sim.outcome("/graph/v1.0/tenantRelationships/delegatedAdminRelationships", graph) == "200");
+}
+
+TEST_CASE("sim faults: latency is added to every answer") {
+  FaultOptions o;
+  o.latency_ms = 120;
+  FaultySim sim(o);
+  const auto start = std::chrono::steady_clock::now();
+  httpRequest("GET", sim.base + "/_sim/health");
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  CHECK(ms >= 120);
+}
