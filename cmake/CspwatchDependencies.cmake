@@ -1,6 +1,6 @@
 # Finds the Debian 12 packages cspwatch builds against (scripts/install-deps.sh installs them).
 find_package(Threads REQUIRED)
-find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Util Net NetSSL JSON Crypto)
+find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Util Net NetSSL JSON Crypto JWT)
 find_package(yaml-cpp 0.7 REQUIRED)
 find_package(SQLite3 3.40 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)

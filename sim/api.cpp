@@ -183,6 +183,8 @@ Response SimApi::handle(const Request& r) {
     count("requests POST /login/{tenant}/oauth2/v2.0/token");
     if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "token")
       return login_.token(parts[0], r, now());
+    if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "devicecode")
+      return login_.deviceCode(parts[0], r, now());
     return Response::json(404, "{\"error\":\"not_found\"}");
   }
   if (startsWith(p, "/pc/")) return partnerCenter(r, p.substr(3));
@@ -193,6 +195,10 @@ Response SimApi::handle(const Request& r) {
     return Response::json(200, "{\"now\":\"" + formatTimestamp(now()) + "\"}");
   }
   if (p == "/_sim/health") return Response::json(200, "{\"status\":\"ok\"}");
+  if (p == "/_sim/approve-device" && r.method == "POST")
+    return login_.approveDevice(r.param("user_code"))
+               ? Response::json(200, "{\"approved\":true}")
+               : Response::json(404, "{\"error\":\"no such user code\"}");
   return Response::json(404, "{\"error\":\"no such route\"}");
 }
 
@@ -400,6 +406,74 @@ Response SimApi::graph(const Request& r, const std::string& path) {
       return graphError(403, "Authorization_RequestDenied",
                         "Insufficient privileges to complete the operation.", now());
     return adminRelationships(r);
+  }
+  const std::string kRelPrefix = "/v1.0/tenantRelationships/delegatedAdminRelationships/";
+  if (startsWith(path, kRelPrefix) && endsWith(path, "/accessAssignments")) {
+    count(
+        "requests GET "
+        "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments");
+    if (!partner_side)
+      return graphError(403, "Authorization_RequestDenied",
+                        "Insufficient privileges to complete the operation.", now());
+    const std::string id = path.substr(kRelPrefix.size(), path.size() - kRelPrefix.size() - 18);
+    for (const auto& [t, rel] : our_relationships_) {
+      if (rel->id != id) continue;
+      Array::Ptr value = new Array();
+      if (rel->status == "active" || rel->status == "expiring") {
+        // One assignment: our admin agents' group holds the relationship's roles.
+        auto a = obj();
+        a->set("@odata.etag", "W/\"JyIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiJw==\"");
+        a->set("id", rel->id.substr(0, 36));
+        a->set("status", "active");
+        auto container = obj();
+        container->set("accessContainerId", "0b5e1a2c-7d3f-4e9a-8c61-2f4b6d8a1c35");
+        container->set("accessContainerType", "securityGroup");
+        a->set("accessContainer", container);
+        auto details = obj();
+        Array::Ptr roles = new Array();
+        for (const auto& role : rel->role_definition_ids) {
+          auto ro = obj();
+          ro->set("roleDefinitionId", role);
+          roles->add(ro);
+        }
+        details->set("unifiedRoles", roles);
+        a->set("accessDetails", details);
+        a->set("createdDateTime", optTime(rel->activated_at));
+        a->set("lastModifiedDateTime", optTime(rel->activated_at));
+        value->add(a);
+      }
+      auto o = obj();
+      o->set("@odata.context",
+             r.base_url +
+                 "/graph/v1.0/$metadata#tenantRelationships/delegatedAdminRelationships('" + id +
+                 "')/accessAssignments");
+      o->set("value", value);
+      return ok(o);
+    }
+    return graphError(404, "Request_ResourceNotFound", "Resource '" + id + "' does not exist.",
+                      now());
+  }
+  if (path == "/v1.0/contracts") {
+    count("requests GET /graph/v1.0/contracts");
+    if (!partner_side)
+      return graphError(403, "Authorization_RequestDenied",
+                        "Insufficient privileges to complete the operation.", now());
+    // DAP-era contracts: one per customer that still has DAP (the partnership's snapshot).
+    Array::Ptr value = new Array();
+    for (const auto* t : customers_) {
+      if (!t->dap_enabled.value_or(false)) continue;
+      auto c = obj();
+      c->set("id", t->id.substr(0, 8) + "-contract");
+      c->set("contractType", "ResellerPartner");
+      c->set("customerId", t->id);
+      c->set("defaultDomainName", t->default_domain);
+      c->set("displayName", t->name);
+      value->add(c);
+    }
+    auto o = obj();
+    o->set("@odata.context", r.base_url + "/graph/v1.0/$metadata#contracts");
+    o->set("value", value);
+    return ok(o);
   }
   if (path == "/v1.0/organization" || path == "/v1.0/policies/crossTenantAccessPolicy/partners") {
     const bool org = path == "/v1.0/organization";

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/login.h"
 
+#include <algorithm>
+#include <sstream>
+
+#include <Poco/Crypto/RSAKey.h>
+#include <Poco/Crypto/X509Certificate.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
 #include <Poco/URI.h>
 
 #include "common/guid.h"
@@ -62,6 +69,134 @@ std::string LoginService::issueRefreshToken(Timestamp) {
   return t;
 }
 
+std::optional<Response> LoginService::authenticateClient(const std::string& tenant,
+                                                         const Request& request,
+                                                         std::map<std::string, std::string>& form,
+                                                         Timestamp now) {
+  if (form["client_id"] != options_.client_id)
+    return error(
+        400, "unauthorized_client", 700016,
+        "Application with identifier '" + form["client_id"] + "' was not found in the directory.",
+        now);
+  if (form["client_assertion"].empty()) {
+    if (form["client_secret"] != options_.client_secret)
+      return error(401, "invalid_client", 7000215,
+                   "Invalid client secret provided. Ensure the secret being sent in the request is "
+                   "the client "
+                   "secret value, not the client secret ID.",
+                   now);
+    return std::nullopt;
+  }
+  if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    return error(400, "invalid_request", 90058,
+                 "The request body must contain client_assertion_type.", now);
+  if (options_.certificate_pem.empty())
+    return error(401, "invalid_client", 700027,
+                 "Client assertion contains an invalid signature: no certificate is registered for "
+                 "the application.",
+                 now);
+  try {
+    std::istringstream pem(options_.certificate_pem);
+    Poco::Crypto::X509Certificate cert(pem);
+    Poco::JWT::Signer signer(new Poco::Crypto::RSAKey(cert));
+    signer.addAlgorithm(Poco::JWT::Signer::ALGO_RS256);
+    Poco::JWT::Token jwt = signer.verify(form["client_assertion"]);
+    // The audience is the token endpoint: this simulator's, or Microsoft's spelling of it.
+    const auto aud = jwt.getAudience();
+    auto has = [&aud](const std::string& a) {
+      return std::find(aud.begin(), aud.end(), a) != aud.end();
+    };
+    const bool aud_ok = has(request.base_url + "/login/" + tenant + "/oauth2/v2.0/token") ||
+                        has("https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token");
+    if (jwt.getIssuer() != options_.client_id || jwt.getSubject() != options_.client_id || !aud_ok)
+      return error(401, "invalid_client", 700024,
+                   "Client assertion is not within its valid audience, issuer or subject.", now);
+    if (jwt.getExpiration().epochTime() <= toUnixSeconds(now))
+      return error(401, "invalid_client", 700024,
+                   "Client assertion is not within its valid time range.", now);
+    if (jwt.getId().empty() || assertion_ids_.count(jwt.getId()))
+      return error(401, "invalid_client", 700021, "Client assertion has no jti or was replayed.",
+                   now);
+    assertion_ids_[jwt.getId()] = now;
+  } catch (const Poco::Exception& e) {
+    return error(401, "invalid_client", 700027,
+                 "Client assertion failed signature validation. (" + e.displayText() + ")", now);
+  }
+  return std::nullopt;
+}
+
+Response LoginService::deviceCode(const std::string& tenant, const Request& request,
+                                  Timestamp now) {
+  auto form = parseForm(request.body);
+  if (form["client_id"] != options_.client_id)
+    return error(
+        400, "unauthorized_client", 700016,
+        "Application with identifier '" + form["client_id"] + "' was not found in the directory.",
+        now);
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string device = randomToken("dc.");
+  std::string user_code;
+  for (int i = 0; i < 8; ++i) user_code += static_cast<char>('A' + rng_() % 26);
+  user_code.insert(4, "-");
+  devices_[device] =
+      Device{user_code, toLowerAscii(tenant), form["scope"], now + Seconds(900), 0, false};
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("user_code", user_code);
+  o->set("device_code", device);
+  o->set("verification_uri", "https://microsoft.com/devicelogin");
+  o->set("expires_in", 900);
+  o->set("interval", 5);
+  o->set(
+      "message",
+      "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter "
+      "the code " +
+          user_code + " to authenticate.");
+  return Response::json(200, tenants::jsonText(o, false));
+}
+
+bool LoginService::approveDevice(const std::string& user_code) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [code, d] : devices_)
+    if (d.user_code == user_code) {
+      d.approved = true;
+      return true;
+    }
+  return false;
+}
+
+Response LoginService::deviceToken(const std::string& tenant,
+                                   std::map<std::string, std::string>& form, Timestamp now) {
+  // The device-code flow runs as a public client: no secret.
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = devices_.find(form["device_code"]);
+  if (it == devices_.end() || form["client_id"] != options_.client_id)
+    return error(400, "invalid_grant", 70000,
+                 "The provided value for the 'device_code' is not valid.", now);
+  Device& d = it->second;
+  if (now >= d.expires)
+    return error(400, "expired_token", 70020, "The device code has expired.", now);
+  if (++d.polls >= 2 && options_.auto_approve_device) d.approved = true;
+  if (!d.approved)
+    return error(400, "authorization_pending", 70016,
+                 "OAuth 2.0 device flow error. Authorization is pending. Continue polling.", now);
+  const std::string scope = d.scope;
+  devices_.erase(it);
+  const std::string access = randomToken("at.");
+  const std::string audience =
+      scope.find("api.partnercenter.microsoft.com") != std::string::npos ? "pc" : "graph";
+  access_[access] =
+      AccessToken{toLowerAscii(tenant), audience, false, now + options_.token_lifetime};
+  const std::string refresh = randomToken("rt.");
+  refresh_[refresh] = Refresh{};
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("token_type", "Bearer");
+  o->set("scope", scope);
+  o->set("expires_in", static_cast<int>(options_.token_lifetime.count()));
+  o->set("access_token", access);
+  o->set("refresh_token", refresh);
+  return Response::json(200, tenants::jsonText(o, false));
+}
+
 Response LoginService::token(const std::string& tenant, const Request& request, Timestamp now) {
   auto form = parseForm(request.body);
   if (request.method != "POST")
@@ -72,16 +207,12 @@ Response LoginService::token(const std::string& tenant, const Request& request, 
                      "' is neither a valid DNS name, nor a valid external domain.",
                  now);
   const std::string grant = form["grant_type"];
-  if (form["client_id"] != options_.client_id)
-    return error(
-        400, "unauthorized_client", 700016,
-        "Application with identifier '" + form["client_id"] + "' was not found in the directory.",
-        now);
-  if (form["client_secret"] != options_.client_secret)
-    return error(401, "invalid_client", 7000215,
-                 "Invalid client secret provided. Ensure the secret being sent in the request is "
-                 "the client secret value, not the client secret ID.",
-                 now);
+  if (grant == "urn:ietf:params:oauth:grant-type:device_code")
+    return deviceToken(tenant, form, now);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto failed = authenticateClient(tenant, request, form, now)) return *failed;
+  }
   const std::string scope = form["scope"];
   std::string audience = scope.find("graph.microsoft.com") != std::string::npos ? "graph"
                          : scope.find("api.partnercenter.microsoft.com") != std::string::npos ? "pc"

@@ -21,6 +21,8 @@ struct LoginOptions {
   std::string client_secret;
   Seconds token_lifetime = Seconds(3600);
   Seconds refresh_grace = Seconds(60);  // a used refresh token still works this long
+  std::string certificate_pem;      // when set, RS256 client assertions signed for it are accepted
+  bool auto_approve_device = true;  // device codes are approved at the second poll
 };
 
 struct AccessToken {
@@ -36,6 +38,10 @@ class LoginService {
 
   // Handles POST /login/{tenant}/oauth2/v2.0/token.
   Response token(const std::string& tenant, const Request& request, Timestamp now);
+  // Handles POST /login/{tenant}/oauth2/v2.0/devicecode (the device-code flow's first step).
+  Response deviceCode(const std::string& tenant, const Request& request, Timestamp now);
+  // Approves a pending device code by its user code (POST /_sim/approve-device?user_code=).
+  bool approveDevice(const std::string& user_code);
   // A refresh token the simulator accepts, as `cspwatch auth login` would store it.
   std::string issueRefreshToken(Timestamp now);
 
@@ -46,6 +52,12 @@ class LoginService {
 
  private:
   std::string randomToken(const char* prefix);
+  Response deviceToken(const std::string& tenant, std::map<std::string, std::string>& form,
+                       Timestamp now);
+  // Checks the client's proof: the secret, or a client assertion signed for the certificate.
+  std::optional<Response> authenticateClient(const std::string& tenant, const Request& request,
+                                             std::map<std::string, std::string>& form,
+                                             Timestamp now);
   Response error(int status, const std::string& error, int code, const std::string& description,
                  Timestamp now);
 
@@ -57,6 +69,16 @@ class LoginService {
     std::optional<Timestamp> used_at;
   };
   std::map<std::string, Refresh> refresh_;
+  struct Device {
+    std::string user_code;
+    std::string tenant;
+    std::string scope;
+    Timestamp expires;
+    int polls = 0;
+    bool approved = false;
+  };
+  std::map<std::string, Device> devices_;           // by device code
+  std::map<std::string, Timestamp> assertion_ids_;  // jti seen, against replays
 };
 
 }  // namespace cspwatch::sim

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "common/clock.h"
+#include "common/file_util.h"
 #include "common/guid.h"
 #include "sim/api.h"
 #include "sim/generator.h"
@@ -64,6 +65,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool no_rate_limits = false;
   app.add_flag("--no-rate-limits", no_rate_limits, "Never answer 429 from the buckets");
+  std::string certificate_file;
+  app.add_option("--client-certificate", certificate_file,
+                 "PEM certificate whose key signs accepted client assertions (RS256)");
+  bool manual_device = false;
+  app.add_flag("--manual-device-approval", manual_device,
+               "Device codes wait for POST /_sim/approve-device?user_code=... (default: approved "
+               "at the second poll)");
   bool exit_after_setup = false;
   app.add_flag("--no-serve", exit_after_setup,
                "Write the requested files and exit without serving");
@@ -126,6 +134,15 @@ int main(int argc, char** argv) {
       "5a1b2c3d-0000-4000-8000-" + std::to_string(100000000000 + seed % 899999999999);
   login_options.client_secret = "sim-secret-" + std::to_string(seed * 2654435761u % 1000000007u);
   login_options.token_lifetime = Seconds(token_lifetime);
+  login_options.auto_approve_device = !manual_device;
+  if (!certificate_file.empty()) {
+    auto pem = readWholeFile(certificate_file);
+    if (!pem) {
+      std::cerr << "cspwatch-sim: " << pem.status().message() << "\n";
+      return 2;
+    }
+    login_options.certificate_pem = *pem;
+  }
   LoginService login(login_options, seed);
   FaultInjector injector(faults);
   SimApi api(std::move(world), login, clock, &injector);

@@ -41,9 +41,9 @@ std::string enc(const std::string& s) {
 // A simulator with a generated world, served on a free port, its clock in the test's hands.
 struct Sim {
   ManualClock clock{kNow};
-  LoginService login{
-      LoginOptions{"11111111-2222-4333-8444-555555555555", "s3cret", Seconds(3600), Seconds(60)},
-      42};
+  LoginService login{LoginOptions{"11111111-2222-4333-8444-555555555555", "s3cret", Seconds(3600),
+                                  Seconds(60), "", true},
+                     42};
   SimApi api;
   SimServer server;
   std::string base;

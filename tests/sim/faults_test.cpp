@@ -27,9 +27,9 @@ const std::string kPartner = "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64";
 struct FaultySim {
   ManualClock clock{kNow};
   double seconds = 1000;  // the buckets' time, moved by the test
-  LoginService login{
-      LoginOptions{"11111111-2222-4333-8444-555555555555", "s3cret", Seconds(3600), Seconds(60)},
-      5};
+  LoginService login{LoginOptions{"11111111-2222-4333-8444-555555555555", "s3cret", Seconds(3600),
+                                  Seconds(60), "", true},
+                     5};
   FaultInjector faults;
   SimApi api;
   SimServer server;
