@@ -11,3 +11,6 @@ build/bin/rules_bench 10000 3
 echo
 echo "== storage: reconciling 100,000 findings"
 build/bin/storage_bench 10000
+echo
+echo "== simulator: start-up and requests per second on one core"
+build/bin/sim_bench 10000 5 4
