@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cspwatch-sim binary: the files it writes for cspwatch, and its usage errors.
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include "tests/support/cli_runner.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using cspwatch::testing::runBinary;
+using cspwatch::testing::TempDir;
+
+TEST_CASE("sim binary: --write-config writes a config cspwatch accepts, with private secrets") {
+  TempDir dir;
+  auto r =
+      runBinary("cspwatch-sim", {"--world", testing::sourcePath("etc/demo/world.json"), "--now",
+                                 "2026-11-25T00:00:00Z", "--write-config",
+                                 dir.file("cspwatch.yaml"), "--write-truth", dir.file("truth.json"),
+                                 "--rules-path", testing::sourcePath("etc/rules.d"), "--no-serve"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("listening on http://127.0.0.1:"));
+  for (const char* secret : {"client_secret", "refresh_token"}) {
+    struct stat st {};
+    REQUIRE(::stat(dir.file(secret).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+  }
+  auto check = testing::cli({"--config", dir.file("cspwatch.yaml"), "config", "check"});
+  INFO(check.err);
+  CHECK(check.code == 0);
+  // The written inventory lists the demo's tenants, as cspwatch reads them.
+  auto list = testing::cli({"--config", dir.file("cspwatch.yaml"), "tenants", "list"});
+  CHECK(list.code == 0);
+  CHECK_THAT(list.out, Catch::Contains("33 tenant(s)"));
+  CHECK_THAT(testing::readFile(dir.file("truth.json")),
+             Catch::Contains("\"rule\": \"partner-not-listed\""));
+}
+
+TEST_CASE("sim binary: usage errors exit 2 with a message") {
+  CHECK(runBinary("cspwatch-sim", {}).exit_code == 2);
+  auto bad = runBinary("cspwatch-sim", {"--generate", "5", "--faults", "medium"});
+  CHECK(bad.exit_code == 2);
+  auto missing = runBinary("cspwatch-sim", {"--world", "/nonexistent/world.json"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("/nonexistent/world.json"));
+}
