@@ -11,4 +11,8 @@ namespace cspwatch {
 // The file's contents; an ioError naming the path and the system's reason otherwise.
 Result<std::string> readWholeFile(const std::string& path);
 
+// Replaces `path` with `content` so that a crash at any moment leaves either the old or the
+// new file, never a mix: write a temporary file beside it with `mode`, fsync, rename.
+Status writeFileAtomically(const std::string& path, const std::string& content, int mode);
+
 }  // namespace cspwatch

@@ -92,7 +92,8 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
   YamlMap m(node, file, kPrefix, "section 'sources.partner_center'", diags, parent);
   if (!m.valid()) return;
   m.checkKeys({"login_url", "partner_center_url", "graph_url", "client_id", "client_secret_file",
-               "refresh_token_file"},
+               "client_certificate_file", "client_key_file", "refresh_token_file", "concurrency",
+               "retry_backoff_ms", "pc_requests_per_minute", "graph_requests_per_10s"},
               {"client_secret", "refresh_token", "password"});
   PartnerCenterConfig pc;
   for (auto [key, target] : {std::pair<const char*, std::string*>{"login_url", &pc.login_url},
@@ -108,6 +109,19 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
   pc.client_id = m.getGuid("client_id", true).value_or("");
   pc.client_secret_file = resolvePath(base_dir, m.getString("client_secret_file").value_or(""));
   pc.refresh_token_file = resolvePath(base_dir, m.getString("refresh_token_file").value_or(""));
+  pc.client_certificate_file =
+      resolvePath(base_dir, m.getString("client_certificate_file").value_or(""));
+  pc.client_key_file = resolvePath(base_dir, m.getString("client_key_file").value_or(""));
+  if (pc.client_certificate_file.empty() != pc.client_key_file.empty())
+    m.error("missing-key", m.location(), "client_certificate_file and client_key_file go together",
+            "give both, or neither and a client secret");
+  if (auto n = m.getInt("concurrency", 1, 64)) pc.concurrency = static_cast<int>(*n);
+  if (auto n = m.getInt("retry_backoff_ms", 10, 60000))
+    pc.backoff_base = std::chrono::milliseconds(*n);
+  if (auto n = m.getInt("pc_requests_per_minute", 1, 1000000))
+    pc.pc_requests_per_minute = static_cast<double>(*n);
+  if (auto n = m.getInt("graph_requests_per_10s", 1, 1000000))
+    pc.graph_requests_per_10s = static_cast<double>(*n);
   cfg.partner_center = pc;
 }
 
@@ -230,7 +244,12 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
               "inventory file " + cfg.inventory->path + " cannot be read: " + std::strerror(errno));
   if (cfg.partner_center) {
     const auto& pc = *cfg.partner_center;
-    if (pc.client_secret_file.empty()) {
+    if (!pc.client_key_file.empty()) {
+      for (const auto& f : {pc.client_key_file, pc.client_certificate_file})
+        if (!readable(f))
+          d.warning("config.missing-file", where,
+                    "certificate file " + f + " cannot be read: " + std::strerror(errno));
+    } else if (pc.client_secret_file.empty()) {
       if (std::getenv(kClientSecretEnv) == nullptr)
         d.warning("config.missing-secret", where,
                   std::string("no client secret: set client_secret_file or ") + kClientSecretEnv);

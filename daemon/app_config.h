@@ -29,7 +29,14 @@ struct PartnerCenterConfig {
   std::string graph_url = "https://graph.microsoft.com";
   std::string client_id;
   std::string client_secret_file;  // empty: CSPWATCH_CLIENT_SECRET from the environment
+  std::string
+      client_certificate_file;  // with client_key_file: RS256 assertions instead of a secret
+  std::string client_key_file;
   std::string refresh_token_file;  // Secure Application Model refresh token (rotated in place)
+  int concurrency = 8;             // tenants read at once
+  std::chrono::milliseconds backoff_base{500};  // first retry wait; doubles each attempt
+  double pc_requests_per_minute = 480;          // client-side pacing, under Partner Center's 500
+  double graph_requests_per_10s = 3000;         // under Graph's 3,500 per app and tenant
 };
 
 struct InventoryConfig {

@@ -4,8 +4,14 @@
 #include <csignal>
 #include <cstdlib>
 
+#include <Poco/UUIDGenerator.h>
+
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/text.h"
 #include "daemon/value_json.h"
 #include "tenants/inventory_source.h"
+#include "tenants/partner_center_source.h"
 #include "tenants/tenant_json.h"
 #include "tenants/tenant_value.h"
 
@@ -39,22 +45,76 @@ long crashAfterTenants() {
 
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
-                                 const std::function<Status(const TenantOutcome&)>& sink) {
+                                 const std::function<Status(const TenantOutcome&)>& sink,
+                                 tenants::Cancellation* cancel) {
   ScanSourceReport report;
-  if (!config.inventory)
-    return Status::invalidArgument(
-        "no source to scan: configure sources.inventory (the Partner Center "
-        "source arrives with its module)");
-  auto inv = tenants::loadInventoryFile(config.inventory->path);
-  if (!inv) return inv.status();
-  report.diagnostics = inv->diagnostics;
+  std::optional<tenants::Inventory> inventory;
+  if (config.inventory) {
+    auto inv = tenants::loadInventoryFile(config.inventory->path);
+    if (!inv) return inv.status();
+    inventory = std::move(inv.value());
+  }
   const Value partner = rules::RuleSet::partnerValue(config.partner);
-  for (const auto& tenant : inv->tenants) {
+  auto evaluate = [&](const tenants::Tenant& tenant) {
     TenantOutcome outcome{&tenant, readStatusOf(tenant),
                           rules.evaluate(tenants::tenantToValue(tenant), partner, now)};
-    if (Status s = sink(outcome); !s) return s;
-    ++report.tenants;
+    return sink(outcome);
+  };
+  if (!config.partner_center) {
+    if (!inventory)
+      return Status::invalidArgument(
+          "no source to scan: configure sources.partner_center or sources.inventory");
+    report.diagnostics = inventory->diagnostics;
+    for (const auto& tenant : inventory->tenants) {
+      if (Status s = evaluate(tenant); !s) return s;
+      ++report.tenants;
+    }
+    return report;
   }
+  // The live source.
+  const PartnerCenterConfig& pc = *config.partner_center;
+  tenants::Credentials credentials;
+  credentials.login_url = pc.login_url;
+  credentials.client_id = pc.client_id;
+  credentials.certificate_file = pc.client_certificate_file;
+  credentials.key_file = pc.client_key_file;
+  credentials.refresh_token_file = pc.refresh_token_file;
+  if (pc.client_key_file.empty()) {
+    if (!pc.client_secret_file.empty()) {
+      auto secret = readWholeFile(pc.client_secret_file);
+      if (!secret)
+        return Status::unavailable("cannot read the client secret: " + secret.status().message());
+      credentials.client_secret = std::string(trim(*secret));
+    } else if (const char* env = std::getenv(kClientSecretEnv)) {
+      credentials.client_secret = env;
+    } else {
+      return Status::invalidArgument(std::string("no client secret: set client_secret_file or ") +
+                                     kClientSecretEnv);
+    }
+  }
+  tenants::Cancellation local_cancel;
+  tenants::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
+  SystemClock clock;
+  tenants::HttpClient http;
+  tenants::TokenProvider tokens(credentials, http, clock, &stop);
+  tenants::ApiOptions api_options;
+  api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  api_options.backoff_base = pc.backoff_base;
+  api_options.pc_per_minute = pc.pc_requests_per_minute;
+  api_options.graph_per_10s = pc.graph_requests_per_10s;
+  tenants::ApiClient api(http, tokens, stop, api_options);
+  tenants::PartnerCenterSourceOptions options;
+  options.partner_tenant_id = config.partner.tenant_id;
+  options.partner_center_url = pc.partner_center_url;
+  options.graph_url = pc.graph_url;
+  options.concurrency = pc.concurrency;
+  tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
+                                      tokens.hasRefreshToken(), stop);
+  auto result = source.run(evaluate);
+  if (!result) return result.status();
+  report.tenants = result->tenants;
+  report.complete = result->complete;
+  report.diagnostics = result->problems;
   return report;
 }
 

@@ -15,6 +15,7 @@
 #include "daemon/app_config.h"
 #include "rules/rule_set.h"
 #include "storage/finding_store.h"
+#include "tenants/cancellation.h"
 #include "tenants/tenant.h"
 
 namespace cspwatch::daemon {
@@ -33,9 +34,11 @@ struct ScanSourceReport {
 
 // Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
 // tenant. An unreadable source is an error Status (nothing was evaluated).
+// `cancel` (may be null) stops a scan early, e.g. on shutdown.
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
-                                 const std::function<Status(const TenantOutcome&)>& sink);
+                                 const std::function<Status(const TenantOutcome&)>& sink,
+                                 tenants::Cancellation* cancel = nullptr);
 
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);

@@ -8,28 +8,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace cspwatch::sim {
+#include "common/file_util.h"
 
-Status writeFileAtomically(const std::string& path, const std::string& content, int mode) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status::ioError("cannot write " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return Status::ioError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    return Status::ioError("cannot write " + tmp + ": " + std::strerror(errno));
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::ioError("cannot rename " + tmp + ": " + std::strerror(errno));
-  return Status::ok();
-}
+namespace cspwatch::sim {
 
 Status writeSetupFiles(const SetupFiles& s, const World& world) {
   const size_t slash = s.config_path.rfind('/');

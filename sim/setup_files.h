@@ -21,7 +21,5 @@ struct SetupFiles {
 };
 
 Status writeSetupFiles(const SetupFiles& setup, const World& world);
-// Writes `content` to `path` with `mode`, atomically (temp file, fsync, rename).
-Status writeFileAtomically(const std::string& path, const std::string& content, int mode);
 
 }  // namespace cspwatch::sim
