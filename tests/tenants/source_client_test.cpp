@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+// The live data path's client pieces against the simulator and a misbehaving server: token
+// rotation across a restart, certificate sign-in, paging loops, prompt shutdown.
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/NullStream.h>
+#include <Poco/StreamCopier.h>
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/text.h"
+#include "sim/api.h"
+#include "sim/generator.h"
+#include "sim/server.h"
+#include "tenants/api_client.h"
+#include "tenants/token_provider.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::tenants;
+using cspwatch::testing::TempDir;
+
+namespace {
+
+const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
+const std::string kPartner = "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64";
+const std::string kClient = "11111111-2222-4333-8444-555555555555";
+
+struct Sim {
+  ManualClock clock{kNow};
+  sim::LoginService login;
+  sim::FaultInjector faults;
+  sim::SimApi api;
+  sim::SimServer server;
+  std::string base;
+  Sim(const std::string& pem = "", sim::FaultOptions f = {})
+      : login(sim::LoginOptions{kClient, "s3cret", Seconds(3600), Seconds(60), pem, true}, 8),
+        faults(f),
+        api(sim::generateWorld(30, 8, kNow), login, clock, &faults),
+        server(api) {
+    base = "http://127.0.0.1:" + std::to_string(server.start(0, 4));
+  }
+};
+
+// A misbehaving server: `answer` gives the status and body for each request path.
+using Answer = std::function<std::pair<int, std::string>(const std::string& path)>;
+
+class TestHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit TestHandler(Answer answer) : answer_(std::move(answer)) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    Poco::NullOutputStream discard;
+    Poco::StreamCopier::copyStream(req.stream(), discard);  // keep the connection in step
+    auto [status, body] = answer_(req.getURI());
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    resp.setContentType("application/json");
+    resp.setContentLength(static_cast<std::streamsize>(body.size()));
+    resp.send() << body;
+  }
+
+ private:
+  Answer answer_;
+};
+
+struct TestServer {
+  Poco::Net::ServerSocket socket{Poco::Net::SocketAddress("127.0.0.1", 0)};
+  int port = socket.address().port();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+
+  explicit TestServer(Answer answer) {
+    struct Factory : Poco::Net::HTTPRequestHandlerFactory {
+      Answer answer;
+      explicit Factory(Answer a) : answer(std::move(a)) {}
+      Poco::Net::HTTPRequestHandler* createRequestHandler(
+          const Poco::Net::HTTPServerRequest&) override {
+        return new TestHandler(answer);
+      }
+    };
+    server = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(answer)), socket,
+                                                     new Poco::Net::HTTPServerParams());
+    server->start();
+  }
+  ~TestServer() { server->stopAll(true); }
+};
+
+const std::pair<int, std::string> kToken = {200, R"({"access_token":"t","expires_in":3600})"};
+
+}  // namespace
+
+TEST_CASE("source client: each rotated refresh token is stored at once and survives a restart") {
+  Sim sim;
+  TempDir dir;
+  const std::string file = dir.file("refresh_token");
+  const std::string first = sim.login.issueRefreshToken(sim.clock.now());
+  REQUIRE(writeFileAtomically(file, first + "\n", 0600));
+  HttpClient http;
+  Credentials c{sim.base + "/login", kClient, "s3cret", "", "", file};
+  {
+    TokenProvider tokens(c, http, sim.clock);
+    REQUIRE(tokens.userToken(kPartner, Audience::kPartnerCenter));
+    REQUIRE(tokens.userToken("72e6dc16-14e1-4e89-9b69-c4f1cf07ab4d",
+                             Audience::kGraph));  // another tenant, same chain
+  }
+  const std::string stored(trim(testing::readFile(file)));
+  CHECK(stored != first);
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // "Restart": past the old token's grace period, a new provider reads the stored token and works.
+  sim.clock.advance(Seconds(120));
+  TokenProvider restarted(c, http, sim.clock);
+  auto token = restarted.userToken(kPartner, Audience::kGraph);
+  INFO(token.status().message());
+  CHECK(token);
+  // The first token is dead by now: a provider still holding it is refused, clearly.
+  REQUIRE(writeFileAtomically(file, first + "\n", 0600));
+  TokenProvider stale(c, http, sim.clock);
+  auto refused = stale.userToken(kPartner, Audience::kGraph);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.status().message(), Catch::Contains("invalid_grant"));
+  CHECK(refused.status().message().find(first) == std::string::npos);
+}
+
+TEST_CASE("source client: a certificate client assertion signs in to the simulator") {
+  TempDir dir;
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cspwatch -keyout " +
+      dir.file("key.pem") + " -out " + dir.file("cert.pem") + " >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  Sim sim(testing::readFile(dir.file("cert.pem")));
+  HttpClient http;
+  SystemClock clock;  // the assertion's time must be real: the simulator checks expiry by its clock
+  sim.clock.set(clock.now());
+  TokenProvider tokens(
+      {sim.base + "/login", kClient, "", dir.file("cert.pem"), dir.file("key.pem"), ""}, http,
+      clock);
+  auto token = tokens.appToken(kPartner, Audience::kGraph);
+  INFO(token.status().message());
+  CHECK(token);
+  TokenProvider wrong(
+      {sim.base + "/login", kClient, "", dir.file("cert.pem"), dir.file("nokey.pem"), ""}, http,
+      clock);
+  auto bad = wrong.appToken(kPartner, Audience::kGraph);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.status().message(), Catch::Contains("nokey.pem"));
+}
+
+TEST_CASE("source client: a server whose pages loop is refused, not followed forever") {
+  std::string base;
+  TestServer server([&base](const std::string& path) -> std::pair<int, std::string> {
+    if (path.rfind("/login/", 0) == 0) return kToken;
+    if (path.rfind("/pc/", 0) == 0)
+      return {
+          200,
+          R"({"items":[],"continuationToken":"same","links":{"next":{"uri":"/v1/customers?seekOperation=Next",)"
+          R"("headers":[{"key":"MS-ContinuationToken","value":"same"}]}}})"};
+    return {200, R"({"value":[],"@odata.nextLink":")" + base + R"(/graph/again"})"};
+  });
+  base = server.base;
+  HttpClient http;
+  ManualClock clock(kNow);
+  TokenProvider tokens({base + "/login", kClient, "s", "", "", ""}, http, clock);
+  Cancellation cancel;
+  ApiClient api(http, tokens, cancel);
+  Status pc =
+      api.pagePartnerCenter({Api::kPartnerCenter, base + "/pc/v1/customers", kPartner, false, {}},
+                            [](const Poco::JSON::Array::Ptr&) {});
+  CHECK(pc.code() == Status::Code::kCorruption);
+  CHECK_THAT(pc.message(), Catch::Contains("refusing to loop"));
+  Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
+                               [](const Poco::JSON::Array::Ptr&) {});
+  CHECK(graph.code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("source client: shutdown during a backoff returns promptly") {
+  TestServer server([](const std::string& path) -> std::pair<int, std::string> {
+    if (path.rfind("/login/", 0) == 0) return kToken;
+    return {503, R"({"error":{"code":"serviceNotAvailable","message":"down"}})"};
+  });
+  HttpClient http;
+  ManualClock clock(kNow);
+  TokenProvider tokens({server.base + "/login", kClient, "s", "", "", ""}, http, clock);
+  Cancellation cancel;
+  ApiOptions options;
+  options.backoff_base = std::chrono::milliseconds(20000);  // a long wait after the first failure
+  ApiClient api(http, tokens, cancel, options);
+  Status outcome;
+  std::thread caller([&] {
+    outcome = api.get({Api::kGraph, server.base + "/graph/x", kPartner, false, {}}).status();
+  });
+  // Cancel once the first attempt has been answered, i.e. while the client waits to retry.
+  while (api.counters().requests.load() < 1) std::this_thread::yield();
+  const auto start = std::chrono::steady_clock::now();
+  cancel.cancel();
+  caller.join();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(outcome.code() == Status::Code::kAborted);
+  CHECK(waited < std::chrono::seconds(2));
+}
