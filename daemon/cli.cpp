@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/logging.h"
 #include "common/time.h"
 #include "daemon/app_config.h"
 #include "daemon/commands.h"
@@ -36,6 +37,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   const char* env_config = std::getenv("CSPWATCH_CONFIG");
   std::string config_path = env_config != nullptr ? env_config : kDefaultConfigPath;
   app.add_option("-c,--config", config_path, "Configuration file (env CSPWATCH_CONFIG)")
+      ->capture_default_str();
+
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level,
+                 "Log detail on stderr: trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
 
   CLI::App* config = app.add_subcommand("config", "Work with the configuration file");
@@ -152,6 +159,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
 
+  setupLogging({spdlog::level::from_str(log_level), false});
   CommandContext ctx{out, err, config_path};
   if (config_check->parsed()) return configCheck(ctx);
   if (tenants_list->parsed()) return tenantsList(ctx, list_format);

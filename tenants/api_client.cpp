@@ -6,6 +6,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
 
+#include "common/logging.h"
 #include "common/text.h"
 
 namespace cspwatch::tenants {
@@ -103,7 +104,10 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
       if (resp.status().code() == Status::Code::kInvalidArgument)
         return resp.status();  // a bad URL
       last = resp.status();
-      if (!cancel_.sleepFor(backoff(attempt))) return Status::aborted("shutting down");
+      const auto wait = backoff(attempt);
+      log().debug("{}: {}; retrying in {} ms", call.url.substr(0, call.url.find('?')),
+                  last.message(), wait.count());
+      if (!cancel_.sleepFor(wait)) return Status::aborted("shutting down");
       continue;
     }
     if (resp->status == 429) {
@@ -116,6 +120,8 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
       }
       const auto wait =
           retry_after > 0 ? std::chrono::milliseconds(retry_after * 1000LL) : backoff(attempt);
+      log().debug("{}: throttled (429); waiting {} ms", call.url.substr(0, call.url.find('?')),
+                  wait.count());
       if (!cancel_.sleepFor(wait)) return Status::aborted("shutting down");
       continue;
     }
@@ -135,6 +141,8 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     return std::move(resp.value());
   }
   ++counters_.failed;
+  log().warn("{}: gave up after {} attempts: {}", call.url.substr(0, call.url.find('?')),
+             options_.max_attempts, last.message());
   return Status::unavailable("gave up after " + std::to_string(options_.max_attempts) +
                              " attempts: " + last.message());
 }

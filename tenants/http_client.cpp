@@ -18,6 +18,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "common/logging.h"
 #include "common/text.h"
 
 namespace cspwatch::tenants {
@@ -127,6 +128,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
         out.body = std::move(raw);
       }
       if (!resp.getKeepAlive()) session.reset();
+      // Method, URL and outcome only: headers and bodies may hold credentials.
+      log().trace("{} {}://{}:{}{} -> {} ({} bytes)", req.method, uri.getScheme(), uri.getHost(),
+                  uri.getPort(), uri.getPath(), out.status, out.body.size());
       return out;
     } catch (const Poco::TimeoutException& e) {
       session.reset();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/guid.h"
+#include "common/logging.h"
 #include "common/text.h"
 
 namespace cspwatch::tenants {
@@ -273,6 +274,10 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
   }
 
   // Each tenant on its own, by a bounded pool; the sink sees one tenant at a time.
+  log().info("reading {} tenants ({} in the Partner Center customer list) with {} workers",
+             work.size(), customers.size(), options_.concurrency);
+  const auto started = std::chrono::steady_clock::now();
+  const size_t report_every = std::max<size_t>(1, work.size() / 10);
   std::mutex sink_mutex;
   Status sink_failed;
   std::atomic<size_t> next{0};
@@ -290,6 +295,14 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
         return;
       }
       ++report.tenants;
+      if (report.tenants % report_every == 0 || report.tenants == work.size()) {
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double rate = secs > 0 ? static_cast<double>(report.tenants) / secs : 0;
+        log().info("tenants read: {}/{} ({:.1f} a second, about {:.0f} s left)", report.tenants,
+                   work.size(), rate,
+                   rate > 0 ? static_cast<double>(work.size() - report.tenants) / rate : 0.0);
+      }
     }
   };
   std::vector<std::thread> pool;

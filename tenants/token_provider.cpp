@@ -16,6 +16,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include "common/file_util.h"
+#include "common/logging.h"
 #include "common/text.h"
 
 namespace cspwatch::tenants {
@@ -46,7 +47,9 @@ std::string base64Url(const std::string& bytes) {
 
 TokenProvider::TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
                              Cancellation* cancel)
-    : credentials_(std::move(credentials)), http_(http), clock_(clock), cancel_(cancel) {}
+    : credentials_(std::move(credentials)), http_(http), clock_(clock), cancel_(cancel) {
+  registerSecret(credentials_.client_secret);
+}
 
 std::string TokenProvider::tokenUrl(const std::string& tenant) const {
   return credentials_.login_url + "/" + tenant + "/oauth2/v2.0/token";
@@ -86,6 +89,7 @@ Result<std::string> TokenProvider::clientProof(const std::string& tenant) {
     jwt.setExpiration(Poco::Timestamp::fromEpochTime(now + 600));
     Poco::JWT::Signer signer(new Poco::Crypto::RSAKey("", credentials_.key_file));
     const std::string assertion = signer.sign(jwt, Poco::JWT::Signer::ALGO_RS256);
+    registerSecret(assertion);
     return "client_assertion_type=" +
            formEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
            "&client_assertion=" + assertion;
@@ -104,6 +108,7 @@ Result<std::string> TokenProvider::currentRefreshToken() {
     return Status::unavailable("no refresh token: " + text.status().message() +
                                "; run 'cspwatch auth login'");
   refresh_token_ = std::string(trim(*text));
+  registerSecret(*refresh_token_);
   if (refresh_token_->empty())
     return Status::unavailable("the refresh token file is empty; run 'cspwatch auth login'");
   return *refresh_token_;
@@ -171,9 +176,14 @@ Result<std::string> TokenProvider::request(const std::string& tenant, Audience a
     const int64_t lifetime = body->optValue<int64_t>("expires_in", 3600);
     if (token.empty())
       return Status::unavailable("token endpoint answered without an access token");
+    registerSecret(token);
+    log().debug("signed in to tenant {} for {} ({}); the token is good for {} s", tenant,
+                audience == Audience::kGraph ? "Graph" : "Partner Center",
+                user ? "App+User" : "app-only", lifetime);
     if (user && body->has("refresh_token")) {
       // Persist the rotated refresh token before anything else uses the old one's successor.
       const std::string next = body->getValue<std::string>("refresh_token");
+      registerSecret(next);
       if (Status s = writeFileAtomically(credentials_.refresh_token_file, next + "\n", 0600); !s)
         return Status::ioError("cannot store the rotated refresh token: " + s.message());
       refresh_token_ = next;

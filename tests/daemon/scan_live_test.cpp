@@ -2,6 +2,7 @@
 // A scan over the live data path against the simulator, with faults on: the findings must
 // equal the simulator's truth exactly.
 #include <set>
+#include <sstream>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -10,6 +11,8 @@
 
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/logging.h"
+#include "common/text.h"
 #include "sim/api.h"
 #include "sim/generator.h"
 #include "sim/server.h"
@@ -168,4 +171,28 @@ TEST_CASE(
   size_t unknown = 0;
   for (const auto& t : truth) unknown += t.size() > 8 && t.substr(t.size() - 7) == "unknown";
   CHECK(unknown > 0);
+}
+
+TEST_CASE("live scan: no secret or token appears in any log line, even at trace level") {
+  sim::World world = *sim::loadWorld(testing::sourcePath("etc/demo/world.json"));
+  LiveSim sim(world, sim::FaultOptions{}, 3600);
+  const std::string first_refresh(trim(testing::readFile(sim.dir.file("refresh_token"))));
+  std::ostringstream captured;
+  addLogStream(captured);
+  auto r = testing::cli({"--log-level", "trace", "--config", sim.config, "scan", "--once",
+                         "--dry-run", "--now", formatTimestamp(kNow)});
+  removeLogStreams();
+  setupLogging({spdlog::level::warn, false});
+  REQUIRE(r.code == 0);
+  const std::string logged = captured.str() + r.err;
+  const std::string rotated(trim(testing::readFile(sim.dir.file("refresh_token"))));
+  INFO(logged.substr(0, 2000));
+  CHECK_THAT(logged, Catch::Contains("GET http://127.0.0.1:"));  // trace really logged requests
+  CHECK_THAT(logged, Catch::Contains("signed in to tenant"));    // and sign-ins
+  CHECK(rotated != first_refresh);                               // the token did rotate
+  CHECK(logged.find("s3cret") == std::string::npos);
+  CHECK(logged.find(first_refresh) == std::string::npos);
+  CHECK(logged.find(rotated) == std::string::npos);
+  CHECK(logged.find("at.") == std::string::npos);  // the simulator's access tokens start "at."
+  CHECK(logged.find("rt.") == std::string::npos);  // and its refresh tokens "rt."
 }

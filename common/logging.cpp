@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/logging.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
+namespace cspwatch {
+
+namespace {
+
+std::mutex secrets_mutex;
+std::set<std::string>& secrets() {
+  static std::set<std::string> s;
+  return s;
+}
+
+std::string redact(std::string text) {
+  std::lock_guard<std::mutex> lock(secrets_mutex);
+  for (const auto& s : secrets()) {
+    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 10))
+      text.replace(at, s.size(), "[redacted]");
+  }
+  return text;
+}
+
+// Redacts, then hands the message to the real sinks.
+class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  void add(std::shared_ptr<spdlog::sinks::sink> s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sinks_.push_back(std::move(s));
+  }
+  void clearExtra() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sinks_.size() > 1) sinks_.resize(1);
+  }
+  void setJournal(bool journal) { journal_ = journal; }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::string text = redact(std::string(msg.payload.data(), msg.payload.size()));
+    if (journal_) text = "<" + std::to_string(priority(msg.level)) + ">" + text;
+    spdlog::details::log_msg copy(msg.logger_name, msg.level, text);
+    for (auto& s : sinks_)
+      if (s->should_log(msg.level)) s->log(copy);
+  }
+  void flush_() override {
+    for (auto& s : sinks_) s->flush();
+  }
+
+ private:
+  static int priority(spdlog::level::level_enum l) {
+    switch (l) {
+      case spdlog::level::critical:
+        return 2;
+      case spdlog::level::err:
+        return 3;
+      case spdlog::level::warn:
+        return 4;
+      case spdlog::level::info:
+        return 6;
+      default:
+        return 7;
+    }
+  }
+  std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks_;
+  bool journal_ = false;
+};
+
+std::shared_ptr<RedactingSink>& sink() {
+  static std::shared_ptr<RedactingSink> s = [] {
+    auto r = std::make_shared<RedactingSink>();
+    auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    err->set_pattern("%l: %v");
+    r->add(err);
+    return r;
+  }();
+  return s;
+}
+
+std::shared_ptr<spdlog::logger>& logger() {
+  static std::shared_ptr<spdlog::logger> l = [] {
+    auto lg = std::make_shared<spdlog::logger>("cspwatch", sink());
+    lg->set_level(spdlog::level::info);
+    lg->set_pattern("%v");  // the real sinks format
+    return lg;
+  }();
+  return l;
+}
+
+}  // namespace
+
+void setupLogging(const LogOptions& options) {
+  sink()->setJournal(options.journal || std::getenv("JOURNAL_STREAM") != nullptr);
+  logger()->set_level(options.level);
+}
+
+void addLogStream(std::ostream& out) {
+  auto s = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  s->set_pattern("%l: %v");
+  sink()->add(s);
+}
+
+void removeLogStreams() { sink()->clearExtra(); }
+
+spdlog::logger& log() { return *logger(); }
+
+void registerSecret(const std::string& secret) {
+  if (secret.size() < 6) return;
+  std::lock_guard<std::mutex> lock(secrets_mutex);
+  secrets().insert(secret);
+}
+
+}  // namespace cspwatch
