@@ -147,6 +147,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   scans_diff->add_option("--format", diff_format, "text or json")
       ->transform(CLI::CheckedTransformer(kTextJson, CLI::ignore_case));
 
+  CLI::App* auth = app.add_subcommand("auth", "Partner Center and Graph credentials");
+  auth->require_subcommand(1);
+  CLI::App* auth_login = auth->add_subcommand(
+      "login", "Sign in once as the partner user (device code, MFA) and store the refresh token");
+  int poll_seconds = -1;
+  auth_login->add_option("--poll-interval", poll_seconds,
+                         "Seconds between polls (default: as the service says)");
+  CLI::App* auth_status = auth->add_subcommand("status", "Say which configured credentials work");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +174,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (tenants_list->parsed()) return tenantsList(ctx, list_format);
   if (rules_check->parsed()) return rulesCheck(ctx, check_paths, check_format);
   if (rules_test->parsed()) return rulesTest(ctx, test_paths);
+  if (auth_login->parsed())
+    return authLogin(ctx, poll_seconds >= 0 ? std::optional<int>(poll_seconds) : std::nullopt);
+  if (auth_status->parsed()) return authStatus(ctx);
   if (findings_list->parsed()) return findingsList(ctx, fq);
   if (findings_show->parsed()) return findingsShow(ctx, finding_id, show_format);
   if (suppress_add->parsed()) return suppressAdd(ctx, so);

@@ -53,6 +53,8 @@ int suppressList(const CommandContext& ctx, bool include_inactive, OutputFormat 
 int suppressRemove(const CommandContext& ctx, int64_t id);
 
 int scansList(const CommandContext& ctx, OutputFormat format);
+int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds);
+int authStatus(const CommandContext& ctx);
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);
 
 }  // namespace cspwatch::daemon

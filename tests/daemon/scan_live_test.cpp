@@ -8,6 +8,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/file_util.h"
@@ -195,4 +197,33 @@ TEST_CASE("live scan: no secret or token appears in any log line, even at trace 
   CHECK(logged.find(rotated) == std::string::npos);
   CHECK(logged.find("at.") == std::string::npos);  // the simulator's access tokens start "at."
   CHECK(logged.find("rt.") == std::string::npos);  // and its refresh tokens "rt."
+}
+
+TEST_CASE(
+    "auth login stores a refresh token from the device-code flow; auth status checks every "
+    "credential") {
+  sim::World world = *sim::loadWorld(testing::sourcePath("etc/demo/world.json"));
+  LiveSim sim(world, sim::FaultOptions{}, 3600);
+  ::unlink(sim.dir.file("refresh_token").c_str());
+  auto login = testing::cli({"--config", sim.config, "auth", "login", "--poll-interval", "0"});
+  INFO(login.err);
+  REQUIRE(login.code == 0);
+  CHECK_THAT(login.out, Catch::Contains("https://microsoft.com/devicelogin"));
+  CHECK_THAT(login.out, Catch::Contains("Signed in."));
+  struct stat st {};
+  REQUIRE(::stat(sim.dir.file("refresh_token").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const std::string stored(trim(testing::readFile(sim.dir.file("refresh_token"))));
+  CHECK(login.out.find(stored) == std::string::npos);
+
+  auto status = testing::cli({"--config", sim.config, "auth", "status"});
+  INFO(status.out);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Catch::Contains("ok      Partner Center, App+User"));
+  REQUIRE(writeFileAtomically(sim.dir.file("client_secret"), "wrong-secret\n", 0600));
+  auto bad = testing::cli({"--config", sim.config, "auth", "status"});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("FAILED  Microsoft Graph, app-only"));
+  CHECK_THAT(bad.out, Catch::Contains("invalid_client"));
+  CHECK(bad.out.find("wrong-secret") == std::string::npos);
 }

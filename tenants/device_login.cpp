@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tenants/device_login.h"
+
+#include <chrono>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+#include "common/file_util.h"
+#include "common/logging.h"
+
+namespace cspwatch::tenants {
+
+namespace {
+
+std::string enc(const std::string& s) {
+  std::string out;
+  Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
+  return out;
+}
+
+Result<Poco::JSON::Object::Ptr> post(const HttpClient& http, const std::string& url,
+                                     const std::string& form, int& status) {
+  auto resp = http.send(
+      {"POST", url, {{"Accept", "application/json"}}, form, "application/x-www-form-urlencoded"});
+  if (!resp) return resp.status();
+  status = resp->status;
+  try {
+    return Poco::JSON::Parser().parse(resp->body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return Status::unavailable("the sign-in service answered HTTP " + std::to_string(resp->status) +
+                               " without JSON");
+  }
+}
+
+}  // namespace
+
+Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, Cancellation& cancel,
+                   const std::function<void(const std::string&)>& tell) {
+  const std::string scope =
+      "https://api.partnercenter.microsoft.com/user_impersonation offline_access";
+  const std::string base = o.login_url + "/" + o.tenant + "/oauth2/v2.0/";
+  int status = 0;
+  auto start = post(http, base + "devicecode",
+                    "client_id=" + enc(o.client_id) + "&scope=" + enc(scope), status);
+  if (!start) return start.status();
+  if (status != 200)
+    return Status::invalidArgument(
+        "device sign-in refused: " +
+        (*start)->optValue<std::string>("error_description", "HTTP " + std::to_string(status)));
+  const std::string device_code = (*start)->optValue<std::string>("device_code", "");
+  registerSecret(device_code);
+  tell((*start)->optValue<std::string>(
+      "message", "Open " + (*start)->optValue<std::string>("verification_uri", "") +
+                     " and enter the code " + (*start)->optValue<std::string>("user_code", "")));
+  const int interval = o.poll_seconds.value_or((*start)->optValue<int>("interval", 5));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.max_wait_seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!cancel.sleepFor(std::chrono::seconds(interval)))
+      return Status::aborted("sign-in cancelled");
+    auto poll = post(http, base + "token",
+                     "grant_type=" + enc("urn:ietf:params:oauth:grant-type:device_code") +
+                         "&client_id=" + enc(o.client_id) + "&device_code=" + enc(device_code),
+                     status);
+    if (!poll) continue;  // a transient failure: poll again
+    const std::string error = (*poll)->optValue<std::string>("error", "");
+    if (status == 200) {
+      const std::string refresh = (*poll)->optValue<std::string>("refresh_token", "");
+      if (refresh.empty())
+        return Status::unavailable(
+            "signed in, but no refresh token came back (is offline_access consented?)");
+      registerSecret(refresh);
+      registerSecret((*poll)->optValue<std::string>("access_token", ""));
+      return writeFileAtomically(o.refresh_token_file, refresh + "\n", 0600);
+    }
+    if (error == "authorization_pending" || error == "slow_down") continue;
+    return Status::invalidArgument("sign-in failed (" + error +
+                                   "): " + (*poll)->optValue<std::string>("error_description", ""));
+  }
+  return Status::unavailable("sign-in was not completed within " +
+                             std::to_string(o.max_wait_seconds) + " s");
+}
+
+}  // namespace cspwatch::tenants
