@@ -23,7 +23,25 @@ step "cspwatch --config $config scan --once --dry-run --now $now"
 step "the first finding in full (--format json)"
 "$bin" --config "$config" scan --once --dry-run --now "$now" --format json | sed -n '/"findings"/,/}/p' | head -14
 
-# Recording: a fresh database under build/demo/, two scans six hours apart.
+# The live data path: cspwatch-sim plays Partner Center, Graph and the login endpoint over
+# HTTP on 127.0.0.1, serving the demo world; --write-config points cspwatch at it.
+sim_dir=build/demo-sim
+rm -rf "$sim_dir" && mkdir -p "$sim_dir"
+build/bin/cspwatch-sim --world etc/demo/world.json --now "$now" --write-config "$sim_dir/cspwatch.yaml" \
+  --rules-path "$PWD/etc/rules.d" >"$sim_dir/sim.out" 2>"$sim_dir/sim.err" &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q listening "$sim_dir/sim.out" 2>/dev/null && break; sleep 0.1; done
+step "cspwatch-sim: $(head -1 "$sim_dir/sim.out"), serving etc/demo/world.json"
+step "cspwatch --config $sim_dir/cspwatch.yaml scan --once (through Partner Center and Graph)"
+"$bin" --log-level info --config "$sim_dir/cspwatch.yaml" scan --once --now "$now"
+step "cspwatch --config $sim_dir/cspwatch.yaml findings list"
+"$bin" --config "$sim_dir/cspwatch.yaml" findings list
+kill $sim_pid 2>/dev/null || true
+wait $sim_pid 2>/dev/null || true
+trap - EXIT
+
+# Recording from the inventory alone: a fresh database under build/demo/, two scans six hours apart.
 mkdir -p build/demo
 rm -f build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm
 step "cspwatch --config $config scan --once (recorded), twice"
