@@ -10,6 +10,7 @@
 #include "daemon/app_config.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/progress_bar.h"
 #include "daemon/rule_files.h"
 #include "daemon/scan_runner.h"
 #include "daemon/store_options.h"
@@ -38,7 +39,9 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
     ctx.err << "cspwatch: " << store.status().message() << "\n";
     return kExitProblems;
   }
-  auto summary = recordScan(cfg, rules, *store, now);
+  ProgressBar bar(ctx.err);
+  auto summary = recordScan(cfg, rules, *store, now,
+                            [&bar](size_t done, size_t total) { bar.update(done, total); });
   if (!summary) {
     ctx.err << "cspwatch: the scan failed and changed nothing: " << summary.status().message()
             << "\n";
@@ -101,24 +104,28 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
   std::vector<Row> rows;
   size_t failed = 0, unknown = 0;
   std::vector<std::unique_ptr<tenants::Tenant>> keep;
-  auto report = runScan(*cfg, *loaded.rules, now, [&](const TenantOutcome& o) -> Status {
-    keep.push_back(std::make_unique<tenants::Tenant>(*o.tenant));
-    const tenants::Tenant* tenant = keep.back().get();
-    for (const auto& r : o.results) {
-      for (const auto& f : r.findings) {
-        rows.push_back(
-            {r.rule, tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
-        ++failed;
-      }
-      if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
-        std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
-        rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
-                        "could not be checked: " + r.unknown_reason, ""});
-        ++unknown;
-      }
-    }
-    return Status::ok();
-  });
+  ProgressBar bar(ctx.err);
+  auto report = runScan(
+      *cfg, *loaded.rules, now,
+      [&](const TenantOutcome& o) -> Status {
+        keep.push_back(std::make_unique<tenants::Tenant>(*o.tenant));
+        const tenants::Tenant* tenant = keep.back().get();
+        for (const auto& r : o.results) {
+          for (const auto& f : r.findings) {
+            rows.push_back(
+                {r.rule, tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
+            ++failed;
+          }
+          if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
+            std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
+            rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
+                            "could not be checked: " + r.unknown_reason, ""});
+            ++unknown;
+          }
+        }
+        return Status::ok();
+      },
+      nullptr, [&bar](size_t done, size_t total) { bar.update(done, total); });
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
     return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;

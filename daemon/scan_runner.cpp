@@ -46,7 +46,8 @@ long crashAfterTenants() {
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
-                                 tenants::Cancellation* cancel) {
+                                 tenants::Cancellation* cancel,
+                                 const std::function<void(size_t, size_t)>& progress) {
   ScanSourceReport report;
   std::optional<tenants::Inventory> inventory;
   if (config.inventory) {
@@ -68,6 +69,7 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
     for (const auto& tenant : inventory->tenants) {
       if (Status s = evaluate(tenant); !s) return s;
       ++report.tenants;
+      if (progress) progress(report.tenants, inventory->tenants.size());
     }
     return report;
   }
@@ -108,6 +110,7 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
   options.partner_center_url = pc.partner_center_url;
   options.graph_url = pc.graph_url;
   options.concurrency = pc.concurrency;
+  options.progress = progress;
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
@@ -144,19 +147,23 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
 }
 
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
-                                        storage::FindingStore& store, Timestamp now) {
+                                        storage::FindingStore& store, Timestamp now,
+                                        const std::function<void(size_t, size_t)>& progress) {
   if (auto n = store.markInterrupted(now); !n) return n.status();
   auto scan = store.beginScan(now, rules.hash());
   if (!scan) return scan.status();
   const long crash_after = crashAfterTenants();
   long staged = 0;
-  auto report = runScan(config, rules, now, [&](const TenantOutcome& o) -> Status {
-    if (Status s = store.stageTenant(toTenantRead(o)); !s) return s;
-    for (const auto& e : toEvaluations(o))
-      if (Status s = store.stageEvaluation(e); !s) return s;
-    if (++staged == crash_after) std::raise(SIGKILL);
-    return Status::ok();
-  });
+  auto report = runScan(
+      config, rules, now,
+      [&](const TenantOutcome& o) -> Status {
+        if (Status s = store.stageTenant(toTenantRead(o)); !s) return s;
+        for (const auto& e : toEvaluations(o))
+          if (Status s = store.stageEvaluation(e); !s) return s;
+        if (++staged == crash_after) std::raise(SIGKILL);
+        return Status::ok();
+      },
+      nullptr, progress);
   if (!report) {
     (void)store.failScan(*scan, now, report.status().message());
     return report.status();

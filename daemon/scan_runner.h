@@ -34,11 +34,13 @@ struct ScanSourceReport {
 
 // Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
 // tenant. An unreadable source is an error Status (nothing was evaluated).
-// `cancel` (may be null) stops a scan early, e.g. on shutdown.
+// `cancel` (may be null) stops a scan early, e.g. on shutdown. `progress` (may be empty) is
+// told how many tenants are done out of how many, after each one.
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
-                                 tenants::Cancellation* cancel = nullptr);
+                                 tenants::Cancellation* cancel = nullptr,
+                                 const std::function<void(size_t, size_t)>& progress = {});
 
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
@@ -47,6 +49,7 @@ storage::TenantRead toTenantRead(const TenantOutcome& outcome);
 // Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
 // A failure after begin marks the scan failed (and stores nothing else).
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
-                                        storage::FindingStore& store, Timestamp now);
+                                        storage::FindingStore& store, Timestamp now,
+                                        const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace cspwatch::daemon

@@ -295,6 +295,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
         return;
       }
       ++report.tenants;
+      if (options_.progress) options_.progress(report.tenants, work.size());
       if (report.tenants % report_every == 0 || report.tenants == work.size()) {
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

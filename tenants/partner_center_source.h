@@ -28,6 +28,8 @@ struct PartnerCenterSourceOptions {
   std::string graph_url = "https://graph.microsoft.com";
   int concurrency = 8;
   int page_size = 200;
+  // Called after each tenant, with the number done and the total (may be empty).
+  std::function<void(size_t done, size_t total)> progress;
 };
 
 struct SourceReport {
