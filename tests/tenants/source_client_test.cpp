@@ -210,3 +210,27 @@ TEST_CASE("source client: shutdown during a backoff returns promptly") {
   CHECK(outcome.code() == Status::Code::kAborted);
   CHECK(waited < std::chrono::seconds(2));
 }
+
+TEST_CASE("source client: plain http only to loopback; response bodies are bounded") {
+  HttpClient http;
+  auto refused = http.send({"GET", "http://graph.microsoft.com/v1.0/organization", {}, "", ""});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.status().code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("only https"));
+  CHECK(isLoopbackUrl("http://127.0.0.1:8080/x"));
+  CHECK(isLoopbackUrl("http://localhost/x"));
+  CHECK_FALSE(isLoopbackUrl("http://10.0.0.1/x"));
+
+  TestServer server([](const std::string& path) -> std::pair<int, std::string> {
+    if (path == "/big") return {200, std::string(2 * 1024 * 1024, 'x')};
+    return {200, R"({"ok":true})"};
+  });
+  HttpOptions small;
+  small.max_body_bytes = 1024 * 1024;
+  auto big = HttpClient(small).send({"GET", server.base + "/big", {}, "", ""});
+  REQUIRE_FALSE(big);
+  CHECK_THAT(big.status().message(), Catch::Contains("larger than"));
+  auto fine = HttpClient(small).send({"GET", server.base + "/fine", {}, "", ""});
+  REQUIRE(fine);
+  CHECK(fine->body == R"({"ok":true})");
+}
