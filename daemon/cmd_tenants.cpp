@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch tenants list`.
+#include <algorithm>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -7,6 +9,7 @@
 #include "daemon/app_config.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/scan_runner.h"
 #include "daemon/table.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant_json.h"
@@ -20,24 +23,27 @@ int tenantsList(const CommandContext& ctx, OutputFormat format) {
     ctx.err << diags.renderText();
     return kExitUsage;
   }
-  if (!cfg->inventory) {
-    ctx.err << "cspwatch: " << cfg->file
-            << ": no inventory configured (sources.inventory.path); tenants list reads it\n";
-    return kExitUsage;
+  std::vector<tenants::Tenant> all;
+  auto report = readTenants(*cfg, [&all](const tenants::Tenant& t) {
+    all.push_back(t);
+    return Status::ok();
+  });
+  if (!report) {
+    ctx.err << "cspwatch: " << report.status().message() << "\n";
+    return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;
   }
-  auto inv = tenants::loadInventoryFile(cfg->inventory->path);
-  if (!inv) {
-    ctx.err << "cspwatch: " << inv.status().message() << "\n";
-    return kExitProblems;
-  }
-  // Skipped rows are never silent: every one is on stderr, whatever the output format.
-  ctx.err << inv->diagnostics.renderText();
+  // Skipped rows and unreadable lists are never silent: every one is on stderr.
+  ctx.err << report->diagnostics.renderText();
+  std::sort(all.begin(), all.end(), [](const tenants::Tenant& a, const tenants::Tenant& b) {
+    return a.name != b.name ? a.name < b.name : a.id < b.id;
+  });
+  const size_t skipped = report->diagnostics.errorCount();
 
   if (format == OutputFormat::kJson) {
     Poco::JSON::Object::Ptr doc = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     doc->set("schema_version", 1);
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
-    for (const auto& t : inv->tenants) list->add(tenants::tenantToJson(t));
+    for (const auto& t : all) list->add(tenants::tenantToJson(t));
     doc->set("tenants", list);
     ctx.out << tenants::jsonText(doc, true) << "\n";
   } else {
@@ -46,12 +52,12 @@ int tenantsList(const CommandContext& ctx, OutputFormat format) {
                  {"DEFAULT DOMAIN", true, 12, 2},
                  {"TAGS", true, 8, 1},
                  {"ONBOARDED", false, 10}});
-    for (const auto& t : inv->tenants)
+    for (const auto& t : all)
       table.addRow({t.id, t.name, t.default_domain, join(t.tags, ","),
                     t.onboarded_at ? formatDate(*t.onboarded_at) : "-"});
     table.print(ctx.out);
-    ctx.out << inv->tenants.size() << " tenant(s)";
-    if (inv->skipped > 0) ctx.out << ", " << inv->skipped << " skipped (see stderr)";
+    ctx.out << all.size() << " tenant(s)";
+    if (skipped > 0) ctx.out << ", " << skipped << " skipped (see stderr)";
     ctx.out << "\n";
   }
   return kExitOk;

@@ -48,6 +48,21 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                                  const std::function<Status(const TenantOutcome&)>& sink,
                                  tenants::Cancellation* cancel,
                                  const std::function<void(size_t, size_t)>& progress) {
+  const Value partner = rules::RuleSet::partnerValue(config.partner);
+  return readTenants(
+      config,
+      [&](const tenants::Tenant& tenant) {
+        TenantOutcome outcome{&tenant, readStatusOf(tenant),
+                              rules.evaluate(tenants::tenantToValue(tenant), partner, now)};
+        return sink(outcome);
+      },
+      cancel, progress);
+}
+
+Result<ScanSourceReport> readTenants(const AppConfig& config,
+                                     const std::function<Status(const tenants::Tenant&)>& evaluate,
+                                     tenants::Cancellation* cancel,
+                                     const std::function<void(size_t, size_t)>& progress) {
   ScanSourceReport report;
   std::optional<tenants::Inventory> inventory;
   if (config.inventory) {
@@ -55,12 +70,6 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
     if (!inv) return inv.status();
     inventory = std::move(inv.value());
   }
-  const Value partner = rules::RuleSet::partnerValue(config.partner);
-  auto evaluate = [&](const tenants::Tenant& tenant) {
-    TenantOutcome outcome{&tenant, readStatusOf(tenant),
-                          rules.evaluate(tenants::tenantToValue(tenant), partner, now)};
-    return sink(outcome);
-  };
   if (!config.partner_center) {
     if (!inventory)
       return Status::invalidArgument(
@@ -81,6 +90,7 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
   credentials.certificate_file = pc.client_certificate_file;
   credentials.key_file = pc.client_key_file;
   credentials.refresh_token_file = pc.refresh_token_file;
+  credentials.retry_base = pc.backoff_base;
   if (pc.client_key_file.empty()) {
     if (!pc.client_secret_file.empty()) {
       auto secret = readWholeFile(pc.client_secret_file);

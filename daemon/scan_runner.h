@@ -42,6 +42,13 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                                  tenants::Cancellation* cancel = nullptr,
                                  const std::function<void(size_t, size_t)>& progress = {});
 
+// The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
+// a time (`cspwatch tenants list`, and runScan underneath).
+Result<ScanSourceReport> readTenants(const AppConfig& config,
+                                     const std::function<Status(const tenants::Tenant&)>& sink,
+                                     tenants::Cancellation* cancel = nullptr,
+                                     const std::function<void(size_t, size_t)>& progress = {});
+
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
 storage::TenantRead toTenantRead(const TenantOutcome& outcome);

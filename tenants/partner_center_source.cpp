@@ -273,6 +273,9 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
       problem(t, Part::kAdminRelationships, relationships_read);
   }
 
+  const bool unreachable = !customers_read && !relationships_read &&
+                           customers_read.code() == Status::Code::kUnavailable &&
+                           relationships_read.code() == Status::Code::kUnavailable;
   // Each tenant on its own, by a bounded pool; the sink sees one tenant at a time.
   log().info("reading {} tenants ({} in the Partner Center customer list) with {} workers",
              work.size(), customers.size(), options_.concurrency);
@@ -287,7 +290,16 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
       if (i >= work.size()) return;
       Tenant t = std::move(work[i]);
       const bool customer = customers_read && customers.count(t.id) > 0;
-      readTenant(t, customer);
+      if (unreachable) {
+        // Both services failed their lists: asking again tenant by tenant would only wait out
+        // every retry. Each part is unknown for the same reason.
+        for (Part p : {Part::kCustomerDetails, Part::kIndirectRelationships, Part::kOrganization,
+                       Part::kPartners})
+          problem(t, p, Status::unavailable("not read: " + relationships_read.message()));
+        t.contacts.reset();
+      } else {
+        readTenant(t, customer);
+      }
       std::lock_guard<std::mutex> lock(sink_mutex);
       if (!sink_failed.isOk()) return;
       if (Status s = sink(t); !s) {

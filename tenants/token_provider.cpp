@@ -141,7 +141,7 @@ Result<std::string> TokenProvider::request(const std::string& tenant, Audience a
   Status last = Status::unavailable("no attempt");
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (attempt > 0 && cancel_ != nullptr &&
-        !cancel_->sleepFor(std::chrono::milliseconds(200 << attempt)))
+        !cancel_->sleepFor(credentials_.retry_base * (1 << attempt)))
       return Status::aborted("shutting down");
     auto resp = http_.send({"POST",
                             tokenUrl(tenant),

@@ -33,6 +33,7 @@ struct Credentials {
   std::string certificate_file;  // PEM certificate (public), for the assertion's x5t
   std::string key_file;          // PEM private key that signs assertions
   std::string refresh_token_file;
+  std::chrono::milliseconds retry_base{200};  // the token endpoint's first retry wait; doubles
 };
 
 class TokenProvider {

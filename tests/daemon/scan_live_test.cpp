@@ -7,6 +7,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -226,4 +227,49 @@ TEST_CASE(
   CHECK_THAT(bad.out, Catch::Contains("FAILED  Microsoft Graph, app-only"));
   CHECK_THAT(bad.out, Catch::Contains("invalid_client"));
   CHECK(bad.out.find("wrong-secret") == std::string::npos);
+}
+
+TEST_CASE(
+    "live scan: with Partner Center and Graph unreachable, nothing passes that could not be "
+    "checked") {
+  TempDir dir;
+  // A port nobody listens on: every call is refused.
+  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::string base = "http://127.0.0.1:" + std::to_string(probe.address().port());
+  probe.close();
+  dir.write("client_secret", "s3cret\n");
+  dir.write("inventory.csv",
+            "tenant_id,name,domain,admin_email\n"
+            "52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,Contoso,contoso.com,it@contoso.com\n"
+            "6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b,Fabrikam,fabrikam.com,csp@northwind-it.com.au\n");
+  const std::string config =
+      dir.write("cspwatch.yaml",
+                "partner:\n  name: Northwind\n  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
+                "  email_domains: [northwind-it.com.au]\n"
+                "sources:\n  partner_center:\n    login_url: " +
+                    base + "/login\n    partner_center_url: " + base +
+                    "/pc\n    graph_url: " + base + "/graph\n    client_id: " + kClient +
+                    "\n    client_secret_file: client_secret\n    retry_backoff_ms: 10\n"
+                    "  inventory:\n    path: inventory.csv\n"
+                    "rules:\n  paths: [" +
+                    testing::sourcePath("etc/rules.d") + "]\n");
+  auto list = testing::cli({"--config", config, "tenants", "list"});
+  CHECK(list.code == 0);
+  CHECK_THAT(list.out, Catch::Contains("2 tenant(s)"));
+  CHECK_THAT(list.err, Catch::Contains("customer list could not be read"));
+  auto scan = testing::cli({"--config", config, "scan", "--once", "--dry-run", "--format", "json",
+                            "--now", formatTimestamp(kNow)});
+  REQUIRE(scan.code == 0);
+  auto findings =
+      Poco::JSON::Parser().parse(scan.out).extract<Poco::JSON::Object::Ptr>()->getArray("findings");
+  std::set<std::string> outcomes;
+  for (size_t i = 0; i < findings->size(); ++i) {
+    auto f = findings->getObject(i);
+    outcomes.insert(f->getValue<std::string>("rule") + ":" + f->getValue<std::string>("outcome"));
+  }
+  // Every rule needs a part that could not be read: each is unknown, none passes or fails.
+  for (const char* rule : {"partner-not-listed", "incumbent-admin-access", "gdap-expiring",
+                           "gdap-missing", "admin-email-unverified"})
+    CHECK(outcomes.count(std::string(rule) + ":unknown") == 1);
+  for (const auto& o : outcomes) CHECK(o.find(":fail") == std::string::npos);
 }
