@@ -14,3 +14,6 @@ build/bin/storage_bench 10000
 echo
 echo "== simulator: start-up and requests per second on one core"
 build/bin/sim_bench 10000 5 4
+echo
+echo "== a scan of 2,000 tenants through the simulator (50 ms latency, documented limits; ~8 min)"
+build/bin/scan_bench 2000 50 8 2>/dev/null
