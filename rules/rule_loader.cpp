@@ -144,6 +144,7 @@ class RuleSetBuilder {
   NodePtr compileExpr(ExprCompiler& compiler, const ExprText& e, int offset,
                       const std::string& context, const std::vector<Binding>& scope, int& next_slot,
                       Type* type);
+  void warnFoldedComment(const std::string& text, const ExprSource& source);
   NodePtr compileExceptions(const RuleDef& def, ExprCompiler& compiler,
                             const std::vector<Binding>& scope, int& next_slot);
 
@@ -663,7 +664,41 @@ NodePtr RuleSetBuilder::compileExpr(ExprCompiler& compiler, const ExprText& e, i
           parsed.error.hint);
     return nullptr;
   }
+  warnFoldedComment(text, source);
   return compiler.compile(*parsed.expr, source, scope, next_slot, type);
+}
+
+// YAML folds the lines of a '>' block (or a plain multi-line scalar) into one, so a "//"
+// comment there silently swallows every line after it. Warn when a comment runs to the end of
+// the expression although the text in the file goes on past the comment's line.
+void RuleSetBuilder::warnFoldedComment(const std::string& text, const ExprSource& source) {
+  char quote = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+      continue;
+    }
+    if (c != '/' || text[i + 1] != '/') continue;
+    if (text.find('\n', i) != std::string::npos) return;  // a literal block keeps its lines
+    const SourceLocation comment = source.locate(static_cast<int>(i));
+    const SourceLocation end = source.locate(static_cast<int>(text.size()) - 1);
+    if (end.line > comment.line)
+      diags_.add(
+          {Severity::kWarning, "rules.folded-comment", comment, source.context,
+           "this // comment comments out the rest of the expression, including the lines after "
+           "it: YAML folded them into one line",
+           "write the expression as a literal block (when: |) or move the comment to a YAML # "
+           "line"});
+    return;
+  }
 }
 
 // An exception value as a literal of the field's type where it is numeric or bool.
@@ -846,6 +881,8 @@ const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {
       {"rules.bad-exception", "a malformed exception (comps, values)"},
       {"rules.macro-cycle", "a macro that uses itself"},
       {"rules.unused-list", "(warning) a list nothing uses"},
+      {"rules.folded-comment",
+       "(warning) a // comment in a folded block that swallows the lines after it"},
       {"rules.unused-macro", "(warning) a macro nothing uses"},
       {"rules.empty-file", "(warning) a rule file that defines nothing"},
   };

@@ -288,3 +288,30 @@ TEST_CASE("loader: a rule set is immutable and can be evaluated from several thr
   for (auto& t : threads) t.join();
   CHECK(fails == 4 * 500 * 2);
 }
+
+TEST_CASE("loader: a // comment in a folded block that swallows later lines is warned about") {
+  const std::string rule = R"y(rules:
+  - id: folded
+    title: t
+    severity: low
+    description: d
+    when: >-
+      tenant.dap_enabled // our DAP
+      && tenant.name == "x"
+    message: m
+    remediation: r
+)y";
+  LoadResult r = loadRules({{"a.yaml", rule}}, {&tenants::tenantType()});
+  REQUIRE(r.ok());  // a warning, not an error: the rule set still loads
+  REQUIRE(r.diagnostics.items().size() == 1);
+  const Diagnostic& d = r.diagnostics.items()[0];
+  CHECK(d.code == "rules.folded-comment");
+  CHECK(d.location.line == 7);
+  CHECK(d.location.column == 26);
+  // The same comment in a literal block keeps its line break and means what it says.
+  std::string literal = rule;
+  literal.replace(literal.find(">-"), 2, "|");
+  LoadResult ok = loadRules({{"a.yaml", literal}}, {&tenants::tenantType()});
+  REQUIRE(ok.ok());
+  CHECK(ok.diagnostics.empty());
+}
