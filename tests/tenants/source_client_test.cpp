@@ -4,8 +4,10 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <thread>
 
+#include <Poco/DeflatingStream.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -66,6 +68,14 @@ class TestHandler : public Poco::Net::HTTPRequestHandler {
     auto [status, body] = answer_(req.getURI());
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     resp.setContentType("application/json");
+    if (req.getURI().rfind("/gz", 0) == 0) {  // answer compressed, as a service may
+      std::ostringstream packed;
+      Poco::DeflatingOutputStream deflate(packed, Poco::DeflatingStreamBuf::STREAM_GZIP);
+      deflate << body;
+      deflate.close();
+      body = packed.str();
+      resp.set("Content-Encoding", "gzip");
+    }
     resp.setContentLength(static_cast<std::streamsize>(body.size()));
     resp.send() << body;
   }
@@ -211,7 +221,7 @@ TEST_CASE("source client: shutdown during a backoff returns promptly") {
   CHECK(waited < std::chrono::seconds(2));
 }
 
-TEST_CASE("source client: plain http only to loopback; response bodies are bounded") {
+TEST_CASE("source client: plain http only to loopback; bodies bounded; gzip decoded") {
   HttpClient http;
   auto refused = http.send({"GET", "http://graph.microsoft.com/v1.0/organization", {}, "", ""});
   REQUIRE_FALSE(refused);
@@ -233,4 +243,8 @@ TEST_CASE("source client: plain http only to loopback; response bodies are bound
   auto fine = HttpClient(small).send({"GET", server.base + "/fine", {}, "", ""});
   REQUIRE(fine);
   CHECK(fine->body == R"({"ok":true})");
+  auto gz = HttpClient(small).send({"GET", server.base + "/gz", {}, "", ""});
+  REQUIRE(gz);
+  CHECK(gz->header("content-encoding") == "gzip");
+  CHECK(gz->body == R"({"ok":true})");
 }
