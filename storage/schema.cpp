@@ -135,6 +135,25 @@ CREATE TABLE check_digests (
   PRIMARY KEY (rule_id, tenant_id)
 ) WITHOUT ROWID;
 )sql",
+      // 4: the outbox: messages to deliver, each exactly once, surviving restarts.
+      R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  scan_id INTEGER REFERENCES scans(id),
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued','sent','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  sent_at INTEGER
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+)sql",
   };
   return kMigrations;
 }

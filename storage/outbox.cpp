@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "storage/outbox.h"
+
+namespace cspwatch::storage {
+
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, message_id, kind, recipients, subject, body, scan_id, created_at, status, "
+    "attempts, "
+    "next_attempt_at, COALESCE(last_error, ''), sent_at FROM outbox ";
+
+OutboxMessage read(const Statement& st) {
+  OutboxMessage m;
+  m.id = st.getInt(0);
+  m.message_id = st.getText(1);
+  m.kind = st.getText(2);
+  m.recipients = st.getText(3);
+  m.subject = st.getText(4);
+  m.body = st.getText(5);
+  m.scan_id = st.getOptInt(6);
+  m.created_at = fromUnixSeconds(st.getInt(7));
+  m.status = st.getText(8);
+  m.attempts = static_cast<int>(st.getInt(9));
+  m.next_attempt_at = fromUnixSeconds(st.getInt(10));
+  m.last_error = st.getText(11);
+  if (auto s = st.getOptInt(12)) m.sent_at = fromUnixSeconds(*s);
+  return m;
+}
+
+}  // namespace
+
+Status Outbox::enqueue(const OutboxMessage& m) {
+  auto st = db_.prepare(
+      "INSERT OR IGNORE INTO outbox (message_id, kind, recipients, subject, body, scan_id, "
+      "created_at, status, "
+      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?7)");
+  if (!st) return st.status();
+  st->bind(1, m.message_id)
+      .bind(2, m.kind)
+      .bind(3, m.recipients)
+      .bind(4, m.subject)
+      .bind(5, m.body)
+      .bind(6, m.scan_id)
+      .bind(7, toUnixSeconds(m.created_at));
+  return st->run();
+}
+
+Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit) {
+  auto st = db_.prepare(
+      std::string(kColumns) +
+      "WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now)).bind(2, int64_t{limit});
+  std::vector<OutboxMessage> out;
+  while (st->step()) out.push_back(read(*st));
+  if (!st->status()) return st->status();
+  return out;
+}
+
+Status Outbox::markSent(int64_t id, Timestamp now) {
+  // "status = 'queued'" makes marking idempotent: a message is sent once in the books.
+  auto st = db_.prepare(
+      "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND "
+      "status = 'queued'");
+  if (!st) return st.status();
+  st->bind(1, id).bind(2, toUnixSeconds(now));
+  return st->run();
+}
+
+Status Outbox::markAttemptFailed(int64_t id, const std::string& error, Timestamp now,
+                                 Seconds retry_after, Seconds give_up_after) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, "
+      "status = CASE WHEN ?3 - created_at > ?4 THEN 'failed' ELSE 'queued' END "
+      "WHERE id = ?1 AND status = 'queued'");
+  if (!st) return st.status();
+  st->bind(1, id)
+      .bind(2, error)
+      .bind(3, toUnixSeconds(now + retry_after))
+      .bind(4, give_up_after.count());
+  return st->run();
+}
+
+Result<std::vector<OutboxMessage>> Outbox::pending() {
+  auto st = db_.prepare(std::string(kColumns) + "WHERE status != 'sent' ORDER BY id");
+  if (!st) return st.status();
+  std::vector<OutboxMessage> out;
+  while (st->step()) out.push_back(read(*st));
+  if (!st->status()) return st->status();
+  return out;
+}
+
+}  // namespace cspwatch::storage

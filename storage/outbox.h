@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// The durable outbox (docs/storage.md#outbox): messages are written here, in the same
+// transaction as the scan that caused them, and a sender delivers them later. A message is
+// marked sent exactly once; a failed attempt is kept with the server's answer and retried
+// with backoff; past a deadline it is marked failed and reported, never dropped. Each message
+// has a stable Message-ID, so a resend after a crash between "sent" and "marked" is
+// recognisable by the receiver.
+//
+// Works on a FindingStore's database; not thread-safe (one per thread, like the store).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "storage/sqlite.h"
+
+namespace cspwatch::storage {
+
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string message_id;  // "<...@...>", unique
+  std::string kind;        // digest, critical, test, ...
+  std::string recipients;  // comma-separated addresses
+  std::string subject;
+  std::string body;  // the whole RFC 5322 message
+  std::optional<int64_t> scan_id;
+  Timestamp created_at;
+  std::string status = "queued";  // queued, sent, failed
+  int attempts = 0;
+  Timestamp next_attempt_at;
+  std::string last_error;
+  std::optional<Timestamp> sent_at;
+};
+
+class Outbox {
+ public:
+  explicit Outbox(Database& db) : db_(db) {}
+
+  // Queues a message; a Message-ID already queued or sent is ignored (idempotent), so the
+  // same scan applied twice cannot send twice. Call inside the caller's transaction.
+  Status enqueue(const OutboxMessage& message);
+  // Queued messages due at `now`, oldest first.
+  Result<std::vector<OutboxMessage>> due(Timestamp now, int limit = 50);
+  Status markSent(int64_t id, Timestamp now);
+  // Records a failed attempt; the next one waits `retry_after`. Past `give_up_at` (measured
+  // from the message's creation) the message is marked failed instead.
+  Status markAttemptFailed(int64_t id, const std::string& error, Timestamp now, Seconds retry_after,
+                           Seconds give_up_after);
+  // Everything not sent (queued and failed), for `cspwatch alerts outbox`.
+  Result<std::vector<OutboxMessage>> pending();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cspwatch::storage

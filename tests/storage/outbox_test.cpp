@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// The durable outbox on a real SQLite file.
+#include "storage/outbox.h"
+
+#include <catch2/catch.hpp>
+
+#include "storage/finding_store.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::storage;
+using cspwatch::testing::TempDir;
+
+namespace {
+
+const Timestamp kNow = *parseTimestamp("2026-11-25T06:00:00Z");
+
+OutboxMessage message(const std::string& id) {
+  OutboxMessage m;
+  m.message_id = "<" + id + "@northwind-it.com.au>";
+  m.kind = "digest";
+  m.recipients = "admins@northwind-it.com.au";
+  m.subject = "[cspwatch] 1 new";
+  m.body = "From: x\r\n\r\nbody\r\n";
+  m.created_at = kNow;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: a message is queued once, delivered, and marked sent exactly once") {
+  TempDir dir;
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  Outbox outbox(store->db());
+  REQUIRE(outbox.enqueue(message("a")));
+  REQUIRE(outbox.enqueue(message("a")));  // the same Message-ID again: ignored
+  auto due = outbox.due(kNow);
+  REQUIRE(due);
+  REQUIRE(due->size() == 1);
+  CHECK(due->at(0).status == "queued");
+  REQUIRE(outbox.markSent(due->at(0).id, kNow + Seconds(5)));
+  REQUIRE(outbox.markSent(due->at(0).id, kNow + Seconds(99)));  // a second mark changes nothing
+  CHECK(outbox.due(kNow + Seconds(3600))->empty());
+  auto pending = outbox.pending();
+  REQUIRE(pending);
+  CHECK(pending->empty());
+  auto st = store->db().prepare("SELECT sent_at, attempts FROM outbox");
+  REQUIRE(st);
+  REQUIRE(st->step());
+  CHECK(st->getInt(0) == toUnixSeconds(kNow + Seconds(5)));
+  CHECK(st->getInt(1) == 1);
+}
+
+TEST_CASE(
+    "outbox: failed attempts wait and keep the server's answer; past the deadline they are "
+    "failed") {
+  TempDir dir;
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  Outbox outbox(store->db());
+  REQUIRE(outbox.enqueue(message("b")));
+  const int64_t id = outbox.due(kNow)->at(0).id;
+  REQUIRE(
+      outbox.markAttemptFailed(id, "421 4.7.0 try again later", kNow, Seconds(300), Seconds(3600)));
+  CHECK(outbox.due(kNow + Seconds(299))->empty());
+  auto again = outbox.due(kNow + Seconds(300));
+  REQUIRE(again->size() == 1);
+  CHECK(again->at(0).attempts == 1);
+  CHECK(again->at(0).last_error == "421 4.7.0 try again later");
+  REQUIRE(outbox.markAttemptFailed(id, "554 5.7.1 relay denied", kNow + Seconds(3500), Seconds(300),
+                                   Seconds(3600)));
+  auto pending = outbox.pending();
+  REQUIRE(pending->size() == 1);
+  CHECK(pending->at(0).status == "failed");  // reported, never dropped
+  CHECK(pending->at(0).last_error == "554 5.7.1 relay denied");
+  CHECK(outbox.due(kNow + Seconds(99999))->empty());
+}
+
+TEST_CASE("outbox: queued messages survive a restart; a rolled-back transaction queues nothing") {
+  TempDir dir;
+  {
+    auto store = FindingStore::open(dir.file("c.db"));
+    REQUIRE(store);
+    Outbox outbox(store->db());
+    REQUIRE(outbox.enqueue(message("kept")));
+    Transaction tx(store->db());
+    REQUIRE(tx.status());
+    REQUIRE(outbox.enqueue(message("rolled-back")));
+    // no commit: the transaction rolls back, as a crashed scan would
+  }
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  auto pending = Outbox(store->db()).pending();
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 1);
+  CHECK(pending->at(0).message_id == "<kept@northwind-it.com.au>");
+}
