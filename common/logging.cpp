@@ -87,8 +87,8 @@ std::shared_ptr<RedactingSink>& sink() {
 std::shared_ptr<spdlog::logger>& logger() {
   static std::shared_ptr<spdlog::logger> l = [] {
     auto lg = std::make_shared<spdlog::logger>("cspwatch", sink());
-    lg->set_level(spdlog::level::info);
-    lg->set_pattern("%v");  // the real sinks format
+    lg->set_level(spdlog::level::warn);  // until setupLogging() says otherwise
+    lg->set_pattern("%v");               // the real sinks format
     return lg;
   }();
   return l;

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Delivers the outbox's due messages through a transport: each delivered message is marked
+// sent (once); a temporary failure is retried with backoff (doubling from `first_retry` up to
+// `max_retry`); a permanent one, or any past `give_up_after`, is marked failed and kept, with
+// the server's answer, for `cspwatch alerts outbox` and the next digest. Not thread-safe.
+#pragma once
+
+#include "alerts/transport.h"
+#include "common/clock.h"
+#include "storage/outbox.h"
+
+namespace cspwatch::daemon {
+
+struct SenderOptions {
+  Seconds first_retry = Seconds(60);
+  Seconds max_retry = Seconds(3600);
+  Seconds give_up_after = Seconds(24 * 3600);
+};
+
+struct SendReport {
+  int delivered = 0, retrying = 0, failed = 0;
+};
+
+Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transport,
+                              const Clock& clock, const SenderOptions& options = {});
+
+}  // namespace cspwatch::daemon
