@@ -98,6 +98,19 @@ Result<std::vector<FindingRow>> FindingStore::listFindings(const FindingFilter& 
   return rows;
 }
 
+Result<std::vector<FindingRow>> FindingStore::findingsChangedIn(int64_t scan, Timestamp now) {
+  auto st = db_.prepare(kFindingSelect +
+                        "WHERE f.id IN (SELECT finding_id FROM finding_events WHERE scan_id = ?2 "
+                        "AND kind IN ('opened','reopened','resolved'))");
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now)).bind(2, scan);
+  std::vector<FindingRow> rows;
+  while (st->step()) rows.push_back(readFinding(*st));
+  if (!st->status()) return st->status();
+  sortFindings(rows);
+  return rows;
+}
+
 Result<FindingRow> FindingStore::getFinding(int64_t id, Timestamp now) {
   auto st = db_.prepare(kFindingSelect + "WHERE f.id = ?2");
   if (!st) return st.status();

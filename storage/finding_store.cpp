@@ -3,6 +3,7 @@
 #include "storage/finding_store.h"
 
 #include <algorithm>
+#include <map>
 
 #include "storage/schema.h"
 
@@ -193,7 +194,8 @@ Result<int64_t> count(Database& db, const std::string& sql, int64_t scan) {
 
 Result<ScanSummary> FindingStore::applyScan(int64_t scan,
                                             const std::vector<std::string>& enabled_rules,
-                                            bool sources_complete, Timestamp now_ts) {
+                                            bool sources_complete, Timestamp now_ts,
+                                            const OutboxHook& notify) {
   if (staging_open_) {
     if (Status s = db_.exec("COMMIT"); !s) return s;
     staging_open_ = false;
@@ -420,6 +422,33 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       .bind(11, int64_t{sum.findings_open})
       .bind(12, int64_t{sum.checks_unknown});
   if (Status s = st->run(); !s) return s;
+  if (notify) {
+    ScanChanges changes;
+    changes.scan_id = scan;
+    auto rows =
+        findingsChangedIn(scan, now_ts);  // proportional to the changes, not to all findings
+    if (!rows) return rows.status();
+    auto kinds = db_.prepare(
+        "SELECT finding_id, kind FROM finding_events WHERE scan_id = ?1 "
+        "AND kind IN ('opened','reopened','resolved')");
+    if (!kinds) return kinds.status();
+    kinds->bind(1, scan);
+    std::map<int64_t, std::string> kind_of;
+    while (kinds->step()) kind_of[kinds->getInt(0)] = kinds->getText(1);
+    for (auto& r : *rows) {
+      auto k = kind_of.find(r.id);
+      if (k == kind_of.end()) continue;
+      (k->second == "opened"     ? changes.opened
+       : k->second == "reopened" ? changes.reopened
+                                 : changes.resolved)
+          .push_back(r);
+    }
+    auto messages = notify(changes);
+    if (!messages) return messages.status();
+    Outbox outbox(db_);
+    for (const auto& m : *messages)
+      if (Status s = outbox.enqueue(m); !s) return s;
+  }
   if (Status s = tx.commit(); !s) return s;
   // The staged rows are cleared by the next beginScan(), off this path.
   return sum;

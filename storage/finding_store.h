@@ -11,12 +11,14 @@
 // (WAL mode; writers wait up to 5 s for each other).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
+#include "storage/outbox.h"
 #include "storage/sqlite.h"
 
 namespace cspwatch::storage {
@@ -125,6 +127,13 @@ struct ScanDiff {
   std::vector<FindingRow> added, resolved, reopened, still_open, became_unknown;
 };
 
+// What a scan changed, for composing its alerts.
+struct ScanChanges {
+  int64_t scan_id = 0;
+  std::vector<FindingRow> opened, reopened, resolved;
+};
+using OutboxHook = std::function<Result<std::vector<OutboxMessage>>(const ScanChanges&)>;
+
 class FindingStore {
  public:
   // Opens or creates the database at `path` and migrates it; refuses a newer schema.
@@ -139,13 +148,19 @@ class FindingStore {
   Status stageEvaluation(const Evaluation& evaluation);
   // Applies the staged scan in one transaction. `enabled_rules` is the rule set in force (open
   // findings of other rules are retired); `sources_complete` says every source listed its
-  // tenants, so absent tenants count towards tenant-gone.
+  // tenants, so absent tenants count towards tenant-gone. `notify`, when given, sees what the
+  // scan changed and returns the messages to queue in the outbox, inside the same transaction:
+  // a scan's changes and their alerts are stored together or not at all. An error from it
+  // abandons the whole apply.
   Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
-                                bool sources_complete, Timestamp now);
+                                bool sources_complete, Timestamp now,
+                                const OutboxHook& notify = {});
   Status failScan(int64_t scan_id, Timestamp now, const std::string& error);
 
   Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
   Result<FindingRow> getFinding(int64_t id, Timestamp now);
+  // Findings opened, reopened or resolved by `scan`.
+  Result<std::vector<FindingRow>> findingsChangedIn(int64_t scan, Timestamp now);
   Result<std::vector<FindingEvent>> findingEvents(int64_t id);
   Result<std::vector<ScanRow>> listScans(int limit = 50);
   Result<ScanDiff> diffScans(int64_t from, int64_t to, Timestamp now);

@@ -96,3 +96,47 @@ TEST_CASE("outbox: queued messages survive a restart; a rolled-back transaction 
   REQUIRE(pending->size() == 1);
   CHECK(pending->at(0).message_id == "<kept@northwind-it.com.au>");
 }
+
+TEST_CASE("outbox: a scan's alerts are queued in the same transaction as its changes") {
+  TempDir dir;
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  const std::string t1 = "11111111-1111-1111-1111-111111111111";
+  auto stage = [&](bool fail) {
+    auto id = store->beginScan(kNow, "h");
+    REQUIRE(id);
+    REQUIRE(store->stageTenant({t1, "Contoso", ReadStatus::kFull, "[]"}));
+    Evaluation e{"r1", t1, fail ? EvalOutcome::kFail : EvalOutcome::kPass, false, "", {}};
+    if (fail) e.failures.push_back({"a", "high", "m", "fix", "null"});
+    REQUIRE(store->stageEvaluation(e));
+    return *id;
+  };
+  // One message per change, composed from what the scan changed.
+  auto hook = [](const ScanChanges& c) -> Result<std::vector<OutboxMessage>> {
+    std::vector<OutboxMessage> out;
+    for (const auto* bucket : {&c.opened, &c.reopened, &c.resolved})
+      for (const auto& f : *bucket) {
+        OutboxMessage m = message("scan" + std::to_string(c.scan_id) + "-" + std::to_string(f.id));
+        m.subject = (bucket == &c.resolved ? "resolved " : "new ") + f.rule_id;
+        out.push_back(m);
+      }
+    return out;
+  };
+  REQUIRE(store->applyScan(stage(true), {"r1"}, true, kNow, hook));
+  auto pending = Outbox(store->db()).pending();
+  REQUIRE(pending->size() == 1);
+  CHECK(pending->at(0).subject == "new r1");
+  // An unchanged scan queues nothing; a hook that fails abandons the whole apply.
+  REQUIRE(store->applyScan(stage(true), {"r1"}, true, kNow, hook));
+  CHECK(Outbox(store->db()).pending()->size() == 1);
+  auto failing = [](const ScanChanges&) -> Result<std::vector<OutboxMessage>> {
+    return Status::invalidArgument("template error");
+  };
+  CHECK_FALSE(store->applyScan(stage(false), {"r1"}, true, kNow, failing));
+  auto rows = store->listFindings({"open", "", "", ""}, kNow);
+  CHECK(rows->size() == 1);  // the pass was not applied: the finding is still open
+  REQUIRE(store->applyScan(stage(false), {"r1"}, true, kNow, hook));
+  pending = Outbox(store->db()).pending();
+  REQUIRE(pending->size() == 2);
+  CHECK(pending->at(1).subject == "resolved r1");
+}
