@@ -5,16 +5,17 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
 
 #include "daemon/cli.h"
 #include "storage/finding_store.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
+using cspwatch::testing::parseObject;
 using namespace cspwatch::daemon;
 using cspwatch::testing::cli;
 using cspwatch::testing::runBinary;
@@ -48,10 +49,6 @@ std::string demoConfig(const TempDir& dir) {
                        sourcePath("etc/rules.d") + "]\n");
 }
 
-Poco::JSON::Object::Ptr json(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-}
-
 std::string integrity(const std::string& db_path) {
   auto db = storage::Database::open(db_path);
   REQUIRE(db);
@@ -72,7 +69,7 @@ TEST_CASE("cli scan --once: records findings; running it again changes only what
   Run first = cli({"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"});
   INFO(first.err);
   REQUIRE(first.code == 0);
-  auto s1 = json(first.out);
+  auto s1 = parseObject(first.out);
   CHECK(s1->getValue<std::string>("status") == "completed");
   CHECK(s1->getObject("tenants")->getValue<int>("total") == 33);
   CHECK(s1->getObject("tenants")->getValue<int>("partial") == 2);
@@ -86,7 +83,7 @@ TEST_CASE("cli scan --once: records findings; running it again changes only what
 
   Run list = cli({"-c", config, "findings", "list", "--format", "json"});
   REQUIRE(list.code == 0);
-  auto doc = json(list.out);
+  auto doc = parseObject(list.out);
   CHECK(doc->getValue<int>("schema_version") == 1);
   auto rows = doc->getArray("findings");
   REQUIRE(rows->size() == 18);
@@ -120,10 +117,10 @@ TEST_CASE("cli scan --once: records findings; running it again changes only what
 
   Run scans = cli({"-c", config, "scans", "list", "--format", "json"});
   CHECK(scans.code == 0);
-  CHECK(json(scans.out)->getArray("scans")->size() == 2);
+  CHECK(parseObject(scans.out)->getArray("scans")->size() == 2);
   Run diff = cli({"-c", config, "scans", "diff", "1", "2", "--format", "json"});
   CHECK(diff.code == 0);
-  auto d = json(diff.out);
+  auto d = parseObject(diff.out);
   for (const char* bucket : {"new", "resolved", "reopened", "still_open", "became_unknown"})
     CHECK(d->has(bucket));
   CHECK(d->getArray("still_open")->size() == 18);
@@ -141,7 +138,7 @@ TEST_CASE("cli suppress: add, list, remove, with the audit trail and clear error
   REQUIRE(add.code == 0);
   CHECK_THAT(add.out, Catch::Contains("suppression #1 added"));
   Run supp = cli({"-c", config, "findings", "list", "--state", "suppressed", "--format", "json"});
-  auto rows = json(supp.out)->getArray("findings");
+  auto rows = parseObject(supp.out)->getArray("findings");
   REQUIRE(rows->size() == 1);
   CHECK(rows->getObject(0)->getValue<std::string>("tenant_id") ==
         "f00b18d4-5934-42a6-8a64-9a6c06c7f30e");
@@ -163,7 +160,7 @@ TEST_CASE("cli suppress: add, list, remove, with the audit trail and clear error
   CHECK(cli({"-c", config, "suppress", "remove", "1"}).code == 0);
   CHECK(cli({"-c", config, "suppress", "remove", "1"}).code == 2);
   Run list = cli({"-c", config, "suppress", "list", "--all", "--format", "json"});
-  auto sups = json(list.out)->getArray("suppressions");
+  auto sups = parseObject(list.out)->getArray("suppressions");
   REQUIRE(sups->size() == 1);
   CHECK_FALSE(sups->getObject(0)->getValue<bool>("active"));
 
@@ -197,7 +194,7 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
       runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"});
   INFO(ok.err);
   REQUIRE(ok.exit_code == 0);
-  CHECK(json(ok.out)->getObject("findings")->getValue<int>("new") == 18);
+  CHECK(parseObject(ok.out)->getObject("findings")->getValue<int>("new") == 18);
   // Killed again half way through a later scan: the previous state stands, untouched.
   auto again = runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow2},
                          {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "20"}});
@@ -206,12 +203,12 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
   auto after =
       runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow2, "--format", "json"});
   REQUIRE(after.exit_code == 0);
-  auto f = json(after.out)->getObject("findings");
+  auto f = parseObject(after.out)->getObject("findings");
   CHECK(f->getValue<int>("new") == 0);
   CHECK(f->getValue<int>("resolved") == 0);
   CHECK(f->getValue<int>("open") == 18);
   Run scans = cli({"-c", config, "scans", "list", "--format", "json"});
-  auto list = json(scans.out)->getArray("scans");
+  auto list = parseObject(scans.out)->getArray("scans");
   REQUIRE(list->size() == 4);
   CHECK(list->getObject(0)->getValue<std::string>("status") == "completed");
   CHECK(list->getObject(1)->getValue<std::string>("status") == "interrupted");

@@ -6,8 +6,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/URI.h>
 #include <catch2/catch.hpp>
 
 #include "common/clock.h"
@@ -16,6 +14,8 @@
 #include "tests/support/http_client.h"
 
 using namespace cspwatch;
+using cspwatch::testing::parseObject;
+using cspwatch::testing::urlEncode;
 using namespace cspwatch::sim;
 using cspwatch::testing::httpRequest;
 using cspwatch::testing::HttpResult;
@@ -27,16 +27,6 @@ const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
 const std::string kPartner = "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64";
 const std::string kPcScope = "https://api.partnercenter.microsoft.com/.default";
 const std::string kGraphScope = "https://graph.microsoft.com/.default";
-
-Object::Ptr json(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Object::Ptr>();
-}
-
-std::string enc(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "&=+/:", out);
-  return out;
-}
 
 // A simulator with a generated world, served on a free port, its clock in the test's hands.
 struct Sim {
@@ -61,9 +51,9 @@ struct Sim {
         tokenRequest(tenant,
                      "grant_type=client_credentials&client_id=11111111-2222-4333-8444-555555555555"
                      "&client_secret=s3cret&scope=" +
-                         enc(scope));
+                         urlEncode(scope));
     REQUIRE(r.status == 200);
-    return json(r.body)->getValue<std::string>("access_token");
+    return parseObject(r.body)->getValue<std::string>("access_token");
   }
   HttpResult get(const std::string& path, const std::string& token,
                  std::map<std::string, std::string> headers = {}) {
@@ -86,7 +76,7 @@ TEST_CASE("sim: Partner Center customers page by continuation token, every custo
   int pages = 0;
   while (true) {
     REQUIRE(page.status == 200);
-    auto doc = json(page.body);
+    auto doc = parseObject(page.body);
     auto items = doc->getArray("items");
     for (size_t i = 0; i < items->size(); ++i)
       CHECK(seen.insert(items->getObject(i)->getValue<std::string>("id")).second);
@@ -124,7 +114,7 @@ TEST_CASE("sim: Graph admin relationships page by absolute @odata.nextLink") {
   while (!url.empty()) {
     HttpResult r = sim.get(url, token);
     REQUIRE(r.status == 200);
-    auto doc = json(r.body);
+    auto doc = parseObject(r.body);
     auto value = doc->getArray("value");
     for (size_t i = 0; i < value->size(); ++i) {
       auto rel = value->getObject(i);
@@ -146,16 +136,16 @@ TEST_CASE("sim: wrong credentials get AADSTS errors; tokens are for one tenant a
       sim.tokenRequest(kPartner,
                        "grant_type=client_credentials&client_id=11111111-2222-4333-8444-"
                        "555555555555&client_secret=nope&scope=" +
-                           enc(kPcScope));
+                           urlEncode(kPcScope));
   CHECK(bad_secret.status == 401);
-  CHECK(json(bad_secret.body)->getValue<std::string>("error") == "invalid_client");
-  CHECK_THAT(json(bad_secret.body)->getValue<std::string>("error_description"),
+  CHECK(parseObject(bad_secret.body)->getValue<std::string>("error") == "invalid_client");
+  CHECK_THAT(parseObject(bad_secret.body)->getValue<std::string>("error_description"),
              Catch::StartsWith("AADSTS7000215"));
   HttpResult bad_client =
       sim.tokenRequest(kPartner,
                        "grant_type=client_credentials&client_id=00000000-0000-4000-8000-"
                        "000000000000&client_secret=s3cret&scope=" +
-                           enc(kPcScope));
+                           urlEncode(kPcScope));
   CHECK(bad_client.status == 400);
   CHECK_THAT(bad_client.body, Catch::Contains("AADSTS700016"));
 
@@ -181,14 +171,14 @@ TEST_CASE(
         kPartner,
         "grant_type=refresh_token&client_id=11111111-2222-4333-8444-555555555555"
         "&client_secret=s3cret&refresh_token=" +
-            enc(rt) + "&scope=" + enc(kPcScope));
+            urlEncode(rt) + "&scope=" + urlEncode(kPcScope));
   };
   HttpResult r1 = refresh(first);
   REQUIRE(r1.status == 200);
-  const std::string second = json(r1.body)->getValue<std::string>("refresh_token");
+  const std::string second = parseObject(r1.body)->getValue<std::string>("refresh_token");
   CHECK(second != first);
   // App+User tokens reach the App+User-only operations; app-only ones do not.
-  const std::string user_token = json(r1.body)->getValue<std::string>("access_token");
+  const std::string user_token = parseObject(r1.body)->getValue<std::string>("access_token");
   CHECK(sim.get("/pc/v1/customers/relationshiprequests", user_token).status == 200);
   CHECK(sim.get("/pc/v1/customers/relationshiprequests", sim.appToken(kPartner, kPcScope)).status ==
         403);
@@ -197,7 +187,7 @@ TEST_CASE(
   sim.clock.advance(Seconds(61));
   HttpResult reused = refresh(first);
   CHECK(reused.status == 400);
-  CHECK(json(reused.body)->getValue<std::string>("error") == "invalid_grant");
+  CHECK(parseObject(reused.body)->getValue<std::string>("error") == "invalid_grant");
   CHECK(refresh(second).status == 200);
 }
 
@@ -216,11 +206,11 @@ TEST_CASE("sim: the customer side answers 403 where we hold no access, as Graph 
   REQUIRE(fine != nullptr);
   HttpResult org = sim.get("/graph/v1.0/organization", sim.appToken(fine->id, kGraphScope));
   REQUIRE(org.status == 200);
-  auto o = json(org.body)->getArray("value")->getObject(0);
+  auto o = parseObject(org.body)->getArray("value")->getObject(0);
   CHECK(o->getArray("verifiedDomains")->size() == fine->verified_domains->size());
   HttpResult denied = sim.get("/graph/v1.0/organization", sim.appToken(no_org->id, kGraphScope));
   CHECK(denied.status == 403);
-  CHECK(json(denied.body)->getObject("error")->getValue<std::string>("code") ==
+  CHECK(parseObject(denied.body)->getObject("error")->getValue<std::string>("code") ==
         "Authorization_RequestDenied");
   CHECK(sim.get("/graph/v1.0/policies/crossTenantAccessPolicy/partners",
                 sim.appToken(no_partners->id, kGraphScope))
@@ -235,6 +225,6 @@ TEST_CASE("sim: the customer side answers 403 where we hold no access, as Graph 
   // Partner Center: a tenant that is not our customer is 404.
   const std::string pc = sim.appToken(kPartner, kPcScope);
   CHECK(sim.get("/pc/v1/customers/" + no_org->id, pc).status == 404);
-  auto stats = json(httpRequest("GET", sim.base + "/_sim/stats").body);
+  auto stats = parseObject(httpRequest("GET", sim.base + "/_sim/stats").body);
   CHECK(stats->getObject("requests")->getValue<int>("GET /graph/v1.0/organization") == 2);
 }

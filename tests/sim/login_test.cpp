@@ -5,10 +5,8 @@
 
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <Poco/URI.h>
 #include <catch2/catch.hpp>
 
 #include "common/clock.h"
@@ -19,6 +17,8 @@
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
+using cspwatch::testing::parseObject;
+using cspwatch::testing::urlEncode;
 using namespace cspwatch::sim;
 using cspwatch::testing::httpRequest;
 using cspwatch::testing::HttpResult;
@@ -29,16 +29,6 @@ namespace {
 const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
 const std::string kPartner = "3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64";
 const std::string kClient = "11111111-2222-4333-8444-555555555555";
-
-Poco::JSON::Object::Ptr json(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-}
-
-std::string enc(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "&=+/:", out);
-  return out;
-}
 
 // A key pair and a self-signed certificate made with the openssl command.
 struct Certificate {
@@ -90,17 +80,18 @@ TEST_CASE(
   Certificate good, other;
   Sim sim(testing::readFile(good.cert), true);
   auto request = [&](const std::string& jwt) {
-    return httpRequest(
-        "POST", sim.tokenUrl(), {},
-        "grant_type=client_credentials&client_id=" + kClient + "&client_assertion_type=" +
-            enc("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") + "&client_assertion=" +
-            enc(jwt) + "&scope=" + enc("https://graph.microsoft.com/.default"));
+    return httpRequest("POST", sim.tokenUrl(), {},
+                       "grant_type=client_credentials&client_id=" + kClient +
+                           "&client_assertion_type=" +
+                           urlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                           "&client_assertion=" + urlEncode(jwt) +
+                           "&scope=" + urlEncode("https://graph.microsoft.com/.default"));
   };
   const Timestamp exp = kNow + std::chrono::minutes(10);
   HttpResult ok = request(assertion(good.key, sim.tokenUrl(), exp, "a1"));
   INFO(ok.body);
   CHECK(ok.status == 200);
-  CHECK(json(ok.body)->has("access_token"));
+  CHECK(parseObject(ok.body)->has("access_token"));
   // Replayed, signed by another key, for another audience, or expired: refused.
   CHECK(request(assertion(good.key, sim.tokenUrl(), exp, "a1")).status == 401);
   HttpResult wrong_key = request(assertion(other.key, sim.tokenUrl(), exp, "a2"));
@@ -116,22 +107,23 @@ TEST_CASE("sim login: the device-code flow is pending until approved, then gives
   HttpResult dc = httpRequest(
       "POST", sim.base + "/login/" + kPartner + "/oauth2/v2.0/devicecode", {},
       "client_id=" + kClient + "&scope=" +
-          enc("https://api.partnercenter.microsoft.com/user_impersonation offline_access"));
+          urlEncode("https://api.partnercenter.microsoft.com/user_impersonation offline_access"));
   REQUIRE(dc.status == 200);
-  auto d = json(dc.body);
+  auto d = parseObject(dc.body);
   CHECK(d->getValue<std::string>("verification_uri") == "https://microsoft.com/devicelogin");
-  const std::string poll = "grant_type=" + enc("urn:ietf:params:oauth:grant-type:device_code") +
-                           "&client_id=" + kClient +
-                           "&device_code=" + enc(d->getValue<std::string>("device_code"));
+  const std::string poll =
+      "grant_type=" + urlEncode("urn:ietf:params:oauth:grant-type:device_code") +
+      "&client_id=" + kClient +
+      "&device_code=" + urlEncode(d->getValue<std::string>("device_code"));
   HttpResult pending = httpRequest("POST", sim.tokenUrl(), {}, poll);
   CHECK(pending.status == 400);
-  CHECK(json(pending.body)->getValue<std::string>("error") == "authorization_pending");
+  CHECK(parseObject(pending.body)->getValue<std::string>("error") == "authorization_pending");
   REQUIRE(httpRequest("POST", sim.base + "/_sim/approve-device?user_code=" +
                                   d->getValue<std::string>("user_code"))
               .status == 200);
   HttpResult done = httpRequest("POST", sim.tokenUrl(), {}, poll);
   REQUIRE(done.status == 200);
-  auto t = json(done.body);
+  auto t = parseObject(done.body);
   CHECK(t->has("refresh_token"));
   // The access token acts for the consented user: App+User operations work.
   HttpResult rr =
@@ -143,23 +135,24 @@ TEST_CASE("sim login: the device-code flow is pending until approved, then gives
 
 TEST_CASE("sim graph: access assignments and contracts complete the partner-side view") {
   Sim sim("", true);
-  HttpResult tok =
-      httpRequest("POST", sim.tokenUrl(), {},
-                  "grant_type=client_credentials&client_id=" + kClient +
-                      "&client_secret=s3cret&scope=" + enc("https://graph.microsoft.com/.default"));
-  const std::string bearer = "Bearer " + json(tok.body)->getValue<std::string>("access_token");
+  HttpResult tok = httpRequest(
+      "POST", sim.tokenUrl(), {},
+      "grant_type=client_credentials&client_id=" + kClient +
+          "&client_secret=s3cret&scope=" + urlEncode("https://graph.microsoft.com/.default"));
+  const std::string bearer =
+      "Bearer " + parseObject(tok.body)->getValue<std::string>("access_token");
   HttpResult list = httpRequest(
       "GET", sim.base + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships?$top=5",
       {{"Authorization", bearer}});
   const std::string id =
-      json(list.body)->getArray("value")->getObject(0)->getValue<std::string>("id");
+      parseObject(list.body)->getArray("value")->getObject(0)->getValue<std::string>("id");
   HttpResult aa =
       httpRequest("GET",
                   sim.base + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/" + id +
                       "/accessAssignments",
                   {{"Authorization", bearer}});
   REQUIRE(aa.status == 200);
-  auto value = json(aa.body)->getArray("value");
+  auto value = parseObject(aa.body)->getArray("value");
   REQUIRE(value->size() == 1);
   CHECK(value->getObject(0)
             ->getObject("accessContainer")
@@ -177,5 +170,5 @@ TEST_CASE("sim graph: access assignments and contracts complete the partner-side
   size_t dap = 0;
   for (const auto& t : sim.api.world().tenants)
     dap += t.in_customer_list.value_or(false) && t.dap_enabled.value_or(false);
-  CHECK(json(contracts.body)->getArray("value")->size() == dap);
+  CHECK(parseObject(contracts.body)->getArray("value")->size() == dap);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/http_client.h"
 
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -30,6 +31,16 @@ HttpResult httpRequest(const std::string& method, const std::string& url,
   for (const auto& [k, v] : resp) r.headers[toLowerAscii(k)] = v;
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string urlEncode(const std::string& s) {
+  std::string out;
+  Poco::URI::encode(s, "&=+/:", out);
+  return out;
 }
 
 }  // namespace cspwatch::testing

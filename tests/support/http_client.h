@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include <Poco/JSON/Object.h>
+
 namespace cspwatch::testing {
 
 struct HttpResult {
@@ -17,5 +19,11 @@ struct HttpResult {
 HttpResult httpRequest(const std::string& method, const std::string& url,
                        const std::map<std::string, std::string>& headers = {},
                        const std::string& body = "");
+
+// The JSON object in `text`; throws (failing the test) when it is not one.
+Poco::JSON::Object::Ptr parseObject(const std::string& text);
+
+// `s` percent-encoded for a form field or query value.
+std::string urlEncode(const std::string& s);
 
 }  // namespace cspwatch::testing
