@@ -199,4 +199,20 @@ Result<std::string> renderMessage(const MailMessage& m) {
   return out;
 }
 
+bool isMailAddress(const std::string& address) { return validAddress(address); }
+
+std::optional<std::string> bareAddress(const std::string& spec) {
+  const size_t lt = spec.rfind('<');
+  if (lt == std::string::npos) {
+    std::string a(trim(spec));
+    if (!validAddress(a)) return std::nullopt;
+    return a;
+  }
+  const size_t gt = spec.find('>', lt);
+  if (gt == std::string::npos) return std::nullopt;
+  std::string a = spec.substr(lt + 1, gt - lt - 1);
+  if (!validAddress(a)) return std::nullopt;
+  return a;
+}
+
 }  // namespace cspwatch::alerts

@@ -9,6 +9,7 @@
 // and writes header values as given. Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,9 @@ std::string quotedPrintable(const std::string& utf8);
 std::string stableMessageId(const std::string& key, const std::string& domain);
 // Control characters (CR, LF, ...) replaced by spaces: a value that cannot start a new header.
 std::string headerSafe(const std::string& value);
+// A bare address we accept in To: and envelopes ("ops@example.com").
+bool isMailAddress(const std::string& address);
+// The bare address of "Name <addr>" or "addr"; nullopt when it is not a valid one.
+std::optional<std::string> bareAddress(const std::string& mailbox_spec);
 
 }  // namespace cspwatch::alerts

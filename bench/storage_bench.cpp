@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     auto id = store->beginScan(now, "bench");
     for (int i = 0; i < tenants; ++i) {
-      (void)store->stageTenant({ids[i], "Tenant " + std::to_string(i), ReadStatus::kFull, "[]"});
+      (void)store->stageTenant({ids[i], "Tenant " + std::to_string(i), ReadStatus::kFull, "[]", {}});
       for (const auto& r : rules) {
         Evaluation e{r, ids[i], EvalOutcome::kFail, false, "", {}};
         if (resolved_every > 0 && r == "r1" && i % resolved_every == 0) {

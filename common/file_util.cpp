@@ -62,4 +62,20 @@ Status writeFileAtomically(const std::string& path, const std::string& content, 
   return Status::ok();
 }
 
+Status makeDirectories(const std::string& path, int mode) {
+  std::string prefix;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    prefix = path.substr(0, pos);
+    if (prefix.empty()) continue;
+    if (::mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
+      return Status::ioError("cannot create directory " + prefix + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::ioError(path + " is not a directory");
+  return Status::ok();
+}
+
 }  // namespace cspwatch

@@ -15,6 +15,8 @@ std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool startsWith(std::string_view s, std::string_view prefix);
+// `s` with every occurrence of `from` (not empty) replaced by `to`.
+std::string replaceAll(std::string s, std::string_view from, std::string_view to);
 bool endsWith(std::string_view s, std::string_view suffix);
 
 // Edit distance with insertions, deletions, substitutions and adjacent transpositions each

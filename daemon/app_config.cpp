@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alerts/mail_message.h"
 #include "common/file_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
+#include "rules/rule_set.h"
 
 namespace cspwatch::daemon {
 
@@ -145,6 +147,213 @@ void readSources(const YAML::Node& node, const std::string& file, const std::str
             "add 'partner_center' (the live data) and/or 'inventory' (the distributor export)");
 }
 
+// "did you mean 'x'? (one of: a, b, c)" or just the list.
+std::string hintFor(const std::string& word, const std::vector<std::string>& choices) {
+  std::string dym = didYouMean(word, choices);
+  return (dym.empty() ? "" : dym + " ") + "(one of: " + join(choices, ", ") + ")";
+}
+
+void readSmtp(const YAML::Node& node, const std::string& file, const std::string& base_dir,
+              Diagnostics& diags, AlertsConfig& a, const YAML::Node& parent) {
+  YamlMap m(node, file, kPrefix, "section 'alerts.smtp'", diags, parent);
+  if (!m.valid()) return;
+  m.checkKeys(
+      {"host", "port", "tls", "username", "password_file", "ca_file", "envelope_from", "timeout"},
+      {"password"});
+  SmtpConfig& s = a.smtp;
+  s.host = m.getString("host", true).value_or("");
+  if (auto t = m.getString("tls")) {
+    if (*t != "starttls" && *t != "implicit" && *t != "none")
+      m.error("bad-value", m.valueLocation("tls"),
+              "'tls' must be starttls, implicit or none, found '" + *t + "'",
+              "starttls on port 587 is usual; implicit on 465");
+    else
+      s.tls = *t;
+  }
+  s.port = s.tls == "implicit" ? 465 : s.tls == "none" ? 25 : 587;
+  if (auto p = m.getInt("port", 1, 65535)) s.port = static_cast<int>(*p);
+  if (s.tls == "none" && !s.host.empty() && !isLoopbackHost(s.host))
+    m.error("bad-value", m.valueLocation("tls"),
+            "'tls: none' sends mail (and any password) in the clear; it is only allowed to a "
+            "loopback address, not to " +
+                s.host,
+            "use starttls (port 587) or implicit (port 465)");
+  s.username = m.getString("username").value_or("");
+  s.password_file = resolvePath(base_dir, m.getString("password_file").value_or(""));
+  if (!s.username.empty() && s.password_file.empty())
+    m.error("missing-key", m.keyLocation("username"), "'username' needs 'password_file'",
+            "put the password in a file readable only by cspwatch and name it here");
+  s.ca_file = resolvePath(base_dir, m.getString("ca_file").value_or(""));
+  if (auto e = m.getString("envelope_from")) {
+    if (!alerts::isMailAddress(*e))
+      m.error("bad-value", m.valueLocation("envelope_from"),
+              "'envelope_from' is not an email address: '" + *e + "'");
+    else
+      s.envelope_from = *e;
+  }
+  if (auto d = m.getDuration("timeout")) s.timeout = *d;
+}
+
+void readRoutes(const YAML::Node& node, const std::string& file, Diagnostics& diags,
+                AlertsConfig& a, YamlMap& parent) {
+  if (!node.IsSequence() || node.size() == 0) {
+    parent.error("bad-type", parent.valueLocation("routes"),
+                 "'routes' must be a non-empty list of routes",
+                 "at least one route with 'to' and 'default: true'");
+    return;
+  }
+  bool have_default = false;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string where = "alerts.routes[" + std::to_string(i) + "]";
+    YamlMap m(node[i], file, kPrefix, "route " + where, diags, node);
+    if (!m.valid()) continue;
+    m.checkKeys({"name", "to", "match", "sections", "default"});
+    alerts::Route r;
+    r.name = m.getString("name").value_or(where);
+    if (auto to = m.getStringList("to", true)) {
+      for (const auto& addr : *to)
+        if (!alerts::isMailAddress(addr))
+          m.error("bad-value", m.valueLocation("to"), "not an email address: '" + addr + "'");
+      r.to = *to;
+      if (to->empty())
+        m.error("bad-value", m.valueLocation("to"), "'to' names nobody",
+                "list at least one address");
+    }
+    r.is_default = m.getBool("default").value_or(false);
+    have_default = have_default || r.is_default;
+    if (auto secs = m.getStringList("sections")) {
+      r.sections.clear();
+      for (const auto& s : *secs) {
+        if (auto sec = alerts::sectionFromName(s))
+          r.sections.push_back(*sec);
+        else
+          m.error("bad-value", m.valueLocation("sections"), "unknown section '" + s + "'",
+                  hintFor(s, alerts::sectionNames()));
+      }
+    }
+    if (m.has("match")) {
+      YamlMap mm(m.get("match"), file, kPrefix, "match of route " + where, diags, node[i]);
+      if (mm.valid()) {
+        mm.checkKeys({"severities", "rules", "rule_tags", "tenant_tags"});
+        r.match.severities = mm.getStringList("severities").value_or(std::vector<std::string>{});
+        for (const auto& s : r.match.severities)
+          if (!rules::severityFromName(s))
+            mm.error("bad-value", mm.valueLocation("severities"), "unknown severity '" + s + "'",
+                     hintFor(s, rules::severityNames()));
+        r.match.rules = mm.getStringList("rules").value_or(std::vector<std::string>{});
+        r.match.rule_tags = mm.getStringList("rule_tags").value_or(std::vector<std::string>{});
+        r.match.tenant_tags = mm.getStringList("tenant_tags").value_or(std::vector<std::string>{});
+      }
+    } else if (!r.is_default) {
+      m.error("missing-key", m.location(), "route '" + r.name + "' has no 'match'",
+              "add a 'match' (severities, rules, rule_tags, tenant_tags) or mark it 'default: "
+              "true'");
+    }
+    a.routes.push_back(std::move(r));
+  }
+  if (!have_default)
+    parent.error("missing-key", parent.valueLocation("routes"),
+                 "no default route: findings no route matches would never be sent",
+                 "mark one route 'default: true'");
+}
+
+void readAlerts(const YAML::Node& node, const std::string& file, const std::string& base_dir,
+                Diagnostics& diags, AppConfig& cfg, const YAML::Node& parent) {
+  YamlMap m(node, file, kPrefix, "section 'alerts'", diags, parent);
+  if (!m.valid()) return;
+  m.checkKeys({"transport", "from", "templates_dir", "routes", "reminders",
+               "could_not_check_after_scans", "suppression_notice", "immediate_severities",
+               "retry_first", "retry_max", "give_up_after", "smtp", "graph", "file"});
+  AlertsConfig a;
+  if (auto t = m.getString("transport")) {
+    if (*t != "smtp" && *t != "graph" && *t != "file")
+      m.error("bad-value", m.valueLocation("transport"),
+              "'transport' must be smtp, graph or file, found '" + *t + "'",
+              hintFor(*t, {"smtp", "graph", "file"}));
+    else
+      a.transport = *t;
+  }
+  if (auto f = m.getString("from", true)) {
+    if (!alerts::bareAddress(*f))
+      m.error("bad-value", m.valueLocation("from"), "'from' is not a mailbox: '" + *f + "'",
+              "an address, or a name and an address: cspwatch <cspwatch@example.com>");
+    a.from = *f;
+  }
+  if (auto d = m.getString("templates_dir")) a.templates_dir = resolvePath(base_dir, *d);
+  if (m.has("reminders")) {
+    if (auto list = m.getStringList("reminders")) {
+      a.reminders.clear();
+      for (const auto& text : *list) {
+        auto d = parseDuration(text);
+        if (!d || d->count() < 3600)
+          m.error("bad-value", m.valueLocation("reminders"),
+                  "'reminders' entries are durations of at least 1h, found '" + text + "'",
+                  "for example [1d, 2d, 4d, 7d]: each wait is longer the longer a finding stays "
+                  "open; the last repeats");
+        else
+          a.reminders.push_back(*d);
+      }
+      if (list->empty())
+        m.error("bad-value", m.valueLocation("reminders"), "'reminders' is empty",
+                "give at least one interval, e.g. [7d]");
+    }
+  }
+  if (auto n = m.getInt("could_not_check_after_scans", 1, 1000))
+    a.could_not_check_after_scans = static_cast<int>(*n);
+  if (auto d = m.getDuration("suppression_notice")) a.suppression_notice = *d;
+  if (auto list = m.getStringList("immediate_severities")) {
+    for (const auto& s : *list)
+      if (!rules::severityFromName(s))
+        m.error("bad-value", m.valueLocation("immediate_severities"),
+                "unknown severity '" + s + "'", hintFor(s, rules::severityNames()));
+    a.immediate_severities = *list;
+  }
+  if (auto d = m.getDuration("retry_first")) a.retry_first = *d;
+  if (auto d = m.getDuration("retry_max")) a.retry_max = *d;
+  if (auto d = m.getDuration("give_up_after")) a.give_up_after = *d;
+  if (m.has("routes"))
+    readRoutes(m.get("routes"), file, diags, a, m);
+  else
+    m.error("missing-key", m.location(), "section 'alerts' has no 'routes'",
+            "add routes with 'to' addresses, one of them 'default: true'");
+  if (m.has("smtp")) readSmtp(m.get("smtp"), file, base_dir, diags, a, node);
+  if (m.has("graph")) {
+    YamlMap g(m.get("graph"), file, kPrefix, "section 'alerts.graph'", diags, node);
+    if (g.valid()) {
+      g.checkKeys({"mailbox"});
+      if (auto mb = g.getString("mailbox", true)) {
+        if (!alerts::isMailAddress(*mb))
+          g.error("bad-value", g.valueLocation("mailbox"),
+                  "'mailbox' must be the sending mailbox's address, found '" + *mb + "'");
+        a.graph_mailbox = *mb;
+      }
+    }
+  }
+  if (m.has("file")) {
+    YamlMap f(m.get("file"), file, kPrefix, "section 'alerts.file'", diags, node);
+    if (f.valid()) {
+      f.checkKeys({"dir"});
+      if (auto d = f.getString("dir", true)) a.file_dir = resolvePath(base_dir, *d);
+    }
+  }
+  if (a.transport == "smtp" && !m.has("smtp"))
+    m.error("missing-key", m.valueLocation("transport"),
+            "'transport: smtp' needs an 'smtp' section",
+            "host, port, tls, username, password_file");
+  if (a.transport == "graph") {
+    if (!m.has("graph"))
+      m.error("missing-key", m.valueLocation("transport"),
+              "'transport: graph' needs a 'graph' section with the sending 'mailbox'");
+    if (!cfg.partner_center)
+      m.error("missing-key", m.valueLocation("transport"),
+              "'transport: graph' sends with the app of sources.partner_center, which is not "
+              "configured",
+              "configure sources.partner_center, or use smtp");
+  }
+  if (a.smtp.envelope_from.empty()) a.smtp.envelope_from = alerts::bareAddress(a.from).value_or("");
+  cfg.alerts = std::move(a);
+}
+
 }  // namespace
 
 std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,
@@ -212,13 +421,8 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
         cfg.schedule_interval = *d;
     }
   }
-  if (top.has("alerts")) {
-    YAML::Node alerts = top.get("alerts");
-    if (!alerts.IsNull()) {
-      YamlMap m(alerts, file, kPrefix, "section 'alerts'", diags, *doc);
-      m.checkKeys({});  // alert settings arrive with the alerts module
-    }
-  }
+  if (top.has("alerts") && !top.get("alerts").IsNull())
+    readAlerts(top.get("alerts"), file, base_dir, diags, cfg, *doc);
   if (diags.errorCount() != errors_before) return std::nullopt;
   return cfg;
 }

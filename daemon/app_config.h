@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "alerts/digest.h"
 #include "common/diagnostic.h"
 #include "common/partner.h"
 #include "common/time.h"
@@ -43,6 +44,37 @@ struct InventoryConfig {
   std::string path;
 };
 
+// alerts.smtp (docs/alerts.md#smtp).
+struct SmtpConfig {
+  std::string host;
+  int port = 587;                // default by tls: starttls 587, implicit 465, none 25
+  std::string tls = "starttls";  // starttls, implicit, none (none only to a loopback address)
+  std::string username;          // empty: no AUTH
+  std::string password_file;
+  std::string ca_file;        // extra CA certificates to trust (a private CA)
+  std::string envelope_from;  // MAIL FROM; default: the address in alerts.from
+  Seconds timeout = Seconds(30);
+};
+
+// The `alerts` section (docs/alerts.md). Present only when configured.
+struct AlertsConfig {
+  std::string transport = "file";  // smtp, graph, file
+  std::string from;                // "cspwatch <cspwatch@example.com>"
+  std::string templates_dir = "/etc/cspwatch/templates";
+  std::vector<Seconds> reminders = {std::chrono::hours(24), std::chrono::hours(48),
+                                    std::chrono::hours(96), std::chrono::hours(168)};
+  int could_not_check_after_scans = 2;
+  Seconds suppression_notice = std::chrono::hours(24 * 7);
+  std::vector<std::string> immediate_severities = {"critical"};
+  Seconds retry_first = Seconds(60);
+  Seconds retry_max = Seconds(3600);
+  Seconds give_up_after = std::chrono::hours(24);
+  std::vector<alerts::Route> routes;
+  SmtpConfig smtp;
+  std::string graph_mailbox;  // alerts.graph.mailbox
+  std::string file_dir = "/var/lib/cspwatch/mail";
+};
+
 struct AppConfig {
   std::string file;  // where it was read from
   PartnerIdentity partner;
@@ -53,6 +85,7 @@ struct AppConfig {
   Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
   Seconds schedule_interval = std::chrono::hours(6);
+  std::optional<AlertsConfig> alerts;
 };
 
 // Reads a `partner` section (the same keys wherever it appears: config, rule test files).

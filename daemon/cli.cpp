@@ -147,6 +147,33 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   scans_diff->add_option("--format", diff_format, "text or json")
       ->transform(CLI::CheckedTransformer(kTextJson, CLI::ignore_case));
 
+  CLI::App* alerts_cmd = app.add_subcommand("alerts", "Alert emails: preview, test, the outbox");
+  alerts_cmd->require_subcommand(1);
+  CLI::App* alerts_preview = alerts_cmd->add_subcommand(
+      "preview",
+      "Render the digest(s) the latest scan and what is due now would send; sends nothing");
+  AlertsPreviewOptions preview;
+  std::string preview_now;
+  alerts_preview->add_option("--to", preview.to, "Only this recipient's messages");
+  alerts_preview->add_option("--format", preview.format, "text, html or eml")
+      ->check(CLI::IsMember({"text", "html", "eml"}))
+      ->capture_default_str();
+  alerts_preview->add_option("--now", preview_now, "Pretend it is this RFC 3339 time");
+  CLI::App* alerts_test = alerts_cmd->add_subcommand(
+      "test", "Send one test message through the configured transport and show the answer");
+  std::string test_to;
+  alerts_test->add_option("--to", test_to, "Recipient address")->required();
+  CLI::App* alerts_outbox = alerts_cmd->add_subcommand("outbox", "List queued and failed messages");
+  bool outbox_all = false;
+  alerts_outbox->add_flag("--all", outbox_all, "Include the latest sent messages");
+  OutputFormat outbox_format = OutputFormat::kTable;
+  alerts_outbox->add_option("--format", outbox_format, "table or json")
+      ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
+  CLI::App* alerts_send = alerts_cmd->add_subcommand(
+      "send", "Deliver the queued messages that are due now (the daemon does this on its own)");
+  std::string send_now;
+  alerts_send->add_option("--now", send_now, "Pretend it is this RFC 3339 time");
+
   CLI::App* auth = app.add_subcommand("auth", "Partner Center and Graph credentials");
   auth->require_subcommand(1);
   CLI::App* auth_login = auth->add_subcommand(
@@ -184,6 +211,23 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (suppress_remove->parsed()) return suppressRemove(ctx, suppression_id);
   if (scans_list->parsed()) return scansList(ctx, scans_format);
   if (scans_diff->parsed()) return scansDiff(ctx, diff_a, diff_b, diff_format);
+  auto timeArg = [&err](const std::string& text, std::optional<Timestamp>& into) {
+    if (text.empty()) return true;
+    into = parseTimestamp(text);
+    if (!into) err << "cspwatch: --now must be an RFC 3339 time, found '" << text << "'\n";
+    return into.has_value();
+  };
+  if (alerts_preview->parsed()) {
+    if (!timeArg(preview_now, preview.now)) return kExitUsage;
+    return alertsPreview(ctx, preview);
+  }
+  if (alerts_test->parsed()) return alertsTest(ctx, test_to);
+  if (alerts_outbox->parsed()) return alertsOutbox(ctx, outbox_all, outbox_format);
+  if (alerts_send->parsed()) {
+    std::optional<Timestamp> at;
+    if (!timeArg(send_now, at)) return kExitUsage;
+    return alertsSend(ctx, at);
+  }
   if (scan_cmd->parsed()) {
     if (!scan_now.empty()) scan_options.now = parseTimestamp(scan_now);
     return scan(ctx, scan_options);

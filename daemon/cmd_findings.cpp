@@ -34,38 +34,6 @@ std::string actor() {
   return "uid " + std::to_string(::getuid());
 }
 
-struct Opened {
-  std::optional<AppConfig> config;
-  std::optional<FindingStore> store;
-  int exit_code = kExitOk;
-};
-
-Opened openStore(const CommandContext& ctx) {
-  Opened o;
-  Diagnostics diags;
-  o.config = loadConfig(ctx.config_path, diags);
-  if (!o.config) {
-    ctx.err << diags.renderText();
-    o.exit_code = kExitUsage;
-    return o;
-  }
-  auto store = FindingStore::open(o.config->storage_path, storeOptions(*o.config));
-  if (!store) {
-    ctx.err << "cspwatch: " << store.status().message() << "\n";
-    o.exit_code = kExitProblems;
-    return o;
-  }
-  o.store.emplace(std::move(store.value()));
-  return o;
-}
-
-int fail(const CommandContext& ctx, const Status& s) {
-  ctx.err << "cspwatch: " << s.message() << "\n";
-  return s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kNotFound
-             ? kExitUsage
-             : kExitProblems;
-}
-
 Poco::JSON::Object::Ptr newObject() {
   return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 }

@@ -7,9 +7,11 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/clock.h"
+#include "daemon/alert_pipeline.h"
 #include "daemon/app_config.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/outbox_sender.h"
 #include "daemon/progress_bar.h"
 #include "daemon/rule_files.h"
 #include "daemon/scan_runner.h"
@@ -39,13 +41,42 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
     ctx.err << "cspwatch: " << store.status().message() << "\n";
     return kExitProblems;
   }
+  // Alerts are composed inside the scan's transaction; set up before scanning so that a bad
+  // template stops the scan instead of losing its alerts.
+  std::optional<AlertPipeline> pipeline;
+  if (cfg.alerts) {
+    auto p = AlertPipeline::create(cfg, rules);
+    if (!p) {
+      ctx.err << "cspwatch: " << p.status().message() << "\n";
+      return kExitUsage;
+    }
+    pipeline.emplace(std::move(*p));
+  }
   ProgressBar bar(ctx.err);
-  auto summary = recordScan(cfg, rules, *store, now,
-                            [&bar](size_t done, size_t total) { bar.update(done, total); });
+  auto summary = recordScan(
+      cfg, rules, *store, now, [&bar](size_t done, size_t total) { bar.update(done, total); },
+      pipeline ? pipeline->hook(*store, now) : storage::OutboxHook{});
   if (!summary) {
     ctx.err << "cspwatch: the scan failed and changed nothing: " << summary.status().message()
             << "\n";
     return kExitProblems;
+  }
+  // Deliver what is due now; what cannot go out waits in the outbox for the next attempt.
+  std::optional<SendReport> sent;
+  if (cfg.alerts) {
+    auto transport = makeTransport(cfg);
+    if (!transport) {
+      ctx.err << "cspwatch: alerts stay queued: " << transport.status().message() << "\n";
+    } else {
+      storage::Outbox outbox(store->db());
+      ManualClock at(now);
+      const auto& a = *cfg.alerts;
+      auto r = deliverDue(outbox, **transport, at, {a.retry_first, a.retry_max, a.give_up_after});
+      if (!r)
+        ctx.err << "cspwatch: alerts stay queued: " << r.status().message() << "\n";
+      else
+        sent = *r;
+    }
   }
   const auto& s = *summary;
   if (format == OutputFormat::kJson) {
@@ -67,6 +98,13 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
     f->set("open", s.findings_open);
     f->set("unknown", s.checks_unknown);
     doc->set("findings", f);
+    if (sent) {
+      Poco::JSON::Object::Ptr m = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      m->set("delivered", sent->delivered);
+      m->set("retrying", sent->retrying);
+      m->set("failed", sent->failed);
+      doc->set("alerts", m);
+    }
     ctx.out << tenants::jsonText(doc, true) << "\n";
   } else {
     ctx.out << "scan " << s.scan_id << " " << s.status << ": " << s.tenants_total << " tenant(s) ("
@@ -75,6 +113,9 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
             << "findings: " << s.findings_new << " new, " << s.findings_reopened << " reopened, "
             << s.findings_resolved << " resolved, " << s.findings_retired << " retired, "
             << s.findings_open << " open; " << s.checks_unknown << " check(s) could not be made\n";
+    if (sent)
+      ctx.out << "alerts: " << sent->delivered << " delivered, " << sent->retrying
+              << " waiting to retry, " << sent->failed << " failed\n";
   }
   return kExitOk;
 }

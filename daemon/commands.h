@@ -53,6 +53,17 @@ int suppressList(const CommandContext& ctx, bool include_inactive, OutputFormat 
 int suppressRemove(const CommandContext& ctx, int64_t id);
 
 int scansList(const CommandContext& ctx, OutputFormat format);
+
+// `alerts ...` (docs/alerts.md).
+struct AlertsPreviewOptions {
+  std::string to;              // one recipient's digest; "" = every recipient's
+  std::string format = "text";  // text, html, eml
+  std::optional<Timestamp> now;
+};
+int alertsPreview(const CommandContext& ctx, const AlertsPreviewOptions& options);
+int alertsTest(const CommandContext& ctx, const std::string& to);
+int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat format);
+int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now);
 int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds);
 int authStatus(const CommandContext& ctx);
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);

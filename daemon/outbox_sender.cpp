@@ -10,7 +10,7 @@ namespace cspwatch::daemon {
 Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transport,
                               const Clock& clock, const SenderOptions& options) {
   SendReport report;
-  auto due = outbox.due(clock.now());
+  auto due = outbox.due(clock.now(), kSendBatch);
   if (!due) return due.status();
   for (const auto& m : *due) {
     alerts::Delivery d = transport.deliver({m.message_id, m.recipients, m.body});

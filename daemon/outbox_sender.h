@@ -17,6 +17,8 @@ struct SenderOptions {
   Seconds give_up_after = Seconds(24 * 3600);
 };
 
+inline constexpr int kSendBatch = 50;  // messages deliverDue takes at a time
+
 struct SendReport {
   int delivered = 0, retrying = 0, failed = 0;
 };

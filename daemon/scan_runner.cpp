@@ -133,7 +133,8 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
 
 storage::TenantRead toTenantRead(const TenantOutcome& o) {
   return {o.tenant->id, o.tenant->name, o.read_status,
-          o.read_status == storage::ReadStatus::kFull ? "[]" : problemsJson(*o.tenant)};
+          o.read_status == storage::ReadStatus::kFull ? "[]" : problemsJson(*o.tenant),
+          o.tenant->tags};
 }
 
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
@@ -158,7 +159,8 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
 
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
                                         storage::FindingStore& store, Timestamp now,
-                                        const std::function<void(size_t, size_t)>& progress) {
+                                        const std::function<void(size_t, size_t)>& progress,
+                                        const storage::OutboxHook& notify) {
   if (auto n = store.markInterrupted(now); !n) return n.status();
   auto scan = store.beginScan(now, rules.hash());
   if (!scan) return scan.status();
@@ -181,7 +183,7 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
   std::vector<std::string> enabled;
   for (const auto& r : rules.rules())
     if (r.enabled) enabled.push_back(r.id);
-  auto summary = store.applyScan(*scan, enabled, report->complete, now);
+  auto summary = store.applyScan(*scan, enabled, report->complete, now, notify);
   if (!summary) (void)store.failScan(*scan, now, summary.status().message());
   return summary;
 }

@@ -54,9 +54,11 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
 storage::TenantRead toTenantRead(const TenantOutcome& outcome);
 
 // Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
-// A failure after begin marks the scan failed (and stores nothing else).
+// A failure after begin marks the scan failed (and stores nothing else). `notify` (may be
+// empty) queues the scan's alerts in the same transaction (daemon/alert_pipeline.h).
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
                                         storage::FindingStore& store, Timestamp now,
-                                        const std::function<void(size_t, size_t)>& progress = {});
+                                        const std::function<void(size_t, size_t)>& progress = {},
+                                        const storage::OutboxHook& notify = {});
 
 }  // namespace cspwatch::daemon

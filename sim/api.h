@@ -2,13 +2,17 @@
 // The simulated Partner Center (/pc) and Microsoft Graph (/graph) APIs over a World, plus the
 // simulator's own /_sim endpoints. Shapes, paging, status values and error bodies follow
 // ../shared/reference/microsoft-csp-apis.md; docs/simulator.md lists every route.
-// Thread-safe: the world is read-only; counters and the clock offset are synchronised.
+// Graph's sendMail (MIME format) is accepted for the partner tenant's mailboxes and each
+// accepted message is recorded, for tests and GET /_sim/mail.
+// Thread-safe: the world is read-only; counters, the clock offset and the recorded mail are
+// synchronised.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "sim/faults.h"
@@ -17,6 +21,14 @@
 #include "sim/world.h"
 
 namespace cspwatch::sim {
+
+// A message Graph's sendMail accepted.
+struct SentMail {
+  std::string mailbox;     // as addressed in the URL, percent-decoded
+  std::string mime;        // the MIME message, decoded from the request's base64, byte for byte
+  Timestamp at;            // simulator time of acceptance
+  std::string request_id;  // the request-id header of the 202
+};
 
 class SimApi {
  public:
@@ -38,6 +50,9 @@ class SimApi {
   void count(const std::string& key, int64_t n = 1);
   std::string statsJson();
   const World& world() const { return world_; }
+  // Every message sendMail accepted, oldest first; and as GET /_sim/mail serves them.
+  std::vector<SentMail> sentMail();
+  std::string mailJson();
 
  private:
   Response partnerCenter(const Request& r, const std::string& path);
@@ -48,6 +63,7 @@ class SimApi {
   Response adminRelationships(const Request& r);
   Response organization(const tenants::Tenant& t);
   Response partners(const tenants::Tenant& t);
+  Response sendMail(const Request& r, const AccessToken& token, const std::string& mailbox);
 
   std::optional<Response> throttled(const std::string& scope, bool partner_center);
 
@@ -61,6 +77,8 @@ class SimApi {
   std::vector<std::pair<const tenants::Tenant*, const tenants::AdminRelationship*>>
       our_relationships_;
   std::vector<const tenants::Tenant*> customers_;
+  std::mutex mail_mutex_;
+  std::vector<SentMail> mail_;
 };
 
 // Graph's error body: {"error": {"code", "message", "innerError": {...}}}.

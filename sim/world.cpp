@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/file_util.h"
+#include "common/text.h"
 #include "common/yaml_util.h"
 #include "tenants/tenant_json.h"
 
@@ -16,6 +17,14 @@ const tenants::Tenant* World::find(const std::string& id) const {
   return nullptr;
 }
 
+const Mailbox* World::findMailbox(const std::string& upn_or_id) const {
+  if (!mailboxes) return nullptr;
+  const std::string key = toLowerAscii(upn_or_id);
+  for (const auto& m : *mailboxes)
+    if (toLowerAscii(m.address) == key || (!m.id.empty() && m.id == key)) return &m;
+  return nullptr;
+}
+
 Result<World> parseWorld(const std::string& text, const std::string& file) {
   Diagnostics d;
   auto doc = parseYamlDocument(file, text, "world", d);
@@ -23,7 +32,7 @@ Result<World> parseWorld(const std::string& text, const std::string& file) {
   YamlMap top(*doc, file, "world", "world", d);
   World w;
   if (top.valid()) {
-    top.checkKeys({"schema_version", "partner", "tenants"});
+    top.checkKeys({"schema_version", "partner", "tenants", "mailboxes"});
     YamlMap p(top.get("partner"), file, "world", "partner", d, *doc);
     if (p.valid()) {
       p.checkKeys({"name", "tenant_id", "mpn_ids", "distributor_tenant_ids",
@@ -45,6 +54,30 @@ Result<World> parseWorld(const std::string& text, const std::string& file) {
       for (const auto& item : list)
         if (auto t = tenants::tenantFromNode(item, file, "world", d))
           w.tenants.push_back(std::move(*t));
+    }
+    // Optional: the partner tenant's mailboxes (absent or null: every mailbox exists).
+    YAML::Node boxes = top.get("mailboxes");
+    if (boxes.IsDefined() && !boxes.IsNull()) {
+      if (!boxes.IsSequence()) {
+        top.error("wrong-type", top.valueLocation("mailboxes"),
+                  "'mailboxes' must be a list of {address, id, app_access}, found " +
+                      describeNode(boxes));
+      } else {
+        w.mailboxes.emplace();
+        for (const auto& item : boxes) {
+          YamlMap m(item, file, "world", "mailbox", d, boxes);
+          if (!m.valid()) continue;
+          m.checkKeys({"address", "id", "app_access"});
+          Mailbox box;
+          box.address = m.getString("address", true).value_or("");
+          if (m.has("address") && !looksLikeEmail(box.address))
+            m.error("bad-value", m.valueLocation("address"),
+                    "'" + box.address + "' is not an email address");
+          box.id = m.getGuid("id").value_or("");
+          box.app_access = m.getBool("app_access").value_or(true);
+          w.mailboxes->push_back(std::move(box));
+        }
+      }
     }
   }
   if (d.hasErrors()) return Status::invalidArgument(d.renderText());
@@ -81,6 +114,17 @@ std::string worldToJson(const World& w) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
   for (const auto& t : w.tenants) list->add(tenants::tenantToJson(t));
   doc->set("tenants", list);
+  if (w.mailboxes) {
+    Poco::JSON::Array::Ptr boxes = new Poco::JSON::Array();
+    for (const auto& m : *w.mailboxes) {
+      Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("address", m.address);
+      if (!m.id.empty()) o->set("id", m.id);
+      o->set("app_access", m.app_access);
+      boxes->add(o);
+    }
+    doc->set("mailboxes", boxes);
+  }
   return tenants::jsonText(doc, true);
 }
 

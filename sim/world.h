@@ -12,8 +12,12 @@
 //    partners is null.
 //  - The inventory export holds the tenants whose sources include "inventory", with their
 //    tags, onboarded date and inventory contacts.
+//  - Graph's sendMail (partner side) sends as the partner tenant's mailboxes: every mailbox
+//    when the world lists none, else only those listed, and not those an Exchange application
+//    access policy keeps our app out of (app_access false).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +28,23 @@
 
 namespace cspwatch::sim {
 
+// A mailbox in the partner tenant that alerts can be sent as (POST /users/{id}/sendMail).
+struct Mailbox {
+  std::string address;     // its user principal name / primary address, any case
+  std::string id;          // its object id (lower-case GUID), or empty
+  bool app_access = true;  // false: an application access policy refuses our app (403)
+};
+
 struct World {
   PartnerIdentity partner;
   std::vector<tenants::Tenant> tenants;
+  // The partner tenant's mailboxes; nullopt (the key absent): every mailbox exists and
+  // accepts our app.
+  std::optional<std::vector<Mailbox>> mailboxes;
 
   const tenants::Tenant* find(const std::string& tenant_id) const;
+  // The listed mailbox whose address (case-insensitively) or id is `upn_or_id`, or null.
+  const Mailbox* findMailbox(const std::string& upn_or_id) const;
 };
 
 // Reads {"partner": {...}, "tenants": [...]}; every problem is reported with its position.

@@ -4,13 +4,13 @@
 #include <map>
 
 #include "common/text.h"
+#include "storage/finding_sql.h"
 #include "storage/finding_store.h"
 
 namespace cspwatch::storage {
 
-namespace {
+namespace detail {
 
-// Columns 0..15 of every finding query; ?1 is now (for suppressions).
 const std::string kFindingColumns =
     "SELECT f.id, f.rule_id, f.tenant_id, COALESCE(t.name, ''), f.subject, f.state, f.severity, "
     "f.message, "
@@ -20,7 +20,9 @@ const std::string kFindingColumns =
     "f.rule_id "
     "AND (s.tenant_id IS NULL OR s.tenant_id = f.tenant_id) AND (s.subject IS NULL OR s.subject = "
     "f.subject) "
-    "AND s.removed_at IS NULL AND s.expires_at > ?1) ";
+    "AND s.removed_at IS NULL AND s.expires_at > ?1), "
+    "COALESCE((SELECT r.times FROM reminders r WHERE r.finding_id = f.id "
+    "AND r.opened_scan = f.opened_scan), 0) ";
 // Last seen: the scan recorded when the finding stopped being seen, else the latest applied scan.
 const std::string kFindingFrom =
     "FROM findings f LEFT JOIN tenants t ON t.id = f.tenant_id "
@@ -46,6 +48,7 @@ FindingRow readFinding(const Statement& st) {
   r.resolved_reason = st.getText(13);
   r.times_reopened = static_cast<int>(st.getInt(14));
   r.suppressed = st.getInt(15) != 0;
+  r.times_reminded = static_cast<int>(st.getInt(16));
   return r;
 }
 
@@ -65,7 +68,9 @@ void sortFindings(std::vector<FindingRow>& rows) {
   });
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 Result<std::vector<FindingRow>> FindingStore::listFindings(const FindingFilter& filter,
                                                            Timestamp now) {
@@ -201,7 +206,7 @@ Result<ScanDiff> FindingStore::diffScans(int64_t from, int64_t to, Timestamp now
   auto open = [](const std::string& k) { return k == "opened" || k == "reopened"; };
   while (st->step()) {
     FindingRow r = readFinding(*st);
-    std::string a = st->getText(16), b = st->getText(17);
+    std::string a = st->getText(kFindingColumnCount), b = st->getText(kFindingColumnCount + 1);
     if (open(a) && open(b))
       diff.still_open.push_back(r);
     else if (open(a) && !open(b))

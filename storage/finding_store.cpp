@@ -9,6 +9,18 @@
 
 namespace cspwatch::storage {
 
+namespace {
+// Tags are stored one per line (a tag never holds a line break: they are stripped).
+std::string joinTags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    if (!out.empty()) out += '\n';
+    for (char c : t) out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out;
+}
+}  // namespace
+
 const char* readStatusName(ReadStatus s) {
   switch (s) {
     case ReadStatus::kFull:
@@ -43,7 +55,8 @@ Status FindingStore::ensureStaging() {
   if (!staging_ready_) {
     Status s = db_.exec(R"sql(
 CREATE TEMP TABLE IF NOT EXISTS stage_tenants (
-  tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, read_status TEXT NOT NULL, problems TEXT NOT NULL);
+  tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, read_status TEXT NOT NULL, problems TEXT NOT NULL,
+  tags TEXT NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS stage_evals (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, outcome TEXT NOT NULL, incomplete INTEGER NOT NULL,
   reason TEXT NOT NULL, digest INTEGER, PRIMARY KEY (rule_id, tenant_id));
@@ -57,7 +70,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 )sql");
     if (!s) return s;
-    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4)");
+    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5)");
     auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     auto f = db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!t) return t.status();
@@ -103,7 +116,8 @@ Status FindingStore::stageTenant(const TenantRead& t) {
   stage_tenant_.bind(1, t.tenant_id)
       .bind(2, t.name)
       .bind(3, readStatusName(t.status))
-      .bind(4, t.problems_json);
+      .bind(4, t.problems_json)
+      .bind(5, joinTags(t.tags));
   return stage_tenant_.run();
 }
 
@@ -155,6 +169,30 @@ Status FindingStore::stageEvaluation(const Evaluation& e) {
     if (Status s = stage_fail_.run(); !s) return s;
   }
   return Status::ok();
+}
+
+Result<ScanChanges> FindingStore::changesOf(int64_t scan, Timestamp now) {
+  ScanChanges changes;
+  changes.scan_id = scan;
+  auto rows = findingsChangedIn(scan, now);  // proportional to the changes, not to all findings
+  if (!rows) return rows.status();
+  auto kinds = db_.prepare(
+      "SELECT finding_id, kind FROM finding_events WHERE scan_id = ?1 "
+      "AND kind IN ('opened','reopened','resolved')");
+  if (!kinds) return kinds.status();
+  kinds->bind(1, scan);
+  std::map<int64_t, std::string> kind_of;
+  while (kinds->step()) kind_of[kinds->getInt(0)] = kinds->getText(1);
+  if (!kinds->status()) return kinds->status();
+  for (auto& r : *rows) {
+    auto k = kind_of.find(r.id);
+    if (k == kind_of.end()) continue;
+    (k->second == "opened"     ? changes.opened
+     : k->second == "reopened" ? changes.reopened
+                               : changes.resolved)
+        .push_back(r);
+  }
+  return changes;
 }
 
 Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string& error) {
@@ -224,9 +262,11 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
   const std::string S = std::to_string(scan);
   const std::vector<std::string> steps = {
       // Tenants: new ones, renamed ones, ones back after an absence, ones just gone missing.
-      "INSERT INTO tenants (id, name, first_seen_scan) SELECT tenant_id, name, ?1 FROM "
+      "INSERT INTO tenants (id, name, first_seen_scan, tags) SELECT tenant_id, name, ?1, tags FROM "
       "stage_tenants s "
       "WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = s.tenant_id)",
+      "UPDATE tenants SET tags = s.tags FROM stage_tenants s WHERE s.tenant_id = tenants.id AND "
+      "s.tags != tenants.tags",
       "UPDATE tenants SET name = s.name FROM stage_tenants s WHERE s.tenant_id = tenants.id AND "
       "s.name != tenants.name",
       "UPDATE tenants SET last_present_scan = NULL, gone_scan = NULL FROM stage_tenants s "
@@ -423,27 +463,9 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       .bind(12, int64_t{sum.checks_unknown});
   if (Status s = st->run(); !s) return s;
   if (notify) {
-    ScanChanges changes;
-    changes.scan_id = scan;
-    auto rows =
-        findingsChangedIn(scan, now_ts);  // proportional to the changes, not to all findings
-    if (!rows) return rows.status();
-    auto kinds = db_.prepare(
-        "SELECT finding_id, kind FROM finding_events WHERE scan_id = ?1 "
-        "AND kind IN ('opened','reopened','resolved')");
-    if (!kinds) return kinds.status();
-    kinds->bind(1, scan);
-    std::map<int64_t, std::string> kind_of;
-    while (kinds->step()) kind_of[kinds->getInt(0)] = kinds->getText(1);
-    for (auto& r : *rows) {
-      auto k = kind_of.find(r.id);
-      if (k == kind_of.end()) continue;
-      (k->second == "opened"     ? changes.opened
-       : k->second == "reopened" ? changes.reopened
-                                 : changes.resolved)
-          .push_back(r);
-    }
-    auto messages = notify(changes);
+    auto changes = changesOf(scan, now_ts);
+    if (!changes) return changes.status();
+    auto messages = notify(*changes);
     if (!messages) return messages.status();
     Outbox outbox(db_);
     for (const auto& m : *messages)

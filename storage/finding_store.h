@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ struct TenantRead {
   std::string name;
   ReadStatus status = ReadStatus::kFull;
   std::string problems_json = "[]";  // [{"part": ..., "reason": ...}] when not full
+  std::vector<std::string> tags;     // the operator's tags (inventory), for routing alerts
 };
 
 enum class EvalOutcome { kPass, kFail, kUnknown };
@@ -88,6 +90,7 @@ struct FindingRow {
   std::optional<Timestamp> resolved_at;
   std::string resolved_reason;
   int times_reopened = 0;
+  int times_reminded = 0;  // reminders sent since the finding was last opened
 };
 
 struct FindingEvent {
@@ -134,6 +137,15 @@ struct ScanChanges {
 };
 using OutboxHook = std::function<Result<std::vector<OutboxMessage>>(const ScanChanges&)>;
 
+// A "could not be checked" streak still going on: a rule for a tenant, or the whole tenant
+// (rule_id "*") when it could not be read at all.
+struct UnknownStreak {
+  std::string rule_id, tenant_id, tenant_name, reason;
+  int64_t since_scan = 0;
+  Timestamp since;
+  int scans = 0;  // applied scans in a row, this streak's first included
+};
+
 class FindingStore {
  public:
   // Opens or creates the database at `path` and migrates it; refuses a newer schema.
@@ -159,9 +171,23 @@ class FindingStore {
 
   Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
   Result<FindingRow> getFinding(int64_t id, Timestamp now);
+  // What `scan` changed, as applyScan's hook saw it.
+  Result<ScanChanges> changesOf(int64_t scan, Timestamp now);
   // Findings opened, reopened or resolved by `scan`.
   Result<std::vector<FindingRow>> findingsChangedIn(int64_t scan, Timestamp now);
   Result<std::vector<FindingEvent>> findingEvents(int64_t id);
+
+  // Reminders (storage/reminders.cpp). Open, unsuppressed findings whose next reminder is due
+  // at `now`: reminder n (from 0) comes intervals[min(n, size - 1)] after the finding was
+  // opened (or reopened) or last reminded. `intervals` must not be empty.
+  Result<std::vector<FindingRow>> remindersDue(Timestamp now,
+                                               const std::vector<Seconds>& intervals);
+  // Counts one more reminder for each finding, at `now` (call in the transaction that queues it).
+  Status recordReminders(const std::vector<int64_t>& finding_ids, Timestamp now);
+  // Every "could not be checked" streak still going on.
+  Result<std::vector<UnknownStreak>> unknownStreaks();
+  // The tags each tenant had when last read: tenant id -> tags.
+  Result<std::map<std::string, std::vector<std::string>>> tenantTags();
   Result<std::vector<ScanRow>> listScans(int limit = 50);
   Result<ScanDiff> diffScans(int64_t from, int64_t to, Timestamp now);
 

@@ -91,4 +91,14 @@ Result<std::vector<OutboxMessage>> Outbox::pending() {
   return out;
 }
 
+Result<std::vector<OutboxMessage>> Outbox::recent(int limit) {
+  auto st = db_.prepare(std::string(kColumns) + "ORDER BY id DESC LIMIT ?1");
+  if (!st) return st.status();
+  st->bind(1, int64_t{limit});
+  std::vector<OutboxMessage> out;
+  while (st->step()) out.push_back(read(*st));
+  if (!st->status()) return st->status();
+  return out;
+}
+
 }  // namespace cspwatch::storage

@@ -51,6 +51,8 @@ class Outbox {
                            Seconds give_up_after);
   // Everything not sent (queued and failed), for `cspwatch alerts outbox`.
   Result<std::vector<OutboxMessage>> pending();
+  // The latest `limit` messages whatever their status, newest first.
+  Result<std::vector<OutboxMessage>> recent(int limit);
 
  private:
   Database& db_;

@@ -154,6 +154,17 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 )sql",
+      // 5: reminders of open findings (how many, when last) and the tenants' tags, for routing
+      // alerts by tenant tag outside a scan.
+      R"sql(
+CREATE TABLE reminders (
+  finding_id INTEGER PRIMARY KEY REFERENCES findings(id),
+  opened_scan INTEGER NOT NULL,
+  times INTEGER NOT NULL,
+  last_at INTEGER NOT NULL
+);
+ALTER TABLE tenants ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

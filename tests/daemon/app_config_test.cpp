@@ -144,3 +144,92 @@ TEST_CASE("loadConfig reports an unreadable file and checkEnvironment missing fi
   cfg->rule_paths = {dir.path()};
   CHECK(checkEnvironment(*cfg).empty());
 }
+
+namespace {
+
+const std::string kAlerts =
+    "alerts:\n"                                                   // 16
+    "  transport: smtp\n"                                         // 17
+    "  from: \"cspwatch <cspwatch@northwind.example>\"\n"         // 18
+    "  reminders: [1d, 3d]\n"                                     // 19
+    "  smtp:\n"                                                   // 20
+    "    host: smtp.example.com\n"                                // 21
+    "    tls: implicit\n"                                         // 22
+    "    username: cspwatch\n"                                    // 23
+    "    password_file: smtp_password\n"                          // 24
+    "  routes:\n"                                                 // 25
+    "    - name: security\n"                                      // 26
+    "      to: [sec@northwind.example]\n"                         // 27
+    "      match: {severities: [critical], rule_tags: [gdap]}\n"  // 28
+    "      sections: [new, reopened]\n"                           // 29
+    "    - to: [ops@northwind.example]\n"                         // 30
+    "      default: true\n";                                      // 31
+
+}  // namespace
+
+TEST_CASE("the alerts section is read with its routes and transport settings", "[alerts]") {
+  Diagnostics d;
+  auto cfg = parseConfig(kValid + kAlerts, "/etc/cspwatch/cspwatch.yaml", "/etc/cspwatch", d);
+  INFO(d.renderText());
+  REQUIRE(cfg);
+  REQUIRE(cfg->alerts);
+  const AlertsConfig& a = *cfg->alerts;
+  CHECK(a.transport == "smtp");
+  CHECK(a.smtp.port == 465);  // the default for implicit TLS
+  CHECK(a.smtp.password_file == "/etc/cspwatch/smtp_password");
+  CHECK(a.smtp.envelope_from == "cspwatch@northwind.example");
+  CHECK(a.reminders == std::vector<Seconds>{std::chrono::hours(24), std::chrono::hours(72)});
+  REQUIRE(a.routes.size() == 2);
+  CHECK(a.routes[0].match.severities == std::vector<std::string>{"critical"});
+  CHECK(a.routes[0].sections ==
+        std::vector<alerts::Section>{alerts::Section::kNew, alerts::Section::kReopened});
+  CHECK(a.routes[1].is_default);
+  CHECK(a.routes[1].sections.size() == 6);
+  CHECK(a.templates_dir == "/etc/cspwatch/templates");
+}
+
+TEST_CASE("alerts mistakes are reported with exact line:column, code and hint", "[alerts]") {
+  const std::string text = kValid + kAlerts;
+  const Expected cases[] = {
+      {"unknown transport", 17, "  transport: smpt", "config.bad-value", 17, 14,
+       "did you mean 'smtp'?"},
+      {"bad from", 18, "  from: cspwatch", "config.bad-value", 18, 9, "cspwatch <"},
+      {"bad reminder", 19, "  reminders: [1d, soon]", "config.bad-value", 19, 14, "[1d, 2d, 4d"},
+      {"tls none to a remote host", 22, "    tls: none", "config.bad-value", 22, 10, "starttls"},
+      {"inline password", 24, "    password: hunter2", "config.inline-secret", 24, 5,
+       "password_file"},
+      {"bad recipient", 27, "      to: [sec-at-northwind]", "config.bad-value", 27, 11, ""},
+      {"unknown severity", 28, "      match: {severities: [critcal]}", "config.bad-value", 28, 27,
+       "did you mean 'critical'?"},
+      {"unknown section", 29, "      sections: [news]", "config.bad-value", 29, 17,
+       "did you mean 'new'?"},
+      {"unknown match key", 28, "      match: {severity: [high]}", "config.unknown-key", 28, 15,
+       "known keys here: severities"},
+      {"no default route", 31, "      match: {rules: [x]}", "config.missing-key", 26, 5,
+       "default: true"},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      Diagnostics d;
+      auto cfg = parseConfig(replaceLine(text, c.line, c.replacement), "c.yaml", "/etc", d);
+      INFO(d.renderText());
+      CHECK_FALSE(cfg);
+      REQUIRE(d.errorCount() >= 1);
+      const Diagnostic& first = d.items().front();
+      CHECK(first.code == c.code);
+      CHECK(first.location.line == c.err_line);
+      CHECK(first.location.column == c.err_column);
+      CHECK_THAT(first.hint, Catch::Contains(c.hint_part));
+    }
+  }
+}
+
+TEST_CASE("the shipped configurations with alerts are valid", "[alerts]") {
+  for (const char* file : {"/etc/cspwatch.yaml", "/etc/demo/cspwatch.yaml"}) {
+    Diagnostics d;
+    auto cfg = loadConfig(std::string(CSPWATCH_SOURCE_DIR) + file, d);
+    INFO(file << "\n" << d.renderText());
+    REQUIRE(cfg);
+    CHECK(cfg->alerts);
+  }
+}

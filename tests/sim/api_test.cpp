@@ -3,15 +3,24 @@
 #include "sim/api.h"
 
 #include <set>
+#include <sstream>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
 #include <catch2/catch.hpp>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "sim/generator.h"
 #include "sim/server.h"
 #include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using cspwatch::testing::parseObject;
@@ -38,8 +47,9 @@ struct Sim {
   SimServer server;
   std::string base;
 
-  explicit Sim(size_t tenants = 250)
-      : api(generateWorld(tenants, 42, kNow), login, clock), server(api) {
+  explicit Sim(size_t tenants = 250) : Sim(generateWorld(tenants, 42, kNow)) {}
+  explicit Sim(World world, FaultInjector* faults = nullptr)
+      : api(std::move(world), login, clock, faults), server(api) {
     base = "http://127.0.0.1:" + std::to_string(server.start(0, 4));
   }
 
@@ -227,4 +237,226 @@ TEST_CASE("sim: the customer side answers 403 where we hold no access, as Graph 
   CHECK(sim.get("/pc/v1/customers/" + no_org->id, pc).status == 404);
   auto stats = parseObject(httpRequest("GET", sim.base + "/_sim/stats").body);
   CHECK(stats->getObject("requests")->getValue<int>("GET /graph/v1.0/organization") == 2);
+}
+
+namespace {
+
+// A MIME message as cspwatch renders one: CRLF, the four headers Graph's MIME format needs.
+const std::string kMime =
+    "From: cspwatch <alerts@northwind.example>\r\n"
+    "To: admins@northwind.example\r\n"
+    "Subject: [cspwatch] 1 new finding\r\n"
+    "Message-ID: <0123abcd@northwind.example>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    "Contoso Ltd does not list us.\r\n";
+
+std::string base64(const std::string& bytes, int line_length = 0) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(line_length);
+  enc << bytes;
+  enc.close();
+  return out.str();
+}
+
+// POST with any content type (the support client sends forms only).
+HttpResult post(const std::string& url, const std::map<std::string, std::string>& headers,
+                const std::string& body, const std::string& content_type = "text/plain") {
+  Poco::URI uri(url);
+  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest req("POST", uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.setContentType(content_type);
+  req.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = session.receiveResponse(resp);
+  HttpResult r;
+  r.status = resp.getStatus();
+  for (const auto& [k, v] : resp) r.headers[toLowerAscii(k)] = v;
+  Poco::StreamCopier::copyToString(in, r.body);
+  return r;
+}
+
+HttpResult sendMail(const Sim& sim, const std::string& mailbox, const std::string& token,
+                    const std::string& body, const std::string& content_type = "text/plain") {
+  return post(sim.base + "/graph/v1.0/users/" + mailbox + "/sendMail",
+              {{"Authorization", "Bearer " + token}, {"client-request-id", "c1d2"}}, body,
+              content_type);
+}
+
+std::string errorCode(const HttpResult& r) {
+  return parseObject(r.body)->getObject("error")->getValue<std::string>("code");
+}
+
+World mailboxWorld() {
+  auto w = parseWorld(R"({"partner": {"name": "Northwind", "tenant_id": ")" + kPartner +
+                          R"(", "email_domains": ["northwind.example"]},
+      "tenants": [],
+      "mailboxes": [
+        {"address": "Alerts@Northwind.example", "id": "6A0B7C1D-2E3F-4A5B-8C6D-7E8F9A0B1C2D"},
+        {"address": "ceo@northwind.example", "app_access": false}]})",
+                      "mailboxes.json");
+  INFO(w.status().message());
+  REQUIRE(w);
+  return std::move(w.value());
+}
+
+}  // namespace
+
+TEST_CASE("sim: Graph sendMail takes a MIME message from the partner's app and records it") {
+  Sim sim(5);
+  const std::string token = sim.appToken(kPartner, kGraphScope);
+  // '@' escaped or not, one-line base64 or wrapped at 76 with CRLF: the same message.
+  HttpResult r = sendMail(sim, "alerts%40northwind.example", token, base64(kMime));
+  CHECK(r.status == 202);
+  CHECK(r.body.empty());
+  CHECK(r.headers.count("content-type") == 0);
+  CHECK_FALSE(r.headers["request-id"].empty());
+  CHECK(r.headers["client-request-id"] == "c1d2");
+  CHECK(sendMail(sim, "alerts@northwind.example", token, base64(kMime, 76)).status == 202);
+
+  const auto sent = sim.api.sentMail();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].mailbox == "alerts@northwind.example");
+  CHECK(sent[0].mime == kMime);
+  CHECK(sent[1].mime == kMime);
+  CHECK(sent[0].request_id == r.headers["request-id"]);
+  CHECK(sent[0].request_id != sent[1].request_id);
+  auto doc = parseObject(httpRequest("GET", sim.base + "/_sim/mail").body);
+  auto messages = doc->getArray("messages");
+  REQUIRE(messages->size() == 2);
+  auto first = messages->getObject(0);
+  CHECK(first->getValue<std::string>("mailbox") == "alerts@northwind.example");
+  CHECK(first->getValue<std::string>("mime") == kMime);
+  CHECK(first->getValue<std::string>("at") == "2026-11-25T00:00:00Z");
+  auto stats = parseObject(httpRequest("GET", sim.base + "/_sim/stats").body);
+  CHECK(stats->getObject("requests")->getValue<int>("POST /graph/v1.0/users/{id}/sendMail") == 2);
+}
+
+TEST_CASE("sim: Graph sendMail refuses bad base64, incomplete MIME and other tokens") {
+  Sim sim(5);
+  const std::string token = sim.appToken(kPartner, kGraphScope);
+  const std::string box = "alerts@northwind.example";
+
+  HttpResult bad = sendMail(sim, box, token, "not base64 at all!");
+  CHECK(bad.status == 400);
+  CHECK(errorCode(bad) == "ErrorMimeContentInvalidBase64String");
+  CHECK(errorCode(sendMail(sim, box, token, base64(kMime).substr(1))) ==
+        "ErrorMimeContentInvalidBase64String");  // a length that is not a multiple of 4
+  CHECK(errorCode(sendMail(sim, box, token, "QQ==QUFB")) ==
+        "ErrorMimeContentInvalidBase64String");  // data after the padding
+
+  // Decodes, but lacks headers Graph needs to send it.
+  const std::string no_id =
+      "From: a@northwind.example\r\nTo: b@northwind.example\r\n"
+      "Subject: hi\r\n\r\nbody\r\n";
+  HttpResult incomplete = sendMail(sim, box, token, base64(no_id));
+  CHECK(incomplete.status == 400);
+  CHECK(errorCode(incomplete) == "ErrorMimeContentInvalid");
+  CHECK_THAT(incomplete.body, Catch::Contains("Message-ID"));
+  HttpResult body_only = sendMail(sim, box, token, base64("just a body, no headers"));
+  CHECK(errorCode(body_only) == "ErrorMimeContentInvalid");
+  CHECK_THAT(body_only.body, Catch::Contains("From, To, Subject, Message-ID"));
+  // Headers that appear only in the body do not count.
+  CHECK(sendMail(sim, box, token, base64("X-A: 1\r\n\r\n" + kMime)).status == 400);
+
+  // JSON format is not simulated; other media types are refused.
+  CHECK(sendMail(sim, box, token, "{}", "application/json").status == 400);
+  CHECK(sendMail(sim, box, token, base64(kMime), "application/octet-stream").status == 415);
+  CHECK(sim.get("/graph/v1.0/users/" + box + "/sendMail", token).status == 405);
+
+  // Only an app-only Graph token of the partner tenant may send as its mailboxes.
+  HttpResult customer =
+      sendMail(sim, box, sim.appToken(sim.api.world().tenants[0].id, kGraphScope), base64(kMime));
+  CHECK(customer.status == 403);
+  CHECK(errorCode(customer) == "ErrorAccessDenied");
+  HttpResult user =
+      sim.tokenRequest(kPartner,
+                       "grant_type=refresh_token&client_id=11111111-2222-4333-8444-555555555555"
+                       "&client_secret=s3cret&refresh_token=" +
+                           urlEncode(sim.login.issueRefreshToken(sim.clock.now())) +
+                           "&scope=" + urlEncode(kGraphScope));
+  REQUIRE(user.status == 200);
+  CHECK(sendMail(sim, box, parseObject(user.body)->getValue<std::string>("access_token"),
+                 base64(kMime))
+            .status == 403);
+  CHECK(sendMail(sim, box, sim.appToken(kPartner, kPcScope), base64(kMime)).status == 401);
+  CHECK(post(sim.base + "/graph/v1.0/users/" + box + "/sendMail", {}, base64(kMime)).status == 401);
+  CHECK(sim.api.sentMail().empty());
+}
+
+TEST_CASE("sim: a world may list the partner's mailboxes: others are 404, a refused one 403") {
+  World world = mailboxWorld();
+  REQUIRE(world.mailboxes);
+  REQUIRE(world.mailboxes->size() == 2);
+  CHECK((*world.mailboxes)[0].id == "6a0b7c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d");
+  CHECK((*world.mailboxes)[0].app_access);
+  CHECK_FALSE((*world.mailboxes)[1].app_access);
+  // The list survives a round trip; worlds without it still load and have none.
+  auto again = parseWorld(worldToJson(world), "again.json");
+  REQUIRE(again);
+  REQUIRE(again->mailboxes);
+  CHECK((*again->mailboxes)[1].address == "ceo@northwind.example");
+  CHECK_FALSE((*again->mailboxes)[1].app_access);
+  auto demo = loadWorld(testing::sourcePath("etc/demo/world.json"));
+  REQUIRE(demo);
+  CHECK_FALSE(demo->mailboxes);
+  CHECK(worldToJson(*demo).find("mailboxes") == std::string::npos);
+  // Mistakes are reported with their place.
+  auto broken = parseWorld(R"({"partner": {"name": "N", "tenant_id": ")" + kPartner +
+                               R"(", "email_domains": ["n.example"]}, "tenants": [],
+      "mailboxes": [{"address": "not an address", "app_acess": true}]})",
+                           "broken.json");
+  REQUIRE_FALSE(broken);
+  CHECK_THAT(broken.status().message(), Catch::Contains("not an email address"));
+  CHECK_THAT(broken.status().message(), Catch::Contains("app_acess"));
+  CHECK_FALSE(parseWorld(R"({"partner": {"name": "N", "tenant_id": ")" + kPartner +
+                             R"(", "email_domains": ["n.example"]}, "tenants": [],
+      "mailboxes": "alerts@n.example"})",
+                         "broken.json"));
+
+  Sim sim(std::move(world));
+  const std::string token = sim.appToken(kPartner, kGraphScope);
+  CHECK(sendMail(sim, "alerts@northwind.example", token, base64(kMime)).status == 202);
+  CHECK(sendMail(sim, "6a0b7c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d", token, base64(kMime)).status == 202);
+  HttpResult unknown = sendMail(sim, "nobody@northwind.example", token, base64(kMime));
+  CHECK(unknown.status == 404);
+  CHECK(errorCode(unknown) == "ErrorInvalidUser");
+  HttpResult refused = sendMail(sim, "ceo@northwind.example", token, base64(kMime));
+  CHECK(refused.status == 403);
+  CHECK(errorCode(refused) == "ErrorAccessDenied");
+  CHECK_THAT(refused.body, Catch::Contains("AccessPolicy"));
+  CHECK(sim.api.sentMail().size() == 2);
+}
+
+TEST_CASE("sim: sendMail meets the Graph bucket and injected faults like other Graph calls") {
+  FaultOptions options;
+  options.graph_per_10s = 2;  // two requests, then the bucket is empty (its clock stands still)
+  FaultInjector faults(options, [] { return 0.0; });
+  Sim sim(generateWorld(5, 42, kNow), &faults);
+  const std::string token = sim.appToken(kPartner, kGraphScope);
+  CHECK(sendMail(sim, "a@northwind.example", token, base64(kMime)).status == 202);
+  CHECK(sendMail(sim, "a@northwind.example", token, base64(kMime)).status == 202);
+  HttpResult throttled = sendMail(sim, "a@northwind.example", token, base64(kMime));
+  CHECK(throttled.status == 429);
+  CHECK(errorCode(throttled) == "TooManyRequests");
+  CHECK_FALSE(throttled.headers["retry-after"].empty());
+  CHECK(sim.api.sentMail().size() == 2);
+
+  // A server error decided by the fault injector: nothing is recorded.
+  FaultOptions failing;
+  failing.server_error = 1;
+  FaultInjector always(failing);
+  SimApi faulty(generateWorld(5, 42, kNow), sim.login, sim.clock, &always);
+  SimServer server(faulty);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.start(0, 2));
+  HttpResult failed = post(base + "/graph/v1.0/users/a@northwind.example/sendMail",
+                           {{"Authorization", "Bearer " + token}}, base64(kMime));
+  CHECK(failed.status == 503);
+  CHECK(faulty.sentMail().empty());
+  CHECK(parseObject(faulty.statsJson())->getValue<int>("faults_server_error") == 1);
 }

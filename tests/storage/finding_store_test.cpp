@@ -78,8 +78,8 @@ struct Harness {
   }
 };
 
-const std::vector<TenantRead> kBoth = {{kT1, "Contoso", ReadStatus::kFull, "[]"},
-                                       {kT2, "Fabrikam", ReadStatus::kFull, "[]"}};
+const std::vector<TenantRead> kBoth = {{kT1, "Contoso", ReadStatus::kFull, "[]", {}},
+                                       {kT2, "Fabrikam", ReadStatus::kFull, "[]", {}}};
 
 }  // namespace
 
@@ -155,8 +155,8 @@ TEST_CASE("store: for_each subjects resolve one by one when the evaluation was c
 TEST_CASE("store: unknown never resolves, and an unread tenant changes nothing") {
   Harness h;
   h.scan(kBoth, {fail("r1", kT1, {"a"}), fail("r2", kT2, {""})});
-  ScanSummary s = h.scan({{kT1, "Contoso", ReadStatus::kPartial, "[{\"part\":\"partners\"}]"},
-                          {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer_list\"}]"}},
+  ScanSummary s = h.scan({{kT1, "Contoso", ReadStatus::kPartial, "[{\"part\":\"partners\"}]", {}},
+                          {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer_list\"}]", {}}},
                          {unknown("r1", kT1)});
   CHECK(s.findings_resolved == 0);
   CHECK(s.tenants_partial == 1);
@@ -300,7 +300,7 @@ TEST_CASE("store: an unchanged scan writes a constant amount, not one row per fi
   for (int i = 0; i < 200; ++i) {
     char id[40];
     std::snprintf(id, sizeof id, "%08d-0000-0000-0000-000000000000", i);
-    tenants.push_back({id, "T" + std::to_string(i), ReadStatus::kFull, "[]"});
+    tenants.push_back({id, "T" + std::to_string(i), ReadStatus::kFull, "[]", {}});
     evals.push_back(fail("r1", id, {"a", "b"}));
     evals.push_back(pass("r2", id));
   }

@@ -105,7 +105,7 @@ TEST_CASE("outbox: a scan's alerts are queued in the same transaction as its cha
   auto stage = [&](bool fail) {
     auto id = store->beginScan(kNow, "h");
     REQUIRE(id);
-    REQUIRE(store->stageTenant({t1, "Contoso", ReadStatus::kFull, "[]"}));
+    REQUIRE(store->stageTenant({t1, "Contoso", ReadStatus::kFull, "[]", {}}));
     Evaluation e{"r1", t1, fail ? EvalOutcome::kFail : EvalOutcome::kPass, false, "", {}};
     if (fail) e.failures.push_back({"a", "high", "m", "fix", "null"});
     REQUIRE(store->stageEvaluation(e));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace cspwatch::testing {
 
@@ -26,5 +27,7 @@ class TempDir {
 // The repository's root directory (for shipped files such as etc/demo/inventory.json).
 std::string sourcePath(const std::string& relative);
 std::string readFile(const std::string& path);
+// The names in a directory (not "." or ".."), sorted; empty if it cannot be read.
+std::vector<std::string> listDirectory(const std::string& path);
 
 }  // namespace cspwatch::testing

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// What to tell whom after a scan (docs/alerts.md): the scan's alert items in sections, routed
+// to recipients by severity, rule id, rule tags and tenant tags, merged into one digest per
+// recipient, plus a separate "act now" message for critical findings. Pure: no clock, no
+// files, no database; the daemon gathers the items and the templates render the result.
+//
+// Routing: an item goes to every route that matches it and lists its section; a route marked
+// `is_default` receives the items no other route matched. A recipient named by several routes
+// gets one digest holding the union. A recipient gets a digest only when at least one of its
+// items is newsworthy (new, reopened, due reminders, resolved; checks or suppressions that just
+// crossed their threshold): nothing to say, no email.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+
+namespace cspwatch::alerts {
+
+enum class Section { kNew, kReopened, kReminders, kResolved, kCouldNotCheck, kExpiring };
+inline constexpr int kSectionCount = 6;
+// "new", "reopened", "reminders", "resolved", "could_not_check", "expiring_suppressions".
+const char* sectionName(Section s);
+std::optional<Section> sectionFromName(const std::string& name);
+const std::vector<std::string>& sectionNames();
+const std::vector<Section>& allSections();
+
+// One line of a digest: a finding, a check that could not be made, or a suppression.
+struct AlertItem {
+  int64_t finding_id = 0;  // findings; 0 otherwise
+  std::string rule_id;     // "*": the whole tenant could not be read
+  std::string rule_title;
+  std::string severity;  // critical, high, medium, low, info
+  std::string why;       // the rule's description: why it matters
+  std::vector<std::string> rule_tags;
+  std::string tenant_id;  // "" for a suppression covering every tenant
+  std::string tenant_name;
+  std::vector<std::string> tenant_tags;
+  std::string subject, message, remediation;
+  Timestamp first_seen;
+  int times_reminded = 0, times_reopened = 0;
+  std::optional<Timestamp> resolved_at;
+  std::string resolved_reason;
+  // Could not be checked: why, since when, for how many scans in a row.
+  std::string reason;
+  std::optional<Timestamp> since;
+  int scans_in_a_row = 0;
+  // Suppressions: who owns it, why, when it expires.
+  std::string owner;
+  std::optional<Timestamp> expires_at;
+  // False: listed when a digest goes out anyway (so it never reads as all-clear), but not a
+  // reason to send one.
+  bool newsworthy = true;
+};
+
+struct RouteMatch {  // every non-empty list must match (an item matches a list if any entry does)
+  std::vector<std::string> severities, rules, rule_tags, tenant_tags;
+};
+
+struct Route {
+  std::string name;
+  std::vector<std::string> to;
+  RouteMatch match;
+  std::vector<Section> sections = allSections();
+  bool is_default = false;
+};
+
+struct AlertPolicy {
+  std::vector<Route> routes;
+  std::vector<std::string> immediate_severities = {"critical"};  // sent at once, separately
+};
+
+// The items of one scan, by section (index = Section).
+struct DigestInput {
+  int64_t scan_id = 0;
+  Timestamp now;
+  std::vector<AlertItem> sections[kSectionCount];
+};
+
+// What one recipient gets: "digest" (sections), "critical" (only the new and reopened
+// findings of immediate severities, in the kNew/kReopened sections) or "test".
+struct RecipientMessage {
+  std::string kind;
+  std::string recipient;
+  std::vector<AlertItem> sections[kSectionCount];
+  bool empty() const;
+};
+
+// Whether `route`'s matchers accept `item`. Rule matchers do not restrict a whole-tenant item
+// (rule "*": nothing about the tenant could be checked); tenant-tag matchers do not restrict an
+// item without a tenant (a suppression for every tenant).
+bool routeMatches(const Route& route, const AlertItem& item);
+
+// Critical messages first (queued first, so delivered first), then one digest per recipient
+// with something newsworthy; recipients in the order the routes name them.
+std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPolicy& policy);
+
+// "[cspwatch] 3 new, 1 resolved: our company is not listed as the tenant's partner on Contoso
+// Ltd and 2 more". Plain UTF-8; encoding is renderMessage's job.
+std::string subjectFor(const RecipientMessage& message);
+
+}  // namespace cspwatch::alerts

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// Microsoft Graph user: sendMail in MIME format
+// (https://learn.microsoft.com/en-us/graph/api/user-sendmail and
+// https://learn.microsoft.com/en-us/graph/outlook-send-mime-message):
+//  - POST /users/{id | userPrincipalName}/sendMail, application permission Mail.Send;
+//  - Content-Type: text/plain selects MIME format; the body is the whole MIME message (headers
+//    and content) encoded in base64;
+//  - success is 202 Accepted with an empty body (accepted for delivery, not yet delivered);
+//    malformed MIME content is 400 ("Invalid base64 string for MIME content.");
+//  - saveToSentItems is a parameter of the JSON format only ("specify it only if false; default
+//    is true"); in MIME format the method saves the message in Sent Items, and there is no way
+//    to turn that off.
+// In MIME format Graph takes the recipients from the message's To/Cc/Bcc headers; the
+// OutgoingMessage's envelope list is not sent (the renderer puts every recipient in To).
+#include "daemon/graph_mail_transport.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/UUIDGenerator.h>
+
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/guid.h"
+#include "common/logging.h"
+#include "common/text.h"
+#include "tenants/cancellation.h"
+#include "tenants/http_client.h"
+#include "tenants/token_provider.h"
+
+namespace cspwatch::daemon {
+
+namespace {
+
+// One path segment (RFC 3986): unreserved characters and '@' as they are, everything else
+// (including '/', '#', '?', '%', quotes and non-ASCII bytes) percent-encoded.
+std::string escapePathSegment(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || c == '@') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+// Standard base64 on one line (no line breaks), as the request body.
+std::string base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << bytes;
+  enc.close();
+  return out.str();
+}
+
+std::string reasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
+  }
+}
+
+// Text from a server, fit for one log line and the outbox: control characters become spaces
+// and it is cut at `limit` bytes.
+std::string oneLine(const std::string& s, size_t limit = 300) {
+  std::string out;
+  for (char c : s.substr(0, limit)) out += (static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  if (s.size() > limit) out += "...";
+  return out;
+}
+
+struct GraphErrorBody {
+  std::string code, message;
+};
+
+// Graph's {"error": {"code", "message"}}, when the body is one. Bodies are Graph's, never
+// ours: they cannot hold our secret or token.
+GraphErrorBody parseGraphError(const std::string& body) {
+  try {
+    auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    if (o->isObject("error")) {
+      auto e = o->getObject("error");
+      return {oneLine(e->optValue<std::string>("code", ""), 100),
+              oneLine(e->optValue<std::string>("message", ""))};
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return {};
+}
+
+// "403 ErrorAccessDenied: Access is denied... (request-id ...)".
+std::string describe(const tenants::HttpResponse& r) {
+  std::string what = std::to_string(r.status);
+  const GraphErrorBody e = parseGraphError(r.body);
+  if (!e.code.empty()) {
+    what += " " + e.code;
+    if (!e.message.empty()) what += ": " + e.message;
+  } else if (const std::string phrase = reasonPhrase(r.status); !phrase.empty()) {
+    what += " " + phrase;
+  }
+  if (const std::string id = r.header("request-id"); !id.empty())
+    what += " (request-id " + oneLine(id, 64) + ")";
+  return what;
+}
+
+Result<std::string> clientSecret(const PartnerCenterConfig& pc) {
+  if (!pc.client_secret_file.empty()) {
+    auto secret = readWholeFile(pc.client_secret_file);
+    if (!secret)
+      return Status::unavailable("cannot read the client secret: " + secret.status().message());
+    return std::string(trim(*secret));
+  }
+  if (const char* env = std::getenv(kClientSecretEnv)) return std::string(env);
+  return Status::invalidArgument(std::string("no client secret: set client_secret_file or ") +
+                                 kClientSecretEnv);
+}
+
+}  // namespace
+
+struct GraphMailTransport::Impl {
+  std::string mailbox;
+  std::string tenant;
+  std::string url;
+  tenants::HttpClient http{
+      tenants::HttpOptions{Seconds(10), Seconds(30), size_t{1024} * 1024}};  // answers are small
+  SystemClock clock;
+  tenants::Cancellation cancel;
+  std::unique_ptr<tenants::TokenProvider> tokens;
+};
+
+GraphMailTransport::GraphMailTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GraphMailTransport::~GraphMailTransport() {
+  if (impl_) impl_->cancel.cancel();
+}
+
+const std::string& GraphMailTransport::url() const { return impl_->url; }
+
+Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
+    const PartnerCenterConfig& pc, const std::string& partner_tenant_id,
+    GraphMailSettings settings) {
+  auto tenant = normalizeGuid(partner_tenant_id);
+  if (!tenant)
+    return Status::invalidArgument("the partner tenant id '" + partner_tenant_id +
+                                   "' is not a GUID");
+  const std::string mailbox(trim(settings.mailbox));
+  if (mailbox.empty()) return Status::invalidArgument("no sending mailbox for Graph sendMail");
+  if (!looksLikeEmail(mailbox) && !isGuid(mailbox))
+    return Status::invalidArgument("the sending mailbox '" + oneLine(mailbox, 100) +
+                                   "' is neither an address (user principal name) nor an id");
+  if (pc.client_id.empty()) return Status::invalidArgument("no client_id for Graph sendMail");
+  std::string graph = pc.graph_url;
+  while (!graph.empty() && graph.back() == '/') graph.pop_back();
+  if (!startsWith(graph, "https://") && !tenants::isLoopbackUrl(graph))
+    return Status::invalidArgument("refusing Graph URL '" + graph +
+                                   "': only https is allowed, except to a loopback address");
+
+  tenants::Credentials credentials;
+  credentials.login_url = pc.login_url;
+  credentials.client_id = pc.client_id;
+  credentials.certificate_file = pc.client_certificate_file;
+  credentials.key_file = pc.client_key_file;
+  // The token endpoint's own retries stay short (0.2 s doubling, about 3 s in all): the
+  // outbox retries a failed delivery later anyway.
+  credentials.retry_base =
+      std::min<std::chrono::milliseconds>(pc.backoff_base, std::chrono::milliseconds(100));
+  if (pc.client_key_file.empty()) {
+    auto secret = clientSecret(pc);
+    if (!secret) return secret.status();
+    credentials.client_secret = std::move(secret.value());
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->mailbox = mailbox;
+  impl->tenant = *tenant;
+  impl->url = graph + "/v1.0/users/" + escapePathSegment(mailbox) + "/sendMail";
+  impl->tokens = std::make_unique<tenants::TokenProvider>(std::move(credentials), impl->http,
+                                                          impl->clock, &impl->cancel);
+  return std::unique_ptr<GraphMailTransport>(new GraphMailTransport(std::move(impl)));
+}
+
+alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& message) {
+  alerts::Delivery d;
+  if (message.body.empty()) {
+    d.permanent = true;
+    d.reply = "the message is empty; nothing to send";
+    return d;
+  }
+  tenants::HttpRequest req;
+  req.method = "POST";
+  req.url = impl_->url;
+  req.content_type = "text/plain";  // MIME format
+  req.body = base64(message.body);
+  // The same client-request-id for both tries: Graph logs it, and it ties them together.
+  const std::string client_request_id =
+      Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto token = impl_->tokens->appToken(impl_->tenant, tenants::Audience::kGraph);
+    if (!token) {
+      // Temporary: a token endpoint outage passes, and a refused sign-in (an expired secret,
+      // a missing consent) is for the operator to fix while the outbox keeps the message.
+      d.reply = "no Graph token for the partner tenant: " + token.status().message();
+      return d;
+    }
+    req.headers = {{"Authorization", "Bearer " + *token},
+                   {"Accept", "application/json"},
+                   {"client-request-id", client_request_id}};
+    auto resp = impl_->http.send(req);
+    if (!resp) {
+      // A bad URL will not get better; a timeout or a dropped connection may.
+      d.permanent = resp.status().code() == Status::Code::kInvalidArgument;
+      d.reply = "sendMail failed: " + resp.status().message();
+      log().debug("sendMail as {}: {}", impl_->mailbox, d.reply);
+      return d;
+    }
+    if (resp->status == 401 && attempt == 0) {
+      // An expired or revoked token: one fresh token, one more try.
+      impl_->tokens->invalidate(*token);
+      log().debug("sendMail as {}: {}; retrying with a fresh token", impl_->mailbox,
+                  describe(*resp));
+      continue;
+    }
+    d.reply = describe(*resp);
+    if (resp->status >= 200 && resp->status < 300) {
+      d.delivered = true;
+    } else if (resp->status == 429) {
+      // Not waited for here: the outbox's next attempt comes later than any Retry-After.
+      if (const std::string after = resp->header("retry-after"); !after.empty())
+        d.reply += "; retry after " + oneLine(after, 20) + " s";
+    } else if (resp->status == 401) {
+      d.reply += "; refused even with a fresh token: check the app's credentials and consent";
+    } else if (resp->status == 408 || resp->status >= 500) {
+      // temporary
+    } else {
+      d.permanent = true;
+      if (resp->status == 403)
+        d.reply +=
+            "; the app needs the Microsoft Graph application permission Mail.Send with admin "
+            "consent in the partner tenant and, where an Exchange application access policy (or "
+            "RBAC for Applications) limits it, access to the mailbox " +
+            impl_->mailbox;
+      else if (resp->status == 404)
+        d.reply += "; check that the mailbox " + impl_->mailbox + " exists in the partner tenant";
+    }
+    log().debug("sendMail as {}: {}", impl_->mailbox, d.reply);
+    return d;
+  }
+  d.reply = "sendMail: no answer after a fresh token";  // not reached: try 2 returns
+  return d;
+}
+
+}  // namespace cspwatch::daemon

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// makeTransport (daemon/alert_pipeline.h): the configured transport, with its secrets read.
+#include <sys/stat.h>
+
+#include "alerts/smtp_transport.h"
+#include "common/file_util.h"
+#include "common/text.h"
+#include "daemon/alert_pipeline.h"
+#include "daemon/graph_mail_transport.h"
+
+namespace cspwatch::daemon {
+
+Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
+  if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
+  const AlertsConfig& a = *cfg.alerts;
+  if (a.transport == "file") {
+    // The directory is created on first use (0750: messages hold tenant details).
+    if (Status s = makeDirectories(a.file_dir, 0750); !s) return s;
+    return std::unique_ptr<alerts::Transport>(new alerts::FileTransport(a.file_dir));
+  }
+  if (a.transport == "graph") {
+    if (!cfg.partner_center)
+      return Status::invalidArgument("'transport: graph' needs sources.partner_center");
+    auto t = GraphMailTransport::create(*cfg.partner_center, cfg.partner.tenant_id,
+                                        GraphMailSettings{a.graph_mailbox});
+    if (!t) return t.status();
+    return std::unique_ptr<alerts::Transport>(std::move(*t));
+  }
+  alerts::SmtpSettings s;
+  s.host = a.smtp.host;
+  s.port = a.smtp.port;
+  s.tls = a.smtp.tls == "implicit" ? alerts::SmtpTls::kImplicit
+          : a.smtp.tls == "none"   ? alerts::SmtpTls::kNone
+                                   : alerts::SmtpTls::kStartTls;
+  s.username = a.smtp.username;
+  if (!a.smtp.password_file.empty()) {
+    auto pw = readWholeFile(a.smtp.password_file);
+    if (!pw)
+      return Status::invalidArgument("SMTP password file " + a.smtp.password_file +
+                                     " cannot be read: " + pw.status().message());
+    s.password = std::string(trim(*pw));  // a trailing newline is not part of the password
+  }
+  s.envelope_from = a.smtp.envelope_from;
+  s.ca_file = a.smtp.ca_file;
+  s.timeout = std::chrono::duration_cast<std::chrono::seconds>(a.smtp.timeout);
+  return std::unique_ptr<alerts::Transport>(new alerts::SmtpTransport(std::move(s)));
+}
+
+}  // namespace cspwatch::daemon

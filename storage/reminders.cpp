@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reminders of open findings, "could not be checked" streaks and tenant tags: what the alerts
+// need beyond a scan's own changes (docs/alerts.md).
+#include <algorithm>
+
+#include "common/text.h"
+#include "storage/finding_sql.h"
+#include "storage/finding_store.h"
+
+namespace cspwatch::storage {
+
+using namespace detail;
+
+Result<std::vector<FindingRow>> FindingStore::remindersDue(Timestamp now,
+                                                           const std::vector<Seconds>& intervals) {
+  if (intervals.empty()) return Status::invalidArgument("no reminder intervals");
+  // The wait before reminder n: intervals[min(n, size - 1)], as a CASE over the count. The
+  // intervals are integers from the configuration, so writing them into the SQL is safe.
+  std::string wait = "CASE min(COALESCE(r.times, 0), " + std::to_string(intervals.size() - 1) + ")";
+  for (size_t i = 0; i < intervals.size(); ++i)
+    wait += " WHEN " + std::to_string(i) + " THEN " + std::to_string(intervals[i].count());
+  wait += " END";
+  // Opened (or reopened) at: when the scan that opened it was applied.
+  auto st = db_.prepare(kFindingColumns + kFindingFrom +
+                        "JOIN scans os ON os.id = f.opened_scan "
+                        "LEFT JOIN reminders r ON r.finding_id = f.id AND r.opened_scan = "
+                        "f.opened_scan "
+                        "WHERE f.state = 'open' AND ?1 >= COALESCE(r.last_at, os.finished_at, "
+                        "os.started_at) + " +
+                        wait);
+  if (!st) return st.status();
+  st->bind(1, toUnixSeconds(now));
+  std::vector<FindingRow> rows;
+  while (st->step()) {
+    FindingRow r = readFinding(*st);
+    if (!r.suppressed) rows.push_back(std::move(r));  // a suppressed finding is not reminded
+  }
+  if (!st->status()) return st->status();
+  sortFindings(rows);
+  return rows;
+}
+
+Status FindingStore::recordReminders(const std::vector<int64_t>& finding_ids, Timestamp now) {
+  auto st = db_.prepare(
+      "INSERT INTO reminders (finding_id, opened_scan, times, last_at) "
+      "SELECT id, opened_scan, 1, ?2 FROM findings WHERE id = ?1 "
+      "ON CONFLICT (finding_id) DO UPDATE SET "
+      "times = CASE WHEN reminders.opened_scan = excluded.opened_scan THEN reminders.times + 1 "
+      "ELSE 1 END, opened_scan = excluded.opened_scan, last_at = excluded.last_at");
+  if (!st) return st.status();
+  for (int64_t id : finding_ids) {
+    st->reset();
+    st->bind(1, id).bind(2, toUnixSeconds(now));
+    if (Status s = st->run(); !s) return s;
+  }
+  return Status::ok();
+}
+
+Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks() {
+  auto st = db_.prepare(
+      "SELECT u.rule_id, u.tenant_id, COALESCE(t.name, ''), u.reason, u.since_scan, "
+      "s.started_at, (SELECT count(*) FROM scans x WHERE x.id >= u.since_scan "
+      "AND x.status IN ('completed','partial')) "
+      "FROM unknowns u LEFT JOIN tenants t ON t.id = u.tenant_id JOIN scans s ON s.id = "
+      "u.since_scan "
+      "WHERE u.until_scan IS NULL ORDER BY t.name, u.tenant_id, u.rule_id");
+  if (!st) return st.status();
+  std::vector<UnknownStreak> out;
+  while (st->step()) {
+    UnknownStreak u;
+    u.rule_id = st->getText(0);
+    u.tenant_id = st->getText(1);
+    u.tenant_name = st->getText(2);
+    u.reason = st->getText(3);
+    u.since_scan = st->getInt(4);
+    u.since = fromUnixSeconds(st->getInt(5));
+    u.scans = static_cast<int>(st->getInt(6));
+    out.push_back(std::move(u));
+  }
+  if (!st->status()) return st->status();
+  return out;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> FindingStore::tenantTags() {
+  auto st = db_.prepare("SELECT id, tags FROM tenants WHERE tags != ''");
+  if (!st) return st.status();
+  std::map<std::string, std::vector<std::string>> out;
+  while (st->step()) out[st->getText(0)] = split(st->getText(1), '\n');
+  if (!st->status()) return st->status();
+  return out;
+}
+
+}  // namespace cspwatch::storage
