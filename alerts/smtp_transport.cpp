@@ -290,6 +290,10 @@ std::string describe(const Poco::Exception& e) {
   return e.displayText();
 }
 
+std::string tlsSetupFailed(const std::string& ca_file, const std::string& why) {
+  return "TLS setup failed" + (ca_file.empty() ? "" : " (ca_file " + ca_file + ")") + ": " + why;
+}
+
 }  // namespace
 
 bool isLoopbackHost(const std::string& host) {
@@ -330,9 +334,10 @@ SmtpTransport::SmtpTransport(SmtpSettings settings)
     }
   } catch (const Poco::Exception& e) {
     tls_->context = nullptr;
-    tls_->error = "TLS setup failed" +
-                  (settings_.ca_file.empty() ? "" : " (ca_file " + settings_.ca_file + ")") + ": " +
-                  e.displayText();
+    tls_->error = tlsSetupFailed(settings_.ca_file, e.displayText());
+  } catch (const std::exception& e) {
+    tls_->context = nullptr;
+    tls_->error = tlsSetupFailed(settings_.ca_file, e.what());
   }
 }
 

@@ -189,8 +189,8 @@ int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat form
            {"KIND", false, 6},
            {"STATUS", false, 6},
            {"TRIES", false, 5},
-           {"TO", true, 12, 2},
-           {"LAST ERROR / SUBJECT", true, 20, 1}});
+           {"TO", true, 12, 1},
+           {"SUBJECT, OR WHY NOT SENT", true, 30, 2}});
   for (const auto& m : *rows)
     t.addRow({std::to_string(m.id), formatTimestamp(m.created_at), m.kind, m.status,
               std::to_string(m.attempts), m.recipients,

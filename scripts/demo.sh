@@ -43,7 +43,7 @@ trap - EXIT
 
 # Recording from the inventory alone: a fresh database under build/demo/, two scans six hours apart.
 mkdir -p build/demo
-rm -f build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm
+rm -rf build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm build/demo/mail
 step "cspwatch --config $config scan --once (recorded), twice"
 "$bin" --config "$config" scan --once --now "$now"
 "$bin" --config "$config" scan --once --now 2026-11-25T06:00:00Z
@@ -51,3 +51,22 @@ step "cspwatch --config $config findings list"
 "$bin" --config "$config" findings list
 step "cspwatch --config $config scans list"
 "$bin" --config "$config" scans list
+step "cspwatch --config $config alerts outbox --all (the digests the two scans queued and delivered)"
+"$bin" --config "$config" alerts outbox --all
+
+# The alert mail: transport 'file' writes each message as an .eml file (open it in any mail
+# client). Show where they are and the plain-text part of the service desk's first digest.
+step "the digest emails are in build/demo/mail/"
+ls -l build/demo/mail/*.eml
+first_digest=$(grep -l '^To: servicedesk@' build/demo/mail/*.eml | xargs ls -tr | head -1)
+step "$first_digest: its text part"
+python3 - "$first_digest" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print("Subject:", msg["Subject"])
+print("To:", msg["To"])
+print()
+print(msg.get_body(preferencelist=("plain",)).get_content())
+PY
+echo "(the HTML part of the same message: open $first_digest in a mail client, or run"
+echo " $bin --config $config alerts preview --format html --to servicedesk@northwind-it.com.au)"

@@ -13,6 +13,8 @@ packages=(
   libsystemd-dev libkainjow-mustache-dev
   # tools the tests and the demo use
   sqlite3 python3 python3-aiosmtpd openssl ca-certificates
+  # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with
+  chromium poppler-utils fonts-dejavu-core
 )
 
 missing=()

@@ -48,7 +48,7 @@ const RecipientMessage* find(const std::vector<RecipientMessage>& all, const std
 
 }  // namespace
 
-TEST_CASE("digest: routes by severity, rule, rule tag and tenant tag; the default gets the rest",
+TEST_CASE("digest: routes by severity, rule, rule tag and tenant tag, the default gets the rest",
           "[digest]") {
   AlertPolicy policy;
   policy.routes = {route("security", {"sec@p.example"}, {{"critical", "high"}, {}, {}, {}}),
@@ -110,7 +110,7 @@ TEST_CASE("digest: each route chooses its sections", "[digest]") {
   CHECK(sec(out[0], Section::kResolved).size() == 1);
 }
 
-TEST_CASE("digest: nothing newsworthy, no email; unknowns ride along when one goes out",
+TEST_CASE("digest: nothing newsworthy, no email, unknowns ride along when one goes out",
           "[digest]") {
   AlertPolicy policy;
   policy.routes = {route("ops", {"ops@p.example"}, {}, true)};

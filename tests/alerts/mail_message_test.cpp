@@ -76,7 +76,7 @@ TEST_CASE("mail: a multipart/alternative message with both parts and the usual h
   CHECK(stableMessageId("a", "x.com") != stableMessageId("b", "x.com"));
 }
 
-TEST_CASE("mail: tenant data cannot inject headers; non-ASCII and long subjects are encoded") {
+TEST_CASE("mail: tenant data cannot inject headers, non-ASCII and long subjects are encoded") {
   MailMessage m = sample();
   m.subject = "New finding on <script>alert(1)</script>\r\nBcc: x@evil.example";
   auto text = renderMessage(m);

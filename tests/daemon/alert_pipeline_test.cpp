@@ -100,7 +100,7 @@ const auto kDay = std::chrono::hours(24);
 
 }  // namespace
 
-TEST_CASE("pipeline: a new finding is mailed once; an unchanged scan sends nothing", "[pipeline]") {
+TEST_CASE("pipeline: a new finding is mailed once, an unchanged scan sends nothing", "[pipeline]") {
   Harness h;
   auto first = h.scan({fail("r1", kT1, ""), pass("r2", kT1)}, kHour);
   REQUIRE(first.size() == 1);

@@ -7,6 +7,7 @@
 
 #include <Poco/Net/QuotedPrintableDecoder.h>
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include "common/file_util.h"
 #include "common/text.h"
@@ -277,4 +278,86 @@ TEST_CASE("alerts preview, outbox and the file transport", "[alerts]") {
         "nothing queued or failed: every message was delivered\n");
   Run bad = cli({"-c", cfg, "alerts", "preview", "--format", "pdf"});
   CHECK(bad.code == 2);
+}
+
+namespace {
+
+// Whitespace runs as single spaces: text extracted from a PDF wraps where the page does.
+std::string squeeze(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "alerts: the HTML part rendered in headless Chromium shows tenants and fixes, and a "
+    "hostile tenant name stays text",
+    "[alerts-smtp][chromium]") {
+  const std::string chromium = "/usr/bin/chromium";
+  REQUIRE(::access(chromium.c_str(), X_OK) == 0);  // scripts/install-deps.sh installs it
+  TempDir dir;
+  auto certs = testing::makeTestCertificates(dir.path());
+  testing::SmtpServer server(tlsServer(certs));
+  const std::string evil = "<script>alert(1)</script>\\r\\nBcc: x@evil";  // as JSON text
+  copyInventory(dir, "\"name\": \"Eastwood Hair & Beauty\"", "\"name\": \"" + evil + "\"");
+  const std::string cfg = smtpConfig(dir, server, certs);
+  Run scan = cli({"-c", cfg, "scan", "--once", "--now", kT0});
+  INFO(scan.out << scan.err);
+  REQUIRE(scan.code == 0);
+  auto got = server.messages();
+  REQUIRE(got.size() == 1);
+  // No header was added, and nobody else got it.
+  CHECK(got[0].rcpt_tos == std::vector<std::string>{kOps});
+  const std::string head = headerBlock(got[0].data);
+  CHECK_FALSE(contains(head, "\r\nBcc:"));
+  CHECK_FALSE(contains(head, "x@evil"));
+  const std::string html = part(got[0].data, "text/html");
+  CHECK(contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK_FALSE(contains(html, "<script"));
+
+  // The artifacts stay in the build tree for a human to look at.
+  const std::string artifacts = std::string(CSPWATCH_BIN_DIR) + "/../test-artifacts/alerts";
+  REQUIRE(makeDirectories(artifacts, 0755));
+  const std::string page = artifacts + "/digest.html", png = artifacts + "/digest.png",
+                    pdf = artifacts + "/digest.pdf";
+  REQUIRE(writeFileAtomically(page, html, 0644));
+  for (const auto& f : {png, pdf}) ::unlink(f.c_str());
+  const std::vector<std::string> common = {"--headless",
+                                           "--no-sandbox",
+                                           "--disable-gpu",
+                                           "--hide-scrollbars",
+                                           "--user-data-dir=" + dir.file("chromium"),
+                                           "--window-size=1000,5000"};
+  auto run = [&](const std::string& action) {
+    std::vector<std::string> args = common;
+    args.push_back(action);
+    args.push_back("file://" + page);
+    return testing::runCommand(chromium, args);
+  };
+  auto shot = run("--screenshot=" + png);
+  INFO(shot.err);
+  REQUIRE(shot.exit_code == 0);
+  CHECK(readFile(png).size() > 20000);  // a real picture, not an empty page
+  auto printed = run("--print-to-pdf=" + pdf);
+  REQUIRE(printed.exit_code == 0);
+  auto text = testing::runCommand("/usr/bin/pdftotext", {"-layout", pdf, "-"});
+  REQUIRE(text.exit_code == 0);
+  const std::string visible = squeeze(text.out);
+  INFO(visible.substr(0, 3000));
+  for (const char* shown :
+       {"Bellbird Bookkeeping", "Riverstone Orthodontics", "Tasman Bay Yacht Club",
+        "Rangitoto Realty", "How to fix", "Send the customer our reseller relationship request",
+        "Confirm who reads", "<script>alert(1)</script>"})
+    CHECK(contains(visible, shown));
+  // Chromium built a DOM without any script element: the name stayed text.
+  auto dom = run("--dump-dom");
+  REQUIRE(dom.exit_code == 0);
+  CHECK_FALSE(contains(dom.out, "<script"));
+  CHECK(contains(dom.out, "&lt;script&gt;alert(1)&lt;/script&gt;"));
 }

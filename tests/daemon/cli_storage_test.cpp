@@ -63,7 +63,7 @@ const std::string kNow2 = "2026-11-25T06:00:00Z";
 
 }  // namespace
 
-TEST_CASE("cli scan --once: records findings; running it again changes only what changed") {
+TEST_CASE("cli scan --once: records findings, running it again changes only what changed") {
   TempDir dir;
   std::string config = demoConfig(dir);
   Run first = cli({"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"});

@@ -235,7 +235,7 @@ TEST_CASE("graph mail: 5xx, dropped connections and 429 are temporary, with no w
   CHECK(sim.faulty_api->sentMail().empty());
 }
 
-TEST_CASE("graph mail: a 401 gets one fresh token; refused twice it is temporary") {
+TEST_CASE("graph mail: a 401 gets one fresh token, refused twice it is temporary") {
   MailSim sim(mailWorld());
   const alerts::OutgoingMessage message = sampleMessage();
   SECTION("an expired token is replaced and the message goes") {
@@ -264,7 +264,7 @@ TEST_CASE("graph mail: a 401 gets one fresh token; refused twice it is temporary
   }
 }
 
-TEST_CASE("graph mail: bad settings fail at create; a refused sign-in names no secret") {
+TEST_CASE("graph mail: bad settings fail at create, a refused sign-in names no secret") {
   MailSim sim(mailWorld());
   const std::string partner = sim.api.world().partner.tenant_id;
   CHECK_FALSE(GraphMailTransport::create(sim.config(), partner, {""}));

@@ -69,7 +69,7 @@ TEST_CASE("outbox sender: the file transport delivers each message once") {
   CHECK(again->delivered == 0);
 }
 
-TEST_CASE("outbox sender: temporary failures back off and succeed; nothing is lost or doubled") {
+TEST_CASE("outbox sender: temporary failures back off and succeed, nothing is lost or doubled") {
   Fixture f;
   REQUIRE(f.outbox.enqueue(message("a")));
   FlakyTransport flaky(2, false);

@@ -243,7 +243,7 @@ TEST_CASE("loader: the rule-set hash tracks content") {
   CHECK(a.rules->hash().size() == 16);
 }
 
-TEST_CASE("loader: unused lists and macros warn; a disabled rule is still checked") {
+TEST_CASE("loader: unused lists and macros warn, a disabled rule is still checked") {
   LoadResult r = loadRules({{"a.yaml", R"y(
 lists:
   spare: [a]

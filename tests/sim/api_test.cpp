@@ -140,7 +140,7 @@ TEST_CASE("sim: Graph admin relationships page by absolute @odata.nextLink") {
             .status == 400);
 }
 
-TEST_CASE("sim: wrong credentials get AADSTS errors; tokens are for one tenant and audience") {
+TEST_CASE("sim: wrong credentials get AADSTS errors, tokens are for one tenant and audience") {
   Sim sim;
   HttpResult bad_secret =
       sim.tokenRequest(kPartner,

@@ -118,7 +118,7 @@ TEST_CASE("sim faults: the heavy preset injects every kind of fault, about 20% o
   CHECK(stats->getValue<int>("faults_dropped_connection") >= seen["dropped"]);
 }
 
-TEST_CASE("sim faults: the same seed and requests meet the same faults; another seed differs") {
+TEST_CASE("sim faults: the same seed and requests meet the same faults, another seed differs") {
   auto run = [](uint64_t seed) {
     FaultySim sim(heavy(seed));
     const std::string tok = sim.token("https://graph.microsoft.com/.default");

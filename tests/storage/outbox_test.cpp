@@ -77,7 +77,7 @@ TEST_CASE(
   CHECK(outbox.due(kNow + Seconds(99999))->empty());
 }
 
-TEST_CASE("outbox: queued messages survive a restart; a rolled-back transaction queues nothing") {
+TEST_CASE("outbox: queued messages survive a restart, a rolled-back transaction queues nothing") {
   TempDir dir;
   {
     auto store = FindingStore::open(dir.file("c.db"));

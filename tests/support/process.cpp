@@ -12,11 +12,15 @@ namespace cspwatch::testing {
 
 ProcessResult runBinary(const std::string& binary, const std::vector<std::string>& args,
                         const std::map<std::string, std::string>& env) {
+  return runCommand(std::string(CSPWATCH_BIN_DIR) + "/" + binary, args, env);
+}
+
+ProcessResult runCommand(const std::string& program, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env) {
   Poco::Pipe out_pipe, err_pipe;
   Poco::Process::Env penv(env.begin(), env.end());
   Poco::ProcessHandle handle =
-      Poco::Process::launch(std::string(CSPWATCH_BIN_DIR) + "/" + binary, args, std::string(),
-                            nullptr, &out_pipe, &err_pipe, penv);
+      Poco::Process::launch(program, args, std::string(), nullptr, &out_pipe, &err_pipe, penv);
   ProcessResult r;
   Poco::PipeInputStream out_stream(out_pipe), err_stream(err_pipe);
   // Read stderr on a second thread so a chatty child cannot block on a full pipe.

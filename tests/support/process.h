@@ -18,5 +18,8 @@ struct ProcessResult {
 // Runs CSPWATCH_BIN_DIR/<binary> with `args`; extra environment variables in `env`.
 ProcessResult runBinary(const std::string& binary, const std::vector<std::string>& args,
                         const std::map<std::string, std::string>& env = {});
+// Runs `program` (an absolute path) with `args`.
+ProcessResult runCommand(const std::string& program, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env = {});
 
 }  // namespace cspwatch::testing

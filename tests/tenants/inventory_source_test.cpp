@@ -61,7 +61,7 @@ TEST_CASE("inventory CSV: bad rows are reported with file:line:column and skippe
   CHECK(items[4].code == "inventory.duplicate-tenant");
 }
 
-TEST_CASE("inventory CSV: unknown columns warn with a hint; no tenant_id column is an error") {
+TEST_CASE("inventory CSV: unknown columns warn with a hint, no tenant_id column is an error") {
   auto inv = parseInventoryCsv(
       "tenant_id,admin_emial\n52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,a@b.com\n", "inv.csv");
   REQUIRE(inv);
@@ -75,7 +75,7 @@ TEST_CASE("inventory CSV: unknown columns warn with a hint; no tenant_id column 
   CHECK(bad.status().message().find("no tenant_id column") != std::string::npos);
 }
 
-TEST_CASE("inventory JSON: a list or {tenants: [...]}; bad records skipped with positions") {
+TEST_CASE("inventory JSON: a list or {tenants: [...]}, bad records skipped with positions") {
   auto inv = parseInventoryJson(
       "{\"schema_version\": 1, \"tenants\": [\n"
       "  {\"tenant_id\": \"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\", \"name\": \"Contoso\"},\n"

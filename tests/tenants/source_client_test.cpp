@@ -221,7 +221,7 @@ TEST_CASE("source client: shutdown during a backoff returns promptly") {
   CHECK(waited < std::chrono::seconds(2));
 }
 
-TEST_CASE("source client: plain http only to loopback; bodies bounded; gzip decoded") {
+TEST_CASE("source client: plain http only to loopback, bodies bounded, gzip decoded") {
   HttpClient http;
   auto refused = http.send({"GET", "http://graph.microsoft.com/v1.0/organization", {}, "", ""});
   REQUIRE_FALSE(refused);

@@ -97,7 +97,7 @@ TEST_CASE("unknown parts stay unknown and empty parts stay empty through JSON") 
   CHECK_FALSE(*back->dap_enabled);
 }
 
-TEST_CASE("absent keys read as unknown; inventory spellings are accepted") {
+TEST_CASE("absent keys read as unknown, inventory spellings are accepted") {
   Diagnostics d;
   auto t = decode(R"({"tenant_id": "52EAAD04-13A1-4E3B-9C2B-5F5F0E7B1A2C", "domain": "Contoso.com",
                       "admin_email": "admin@contoso.com"})",
