@@ -399,7 +399,10 @@ Delivery SmtpTransport::converse(const OutgoingMessage& message) {
   std::unique_ptr<Connection> conn;
   try {
     Poco::Net::StreamSocket socket;
-    socket.connect(Poco::Net::SocketAddress(s.host, static_cast<Poco::UInt16>(s.port)), timeout);
+    // "localhost" is the loopback address by definition (RFC 6761); resolving it through
+    // /etc/hosts fails on minimal systems that have none, so it is not looked up.
+    const std::string address = toLowerAscii(s.host) == "localhost" ? "127.0.0.1" : s.host;
+    socket.connect(Poco::Net::SocketAddress(address, static_cast<Poco::UInt16>(s.port)), timeout);
     socket.setReceiveTimeout(timeout);
     socket.setSendTimeout(timeout);
     socket.setNoDelay(true);

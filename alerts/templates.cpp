@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "alerts/templates.h"
 
+#include <algorithm>
 #include <ctime>
 #include <regex>
 
@@ -182,8 +183,11 @@ RenderedBody MailTemplates::render(const RecipientMessage& message,
     sd.set("explanation", st.explanation);
     sd.set("count", std::to_string(items.size()));
     mu::data list{mu::data::type::list};
-    for (const auto& item : items) list.push_back(itemData(item, s));
+    const size_t shown = std::min(items.size(), context.max_items_per_section);
+    for (size_t i = 0; i < shown; ++i) list.push_back(itemData(items[i], s));
     sd.set("items", list);
+    sd.set("more", std::to_string(items.size() - shown));
+    sd.set("has_more", items.size() > shown);
     sections.push_back(sd);
     summary += (summary.empty() ? "" : ", ") + std::to_string(items.size()) + " " +
                (s == Section::kNew             ? "new"

@@ -28,8 +28,9 @@ struct MailContext {
   std::string subject;
   int64_t scan_id = 0;
   Timestamp now;
-  int could_not_check_after = 2;  // scans in a row before a check is reported unknown
-  std::string intro;              // free text at the top (test messages)
+  int could_not_check_after = 2;       // scans in a row before a check is reported unknown
+  std::string intro;                   // free text at the top (test messages)
+  size_t max_items_per_section = 200;  // the rest is summed up as "and N more"
 };
 
 class MailTemplates {

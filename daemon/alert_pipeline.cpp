@@ -198,6 +198,7 @@ alerts::RenderedBody AlertPipeline::renderBody(const alerts::RecipientMessage& m
   ctx.scan_id = in.scan_id;
   ctx.now = in.now;
   ctx.could_not_check_after = alerts_.could_not_check_after_scans;
+  ctx.max_items_per_section = static_cast<size_t>(alerts_.max_items_per_section);
   if (m.kind == "test")
     ctx.intro =
         "This is a test message from cspwatch. If you can read it, alerts reach this address.";

@@ -263,7 +263,8 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
   if (!m.valid()) return;
   m.checkKeys({"transport", "from", "templates_dir", "routes", "reminders",
                "could_not_check_after_scans", "suppression_notice", "immediate_severities",
-               "retry_first", "retry_max", "give_up_after", "smtp", "graph", "file"});
+               "retry_first", "retry_max", "give_up_after", "max_items_per_section", "smtp",
+               "graph", "file"});
   AlertsConfig a;
   if (auto t = m.getString("transport")) {
     if (*t != "smtp" && *t != "graph" && *t != "file")
@@ -308,6 +309,8 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
                 "unknown severity '" + s + "'", hintFor(s, rules::severityNames()));
     a.immediate_severities = *list;
   }
+  if (auto n = m.getInt("max_items_per_section", 1, 100000))
+    a.max_items_per_section = static_cast<int>(*n);
   if (auto d = m.getDuration("retry_first")) a.retry_first = *d;
   if (auto d = m.getDuration("retry_max")) a.retry_max = *d;
   if (auto d = m.getDuration("give_up_after")) a.give_up_after = *d;

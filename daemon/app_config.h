@@ -66,6 +66,7 @@ struct AlertsConfig {
   int could_not_check_after_scans = 2;
   Seconds suppression_notice = std::chrono::hours(24 * 7);
   std::vector<std::string> immediate_severities = {"critical"};
+  int max_items_per_section = 200;  // per message; the rest is counted, not listed
   Seconds retry_first = Seconds(60);
   Seconds retry_max = Seconds(3600);
   Seconds give_up_after = std::chrono::hours(24);

@@ -56,7 +56,7 @@ int scansList(const CommandContext& ctx, OutputFormat format);
 
 // `alerts ...` (docs/alerts.md).
 struct AlertsPreviewOptions {
-  std::string to;              // one recipient's digest; "" = every recipient's
+  std::string to;               // one recipient's digest; "" = every recipient's
   std::string format = "text";  // text, html, eml
   std::optional<Timestamp> now;
 };

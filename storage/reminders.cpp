@@ -21,13 +21,16 @@ Result<std::vector<FindingRow>> FindingStore::remindersDue(Timestamp now,
     wait += " WHEN " + std::to_string(i) + " THEN " + std::to_string(intervals[i].count());
   wait += " END";
   // Opened (or reopened) at: when the scan that opened it was applied.
+  // The due ones are picked with a cheap pass over the open findings; only they get the full
+  // columns (suppression, last seen), which cost a look-up each.
   auto st = db_.prepare(kFindingColumns + kFindingFrom +
-                        "JOIN scans os ON os.id = f.opened_scan "
-                        "LEFT JOIN reminders r ON r.finding_id = f.id AND r.opened_scan = "
-                        "f.opened_scan "
-                        "WHERE f.state = 'open' AND ?1 >= COALESCE(r.last_at, os.finished_at, "
+                        "WHERE f.id IN (SELECT x.id FROM findings x "
+                        "JOIN scans os ON os.id = x.opened_scan "
+                        "LEFT JOIN reminders r ON r.finding_id = x.id AND r.opened_scan = "
+                        "x.opened_scan "
+                        "WHERE x.state = 'open' AND ?1 >= COALESCE(r.last_at, os.finished_at, "
                         "os.started_at) + " +
-                        wait);
+                        wait + ")");
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now));
   std::vector<FindingRow> rows;

@@ -145,6 +145,25 @@ TEST_CASE("templates: every section and message kind renders", "[templates]") {
   CHECK(contains(b.html, "Test message"));
 }
 
+TEST_CASE("templates: a long section lists the first items and counts the rest", "[templates]") {
+  auto t = MailTemplates::load(kShipped);
+  REQUIRE(t);
+  RecipientMessage m = digestWith(contoso());
+  auto& items = m.sections[static_cast<int>(Section::kNew)];
+  for (int i = 0; i < 9; ++i) {
+    items.push_back(contoso());
+    items.back().tenant_name = "Tenant " + std::to_string(i);
+  }
+  MailContext c = context();
+  c.max_items_per_section = 4;
+  RenderedBody b = t->render(m, c);
+  CHECK(contains(b.text, "Tenant 2"));
+  CHECK_FALSE(contains(b.text, "Tenant 3"));
+  CHECK(contains(b.text, "... and 6 more, not listed here: cspwatch findings list"));
+  CHECK(contains(b.html, "and 6 more, not listed here"));
+  CHECK(contains(b.text, "== New findings (10) =="));
+}
+
 TEST_CASE("templates: a syntax error names file:line:column", "[templates]") {
   auto t = MailTemplates::parse("ok {{name}}\nline two {{#items}} never closed\n", "<p></p>",
                                 "/etc/cspwatch/templates/digest.txt.mustache", "digest.html");
