@@ -104,9 +104,13 @@ std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPol
   for (int section = 0; section < kSectionCount; ++section) {
     const auto& items = input.sections[section];
     for (size_t i = 0; i < items.size(); ++i) {
+      // Taken: some other route wants this item in this section. Otherwise the default
+      // routes get it, so an item a route matches but does not want in this section is not lost.
       bool matched = false;
       for (const auto& route : policy.routes) {
-        if (route.is_default || !routeMatches(route, items[i])) continue;
+        if (route.is_default || !routeMatches(route, items[i]) ||
+            !hasSection(route, static_cast<Section>(section)))
+          continue;
         matched = true;
         deliverTo(route, section, i, items[i]);
       }

@@ -5,10 +5,10 @@
 // files, no database; the daemon gathers the items and the templates render the result.
 //
 // Routing: an item goes to every route that matches it and lists its section; a route marked
-// `is_default` receives the items no other route matched. A recipient named by several routes
-// gets one digest holding the union. A recipient gets a digest only when at least one of its
-// items is newsworthy (new, reopened, due reminders, resolved; checks or suppressions that just
-// crossed their threshold): nothing to say, no email.
+// `is_default` (which has no matchers) receives the items no other route took in that section. A
+// recipient named by several routes gets one digest holding the union. A recipient gets a digest
+// only when at least one of its items is newsworthy (new, reopened, due reminders, resolved; checks
+// or suppressions that just crossed their threshold): nothing to say, no email.
 #pragma once
 
 #include <optional>

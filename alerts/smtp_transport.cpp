@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 #include <pthread.h>
 
+#include "common/net_util.h"
 #include "common/text.h"
 
 // Why the conversation is driven here, on Poco's DialogSocket, rather than through
@@ -295,10 +296,6 @@ std::string tlsSetupFailed(const std::string& ca_file, const std::string& why) {
 }
 
 }  // namespace
-
-bool isLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || startsWith(host, "127.");
-}
 
 struct SmtpTransport::Tls {
   Poco::Net::Context::Ptr context;

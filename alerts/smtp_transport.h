@@ -71,7 +71,4 @@ class SmtpTransport final : public Transport {
   std::unique_ptr<Tls> tls_;
 };
 
-// Whether `host` names this machine's loopback interface: 127.x.y.z, localhost, ::1.
-bool isLoopbackHost(const std::string& host);
-
 }  // namespace cspwatch::alerts

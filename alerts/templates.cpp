@@ -85,10 +85,19 @@ const char* severityColour(const std::string& severity) {
   return "#6c757d";
 }
 
+// Line breaks and other control characters as spaces: tenant data cannot start a line of
+// its own in the text part (a fake section or "Fix:" line).
+std::string oneLine(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
 mu::data itemData(const AlertItem& item, Section section) {
   mu::data d;
   auto set = [&d](const char* key, const std::string& value) {
-    d.set(key, value);
+    d.set(key, oneLine(value));
     d.set(std::string("has_") + key, !value.empty());
   };
   set("rule_id", item.rule_id == "*" ? "" : item.rule_id);

@@ -142,20 +142,13 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
 
   // Suppressions expiring within the notice period; news when one entered it since the
   // previous applied scan (or, with none before, now).
-  auto scans = store.listScans(20);
-  if (!scans) return scans.status();
-  std::optional<Timestamp> previous;
-  for (const auto& s : *scans)
-    if (s.id != changes.scan_id && (s.status == "completed" || s.status == "partial") &&
-        s.finished_at) {
-      previous = s.finished_at;
-      break;
-    }
+  // The scan being applied has no finish time yet in preview; a later one is never "before".
+  auto previous = store.previousScanFinished(changes.scan_id == 0 ? INT64_MAX : changes.scan_id);
+  if (!previous) return previous.status();
+  auto names = store.tenantNames();
+  if (!names) return names.status();
   auto sups = store.listSuppressions(false, now);
   if (!sups) return sups.status();
-  std::map<std::string, std::string> tenant_names;
-  for (const auto& list : {changes.opened, changes.reopened, changes.resolved})
-    for (const auto& r : list) tenant_names[r.tenant_id] = r.tenant_name;
   for (const auto& s : *sups) {
     if (s.expires_at > now + alerts_.suppression_notice) continue;
     alerts::AlertItem item;
@@ -169,15 +162,15 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
     }
     item.tenant_id = s.tenant_id.value_or("");
     if (auto t = tags->find(item.tenant_id); t != tags->end()) item.tenant_tags = t->second;
-    item.tenant_name = item.tenant_id;  // replaced by the name below when known
-    if (auto n = tenant_names.find(item.tenant_id); n != tenant_names.end())
-      item.tenant_name = n->second;
+    item.tenant_name = item.tenant_id;
+    if (auto n = names->find(item.tenant_id); n != names->end()) item.tenant_name = n->second;
     item.subject = s.subject.value_or("");
     item.reason = s.reason;
     item.owner = s.owner;
     item.expires_at = s.expires_at;
-    const Timestamp enters = s.expires_at - alerts_.suppression_notice;
-    item.newsworthy = !previous || enters > *previous;
+    // News once: in the first scan after it entered the notice window, or was created in it.
+    const Timestamp enters = std::max(s.expires_at - alerts_.suppression_notice, s.created_at);
+    item.newsworthy = !*previous || enters > **previous;
     in.sections[static_cast<int>(Section::kExpiring)].push_back(std::move(item));
   }
   return in;
@@ -252,10 +245,12 @@ storage::OutboxHook AlertPipeline::hook(storage::FindingStore& store, Timestamp 
     if (!in) return in.status();
     auto messages = render(*in);
     if (!messages) return messages.status();
-    // Every due reminder counts as given, routed or not, so the back-off is the same for all.
-    std::vector<int64_t> reminded;
-    for (const auto& item : in->sections[static_cast<int>(alerts::Section::kReminders)])
-      reminded.push_back(item.finding_id);
+    // A reminder counts as given when it reached someone; one no route took stays due.
+    std::set<int64_t> reached;
+    for (const auto& m : route(*in))
+      for (const auto& item : m.sections[static_cast<int>(alerts::Section::kReminders)])
+        reached.insert(item.finding_id);
+    std::vector<int64_t> reminded(reached.begin(), reached.end());
     if (Status s = store.recordReminders(reminded, now); !s) return s;
     log().info("scan {}: {} message(s) queued for delivery", changes.scan_id, messages->size());
     return messages;

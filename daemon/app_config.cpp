@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "alerts/mail_message.h"
+#include "alerts/templates.h"
 #include "common/file_util.h"
+#include "common/net_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
 #include "rules/rule_set.h"
@@ -25,10 +27,6 @@ constexpr const char* kPrefix = "config";
 std::string resolvePath(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
   return base_dir + "/" + path;
-}
-
-bool isLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "[::1]" || startsWith(host, "127.");
 }
 
 // Checks a base URL: https, or http to a loopback address (the simulator, tests).
@@ -231,7 +229,12 @@ void readRoutes(const YAML::Node& node, const std::string& file, Diagnostics& di
                   hintFor(s, alerts::sectionNames()));
       }
     }
-    if (m.has("match")) {
+    if (m.has("match") && r.is_default) {
+      m.error("bad-value", m.keyLocation("match"),
+              "route '" + r.name + "' is the default route and has a 'match'",
+              "the default route takes whatever no other route took; drop 'match' here, or "
+              "'default: true' and add another route as the default");
+    } else if (m.has("match")) {
       YamlMap mm(m.get("match"), file, kPrefix, "match of route " + where, diags, node[i]);
       if (mm.valid()) {
         mm.checkKeys({"severities", "rules", "rule_tags", "tenant_tags"});
@@ -311,8 +314,20 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
   }
   if (auto n = m.getInt("max_items_per_section", 1, 100000))
     a.max_items_per_section = static_cast<int>(*n);
-  if (auto d = m.getDuration("retry_first")) a.retry_first = *d;
-  if (auto d = m.getDuration("retry_max")) a.retry_max = *d;
+  if (auto d = m.getDuration("retry_first")) {
+    if (d->count() < 1)
+      m.error("bad-value", m.valueLocation("retry_first"), "'retry_first' must be at least 1s",
+              "60s is the default: a mail server that refused just now needs a moment");
+    else
+      a.retry_first = *d;
+  }
+  if (auto d = m.getDuration("retry_max")) {
+    if (*d < a.retry_first)
+      m.error("bad-value", m.valueLocation("retry_max"),
+              "'retry_max' must be at least 'retry_first' (" + formatDuration(a.retry_first) + ")");
+    else
+      a.retry_max = *d;
+  }
   if (auto d = m.getDuration("give_up_after")) a.give_up_after = *d;
   if (m.has("routes"))
     readRoutes(m.get("routes"), file, diags, a, m);
@@ -469,6 +484,16 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
       d.warning("config.missing-file", where,
                 "refresh token file " + pc.refresh_token_file +
                     " cannot be read; run 'cspwatch auth login' to create it");
+  }
+  if (cfg.alerts) {
+    const AlertsConfig& a = *cfg.alerts;
+    if (auto t = alerts::MailTemplates::load(a.templates_dir); !t)
+      d.warning("config.bad-templates", where,
+                "mail templates in " + a.templates_dir + ": " + t.status().message());
+    for (const auto& f : {a.smtp.password_file, a.smtp.ca_file})
+      if (a.transport == "smtp" && !f.empty() && !readable(f))
+        d.warning("config.missing-file", where,
+                  "SMTP file " + f + " cannot be read: " + std::strerror(errno));
   }
   for (const auto& p : cfg.rule_paths) {
     struct stat st {};

@@ -213,18 +213,10 @@ int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now) {
   SystemClock system;
   const Clock& clock = now ? static_cast<const Clock&>(fixed) : system;
   const auto& a = *o.config->alerts;
-  // deliverDue takes a batch at a time; a message that fails waits for its next attempt, so
-  // the loop ends when a batch comes back short.
-  SendReport total;
-  for (;;) {
-    auto r = deliverDue(outbox, **transport, clock, {a.retry_first, a.retry_max, a.give_up_after});
-    if (!r) return fail(ctx, r.status());
-    total.delivered += r->delivered;
-    total.retrying += r->retrying;
-    total.failed += r->failed;
-    if (r->delivered + r->retrying + r->failed < kSendBatch) break;
-  }
-  const SendReport* report = &total;
+  auto sent =
+      deliverAllDue(outbox, **transport, clock, {a.retry_first, a.retry_max, a.give_up_after});
+  if (!sent) return fail(ctx, sent.status());
+  const SendReport* report = &*sent;
   ctx.out << "alerts: " << report->delivered << " delivered, " << report->retrying
           << " waiting to retry, " << report->failed << " failed\n";
   return report->retrying + report->failed == 0 ? kExitOk : kExitProblems;

@@ -35,7 +35,7 @@ struct Row {
 };
 
 int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const rules::RuleSet& rules,
-                       Timestamp now, OutputFormat format) {
+                       Timestamp now, bool fixed_time, OutputFormat format) {
   auto store = storage::FindingStore::open(cfg.storage_path, storeOptions(cfg));
   if (!store) {
     ctx.err << "cspwatch: " << store.status().message() << "\n";
@@ -69,9 +69,13 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
       ctx.err << "cspwatch: alerts stay queued: " << transport.status().message() << "\n";
     } else {
       storage::Outbox outbox(store->db());
-      ManualClock at(now);
+      // With --now (tests, the demo) delivery happens at that time too; otherwise now.
+      ManualClock fixed(now);
+      SystemClock system;
+      const Clock& clock = fixed_time ? static_cast<const Clock&>(fixed) : system;
       const auto& a = *cfg.alerts;
-      auto r = deliverDue(outbox, **transport, at, {a.retry_first, a.retry_max, a.give_up_after});
+      auto r =
+          deliverAllDue(outbox, **transport, clock, {a.retry_first, a.retry_max, a.give_up_after});
       if (!r)
         ctx.err << "cspwatch: alerts stay queued: " << r.status().message() << "\n";
       else
@@ -140,7 +144,9 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     return kExitUsage;
   }
   const Timestamp now = options.now ? *options.now : SystemClock().now();
-  if (!options.dry_run) return recordAndSummarise(ctx, *cfg, *loaded.rules, now, options.format);
+  if (!options.dry_run)
+    return recordAndSummarise(ctx, *cfg, *loaded.rules, now, options.now.has_value(),
+                              options.format);
 
   std::vector<Row> rows;
   size_t failed = 0, unknown = 0;

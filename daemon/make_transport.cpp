@@ -38,7 +38,11 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
     if (!pw)
       return Status::invalidArgument("SMTP password file " + a.smtp.password_file +
                                      " cannot be read: " + pw.status().message());
-    s.password = std::string(trim(*pw));  // a trailing newline is not part of the password
+    // One trailing line break (as editors and echo leave it) is not part of the password.
+    std::string password = *pw;
+    if (!password.empty() && password.back() == '\n') password.pop_back();
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    s.password = std::move(password);
   }
   s.envelope_from = a.smtp.envelope_from;
   s.ca_file = a.smtp.ca_file;

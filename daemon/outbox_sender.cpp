@@ -2,6 +2,7 @@
 #include "daemon/outbox_sender.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/logging.h"
 
@@ -13,6 +14,10 @@ Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transp
   auto due = outbox.due(clock.now(), kSendBatch);
   if (!due) return due.status();
   for (const auto& m : *due) {
+    // Another sender (a second cspwatch process) may have taken it since due() read it.
+    auto mine = outbox.claim(m.id, clock.now(), options.lease);
+    if (!mine) return mine.status();
+    if (!*mine) continue;
     alerts::Delivery d = transport.deliver({m.message_id, m.recipients, m.body});
     const Timestamp now = clock.now();
     if (d.delivered) {
@@ -32,6 +37,26 @@ Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transp
     ++(gave_up ? report.failed : report.retrying);
   }
   return report;
+}
+
+Result<SendReport> deliverAllDue(storage::Outbox& outbox, alerts::Transport& transport,
+                                 const Clock& clock, const SenderOptions& options) {
+  SendReport total;
+  std::set<int64_t> tried;
+  for (;;) {
+    auto due = outbox.due(clock.now(), kSendBatch);
+    if (!due) return due.status();
+    bool fresh = false;
+    for (const auto& m : *due) fresh = tried.insert(m.id).second || fresh;
+    if (due->empty() || !fresh) break;
+    auto r = deliverDue(outbox, transport, clock, options);
+    if (!r) return r.status();
+    total.delivered += r->delivered;
+    total.retrying += r->retrying;
+    total.failed += r->failed;
+    if (static_cast<int>(due->size()) < kSendBatch) break;
+  }
+  return total;
 }
 
 }  // namespace cspwatch::daemon

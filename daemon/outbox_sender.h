@@ -15,6 +15,7 @@ struct SenderOptions {
   Seconds first_retry = Seconds(60);
   Seconds max_retry = Seconds(3600);
   Seconds give_up_after = Seconds(24 * 3600);
+  Seconds lease = Seconds(600);  // a claimed message waits this long if its sender dies
 };
 
 inline constexpr int kSendBatch = 50;  // messages deliverDue takes at a time
@@ -25,5 +26,10 @@ struct SendReport {
 
 Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transport,
                               const Clock& clock, const SenderOptions& options = {});
+// deliverDue batch after batch until nothing is due (critical messages first). Ends when a
+// batch comes back short or holds only messages already tried in this call, so a failing
+// server is tried once per message, not in a loop.
+Result<SendReport> deliverAllDue(storage::Outbox& outbox, alerts::Transport& transport,
+                                 const Clock& clock, const SenderOptions& options = {});
 
 }  // namespace cspwatch::daemon

@@ -373,6 +373,10 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
       "unknowns.rule_id "
       "AND e.tenant_id = unknowns.tenant_id AND e.outcome != 'unknown' AND e.incomplete = 0)) "
       "OR (rule_id != '*' AND rule_id NOT IN (SELECT rule_id FROM stage_rules)))",
+      // A tenant no source lists any more cannot be "not checked": its streaks end.
+      sources_complete ? "UPDATE unknowns SET until_scan = ?3 WHERE until_scan IS NULL AND "
+                         "tenant_id NOT IN (SELECT tenant_id FROM stage_tenants)"
+                       : "",
       "INSERT INTO unknowns (rule_id, tenant_id, since_scan, reason) "
       "SELECT e.rule_id, e.tenant_id, ?1, e.reason FROM stage_evals e WHERE (e.outcome = 'unknown' "
       "OR e.incomplete = 1) "

@@ -179,7 +179,8 @@ class FindingStore {
 
   // Reminders (storage/reminders.cpp). Open, unsuppressed findings whose next reminder is due
   // at `now`: reminder n (from 0) comes intervals[min(n, size - 1)] after the finding was
-  // opened (or reopened) or last reminded. `intervals` must not be empty.
+  // opened (or reopened) or last reminded, less a tenth (a scan a little early still counts).
+  // `intervals` must not be empty.
   Result<std::vector<FindingRow>> remindersDue(Timestamp now,
                                                const std::vector<Seconds>& intervals);
   // Counts one more reminder for each finding, at `now` (call in the transaction that queues it).
@@ -188,6 +189,10 @@ class FindingStore {
   Result<std::vector<UnknownStreak>> unknownStreaks();
   // The tags each tenant had when last read: tenant id -> tags.
   Result<std::map<std::string, std::vector<std::string>>> tenantTags();
+  // Every known tenant's name: tenant id -> name.
+  Result<std::map<std::string, std::string>> tenantNames();
+  // When the latest scan applied before `scan` (completed or partial) finished; nullopt if none.
+  Result<std::optional<Timestamp>> previousScanFinished(int64_t scan);
   Result<std::vector<ScanRow>> listScans(int limit = 50);
   Result<ScanDiff> diffScans(int64_t from, int64_t to, Timestamp now);
 

@@ -47,15 +47,25 @@ Status Outbox::enqueue(const OutboxMessage& m) {
 }
 
 Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit) {
-  auto st = db_.prepare(
-      std::string(kColumns) +
-      "WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
+  auto st = db_.prepare(std::string(kColumns) +
+                        "WHERE status = 'queued' AND next_attempt_at <= ?1 "
+                        "ORDER BY kind = 'critical' DESC, next_attempt_at, id LIMIT ?2");
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now)).bind(2, int64_t{limit});
   std::vector<OutboxMessage> out;
   while (st->step()) out.push_back(read(*st));
   if (!st->status()) return st->status();
   return out;
+}
+
+Result<bool> Outbox::claim(int64_t id, Timestamp now, Seconds lease) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND status = 'queued' "
+      "AND next_attempt_at <= ?2");
+  if (!st) return st.status();
+  st->bind(1, id).bind(2, toUnixSeconds(now)).bind(3, toUnixSeconds(now + lease));
+  if (Status s = st->run(); !s) return s;
+  return db_.changes() == 1;
 }
 
 Status Outbox::markSent(int64_t id, Timestamp now) {

@@ -42,8 +42,12 @@ class Outbox {
   // Queues a message; a Message-ID already queued or sent is ignored (idempotent), so the
   // same scan applied twice cannot send twice. Call inside the caller's transaction.
   Status enqueue(const OutboxMessage& message);
-  // Queued messages due at `now`, oldest first.
+  // Queued messages due at `now`: critical ones first, then oldest first.
   Result<std::vector<OutboxMessage>> due(Timestamp now, int limit = 50);
+  // Takes a due message for delivery: it is not due again for `lease`, so another sender
+  // (a second process) skips it; a sender that dies holding it lets it fall due again after
+  // the lease. False when someone else took it, or it is no longer queued or due.
+  Result<bool> claim(int64_t id, Timestamp now, Seconds lease);
   Status markSent(int64_t id, Timestamp now);
   // Records a failed attempt; the next one waits `retry_after`. Past `give_up_at` (measured
   // from the message's creation) the message is marked failed instead.

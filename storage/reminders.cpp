@@ -19,7 +19,9 @@ Result<std::vector<FindingRow>> FindingStore::remindersDue(Timestamp now,
   std::string wait = "CASE min(COALESCE(r.times, 0), " + std::to_string(intervals.size() - 1) + ")";
   for (size_t i = 0; i < intervals.size(); ++i)
     wait += " WHEN " + std::to_string(i) + " THEN " + std::to_string(intervals[i].count());
-  wait += " END";
+  // A tenth early still counts, so that a daily scan starting a little earlier than the day
+  // before does not push a reminder back by a whole interval.
+  wait = "(" + wait + " END) * 9 / 10";
   // Opened (or reopened) at: when the scan that opened it was applied.
   // The due ones are picked with a cheap pass over the open findings; only they get the full
   // columns (suppression, last seen), which cost a look-up each.
@@ -66,7 +68,7 @@ Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks() {
       "AND x.status IN ('completed','partial')) "
       "FROM unknowns u LEFT JOIN tenants t ON t.id = u.tenant_id JOIN scans s ON s.id = "
       "u.since_scan "
-      "WHERE u.until_scan IS NULL ORDER BY t.name, u.tenant_id, u.rule_id");
+      "WHERE u.until_scan IS NULL AND t.gone_scan IS NULL ORDER BY t.name, u.tenant_id, u.rule_id");
   if (!st) return st.status();
   std::vector<UnknownStreak> out;
   while (st->step()) {
@@ -89,6 +91,27 @@ Result<std::map<std::string, std::vector<std::string>>> FindingStore::tenantTags
   if (!st) return st.status();
   std::map<std::string, std::vector<std::string>> out;
   while (st->step()) out[st->getText(0)] = split(st->getText(1), '\n');
+  if (!st->status()) return st->status();
+  return out;
+}
+
+Result<std::map<std::string, std::string>> FindingStore::tenantNames() {
+  auto st = db_.prepare("SELECT id, name FROM tenants");
+  if (!st) return st.status();
+  std::map<std::string, std::string> out;
+  while (st->step()) out[st->getText(0)] = st->getText(1);
+  if (!st->status()) return st->status();
+  return out;
+}
+
+Result<std::optional<Timestamp>> FindingStore::previousScanFinished(int64_t scan) {
+  auto st = db_.prepare(
+      "SELECT finished_at FROM scans WHERE id < ?1 AND status IN ('completed','partial') "
+      "AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1");
+  if (!st) return st.status();
+  st->bind(1, scan);
+  std::optional<Timestamp> out;
+  if (st->step()) out = fromUnixSeconds(st->getInt(0));
   if (!st->status()) return st->status();
   return out;
 }

@@ -19,6 +19,7 @@
 #include <Poco/URI.h>
 
 #include "common/logging.h"
+#include "common/net_util.h"
 #include "common/text.h"
 
 namespace cspwatch::tenants {
@@ -27,7 +28,7 @@ bool isLoopbackUrl(const std::string& url) {
   try {
     Poco::URI uri(url);
     const std::string host = uri.getHost();
-    return host == "localhost" || host == "::1" || startsWith(host, "127.");
+    return isLoopbackHost(host);
   } catch (const Poco::Exception&) {
     return false;
   }

@@ -182,3 +182,26 @@ TEST_CASE("digest: section names round-trip", "[digest]") {
   for (Section s : allSections()) CHECK(sectionFromName(sectionName(s)) == s);
   CHECK_FALSE(sectionFromName("news"));
 }
+
+TEST_CASE("digest: an item a route matches but does not want in that section goes to the default",
+          "[digest]") {
+  AlertPolicy policy;
+  Route security = route("security", {"sec@p.example"}, {{"critical", "high"}, {}, {}, {}});
+  security.sections = {Section::kNew, Section::kReopened, Section::kResolved};
+  policy.routes = {security, route("desk", {"desk@p.example"}, {}, true)};
+  DigestInput in;
+  sec(in, Section::kReminders) = {finding("r1", "high", "Contoso")};
+  AlertItem unknown = finding("r1", "high", "Fabrikam");
+  sec(in, Section::kCouldNotCheck) = {unknown};
+  sec(in, Section::kNew) = {finding("r1", "high", "Adatum")};
+  auto out = routeScan(in, policy);
+  const RecipientMessage* desk = find(out, "digest", "desk@p.example");
+  REQUIRE(desk);
+  CHECK(sec(*desk, Section::kReminders).size() == 1);
+  CHECK(sec(*desk, Section::kCouldNotCheck).size() == 1);
+  CHECK(sec(*desk, Section::kNew).empty());  // security took it
+  const RecipientMessage* s = find(out, "digest", "sec@p.example");
+  REQUIRE(s);
+  CHECK(sec(*s, Section::kNew).size() == 1);
+  CHECK(sec(*s, Section::kReminders).empty());
+}

@@ -87,6 +87,9 @@ TEST_CASE("templates: tenant data is escaped in HTML and cannot add headers", "[
   RecipientMessage m = digestWith(evil);
   RenderedBody b = t->render(m, context());
   CHECK_FALSE(contains(b.html, "<script>alert(1)</script>"));
+  // Nor can it forge lines in the text part.
+  CHECK_FALSE(contains(b.text, "\nBcc: x@evil"));
+  CHECK(contains(b.text, "</script>  Bcc: x@evil"));
   CHECK(contains(b.html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
   MailMessage mail;
   mail.from = "cspwatch <cspwatch@p.example>";

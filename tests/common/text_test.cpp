@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/net_util.h"
+
 using namespace cspwatch;
 
 TEST_CASE("editDistance counts single-character edits") {
@@ -48,4 +50,12 @@ TEST_CASE("didYouMean completes a shortened name when only one candidate fits") 
         "did you mean 'free_mail_domains'?");
   CHECK(didYouMean("free", {"free_mail_domains", "freebies"}).empty());  // ambiguous
   CHECK(didYouMean("fre", {"free_mail_domains"}).empty());               // too short
+}
+
+TEST_CASE("isLoopbackHost: literal loopback addresses and localhost only") {
+  for (const char* yes : {"127.0.0.1", "127.1.2.3", "localhost", "LocalHost", "::1", "[::1]"})
+    CHECK(cspwatch::isLoopbackHost(yes));
+  for (const char* no : {"127.mail.example.com", "128.0.0.1", "localhost.example.com", "::2",
+                         "[::ffff:10.0.0.1]", "", "10.0.0.1", "smtp.example.com"})
+    CHECK_FALSE(cspwatch::isLoopbackHost(no));
 }

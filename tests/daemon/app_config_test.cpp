@@ -205,6 +205,9 @@ TEST_CASE("alerts mistakes are reported with exact line:column, code and hint", 
        "did you mean 'new'?"},
       {"unknown match key", 28, "      match: {severity: [high]}", "config.unknown-key", 28, 15,
        "known keys here: severities"},
+      {"retry_first of 0s", 19, "  retry_first: 0s", "config.bad-value", 19, 16, "60s"},
+      {"a default route with a match", 31, "      default: true\n      match: {rules: [x]}",
+       "config.bad-value", 32, 7, "no other route took"},
       {"no default route", 31, "      match: {rules: [x]}", "config.missing-key", 26, 5,
        "default: true"},
   };
@@ -232,4 +235,21 @@ TEST_CASE("the shipped configurations with alerts are valid", "[alerts]") {
     REQUIRE(cfg);
     CHECK(cfg->alerts);
   }
+}
+
+TEST_CASE("checkEnvironment reports broken mail templates and unreadable SMTP files", "[alerts]") {
+  testing::TempDir dir;
+  dir.write("templates/digest.txt.mustache", "{{#sections}} never closed\n");
+  dir.write("templates/digest.html.mustache", "<p>{{subject}}</p>\n");
+  std::string path = dir.write("cspwatch.yaml", kValid + kAlerts + "  templates_dir: templates\n");
+  Diagnostics d;
+  auto cfg = loadConfig(path, d);
+  INFO(d.renderText());
+  REQUIRE(cfg);
+  Diagnostics env = checkEnvironment(*cfg);
+  const std::string text = env.renderText();
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("[config.bad-templates]"));
+  CHECK_THAT(text, Catch::Contains(dir.path() + "/templates/digest.txt.mustache:1:1"));
+  CHECK_THAT(text, Catch::Contains("SMTP file " + dir.path() + "/smtp_password cannot be read"));
 }

@@ -125,3 +125,27 @@ TEST_CASE("outbox sender: a crash between delivering and marking resends the sam
   }
   CHECK(files_written == 1);
 }
+
+TEST_CASE(
+    "outbox sender: a backlog larger than a batch is all delivered, a failing server is "
+    "tried once per message") {
+  Fixture f;
+  for (int i = 0; i < 120; ++i) REQUIRE(f.outbox.enqueue(message("m" + std::to_string(i))));
+  alerts::FileTransport files(f.dir.path());
+  auto all = deliverAllDue(f.outbox, files, f.clock);
+  REQUIRE(all);
+  CHECK(all->delivered == 120);
+
+  for (int i = 0; i < 60; ++i) REQUIRE(f.outbox.enqueue(message("n" + std::to_string(i))));
+  struct Refusing : alerts::Transport {
+    int calls = 0;
+    alerts::Delivery deliver(const alerts::OutgoingMessage&) override {
+      ++calls;
+      return {false, false, "421 try later"};
+    }
+  } refusing;
+  auto none = deliverAllDue(f.outbox, refusing, f.clock);
+  REQUIRE(none);
+  CHECK(none->retrying == 60);
+  CHECK(refusing.calls == 60);
+}

@@ -140,3 +140,46 @@ TEST_CASE("outbox: a scan's alerts are queued in the same transaction as its cha
   REQUIRE(pending->size() == 2);
   CHECK(pending->at(1).subject == "resolved r1");
 }
+
+TEST_CASE(
+    "outbox: a claimed message is not handed to a second sender, and falls due again after "
+    "the lease") {
+  testing::TempDir dir;
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  Outbox outbox(store->db());
+  OutboxMessage m;
+  m.message_id = "<a@x>";
+  m.kind = "digest";
+  m.recipients = "ops@x.example";
+  m.subject = "s";
+  m.body = "b";
+  m.created_at = kNow;
+  REQUIRE(outbox.enqueue(m));
+  auto due = outbox.due(kNow);
+  REQUIRE(due->size() == 1);
+  CHECK(*outbox.claim(due->at(0).id, kNow, Seconds(600)) == true);
+  CHECK(*outbox.claim(due->at(0).id, kNow, Seconds(600)) == false);  // the second sender
+  CHECK(outbox.due(kNow + Seconds(599))->empty());
+  CHECK(outbox.due(kNow + Seconds(600))->size() == 1);  // its sender died: due again
+}
+
+TEST_CASE("outbox: critical messages are due first") {
+  testing::TempDir dir;
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  Outbox outbox(store->db());
+  for (int i = 0; i < 3; ++i) {
+    OutboxMessage m;
+    m.message_id = "<m" + std::to_string(i) + "@x>";
+    m.kind = i == 2 ? "critical" : "digest";
+    m.recipients = "ops@x.example";
+    m.subject = "s";
+    m.body = "b";
+    m.created_at = kNow + Seconds(i);  // the critical one is the newest
+    REQUIRE(outbox.enqueue(m));
+  }
+  auto due = outbox.due(kNow + Seconds(10));
+  REQUIRE(due->size() == 3);
+  CHECK(due->at(0).kind == "critical");
+}
