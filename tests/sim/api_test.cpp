@@ -264,21 +264,7 @@ std::string base64(const std::string& bytes, int line_length = 0) {
 // POST with any content type (the support client sends forms only).
 HttpResult post(const std::string& url, const std::map<std::string, std::string>& headers,
                 const std::string& body, const std::string& content_type = "text/plain") {
-  Poco::URI uri(url);
-  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest req("POST", uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.setContentType(content_type);
-  req.setContentLength(static_cast<std::streamsize>(body.size()));
-  session.sendRequest(req) << body;
-  Poco::Net::HTTPResponse resp;
-  std::istream& in = session.receiveResponse(resp);
-  HttpResult r;
-  r.status = resp.getStatus();
-  for (const auto& [k, v] : resp) r.headers[toLowerAscii(k)] = v;
-  Poco::StreamCopier::copyToString(in, r.body);
-  return r;
+  return testing::httpRequest("POST", url, headers, body, content_type);
 }
 
 HttpResult sendMail(const Sim& sim, const std::string& mailbox, const std::string& token,

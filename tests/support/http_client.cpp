@@ -13,14 +13,15 @@
 namespace cspwatch::testing {
 
 HttpResult httpRequest(const std::string& method, const std::string& url,
-                       const std::map<std::string, std::string>& headers, const std::string& body) {
+                       const std::map<std::string, std::string>& headers, const std::string& body,
+                       const std::string& content_type) {
   Poco::URI uri(url);
   Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest req(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [k, v] : headers) req.set(k, v);
   if (method == "POST") {
-    req.setContentType("application/x-www-form-urlencoded");
+    req.setContentType(content_type);
     req.setContentLength(static_cast<std::streamsize>(body.size()));
   }
   session.sendRequest(req) << body;

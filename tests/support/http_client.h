@@ -15,10 +15,11 @@ struct HttpResult {
   std::string body;
 };
 
-// `url` is absolute (http://127.0.0.1:PORT/...). `body` is sent form-encoded for POST.
+// `url` is absolute (http://127.0.0.1:PORT/...). A POST body is sent as `content_type`.
 HttpResult httpRequest(const std::string& method, const std::string& url,
                        const std::map<std::string, std::string>& headers = {},
-                       const std::string& body = "");
+                       const std::string& body = "",
+                       const std::string& content_type = "application/x-www-form-urlencoded");
 
 // The JSON object in `text`; throws (failing the test) when it is not one.
 Poco::JSON::Object::Ptr parseObject(const std::string& text);
