@@ -107,11 +107,13 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
     }
   }
   pc.client_id = m.getGuid("client_id", true).value_or("");
-  pc.client_secret_file = resolvePath(base_dir, m.getString("client_secret_file").value_or(""));
+  pc.client_secret_file =
+      secretPath(resolvePath(base_dir, m.getString("client_secret_file").value_or("")));
   pc.refresh_token_file = resolvePath(base_dir, m.getString("refresh_token_file").value_or(""));
   pc.client_certificate_file =
-      resolvePath(base_dir, m.getString("client_certificate_file").value_or(""));
-  pc.client_key_file = resolvePath(base_dir, m.getString("client_key_file").value_or(""));
+      secretPath(resolvePath(base_dir, m.getString("client_certificate_file").value_or("")));
+  pc.client_key_file =
+      secretPath(resolvePath(base_dir, m.getString("client_key_file").value_or("")));
   if (pc.client_certificate_file.empty() != pc.client_key_file.empty())
     m.error("missing-key", m.location(), "client_certificate_file and client_key_file go together",
             "give both, or neither and a client secret");
@@ -177,7 +179,7 @@ void readSmtp(const YAML::Node& node, const std::string& file, const std::string
                 s.host,
             "use starttls (port 587) or implicit (port 465)");
   s.username = m.getString("username").value_or("");
-  s.password_file = resolvePath(base_dir, m.getString("password_file").value_or(""));
+  s.password_file = secretPath(resolvePath(base_dir, m.getString("password_file").value_or("")));
   if (!s.username.empty() && s.password_file.empty())
     m.error("missing-key", m.keyLocation("username"), "'username' needs 'password_file'",
             "put the password in a file readable only by cspwatch and name it here");
@@ -392,7 +394,8 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   cfg.file = file;
   YamlMap top(*doc, file, kPrefix, "", diags);
   if (!top.valid()) return std::nullopt;
-  top.checkKeys({"partner", "sources", "storage", "rules", "schedule", "alerts"});
+  top.checkKeys(
+      {"partner", "sources", "storage", "rules", "schedule", "alerts", "http", "logging"});
 
   if (top.has("partner"))
     readPartner(top.get("partner"), file, diags, cfg, *doc);
@@ -439,10 +442,51 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
         cfg.schedule_interval = *d;
     }
   }
+  if (top.has("http")) {
+    YamlMap m(top.get("http"), file, kPrefix, "section 'http'", diags, *doc);
+    m.checkKeys({"enabled", "listen", "token_file"}, {"token"});
+    if (auto e = m.getBool("enabled")) cfg.http.enabled = *e;
+    if (auto l = m.getString("listen")) {
+      const size_t colon = l->rfind(':');
+      const std::string host = colon == std::string::npos ? "" : l->substr(0, colon);
+      const std::string port = colon == std::string::npos ? "" : l->substr(colon + 1);
+      char* end = nullptr;
+      const long p = std::strtol(port.c_str(), &end, 10);
+      if (host.empty() || port.empty() || *end != '\0' || p < 0 || p > 65535)
+        m.error("bad-value", m.valueLocation("listen"),
+                "'listen' must be HOST:PORT, found '" + *l + "'", "127.0.0.1:9807 is the default");
+      else
+        cfg.http.listen = *l;
+    }
+    cfg.http.token_file = secretPath(resolvePath(base_dir, m.getString("token_file").value_or("")));
+    const std::string host = cfg.http.listen.substr(0, cfg.http.listen.rfind(':'));
+    if (cfg.http.enabled && !isLoopbackHost(host) && cfg.http.token_file.empty())
+      m.error("missing-key", m.location(),
+              "'listen' is not a loopback address, so 'token_file' is required",
+              "metrics and the scan trigger must not be open to the network without a token");
+  }
+  if (top.has("logging")) {
+    YamlMap m(top.get("logging"), file, kPrefix, "section 'logging'", diags, *doc);
+    m.checkKeys({"format"});
+    if (auto f = m.getString("format")) {
+      if (*f != "text" && *f != "json")
+        m.error("bad-value", m.valueLocation("format"), "'format' must be text or json",
+                "text suits the journal; json gives one JSON object per line");
+      else
+        cfg.log_format = *f;
+    }
+  }
   if (top.has("alerts") && !top.get("alerts").IsNull())
     readAlerts(top.get("alerts"), file, base_dir, diags, cfg, *doc);
   if (diags.errorCount() != errors_before) return std::nullopt;
   return cfg;
+}
+
+std::string secretPath(const std::string& path) {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (path.empty() || dir == nullptr || *dir == '\0') return path;
+  const std::string candidate = std::string(dir) + "/" + path.substr(path.rfind('/') + 1);
+  return ::access(candidate.c_str(), R_OK) == 0 ? candidate : path;
 }
 
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags) {

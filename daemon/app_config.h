@@ -56,6 +56,13 @@ struct SmtpConfig {
   Seconds timeout = Seconds(30);
 };
 
+// The `http` section: the local health, metrics and control endpoint (docs/operations.md).
+struct HttpConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9807";
+  std::string token_file;  // required when `listen` is not a loopback address
+};
+
 // The `alerts` section (docs/alerts.md). Present only when configured.
 struct AlertsConfig {
   std::string transport = "file";  // smtp, graph, file
@@ -87,7 +94,14 @@ struct AppConfig {
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
   Seconds schedule_interval = std::chrono::hours(6);
   std::optional<AlertsConfig> alerts;
+  HttpConfig http;
+  std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
 };
+
+// Where a secret named `path` is read from: under systemd, the unit's credential of the same
+// file name ($CREDENTIALS_DIRECTORY/<basename>, LoadCredential=) when there is one; `path`
+// otherwise.
+std::string secretPath(const std::string& path);
 
 // Reads a `partner` section (the same keys wherever it appears: config, rule test files).
 std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,

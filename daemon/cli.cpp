@@ -82,11 +82,20 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                      "Print the outcome; store and send nothing");
   scan_cmd->add_option("--format", scan_options.format, "Output format: table or json")
       ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
-  scan_cmd->add_option("--now", scan_now, "Evaluate as if it were this RFC 3339 time")
-      ->check([](const std::string& v) {
-        return parseTimestamp(v) ? std::string()
-                                 : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
-      });
+  CLI::Option* scan_now_opt =
+      scan_cmd
+          ->add_option("--now", scan_now,
+                       "Alone: ask the running daemon to scan now. With --once: evaluate as if "
+                       "it were this RFC 3339 time")
+          ->expected(0, 1)
+          ->check([](const std::string& v) {
+            return v.empty() || parseTimestamp(v)
+                       ? std::string()
+                       : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
+          });
+
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run as the service: scan on schedule, reload on SIGHUP, stop on SIGTERM");
 
   CLI::App* findings = app.add_subcommand("findings", "Read the recorded findings");
   findings->require_subcommand(1);
@@ -227,6 +236,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     std::optional<Timestamp> at;
     if (!timeArg(send_now, at)) return kExitUsage;
     return alertsSend(ctx, at);
+  }
+  if (run_cmd->parsed()) return run(ctx);
+  if (scan_cmd->parsed() && scan_now_opt->count() > 0 && scan_now.empty()) {
+    if (scan_options.once || scan_options.dry_run) {
+      err << "cspwatch: --now without a time asks the running daemon to scan; with --once "
+             "give it a time (--now 2026-11-25T00:00:00Z)\n";
+      return kExitUsage;
+    }
+    return scanNow(ctx);
   }
   if (scan_cmd->parsed()) {
     if (!scan_now.empty()) scan_options.now = parseTimestamp(scan_now);

@@ -36,6 +36,10 @@ struct ScanOptions {
   std::optional<Timestamp> now;  // --now; the system clock otherwise
 };
 int scan(const CommandContext& ctx, const ScanOptions& options);
+// `run`: the service, until SIGTERM (daemon/service.h).
+int run(const CommandContext& ctx);
+// `scan --now` without a time: asks the running service to scan now.
+int scanNow(const CommandContext& ctx);
 
 struct FindingsQuery {
   std::string state = "open";  // open, resolved, retired, suppressed, all

@@ -1,1 +1,244 @@
-// placeholder
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/metrics.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <tuple>
+
+#include "daemon/version.h"
+
+namespace cspwatch::daemon {
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+std::string formatValue(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  // Shortest text that reads back as the same double ("0.25", not "0.25000000000000000").
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc()) return "NaN";
+  return std::string(buf, end);
+}
+
+std::string formatValue(int64_t v) { return std::to_string(v); }
+
+// A finite, non-negative duration; anything else counts as 0.
+double cleanDuration(double seconds) {
+  return std::isfinite(seconds) && seconds > 0 ? seconds : 0.0;
+}
+
+int64_t nonNegative(int64_t v) { return std::max<int64_t>(v, 0); }
+
+// Writes one family: its HELP and TYPE lines, then its samples.
+class Family {
+ public:
+  Family(std::string& out, const char* name, const char* type, const char* help)
+      : out_(out), name_(name) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;  // our own constant texts: no backslash or newline to escape
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+
+  template <typename V>
+  void sample(const Labels& labels, V value) {
+    out_ += name_;
+    if (!labels.empty()) {
+      out_ += '{';
+      bool first = true;
+      for (const auto& [k, v] : labels) {
+        if (!first) out_ += ',';
+        first = false;
+        out_ += k;
+        out_ += "=\"";
+        out_ += escapeLabelValue(v);
+        out_ += '"';
+      }
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += formatValue(value);
+    out_ += '\n';
+  }
+
+ private:
+  std::string& out_;
+  const char* name_;
+};
+
+}  // namespace
+
+std::string escapeLabelValue(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+void Metrics::recordScan(const storage::ScanSummary& summary, double duration_seconds,
+                         Timestamp finished) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++scans_[summary.status];
+  last_duration_ = cleanDuration(duration_seconds);
+  last_scan_ = finished;
+  last_success_ = finished;
+  last_applied_ = summary;
+}
+
+void Metrics::recordScanFailure(const std::string& status, double duration_seconds,
+                                Timestamp finished) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++scans_[status];
+  last_duration_ = cleanDuration(duration_seconds);
+  last_scan_ = finished;
+}
+
+void Metrics::setOpenFindings(std::vector<OpenFindingCount> counts) {
+  // Sorted so that the output is stable from one scrape to the next.
+  std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.rule_id, a.severity) < std::tie(b.rule_id, b.severity);
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  open_findings_ = std::move(counts);
+}
+
+void Metrics::addApiCounters(const std::string& api, int64_t requests, int64_t retries,
+                             int64_t throttled, int64_t failed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ApiTotals& t = api_[api];
+  t.requests += nonNegative(requests);
+  t.retries += nonNegative(retries);
+  t.throttled += nonNegative(throttled);
+  t.failed += nonNegative(failed);
+}
+
+void Metrics::setOutbox(int64_t queued, int64_t failed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outbox_queued_ = queued;
+  outbox_failed_ = failed;
+}
+
+void Metrics::addDeliveries(int64_t delivered, int64_t failed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  mail_delivered_ += nonNegative(delivered);
+  mail_failed_ += nonNegative(failed);
+}
+
+void Metrics::recordReload(bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(ok ? reloads_ok_ : reloads_error_);
+}
+
+std::optional<Timestamp> Metrics::lastSuccessfulScan() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_success_;
+}
+
+std::string Metrics::prometheusText() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  out.reserve(4096);
+
+  Family(out, "cspwatch_build_info", "gauge", "Always 1; the version of cspwatch running.")
+      .sample({{"version", kVersion}}, int64_t{1});
+
+  {
+    Family f(out, "cspwatch_scans_total", "counter", "Scans ended, by status.");
+    for (const auto& [status, n] : scans_) f.sample({{"status", status}}, n);
+  }
+  {
+    Family f(out, "cspwatch_scan_duration_seconds", "gauge",
+             "How long the last scan took, whatever its status.");
+    if (last_duration_) f.sample({}, *last_duration_);
+  }
+  {
+    Family f(out, "cspwatch_last_scan_timestamp_seconds", "gauge",
+             "When the last scan ended, whatever its status (Unix time).");
+    if (last_scan_) f.sample({}, toUnixSeconds(*last_scan_));
+  }
+  {
+    Family f(out, "cspwatch_last_successful_scan_timestamp_seconds", "gauge",
+             "When the last applied (completed or partial) scan ended (Unix time).");
+    if (last_success_) f.sample({}, toUnixSeconds(*last_success_));
+  }
+  {
+    Family f(out, "cspwatch_tenants", "gauge",
+             "Tenants of the last applied scan, by how much of them could be read.");
+    if (last_applied_) {
+      f.sample({{"read", "full"}}, int64_t{last_applied_->tenants_full});
+      f.sample({{"read", "partial"}}, int64_t{last_applied_->tenants_partial});
+      f.sample({{"read", "none"}}, int64_t{last_applied_->tenants_unread});
+    }
+  }
+  {
+    Family f(out, "cspwatch_findings_open", "gauge", "Open findings, by rule and severity.");
+    if (open_findings_) {
+      for (const auto& c : *open_findings_)
+        f.sample({{"rule", c.rule_id}, {"severity", c.severity}}, c.count);
+    }
+  }
+  {
+    Family f(out, "cspwatch_checks_unknown", "gauge",
+             "Checks the last applied scan could not make (rule and tenant pairs).");
+    if (last_applied_) f.sample({}, int64_t{last_applied_->checks_unknown});
+  }
+  {
+    Family f(out, "cspwatch_api_requests_total", "counter",
+             "HTTP requests sent to Microsoft APIs, retries included.");
+    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.requests);
+  }
+  {
+    Family f(out, "cspwatch_api_retries_total", "counter",
+             "Requests to Microsoft APIs that were retried.");
+    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.retries);
+  }
+  {
+    Family f(out, "cspwatch_api_throttled_total", "counter",
+             "Throttled answers (429) from Microsoft APIs.");
+    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.throttled);
+  }
+  {
+    Family f(out, "cspwatch_api_failures_total", "counter",
+             "Requests to Microsoft APIs that failed for good.");
+    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.failed);
+  }
+  Family(out, "cspwatch_outbox_queued", "gauge", "Messages waiting in the outbox.")
+      .sample({}, outbox_queued_);
+  Family(out, "cspwatch_outbox_failed", "gauge", "Messages in the outbox given up on.")
+      .sample({}, outbox_failed_);
+  Family(out, "cspwatch_mail_delivered_total", "counter", "Messages delivered.")
+      .sample({}, mail_delivered_);
+  Family(out, "cspwatch_mail_failed_total", "counter", "Messages given up on.")
+      .sample({}, mail_failed_);
+  {
+    Family f(out, "cspwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
+    f.sample({{"result", "ok"}}, reloads_ok_);
+    f.sample({{"result", "error"}}, reloads_error_);
+  }
+  return out;
+}
+
+}  // namespace cspwatch::daemon

@@ -124,6 +124,12 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
+  auto use = [&api](tenants::Api which) {
+    const auto& c = api.counters(which);
+    return ApiUse{c.requests.load(), c.retries.load(), c.throttled.load(), c.failed.load()};
+  };
+  report.partner_center = use(tenants::Api::kPartnerCenter);
+  report.graph = use(tenants::Api::kGraph);
   if (!result) return result.status();
   report.tenants = result->tenants;
   report.complete = result->complete;
@@ -160,7 +166,9 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
                                         storage::FindingStore& store, Timestamp now,
                                         const std::function<void(size_t, size_t)>& progress,
-                                        const storage::OutboxHook& notify) {
+                                        const storage::OutboxHook& notify,
+                                        tenants::Cancellation* cancel,
+                                        ScanSourceReport* source_report) {
   if (auto n = store.markInterrupted(now); !n) return n.status();
   auto scan = store.beginScan(now, rules.hash());
   if (!scan) return scan.status();
@@ -173,9 +181,21 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
         for (const auto& e : toEvaluations(o))
           if (Status s = store.stageEvaluation(e); !s) return s;
         if (++staged == crash_after) std::raise(SIGKILL);
+        if (cancel != nullptr && cancel->cancelled())
+          return Status::aborted("stopped: cspwatch is shutting down");
         return Status::ok();
       },
-      nullptr, progress);
+      cancel, progress);
+  if (report && source_report != nullptr) *source_report = *report;
+  if (!report && (report.status().code() == Status::Code::kAborted ||
+                  (cancel != nullptr && cancel->cancelled()))) {
+    // Shutdown: not a failure of the scan. It is left unapplied and marked interrupted; the
+    // next run scans again from the start.
+    (void)store.failScan(*scan, now,
+                         "the scan was stopped (cspwatch shut down); nothing of it was applied",
+                         "interrupted");
+    return Status::aborted(report.status().message());
+  }
   if (!report) {
     (void)store.failScan(*scan, now, report.status().message());
     return report.status();

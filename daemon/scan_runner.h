@@ -26,7 +26,13 @@ struct TenantOutcome {
   std::vector<rules::RuleResult> results;  // empty when the tenant could not be read at all
 };
 
+// What one API was asked during a scan (ApiClient counters).
+struct ApiUse {
+  int64_t requests = 0, retries = 0, throttled = 0, failed = 0;
+};
+
 struct ScanSourceReport {
+  ApiUse partner_center, graph;  // zero when only the inventory was read
   size_t tenants = 0;
   bool complete = true;     // every source listed its tenants
   Diagnostics diagnostics;  // skipped inventory rows, source problems
@@ -56,9 +62,14 @@ storage::TenantRead toTenantRead(const TenantOutcome& outcome);
 // Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
 // A failure after begin marks the scan failed (and stores nothing else). `notify` (may be
 // empty) queues the scan's alerts in the same transaction (daemon/alert_pipeline.h).
+// `cancel` (may be null) stops it early: the scan is then marked interrupted, nothing is
+// applied, and the Status is kAborted. `source_report` (may be null) receives what the sources
+// reported, API use included.
 Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::RuleSet& rules,
                                         storage::FindingStore& store, Timestamp now,
                                         const std::function<void(size_t, size_t)>& progress = {},
-                                        const storage::OutboxHook& notify = {});
+                                        const storage::OutboxHook& notify = {},
+                                        tenants::Cancellation* cancel = nullptr,
+                                        ScanSourceReport* source_report = nullptr);
 
 }  // namespace cspwatch::daemon

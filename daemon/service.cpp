@@ -1,1 +1,389 @@
-// placeholder
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/service.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "common/file_util.h"
+#include "common/logging.h"
+#include "common/text.h"
+#include "daemon/alert_pipeline.h"
+#include "daemon/http_endpoint.h"
+#include "daemon/outbox_sender.h"
+#include "daemon/rule_files.h"
+#include "daemon/scan_runner.h"
+#include "daemon/store_options.h"
+#include "storage/outbox.h"
+
+namespace cspwatch::daemon {
+
+// Everything a scan needs, loaded and checked together; replaced whole on reload.
+struct Service::Loaded {
+  AppConfig config;
+  std::shared_ptr<const rules::RuleSet> rules;
+  std::shared_ptr<AlertPipeline> pipeline;  // null without an alerts section
+};
+
+struct Service::Endpoint {
+  std::unique_ptr<HttpEndpoint> server;
+};
+
+namespace {
+
+// Every file below `path` (a file or a directory, not recursive beyond one level) with its
+// size and modification time, for noticing edits.
+void describe(const std::string& path, std::ostringstream& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    out << path << " missing\n";
+    return;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    out << path << ' ' << st.st_size << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec
+        << '\n';
+    return;
+  }
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    struct stat f {};
+    const std::string full = path + "/" + n;
+    if (::stat(full.c_str(), &f) == 0 && !S_ISDIR(f.st_mode))
+      out << full << ' ' << f.st_size << ' ' << f.st_mtim.tv_sec << '.' << f.st_mtim.tv_nsec
+          << '\n';
+  }
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+Timestamp nextScanTime(Timestamp last_start, Seconds interval, double jitter_fraction,
+                       std::mt19937_64& rng) {
+  const int64_t cap = std::min<int64_t>(
+      static_cast<int64_t>(static_cast<double>(interval.count()) * jitter_fraction), 600);
+  const int64_t jitter = cap > 0 ? std::uniform_int_distribution<int64_t>(0, cap)(rng) : int64_t{0};
+  return last_start + interval + Seconds(jitter);
+}
+
+Service::Service(ServiceOptions options) : options_(std::move(options)) {}
+
+Service::~Service() {
+  requestStop();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string Service::fingerprint(const AppConfig& config) const {
+  std::ostringstream out;
+  describe(options_.config_path, out);
+  for (const auto& p : config.rule_paths) describe(p, out);
+  if (config.alerts) describe(config.alerts->templates_dir, out);
+  return out.str();
+}
+
+Status Service::load(std::ostream& err, std::shared_ptr<const Loaded>& out) {
+  Diagnostics diags;
+  auto cfg = loadConfig(options_.config_path, diags);
+  if (!cfg) {
+    err << diags.renderText();
+    return Status::invalidArgument("the configuration " + options_.config_path + " is invalid");
+  }
+  rules::LoadResult loaded = loadRuleFiles(cfg->rule_paths);
+  if (!loaded.ok()) {
+    err << loaded.diagnostics.renderText();
+    return Status::invalidArgument("the rule set has errors");
+  }
+  auto l = std::make_shared<Loaded>();
+  l->config = std::move(*cfg);
+  l->rules = std::move(loaded.rules);
+  if (l->config.alerts) {
+    auto p = AlertPipeline::create(l->config, *l->rules);
+    if (!p) {
+      err << p.status().message() << "\n";
+      return Status::invalidArgument("the mail templates are invalid");
+    }
+    l->pipeline = std::make_shared<AlertPipeline>(std::move(*p));
+  }
+  out = std::move(l);
+  return Status::ok();
+}
+
+Status Service::start(std::ostream& err) {
+  std::shared_ptr<const Loaded> loaded;
+  if (Status s = load(err, loaded); !s) return s;
+  // The database must open (and migrate) before we claim to be ready.
+  auto store =
+      storage::FindingStore::open(loaded->config.storage_path, storeOptions(loaded->config));
+  if (!store) {
+    err << "cspwatch: " << store.status().message() << "\n";
+    return store.status();
+  }
+  if (auto n = store->markInterrupted(clock_.now()); n && *n > 0)
+    log().warn("{} scan(s) left running by an earlier process marked interrupted", *n);
+  http_ = std::make_unique<Endpoint>();
+  if (loaded->config.http.enabled) {
+    HttpEndpointOptions o;
+    o.listen = loaded->config.http.listen;
+    if (!loaded->config.http.token_file.empty()) {
+      auto token = readWholeFile(loaded->config.http.token_file);
+      if (!token) {
+        err << "cspwatch: http.token_file: " << token.status().message() << "\n";
+        return token.status();
+      }
+      o.token = std::string(trim(*token));
+      registerSecret(o.token);
+    }
+    HttpHandlers h;
+    h.health = [this] { return health(); };
+    h.metrics = [this] { return metrics_.prometheusText(); };
+    h.request_scan = [this] {
+      requestScan();
+      return true;
+    };
+    auto server = HttpEndpoint::start(o, std::move(h));
+    if (!server) {
+      err << "cspwatch: http.listen " << o.listen << ": " << server.status().message() << "\n";
+      return server.status();
+    }
+    log().info("health, metrics and scan trigger on http://{}:{}",
+               o.listen.substr(0, o.listen.rfind(':')), (*server)->port());
+    http_->server = std::move(*server);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  files_ = fingerprint(loaded->config);
+  loaded_ = std::move(loaded);
+  started_at_ = clock_.now();
+  return Status::ok();
+}
+
+void Service::requestScan() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    scan_requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Service::requestReload() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reload_requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Service::requestStop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cancel_.cancel();
+  wake_.notify_all();
+}
+
+void Service::reload(const std::string& why) {
+  notifier_.reloading("reloading (" + why + ")");
+  log().info("reloading the configuration, rules and templates ({})", why);
+  std::ostringstream problems;
+  std::shared_ptr<const Loaded> fresh;
+  Status s = load(problems, fresh);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!s) {
+    // Keep what works: the last good configuration stays in force.
+    log().error("reload refused, keeping the previous configuration and rules: {}\n{}", s.message(),
+                problems.str());
+    metrics_.recordReload(false);
+    files_ = fingerprint(loaded_->config);  // not retried until a file changes again
+    notifier_.ready("reload failed (" + s.message() + "); " + statusLine());
+    return;
+  }
+  const AppConfig& before = loaded_->config;
+  if (fresh->config.storage_path != before.storage_path ||
+      fresh->config.http.listen != before.http.listen ||
+      fresh->config.http.enabled != before.http.enabled)
+    log().warn("storage.path and http take effect at the next restart");
+  files_ = fingerprint(fresh->config);
+  loaded_ = std::move(fresh);
+  metrics_.recordReload(true);
+  log().info("reloaded: {} rule(s)", loaded_->rules->rules().size());
+  notifier_.ready(statusLine());
+}
+
+std::pair<bool, std::string> Service::health() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Seconds interval = loaded_ ? loaded_->config.schedule_interval : Seconds(6 * 3600);
+  const Timestamp now = clock_.now();
+  auto last = metrics_.lastSuccessfulScan();
+  if (last) {
+    if (now - *last <= 2 * interval) return {true, "last scan completed " + formatTimestamp(*last)};
+    return {false,
+            "no scan completed since " + formatTimestamp(*last) + " (" + last_outcome_ + ")"};
+  }
+  if (now - started_at_ <= 2 * interval) return {true, "starting: " + last_outcome_};
+  return {false, "no scan has completed since the start (" + last_outcome_ + ")"};
+}
+
+std::string Service::statusLine() const {
+  return last_outcome_;  // called with mutex_ held
+}
+
+void Service::launch(bool scan) {
+  // Called with mutex_ held and the worker idle.
+  if (worker_.joinable()) worker_.join();
+  busy_ = true;
+  scan_running_ = scan;
+  if (scan) last_scan_start_ = clock_.now();
+  worker_ = std::thread([this, scan, l = loaded_] { work(scan, l); });
+}
+
+void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
+  const AppConfig& cfg = l->config;
+  std::string outcome;
+  auto store = storage::FindingStore::open(cfg.storage_path, storeOptions(cfg));
+  if (!store) {
+    outcome = "the database cannot be opened: " + store.status().message();
+    log().error("{}", outcome);
+  } else if (scan) {
+    const Timestamp now = clock_.now();
+    const auto t0 = std::chrono::steady_clock::now();
+    log().info("scan started");
+    notifier_.status("scanning since " + formatTimestamp(now));
+    ScanSourceReport source;
+    auto summary = recordScan(cfg, *l->rules, *store, now, {},
+                              l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{},
+                              &cancel_, &source);
+    const double took = secondsSince(t0);
+    metrics_.addApiCounters("partner_center", source.partner_center.requests,
+                            source.partner_center.retries, source.partner_center.throttled,
+                            source.partner_center.failed);
+    metrics_.addApiCounters("graph", source.graph.requests, source.graph.retries,
+                            source.graph.throttled, source.graph.failed);
+    if (summary) {
+      metrics_.recordScan(*summary, took, clock_.now());
+      outcome = "last scan " + std::to_string(summary->scan_id) + " " + summary->status + " " +
+                formatTimestamp(now) + ": " + std::to_string(summary->tenants_total) +
+                " tenants, " + std::to_string(summary->findings_open) + " open findings, " +
+                std::to_string(summary->checks_unknown) + " checks unknown";
+      log().info("scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open",
+                 summary->scan_id, summary->status, took, summary->tenants_total,
+                 summary->findings_new, summary->findings_resolved, summary->findings_open);
+    } else {
+      const bool interrupted = summary.status().code() == Status::Code::kAborted;
+      metrics_.recordScanFailure(interrupted ? "interrupted" : "failed", took, clock_.now());
+      outcome = std::string(interrupted ? "last scan interrupted: " : "last scan FAILED: ") +
+                summary.status().message();
+      (interrupted ? log().warn("{}", outcome) : log().error("{}", outcome));
+    }
+    if (auto counts = store->openCounts()) {
+      std::vector<OpenFindingCount> v;
+      for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
+      metrics_.setOpenFindings(std::move(v));
+    }
+  }
+  // Due mail goes out after every scan and on the delivery timer.
+  if (store && cfg.alerts && !cancel_.cancelled()) {
+    auto transport = makeTransport(cfg);
+    if (!transport) {
+      log().error("alerts stay queued: {}", transport.status().message());
+    } else {
+      storage::Outbox outbox(store->db());
+      const auto& a = *cfg.alerts;
+      auto sent =
+          deliverAllDue(outbox, **transport, clock_, {a.retry_first, a.retry_max, a.give_up_after});
+      if (sent) metrics_.addDeliveries(sent->delivered, sent->failed);
+      if (auto pending = outbox.pending()) {
+        int64_t queued = 0, failed = 0;
+        for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
+        metrics_.setOutbox(queued, failed);
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_ = false;
+    scan_running_ = false;
+    if (!outcome.empty()) last_outcome_ = outcome;
+    if (!outcome.empty()) notifier_.status(last_outcome_);
+  }
+  wake_.notify_all();
+}
+
+int Service::run() {
+  using Steady = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> lock(mutex_);
+  notifier_.ready("started; first scan now");
+  log().info("cspwatch running: scanning every {}",
+             formatDuration(loaded_->config.schedule_interval));
+  Timestamp next_scan = clock_.now();  // scan on start
+  auto next_files = Steady::now() + options_.file_check;
+  auto next_delivery = Steady::now() + options_.delivery_check;
+  auto next_watchdog = Steady::now();
+  const auto watchdog = notifier_.watchdogInterval();
+  while (!stop_) {
+    if (watchdog && Steady::now() >= next_watchdog) {
+      notifier_.watchdog();  // only while this loop turns
+      next_watchdog = Steady::now() + *watchdog;
+    }
+    if (!reload_requested_ && Steady::now() >= next_files) {
+      next_files = Steady::now() + options_.file_check;
+      if (fingerprint(loaded_->config) != files_) reload_requested_ = true;
+    }
+    if (reload_requested_) {
+      reload_requested_ = false;
+      lock.unlock();
+      reload("SIGHUP or a changed file");
+      lock.lock();
+      continue;
+    }
+    if (!busy_ && (scan_requested_ || clock_.now() >= next_scan)) {
+      scan_requested_ = false;
+      launch(true);
+      next_scan =
+          nextScanTime(*last_scan_start_, loaded_->config.schedule_interval, options_.jitter, rng_);
+      log().info("next scan at {}", formatTimestamp(next_scan));
+      next_delivery = Steady::now() + options_.delivery_check;
+      continue;
+    }
+    if (!busy_ && Steady::now() >= next_delivery) {
+      next_delivery = Steady::now() + options_.delivery_check;
+      if (loaded_->config.alerts) launch(false);
+      continue;
+    }
+    // Sleep until the next thing to do (or a request wakes us).
+    auto until = std::min({next_files, next_delivery});
+    if (watchdog) until = std::min(until, next_watchdog);
+    const auto to_scan = next_scan - clock_.now();
+    if (!busy_) until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
+    wake_.wait_until(lock, until);
+  }
+  // Stopping: the worker was cancelled by requestStop(); give it a bounded time.
+  notifier_.stopping("stopping");
+  log().info("stopping");
+  const auto deadline = Steady::now() + options_.stop_bound;
+  const bool finished = wake_.wait_until(lock, deadline, [this] { return !busy_; });
+  lock.unlock();
+  if (http_ && http_->server) http_->server->stop();
+  if (!finished) {
+    log().error(
+        "the running scan did not stop within {} ms; leaving it (it is marked "
+        "interrupted at the next start)",
+        options_.stop_bound.count());
+    worker_.detach();
+    return 0;
+  }
+  if (worker_.joinable()) worker_.join();
+  log().info("stopped");
+  return 0;
+}
+
+}  // namespace cspwatch::daemon

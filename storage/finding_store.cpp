@@ -195,13 +195,15 @@ Result<ScanChanges> FindingStore::changesOf(int64_t scan, Timestamp now) {
   return changes;
 }
 
-Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string& error) {
+Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string& error,
+                              const std::string& status) {
   if (staging_open_) {
     (void)db_.exec("ROLLBACK");
     staging_open_ = false;
   }
-  auto st =
-      db_.prepare("UPDATE scans SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3");
+  auto st = db_.prepare("UPDATE scans SET status = '" +
+                        std::string(status == "interrupted" ? "interrupted" : "failed") +
+                        "', finished_at = ?1, error = ?2 WHERE id = ?3");
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now)).bind(2, error).bind(3, scan_id);
   return st->run();

@@ -167,7 +167,9 @@ class FindingStore {
   Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
                                 bool sources_complete, Timestamp now,
                                 const OutboxHook& notify = {});
-  Status failScan(int64_t scan_id, Timestamp now, const std::string& error);
+  // Ends a scan without applying it: `status` is "failed" or "interrupted" (shutdown).
+  Status failScan(int64_t scan_id, Timestamp now, const std::string& error,
+                  const std::string& status = "failed");
 
   Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
   Result<FindingRow> getFinding(int64_t id, Timestamp now);
@@ -189,6 +191,8 @@ class FindingStore {
   Result<std::vector<UnknownStreak>> unknownStreaks();
   // The tags each tenant had when last read: tenant id -> tags.
   Result<std::map<std::string, std::vector<std::string>>> tenantTags();
+  // Open findings counted by rule and severity (metrics): (rule, severity) -> count.
+  Result<std::map<std::pair<std::string, std::string>, int64_t>> openCounts();
   // Every known tenant's name: tenant id -> name.
   Result<std::map<std::string, std::string>> tenantNames();
   // When the latest scan applied before `scan` (completed or partial) finished; nullopt if none.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reminders of open findings, "could not be checked" streaks and tenant tags: what the alerts
-// need beyond a scan's own changes (docs/alerts.md).
+// Reminders of open findings, "could not be checked" streaks, tenant names and tags, open
+// counts: what the alerts and the daemon's metrics need beyond a scan's own changes.
 #include <algorithm>
 
 #include "common/text.h"
@@ -91,6 +91,16 @@ Result<std::map<std::string, std::vector<std::string>>> FindingStore::tenantTags
   if (!st) return st.status();
   std::map<std::string, std::vector<std::string>> out;
   while (st->step()) out[st->getText(0)] = split(st->getText(1), '\n');
+  if (!st->status()) return st->status();
+  return out;
+}
+
+Result<std::map<std::pair<std::string, std::string>, int64_t>> FindingStore::openCounts() {
+  auto st = db_.prepare(
+      "SELECT rule_id, severity, count(*) FROM findings WHERE state = 'open' GROUP BY 1, 2");
+  if (!st) return st.status();
+  std::map<std::pair<std::string, std::string>, int64_t> out;
+  while (st->step()) out[{st->getText(0), st->getText(1)}] = st->getInt(2);
   if (!st->status()) return st->status();
   return out;
 }

@@ -97,8 +97,8 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     if (!options_.correlation_id.empty())
       req.headers.push_back({"MS-CorrelationId", options_.correlation_id});
     if (call.api == Api::kPartnerCenter) req.headers.push_back({"MS-Contract-Version", "v1"});
-    ++counters_.requests;
-    if (attempt > 0) ++counters_.retries;
+    bump(call.api, &ApiCounters::requests);
+    if (attempt > 0) bump(call.api, &ApiCounters::retries);
     auto resp = http_.send(req);
     if (!resp) {
       if (resp.status().code() == Status::Code::kInvalidArgument)
@@ -111,7 +111,7 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
       continue;
     }
     if (resp->status == 429) {
-      ++counters_.throttled;
+      bump(call.api, &ApiCounters::throttled);
       last = Status::unavailable(describe(*resp));
       int retry_after = 0;
       try {
@@ -140,7 +140,7 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     }
     return std::move(resp.value());
   }
-  ++counters_.failed;
+  bump(call.api, &ApiCounters::failed);
   log().warn("{}: gave up after {} attempts: {}", call.url.substr(0, call.url.find('?')),
              options_.max_attempts, last.message());
   return Status::unavailable("gave up after " + std::to_string(options_.max_attempts) +
@@ -160,7 +160,7 @@ Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
       continue;
     }
   }
-  ++counters_.failed;
+  bump(call.api, &ApiCounters::failed);
   return Status::unavailable("the answer from " + call.url.substr(0, call.url.find('?')) +
                              " was not valid JSON, three times");
 }

@@ -70,6 +70,8 @@ class ApiClient {
   Status pageGraph(ApiCall first, const std::function<void(const Poco::JSON::Array::Ptr&)>& page);
 
   const ApiCounters& counters() const { return counters_; }
+  // The same, for one API only.
+  const ApiCounters& counters(Api api) const { return by_api_[static_cast<int>(api)]; }
 
  private:
   bool pace(const ApiCall& call);
@@ -79,7 +81,12 @@ class ApiClient {
   TokenProvider& tokens_;
   Cancellation& cancel_;
   ApiOptions options_;
+  void bump(Api api, std::atomic<int64_t> ApiCounters::*field) {
+    ++(counters_.*field);
+    ++(by_api_[static_cast<int>(api)].*field);
+  }
   ApiCounters counters_;
+  ApiCounters by_api_[2];
   std::mutex mutex_;
   std::mt19937_64 rng_{std::random_device{}()};
   struct Bucket {

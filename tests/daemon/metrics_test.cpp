@@ -1,1 +1,383 @@
-// placeholder
+// SPDX-License-Identifier: Apache-2.0
+// The metrics registry: its output read back by a strict parser of the Prometheus text format
+// 0.0.4, the families and types it promises, values after scans, failures, API counters and
+// outbox figures, label escaping, and the last successful scan.
+#include "daemon/metrics.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "daemon/version.h"
+
+using namespace cspwatch;
+using namespace cspwatch::daemon;
+
+namespace {
+
+const Timestamp kNow = *parseTimestamp("2026-11-25T06:00:00Z");
+
+using LabelSet = std::map<std::string, std::string>;  // name -> unescaped value
+
+// What the parser read: each family's TYPE and HELP, and every sample by name and labels.
+struct Exposition {
+  std::map<std::string, std::string> types, helps;
+  std::map<std::pair<std::string, LabelSet>, double> samples;
+  std::vector<std::string> errors;  // empty when the text follows the format
+
+  std::optional<double> value(const std::string& name, const LabelSet& labels = {}) const {
+    auto it = samples.find({name, labels});
+    if (it == samples.end()) return std::nullopt;
+    return it->second;
+  }
+  int count(const std::string& name) const {
+    int n = 0;
+    for (const auto& [key, v] : samples) n += key.first == name;
+    return n;
+  }
+};
+
+// [a-zA-Z_:][a-zA-Z0-9_:]* for a metric name; the same without ':' for a label name.
+bool isName(const std::string& s, bool colon) {
+  auto first = [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
+  };
+  if (s.empty() || !first(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(),
+                     [&](char c) { return first(c) || (c >= '0' && c <= '9'); });
+}
+bool isMetricName(const std::string& s) { return isName(s, true); }
+bool isLabelName(const std::string& s) { return isName(s, false); }
+
+std::optional<double> parseValue(const std::string& s) {
+  if (s == "NaN" || s == "+Inf" || s == "-Inf") return 0.0;  // valid; no test expects them
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (*end != '\0') return std::nullopt;
+  return v;
+}
+
+// Labels of a sample line from `pos` (just after '{') to the closing '}'; advances `pos`.
+std::optional<LabelSet> parseLabels(const std::string& line, std::size_t& pos, std::string& error) {
+  auto err = [&](const std::string& why) -> std::optional<LabelSet> {
+    error = why;
+    return std::nullopt;
+  };
+  LabelSet labels;
+  while (pos < line.size() && line[pos] != '}') {
+    const std::size_t eq = line.find('=', pos);
+    if (eq == std::string::npos) return err("label without '='");
+    const std::string name = line.substr(pos, eq - pos);
+    if (!isLabelName(name)) return err("bad label name " + name);
+    pos = eq + 1;
+    if (pos >= line.size() || line[pos] != '"') return err("unquoted label value");
+    ++pos;
+    std::string value;
+    for (;;) {
+      if (pos >= line.size()) return err("unterminated label value");
+      const char c = line[pos++];
+      if (c == '"') break;
+      if (c != '\\') {
+        value += c;
+        continue;
+      }
+      if (pos >= line.size()) return err("dangling backslash");
+      const char e = line[pos++];
+      if (e == '\\')
+        value += '\\';
+      else if (e == '"')
+        value += '"';
+      else if (e == 'n')
+        value += '\n';
+      else
+        return err(std::string("bad escape \\") + e);
+    }
+    if (!labels.emplace(name, value).second) return err("label twice: " + name);
+    if (pos < line.size() && line[pos] == ',') ++pos;
+  }
+  if (pos >= line.size()) return err("no closing brace");
+  ++pos;  // '}'
+  return labels;
+}
+
+Exposition parse(const std::string& text) {
+  Exposition x;
+  if (!text.empty() && text.back() != '\n') x.errors.push_back("no final line end");
+  std::istringstream in(text);
+  std::string line;
+  std::string current;            // the family whose samples may follow
+  std::set<std::string> started;  // families whose samples began (they must be contiguous)
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto fail = [&](const std::string& why) {
+      x.errors.push_back("line " + std::to_string(n) + ": " + why + ": " + line);
+    };
+    if (line.empty()) {
+      fail("empty line");
+      continue;
+    }
+    if (line[0] == '#') {
+      std::istringstream words(line);
+      std::string hash, kind, name;
+      words >> hash >> kind >> name;
+      if (hash != "#" || (kind != "HELP" && kind != "TYPE")) {
+        fail("a comment that is neither HELP nor TYPE");
+        continue;
+      }
+      if (!isMetricName(name)) fail("bad metric name");
+      std::string rest;
+      std::getline(words, rest);
+      if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+      if (started.count(name)) fail(kind + " after the family's samples");
+      if (kind == "HELP") {
+        if (!x.helps.emplace(name, rest).second) fail("HELP twice");
+        if (rest.empty()) fail("empty HELP");
+      } else {
+        static const std::set<std::string> kTypes = {"counter", "gauge", "histogram", "summary",
+                                                     "untyped"};
+        if (!kTypes.count(rest)) fail("bad TYPE " + rest);
+        if (!x.types.emplace(name, rest).second) fail("TYPE twice");
+      }
+      current = name;
+      continue;
+    }
+    std::size_t pos = line.find_first_of("{ ");
+    if (pos == std::string::npos) {
+      fail("no value");
+      continue;
+    }
+    const std::string name = line.substr(0, pos);
+    if (!isMetricName(name)) fail("bad metric name");
+    if (name != current || !x.helps.count(name) || !x.types.count(name))
+      fail("sample without HELP and TYPE just before its family");
+    started.insert(name);
+    LabelSet labels;
+    if (line[pos] == '{') {
+      ++pos;
+      std::string error;
+      auto parsed = parseLabels(line, pos, error);
+      if (!parsed) {
+        fail(error);
+        continue;
+      }
+      labels = *parsed;
+    }
+    if (pos >= line.size() || line[pos] != ' ') {
+      fail("no space before the value");
+      continue;
+    }
+    const auto value = parseValue(line.substr(pos + 1));
+    if (!value) {
+      fail("bad value");
+      continue;
+    }
+    if (x.types[name] == "counter" && *value < 0) fail("negative counter");
+    if (!x.samples.emplace(std::make_pair(name, labels), *value).second) fail("duplicate series");
+  }
+  return x;
+}
+
+// The families and types the header promises (a contract: dashboards use these names).
+const std::map<std::string, std::string> kFamilies = {
+    {"cspwatch_build_info", "gauge"},
+    {"cspwatch_scans_total", "counter"},
+    {"cspwatch_scan_duration_seconds", "gauge"},
+    {"cspwatch_last_scan_timestamp_seconds", "gauge"},
+    {"cspwatch_last_successful_scan_timestamp_seconds", "gauge"},
+    {"cspwatch_tenants", "gauge"},
+    {"cspwatch_findings_open", "gauge"},
+    {"cspwatch_checks_unknown", "gauge"},
+    {"cspwatch_api_requests_total", "counter"},
+    {"cspwatch_api_retries_total", "counter"},
+    {"cspwatch_api_throttled_total", "counter"},
+    {"cspwatch_api_failures_total", "counter"},
+    {"cspwatch_outbox_queued", "gauge"},
+    {"cspwatch_outbox_failed", "gauge"},
+    {"cspwatch_mail_delivered_total", "counter"},
+    {"cspwatch_mail_failed_total", "counter"},
+    {"cspwatch_config_reloads_total", "counter"},
+};
+
+Exposition parseChecked(const Metrics& m) {
+  const std::string text = m.prometheusText();
+  Exposition x = parse(text);
+  INFO(text);
+  CHECK(x.errors == std::vector<std::string>{});
+  CHECK(x.types == kFamilies);
+  for (const auto& [name, type] : x.types) {
+    CHECK(x.helps.count(name) == 1);
+    if (type == "counter") CHECK(name.size() > 6);
+    if (type == "counter") CHECK(name.substr(name.size() - 6) == "_total");
+  }
+  return x;
+}
+
+storage::ScanSummary summary(const std::string& status, int full, int partial, int unread,
+                             int unknown) {
+  storage::ScanSummary s;
+  s.status = status;
+  s.tenants_full = full;
+  s.tenants_partial = partial;
+  s.tenants_unread = unread;
+  s.tenants_total = full + partial + unread;
+  s.checks_unknown = unknown;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: the parser catches what the format forbids", "[metrics]") {
+  CHECK(parse("# HELP a x\n# TYPE a gauge\na 1\n").errors.empty());
+  CHECK(parse("# HELP a x\n# TYPE a gauge\na{l=\"v\\\"\\\\\\n\"} 1\n").errors.empty());
+  CHECK_FALSE(parse("a 1\n").errors.empty());                            // no HELP or TYPE
+  CHECK_FALSE(parse("# TYPE a gauge\na 1\n").errors.empty());            // no HELP
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a gauge\na 1").errors.empty());  // no final line end
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a gauge\na{l=\"\\t\"} 1\n").errors.empty());
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a gauge\na{l=\"v} 1\n").errors.empty());
+  CHECK_FALSE(parse("# HELP 1a x\n# TYPE 1a gauge\n1a 1\n").errors.empty());
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a gauge\na one\n").errors.empty());
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a gauge\na 1\na 2\n").errors.empty());
+  CHECK_FALSE(parse("# HELP a x\n# TYPE a counter\na -1\n").errors.empty());
+  CHECK_FALSE(
+      parse("# HELP a x\n# TYPE a gauge\na 1\n# HELP b x\n# TYPE b gauge\nb 1\na{x=\"y\"} 2\n")
+          .errors.empty());  // a family's samples split
+}
+
+TEST_CASE("metrics: a fresh registry has every family, counters at 0 and no scan yet",
+          "[metrics]") {
+  Metrics m;
+  const Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_build_info", {{"version", kVersion}}) == 1.0);
+  for (const char* status : {"completed", "partial", "failed", "interrupted"})
+    CHECK(x.value("cspwatch_scans_total", {{"status", status}}) == 0.0);
+  for (const char* family :
+       {"cspwatch_scan_duration_seconds", "cspwatch_last_scan_timestamp_seconds",
+        "cspwatch_last_successful_scan_timestamp_seconds", "cspwatch_tenants",
+        "cspwatch_findings_open", "cspwatch_checks_unknown"})
+    CHECK(x.count(family) == 0);
+  for (const char* api : {"partner_center", "graph"}) {
+    CHECK(x.value("cspwatch_api_requests_total", {{"api", api}}) == 0.0);
+    CHECK(x.value("cspwatch_api_failures_total", {{"api", api}}) == 0.0);
+  }
+  CHECK(x.value("cspwatch_outbox_queued") == 0.0);
+  CHECK(x.value("cspwatch_mail_delivered_total") == 0.0);
+  CHECK(x.value("cspwatch_config_reloads_total", {{"result", "ok"}}) == 0.0);
+  CHECK(x.value("cspwatch_config_reloads_total", {{"result", "error"}}) == 0.0);
+  CHECK_FALSE(m.lastSuccessfulScan().has_value());
+}
+
+TEST_CASE("metrics: scans, failures, API counters, outbox and reloads add up", "[metrics]") {
+  Metrics m;
+  m.recordScan(summary("completed", 20, 3, 1, 4), 12.5, kNow);
+  m.recordScan(summary("partial", 18, 4, 2, 7), 30.25, kNow + Seconds(3600));
+  m.recordScanFailure("failed", 1.5, kNow + Seconds(7200));
+  m.recordScanFailure("interrupted", 0, kNow + Seconds(7300));
+  m.addApiCounters("partner_center", 40, 2, 1, 0);
+  m.addApiCounters("graph", 300, 10, 6, 2);
+  m.addApiCounters("graph", 200, 5, 0, 1);
+  m.addApiCounters("graph", -5, -1, -1, -1);  // nonsense: counters never go down
+  m.setOpenFindings({{"gdap-expiring", "warning", 3},
+                     {"partner-not-listed", "critical", 5},
+                     {"gdap-expiring", "critical", 1}});
+  m.setOutbox(7, 2);
+  m.addDeliveries(10, 1);
+  m.addDeliveries(4, 0);
+  m.recordReload(true);
+  m.recordReload(false);
+  m.recordReload(true);
+
+  const Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_scans_total", {{"status", "completed"}}) == 1.0);
+  CHECK(x.value("cspwatch_scans_total", {{"status", "partial"}}) == 1.0);
+  CHECK(x.value("cspwatch_scans_total", {{"status", "failed"}}) == 1.0);
+  CHECK(x.value("cspwatch_scans_total", {{"status", "interrupted"}}) == 1.0);
+  // The last scan (interrupted) for duration and time; the last applied one for the rest.
+  CHECK(x.value("cspwatch_scan_duration_seconds") == 0.0);
+  CHECK(x.value("cspwatch_last_scan_timestamp_seconds") ==
+        static_cast<double>(toUnixSeconds(kNow) + 7300));
+  CHECK(x.value("cspwatch_last_successful_scan_timestamp_seconds") ==
+        static_cast<double>(toUnixSeconds(kNow) + 3600));
+  CHECK(x.value("cspwatch_tenants", {{"read", "full"}}) == 18.0);
+  CHECK(x.value("cspwatch_tenants", {{"read", "partial"}}) == 4.0);
+  CHECK(x.value("cspwatch_tenants", {{"read", "none"}}) == 2.0);
+  CHECK(x.value("cspwatch_checks_unknown") == 7.0);
+  CHECK(x.count("cspwatch_findings_open") == 3);
+  CHECK(x.value("cspwatch_findings_open", {{"rule", "gdap-expiring"}, {"severity", "warning"}}) ==
+        3.0);
+  CHECK(x.value("cspwatch_findings_open",
+                {{"rule", "partner-not-listed"}, {"severity", "critical"}}) == 5.0);
+  CHECK(x.value("cspwatch_api_requests_total", {{"api", "partner_center"}}) == 40.0);
+  CHECK(x.value("cspwatch_api_requests_total", {{"api", "graph"}}) == 500.0);
+  CHECK(x.value("cspwatch_api_retries_total", {{"api", "graph"}}) == 15.0);
+  CHECK(x.value("cspwatch_api_throttled_total", {{"api", "graph"}}) == 6.0);
+  CHECK(x.value("cspwatch_api_throttled_total", {{"api", "partner_center"}}) == 1.0);
+  CHECK(x.value("cspwatch_api_failures_total", {{"api", "graph"}}) == 3.0);
+  CHECK(x.value("cspwatch_outbox_queued") == 7.0);
+  CHECK(x.value("cspwatch_outbox_failed") == 2.0);
+  CHECK(x.value("cspwatch_mail_delivered_total") == 14.0);
+  CHECK(x.value("cspwatch_mail_failed_total") == 1.0);
+  CHECK(x.value("cspwatch_config_reloads_total", {{"result", "ok"}}) == 2.0);
+  CHECK(x.value("cspwatch_config_reloads_total", {{"result", "error"}}) == 1.0);
+
+  // A fractional duration is written exactly, not as 30.250000000000000.
+  m.recordScan(summary("completed", 1, 0, 0, 0), 30.25, kNow + Seconds(9000));
+  CHECK(m.prometheusText().find("\ncspwatch_scan_duration_seconds 30.25\n") != std::string::npos);
+  // Open findings are replaced, not added to.
+  m.setOpenFindings({});
+  CHECK(parseChecked(m).count("cspwatch_findings_open") == 0);
+}
+
+TEST_CASE("metrics: label values with quotes, backslashes and line breaks are escaped",
+          "[metrics]") {
+  const std::string nasty = "a\"b\\c\nd";
+  CHECK(escapeLabelValue(nasty) == "a\\\"b\\\\c\\nd");
+  Metrics m;
+  m.setOpenFindings({{nasty, "critical", 2}});
+  m.addApiCounters(nasty, 1, 0, 0, 0);
+  const std::string text = m.prometheusText();
+  CHECK(text.find("cspwatch_findings_open{rule=\"a\\\"b\\\\c\\nd\",severity=\"critical\"} 2\n") !=
+        std::string::npos);
+  const Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_findings_open", {{"rule", nasty}, {"severity", "critical"}}) == 2.0);
+  CHECK(x.value("cspwatch_api_requests_total", {{"api", nasty}}) == 1.0);
+}
+
+TEST_CASE("metrics: the last successful scan is the last applied one", "[metrics]") {
+  Metrics m;
+  m.recordScanFailure("failed", 2, kNow);
+  CHECK_FALSE(m.lastSuccessfulScan().has_value());
+  m.recordScan(summary("partial", 1, 1, 0, 0), 3, kNow + Seconds(60));
+  CHECK(m.lastSuccessfulScan() == kNow + Seconds(60));
+  m.recordScan(summary("completed", 2, 0, 0, 0), 3, kNow + Seconds(120));
+  CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
+  m.recordScanFailure("interrupted", 1, kNow + Seconds(180));
+  CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
+}
+
+TEST_CASE("metrics: recording from several threads while scraping loses nothing", "[metrics]") {
+  Metrics m;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&m] {
+      for (int i = 0; i < 500; ++i) {
+        m.addApiCounters("graph", 1, 0, 0, 0);
+        m.addDeliveries(1, 0);
+        if (i % 100 == 0) (void)m.prometheusText();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_api_requests_total", {{"api", "graph"}}) == 2000.0);
+  CHECK(x.value("cspwatch_mail_delivered_total") == 2000.0);
+}

@@ -1,1 +1,326 @@
-// placeholder
+// SPDX-License-Identifier: Apache-2.0
+// `cspwatch run`, the real binary as systemd would run it: notifications on a NOTIFY_SOCKET the
+// test owns (READY, STATUS, RELOADING, WATCHDOG, STOPPING), SIGHUP with good and broken rule
+// files, `scan --now` through the control endpoint, /healthz and /metrics, and SIGTERM in the
+// middle of a scan. Waits are on events (a datagram, a line, an exit), each with a deadline.
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include <Poco/Net/ServerSocket.h>
+#include <catch2/catch.hpp>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/file_util.h"
+#include "common/text.h"
+#include "storage/finding_store.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using Catch::contains;
+using cspwatch::testing::sourcePath;
+using cspwatch::testing::TempDir;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The socket systemd would listen on: datagrams of "KEY=value\n..." from the service.
+class NotifySocket {
+ public:
+  explicit NotifySocket(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(path_.size() < sizeof addr.sun_path);
+    std::strcpy(addr.sun_path, path_.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  const std::string& path() const { return path_; }
+
+  // Reads datagrams until one contains `needle` or `timeout` passes; returns it ("" on timeout).
+  std::string waitFor(const std::string& needle, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+      timeval tv{static_cast<time_t>(left.count() / 1000000),
+                 static_cast<suseconds_t>(left.count() % 1000000)};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      std::string msg(buf, static_cast<size_t>(n));
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(msg);
+      if (contains(msg, needle)) return msg;
+    }
+    return "";
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::mutex mutex_;
+  std::vector<std::string> seen_;
+};
+
+// `cspwatch run` as a child process; stderr collected on a thread.
+class Daemon {
+ public:
+  Daemon(const std::string& config, const std::string& notify_socket,
+         const std::string& watchdog_usec = "") {
+    int err_pipe[2];
+    REQUIRE(::pipe(err_pipe) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(err_pipe[1], 2);
+      ::close(err_pipe[0]);
+      ::setenv("NOTIFY_SOCKET", notify_socket.c_str(), 1);
+      if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
+      const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
+      ::execl(bin.c_str(), bin.c_str(), "--log-level", "info", "-c", config.c_str(), "run",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(err_pipe[1]);
+    err_fd_ = err_pipe[0];
+    reader_ = std::thread([this] {
+      char buf[4096];
+      ssize_t n;
+      while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        err_.append(buf, static_cast<size_t>(n));
+      }
+    });
+  }
+  ~Daemon() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      if (exited_.valid())
+        exited_.wait();
+      else
+        ::waitpid(pid_, nullptr, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+    ::close(err_fd_);
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // The exit code, or -1 if it did not exit within `timeout` (waitpid on a thread: an event).
+  int waitExit(std::chrono::milliseconds timeout) {
+    if (!exited_.valid())
+      exited_ = std::async(std::launch::async, [pid = pid_] {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      });
+    if (exited_.wait_for(timeout) != std::future_status::ready) return -1;
+    pid_ = -1;
+    return exited_.get();
+  }
+  std::string err() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return err_;
+  }
+  // The endpoint's port, from the start-up log line.
+  int port(NotifySocket&) {
+    static const std::regex kLine("http://127\\.0\\.0\\.1:([0-9]+)");
+    std::smatch m;
+    const std::string text = err();
+    REQUIRE(std::regex_search(text, m, kLine));
+    return std::stoi(m[1].str());
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::string err_;
+  std::future<int> exited_;
+};
+
+// A port nobody listens on now (the kernel's choice for a socket bound to port 0).
+int freePort() {
+  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const int port = probe.address().port();
+  probe.close();
+  return port;
+}
+
+// A config over the demo inventory with its own rules directory (so a test can break it).
+std::string inventoryConfig(const TempDir& dir) {
+  for (const char* f :
+       {"00-lists.yaml", "10-partner.yaml", "20-admin-access.yaml", "30-email.yaml"})
+    dir.write(std::string("rules/") + f,
+              testing::readFile(sourcePath(std::string("etc/rules.d/") + f)));
+  return dir.write("cspwatch.yaml",
+                   "partner:\n"
+                   "  name: Northwind IT Services\n"
+                   "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
+                   "  mpn_ids: [\"5123456\"]\n"
+                   "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"
+                   "  trusted_partner_tenant_ids: [b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56]\n"
+                   "  email_domains: [northwind-it.com.au]\n"
+                   "sources:\n"
+                   "  inventory:\n"
+                   "    path: " +
+                       sourcePath("etc/demo/inventory.json") +
+                       "\n"
+                       "storage:\n"
+                       "  path: cspwatch.db\n"
+                       "rules:\n"
+                       "  paths: [rules]\n"
+                       "http:\n"
+                       "  listen: 127.0.0.1:" +
+                       std::to_string(freePort()) + "\n");
+}
+
+const auto kWait = std::chrono::seconds(20);
+
+std::vector<storage::ScanRow> scans(const std::string& db) {
+  auto store = storage::FindingStore::open(db);
+  REQUIRE(store);
+  auto rows = store->listScans(100);
+  REQUIRE(rows);
+  return *rows;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "run: tells systemd READY, STATUS, WATCHDOG, RELOADING and STOPPING, and serves "
+    "/healthz and /metrics",
+    "[run]") {
+  TempDir dir;
+  const std::string config = inventoryConfig(dir);
+  NotifySocket notify(dir.file("notify.sock"));
+  Daemon d(config, notify.path(), "400000");  // a watchdog of 0.4 s: pings every 0.2 s
+  INFO(d.err());
+  REQUIRE_FALSE(notify.waitFor("READY=1", kWait).empty());
+  const std::string status = notify.waitFor("STATUS=last scan 1 completed", kWait);
+  INFO(d.err());
+  REQUIRE_FALSE(status.empty());
+  CHECK(contains(status, "33 tenants, 18 open findings"));
+  REQUIRE_FALSE(notify.waitFor("WATCHDOG=1", kWait).empty());
+
+  const int port = d.port(notify);
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto health = testing::httpRequest("GET", base + "/healthz");
+  CHECK(health.status == 200);
+  CHECK(startsWith(health.body, "ok"));
+  auto metrics = testing::httpRequest("GET", base + "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(contains(metrics.body, "cspwatch_scans_total{status=\"completed\"} 1"));
+  CHECK(contains(metrics.body,
+                 "cspwatch_findings_open{rule=\"partner-not-listed\",severity=\"high\"} 3"));
+  CHECK(contains(metrics.body, "cspwatch_tenants{read=\"full\"} 31"));
+
+  d.signal(SIGHUP);
+  REQUIRE_FALSE(notify.waitFor("RELOADING=1", kWait).empty());
+  REQUIRE_FALSE(notify.waitFor("READY=1", kWait).empty());
+  d.signal(SIGTERM);
+  REQUIRE_FALSE(notify.waitFor("STOPPING=1", kWait).empty());
+  CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("run: a broken rule file on SIGHUP keeps the old rules, and scans go on", "[run]") {
+  TempDir dir;
+  const std::string config = inventoryConfig(dir);
+  NotifySocket notify(dir.file("notify.sock"));
+  Daemon d(config, notify.path());
+  REQUIRE_FALSE(notify.waitFor("STATUS=last scan 1 completed", kWait).empty());
+
+  dir.write("rules/30-email.yaml", "rules:\n  - id: broken\n    when: 'tenant.name =='\n");
+  d.signal(SIGHUP);
+  const std::string ready = notify.waitFor("READY=1", kWait);
+  INFO(d.err());
+  REQUIRE(contains(ready, "reload failed"));
+  CHECK(contains(d.err(), "rules/30-email.yaml:"));  // file:line:column of the mistake
+  CHECK(contains(d.err(), "keeping the previous configuration"));
+
+  // Scans go on with the last good rules: ask for one through the control endpoint.
+  auto now = testing::runBinary("cspwatch", {"-c", config, "scan", "--now"});
+  INFO(now.out << now.err);
+  CHECK(now.exit_code == 0);
+  REQUIRE_FALSE(notify.waitFor("STATUS=last scan 2 completed", kWait).empty());
+  d.signal(SIGTERM);
+  CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  auto rows = scans(dir.file("cspwatch.db"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].status == "completed");
+  CHECK(rows[0].counts.findings_open == 18);  // the email rule still in force
+}
+
+TEST_CASE(
+    "run: SIGTERM in the middle of a scan exits 0 within 10 s, the scan is marked "
+    "interrupted and the next run completes one",
+    "[run]") {
+  TempDir dir;
+  // A slow Partner Center: 150 tenants, 30 ms for every answer (a scan of a few seconds).
+  auto sim_config = dir.file("c.yaml");
+  int sim_pipe[2];
+  REQUIRE(::pipe(sim_pipe) == 0);
+  const pid_t sim = ::fork();
+  REQUIRE(sim >= 0);
+  if (sim == 0) {
+    ::dup2(sim_pipe[1], 1);
+    const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch-sim";
+    const std::string rules = sourcePath("etc/rules.d");
+    ::execl(bin.c_str(), bin.c_str(), "--generate", "150", "--latency-ms", "30", "--no-rate-limits",
+            "--write-config", sim_config.c_str(), "--rules-path", rules.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(sim_pipe[1]);
+  char line[256] = {};
+  REQUIRE(::read(sim_pipe[0], line, sizeof line - 1) > 0);  // "listening on ..."
+  REQUIRE(contains(std::string(line), "listening on"));
+  {
+    std::ofstream out(sim_config, std::ios::app);
+    out << "http:\n  listen: 127.0.0.1:0\n";
+  }
+  NotifySocket notify(dir.file("notify.sock"));
+  {
+    Daemon d(sim_config, notify.path());
+    REQUIRE_FALSE(notify.waitFor("STATUS=scanning since", kWait).empty());
+    const auto t0 = Clock::now();
+    d.signal(SIGTERM);
+    INFO(d.err());
+    CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+    CHECK(Clock::now() - t0 < std::chrono::seconds(10));
+  }
+  auto rows = scans(dir.file("cspwatch.db"));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "interrupted");
+  {
+    Daemon again(sim_config, notify.path());
+    INFO(again.err());
+    REQUIRE_FALSE(
+        notify.waitFor("STATUS=last scan 2 completed", std::chrono::seconds(120)).empty());
+    again.signal(SIGTERM);
+    CHECK(again.waitExit(std::chrono::seconds(10)) == 0);
+  }
+  rows = scans(dir.file("cspwatch.db"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].status == "completed");
+  CHECK(rows[0].counts.tenants_total == 150);
+  ::kill(sim, SIGTERM);
+  ::waitpid(sim, nullptr, 0);
+  ::close(sim_pipe[0]);
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon's local HTTP endpoint (Poco's HTTPServer on exactly the configured address):
+//
+//   GET  /healthz   200 "ok: <explanation>" or 503 "unhealthy: <explanation>" (text/plain);
+//                   never needs the token
+//   GET  /metrics   200, Content-Type "text/plain; version=0.0.4; charset=utf-8", the handler's
+//                   Prometheus text
+//   POST /v1/scan   202 {"accepted":true} when request_scan() returns true, else 409
+//                   {"accepted":false} (application/json); the request body is ignored
+//
+// HEAD is answered as GET without the body. Another method on one of these paths is 405 (with
+// Allow), another path 404, a body over kMaxRequestBody bytes 413, a handler that throws 500
+// (logged; its message is not sent).
+//
+// The token: when the listen host is not loopback, a token is required (start() fails without
+// one). When a token is set (on any host), every request except GET /healthz must carry
+// "Authorization: Bearer <token>", else 401 with "WWW-Authenticate: Bearer"; the comparison
+// takes the same time wherever the tokens differ. The token is never logged nor sent back.
+//
+// Serving uses at most kHttpThreads connection threads and one acceptor; an idle keep-alive
+// connection is closed after 5 s, a stalled request after 10 s. Handlers run on those threads,
+// possibly two at once, so they must be thread-safe; they are not called after stop() returns.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+
+namespace cspwatch::daemon {
+
+inline constexpr std::size_t kMaxRequestBody = 64 * 1024;  // bytes
+inline constexpr int kHttpThreads = 2;
+
+struct HttpEndpointOptions {
+  std::string listen = "127.0.0.1:9807";  // host:port (see parseListenAddress); port 0 = any
+  std::string token;  // bearer token (already read from its file by the caller); may be empty
+};
+
+struct HttpHandlers {
+  std::function<std::pair<bool, std::string>()> health;  // healthy?, one-line explanation
+  std::function<std::string()> metrics;                  // Prometheus text
+  std::function<bool()> request_scan;  // true: a scan was queued (or one already runs/waits)
+};
+
+struct ListenAddress {
+  std::string host;  // an IP address, without brackets: "127.0.0.1", "::1", "0.0.0.0"
+  int port = 0;
+};
+
+// "127.0.0.1:9807", "[::1]:9807", "localhost:9807" -> host and port. The host must be a dotted
+// IPv4 address, an IPv6 address in brackets or "localhost" (which becomes 127.0.0.1; it is never
+// looked up); the port 0 to 65535 in decimal. Anything else is an invalidArgument Status.
+Result<ListenAddress> parseListenAddress(const std::string& listen);
+
+class HttpEndpoint {
+ public:
+  // Binds options.listen and starts serving. Errors as a Status: a bad listen string, a
+  // non-loopback host without a token or a token holding spaces or control characters (a line
+  // end left from its file) are invalidArgument; an address that cannot be bound (in use, not
+  // this machine's) is unavailable. A handler left empty answers 500.
+  static Result<std::unique_ptr<HttpEndpoint>> start(const HttpEndpointOptions& options,
+                                                     HttpHandlers handlers);
+  ~HttpEndpoint();  // stop()
+  HttpEndpoint(const HttpEndpoint&) = delete;
+  HttpEndpoint& operator=(const HttpEndpoint&) = delete;
+
+  // Stops accepting, closes open connections (idle keep-alive ones too; a request being served
+  // is cut short) and waits for the connection threads: returns within about half a second.
+  // Idempotent. Not to be called from a handler.
+  void stop();
+  // The bound port (the one chosen when options.listen asked for port 0).
+  int port() const { return port_; }
+
+ private:
+  struct Impl;  // the Poco parts (http_endpoint.cpp)
+  HttpEndpoint(std::unique_ptr<Impl> impl, int port);
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace cspwatch::daemon

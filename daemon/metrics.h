@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon's metrics: a registry the service feeds as scans, API calls, deliveries and
+// reloads happen, and that GET /metrics renders in the Prometheus text exposition format 0.0.4.
+// Thread-safe: every member may be called from any thread at any time.
+//
+// Metric families (the names, types and labels are a contract for dashboards and alerts; a
+// family is only ever added):
+//
+//   cspwatch_build_info{version}                          gauge    1; version from version.h
+//   cspwatch_scans_total{status}                          counter  completed, partial, failed,
+//                                                                  interrupted (all four from 0)
+//   cspwatch_scan_duration_seconds                        gauge    the last scan, any status
+//   cspwatch_last_scan_timestamp_seconds                  gauge    when the last scan (any
+//                                                                  status) finished, Unix time
+//   cspwatch_last_successful_scan_timestamp_seconds       gauge    when the last applied scan
+//                                                                  (completed or partial) ended
+//   cspwatch_tenants{read}                                gauge    full, partial, none: tenants
+//                                                                  of the last applied scan
+//   cspwatch_findings_open{rule,severity}                 gauge    as last set (setOpenFindings)
+//   cspwatch_checks_unknown                               gauge    checks the last applied scan
+//                                                                  could not make
+//   cspwatch_api_requests_total{api}                      counter  api: partner_center, graph
+//   cspwatch_api_retries_total{api}                       counter  (both from 0; others as
+//   cspwatch_api_throttled_total{api}                     counter   they are added); throttled
+//   cspwatch_api_failures_total{api}                      counter   counts 429 answers
+//   cspwatch_outbox_queued                                gauge    messages waiting in the outbox
+//   cspwatch_outbox_failed                                gauge    messages given up on, kept
+//   cspwatch_mail_delivered_total                         counter
+//   cspwatch_mail_failed_total                            counter
+//   cspwatch_config_reloads_total{result}                 counter  ok, error (both from 0)
+//
+// Every family has its HELP and TYPE lines, always; a gauge with nothing to report yet (no scan
+// so far, open findings never set) has no sample. Counters start at 0 when the process starts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/time.h"
+#include "storage/finding_store.h"
+
+namespace cspwatch::daemon {
+
+struct OpenFindingCount {
+  std::string rule_id, severity;
+  int64_t count = 0;
+};
+
+class Metrics {
+ public:
+  // A scan that was applied (status "completed" or "partial", from `summary`): counts it,
+  // records its tenants and unknown checks, its duration and when it finished (which is also
+  // the last successful scan).
+  void recordScan(const storage::ScanSummary& summary, double duration_seconds, Timestamp finished);
+  // A scan that changed nothing: `status` is "failed" or "interrupted" (another value is
+  // counted under its own label). Sets the last scan's duration and time, not the last
+  // successful one, and leaves the tenant and unknown-check gauges as the last applied scan
+  // left them.
+  void recordScanFailure(const std::string& status, double duration_seconds, Timestamp finished);
+  // Replaces the open-findings gauge (one sample per rule and severity, as given).
+  void setOpenFindings(std::vector<OpenFindingCount> counts);
+  // Adds a finished scan's API counters (tenants::ApiCounters) to the totals of `api`
+  // ("partner_center" or "graph"). Negative values count as 0: counters never go down.
+  void addApiCounters(const std::string& api, int64_t requests, int64_t retries, int64_t throttled,
+                      int64_t failed);
+  // The outbox as it stands: messages queued (waiting or retrying) and failed (given up on).
+  void setOutbox(int64_t queued, int64_t failed);
+  // Adds messages delivered and given up on by a delivery run (negative values count as 0).
+  void addDeliveries(int64_t delivered, int64_t failed);
+  // A configuration reload, successful or refused.
+  void recordReload(bool ok);
+
+  // When the last applied scan finished; nullopt until one was recorded.
+  std::optional<Timestamp> lastSuccessfulScan() const;
+
+  // Every family above in the text exposition format 0.0.4: HELP and TYPE before the samples of
+  // each family, label values escaped (backslash, double quote, newline), "\n" line ends.
+  std::string prometheusText() const;
+
+ private:
+  struct ApiTotals {
+    int64_t requests = 0, retries = 0, throttled = 0, failed = 0;
+  };
+
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> scans_{
+      {"completed", 0}, {"partial", 0}, {"failed", 0}, {"interrupted", 0}};  // by status
+  std::optional<double> last_duration_;
+  std::optional<Timestamp> last_scan_, last_success_;
+  std::optional<storage::ScanSummary> last_applied_;
+  std::optional<std::vector<OpenFindingCount>> open_findings_;
+  std::map<std::string, ApiTotals> api_{{"graph", {}}, {"partner_center", {}}};
+  int64_t outbox_queued_ = 0, outbox_failed_ = 0;
+  int64_t mail_delivered_ = 0, mail_failed_ = 0;
+  int64_t reloads_ok_ = 0, reloads_error_ = 0;
+};
+
+// `value` escaped for a label value in the text format: \ -> \\, " -> \", newline -> \n.
+std::string escapeLabelValue(const std::string& value);
+
+}  // namespace cspwatch::daemon

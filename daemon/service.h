@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// `cspwatch run`: the long-running service (docs/operations.md). It scans on start and then
+// every schedule.interval (plus jitter), never two scans at once; delivers due alert mail
+// between scans; reloads the configuration, rules and templates on SIGHUP or when their files
+// change (everything is loaded and checked first, then swapped; on any error the last good set
+// stays in force); serves /healthz, /metrics and /v1/scan; and tells systemd about all of it.
+// On stop it cancels the running scan (which is marked interrupted and applied never) and
+// returns within `stop_bound`.
+//
+// Threads: run() is the scheduler; one worker thread runs a scan or a delivery at a time;
+// the HTTP endpoint has its own. requestScan/requestReload/requestStop may be called from any
+// thread (signal handler thread, HTTP handler).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "daemon/app_config.h"
+#include "daemon/metrics.h"
+#include "daemon/systemd_notify.h"
+#include "tenants/cancellation.h"
+
+namespace cspwatch::daemon {
+
+struct ServiceOptions {
+  std::string config_path;
+  std::chrono::milliseconds file_check{5000};       // how often files are checked for changes
+  std::chrono::milliseconds delivery_check{30000};  // how often due mail is looked for
+  double jitter = 0.1;  // up to this share of the interval (at most 10 min) added to each wait
+  std::chrono::milliseconds stop_bound{8000};  // a running scan gets this long to stop
+};
+
+// When the scan after one that started at `last_start` is due: `interval` later plus a random
+// jitter in [0, min(interval * fraction, 10 min)], so that many installations do not call
+// Partner Center at the same moment.
+Timestamp nextScanTime(Timestamp last_start, Seconds interval, double jitter_fraction,
+                       std::mt19937_64& rng);
+
+class Service {
+ public:
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Loads the configuration, rules and templates and binds the HTTP endpoint. Problems are
+  // written to `err` (with file:line:column) and returned; the service must not run then.
+  Status start(std::ostream& err);
+  // Runs until requestStop(); returns the process exit code (0 after a clean stop).
+  int run();
+
+  void requestScan();
+  void requestReload();
+  void requestStop();
+
+ private:
+  struct Loaded;
+  Status load(std::ostream& err, std::shared_ptr<const Loaded>& out);
+  void reload(const std::string& why);
+  std::string fingerprint(const AppConfig& config) const;
+  void launch(bool scan);
+  void work(bool scan, std::shared_ptr<const Loaded> loaded);
+  std::pair<bool, std::string> health() const;
+  std::string statusLine() const;
+
+  ServiceOptions options_;
+  SystemClock clock_;
+  SystemdNotifier notifier_;
+  Metrics metrics_;
+  tenants::Cancellation cancel_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::shared_ptr<const Loaded> loaded_;  // swapped whole on reload
+  std::string files_;                     // fingerprint of the files loaded_ came from
+  bool stop_ = false, scan_requested_ = false, reload_requested_ = false;
+  bool busy_ = false;  // the worker is running a job
+  bool scan_running_ = false;
+  std::thread worker_;
+  Timestamp started_at_;
+  std::optional<Timestamp> last_scan_start_;
+  std::string last_outcome_ = "no scan yet";
+  struct Endpoint;
+  std::unique_ptr<Endpoint> http_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace cspwatch::daemon
