@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common/logging.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -41,10 +44,16 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     if (sinks_.size() > 1) sinks_.resize(1);
   }
   void setJournal(bool journal) { journal_ = journal; }
+  void setJson(bool json) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    json_ = json;
+    if (!sinks_.empty()) sinks_.front()->set_pattern(json ? "%v" : "%l: %v");
+  }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string text = redact(std::string(msg.payload.data(), msg.payload.size()));
+    if (json_) text = jsonLine(msg, text);
     if (journal_) text = "<" + std::to_string(priority(msg.level)) + ">" + text;
     spdlog::details::log_msg copy(msg.logger_name, msg.level, text);
     for (auto& s : sinks_)
@@ -69,8 +78,47 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
         return 7;
     }
   }
+  // Written by hand: a three-field object does not need a JSON library in `common`.
+  static std::string jsonLine(const spdlog::details::log_msg& msg, const std::string& text) {
+    std::string out = "{\"time\":\"";
+    const auto since = msg.time.time_since_epoch();
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since - secs);
+    const std::time_t t = static_cast<std::time_t>(secs.count());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    out += buf;
+    std::snprintf(buf, sizeof buf, ".%03dZ", static_cast<int>(millis.count()));
+    out += buf;
+    const auto level = spdlog::level::to_string_view(msg.level);
+    out += "\",\"level\":\"" + std::string(level.data(), level.size()) + "\",\"message\":\"";
+    for (unsigned char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        default:
+          if (c < 0x20) {
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    return out + "\"}";
+  }
   std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks_;
   bool journal_ = false;
+  bool json_ = false;
 };
 
 std::shared_ptr<RedactingSink>& sink() {
@@ -98,6 +146,7 @@ std::shared_ptr<spdlog::logger>& logger() {
 
 void setupLogging(const LogOptions& options) {
   sink()->setJournal(options.journal || std::getenv("JOURNAL_STREAM") != nullptr);
+  sink()->setJson(options.json);
   logger()->set_level(options.level);
 }
 

@@ -18,6 +18,9 @@ namespace cspwatch {
 struct LogOptions {
   spdlog::level::level_enum level = spdlog::level::info;
   bool journal = false;  // priority prefixes; set when JOURNAL_STREAM is in the environment
+  // One JSON object per line instead: {"time": RFC 3339 UTC, "level", "message"} (for log
+  // shippers other than the journal; logging.format: json).
+  bool json = false;
 };
 
 // (Re)configures the shared logger to write to stderr.

@@ -40,10 +40,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->capture_default_str();
 
   std::string log_level = "warn";
-  app.add_option("--log-level", log_level,
-                 "Log detail on stderr: trace, debug, info, warn or error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
-      ->capture_default_str();
+  CLI::Option* log_level_opt =
+      app.add_option("--log-level", log_level,
+                     "Log detail on stderr: trace, debug, info, warn or error")
+          ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+          ->capture_default_str();
 
   CLI::App* config = app.add_subcommand("config", "Work with the configuration file");
   config->require_subcommand(1);
@@ -204,6 +205,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
 
+  // The service logs what it does (info) unless told otherwise; commands only problems (warn).
+  if (run_cmd->parsed() && log_level_opt->count() == 0) log_level = "info";
   setupLogging({spdlog::level::from_str(log_level), false});
   CommandContext ctx{out, err, config_path};
   if (config_check->parsed()) return configCheck(ctx);

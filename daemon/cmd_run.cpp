@@ -30,6 +30,13 @@ int run(const CommandContext& ctx) {
   for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
+  {
+    // logging.format applies from the start (a config that does not load is reported by
+    // start() below, in the default format).
+    Diagnostics ignored;
+    if (auto cfg = loadConfig(ctx.config_path, ignored); cfg && cfg->log_format == "json")
+      setupLogging({log().level(), false, true});
+  }
   ServiceOptions options;
   options.config_path = ctx.config_path;
   Service service(options);

@@ -324,3 +324,37 @@ TEST_CASE(
   ::waitpid(sim, nullptr, 0);
   ::close(sim_pipe[0]);
 }
+
+TEST_CASE(
+    "run: an edited rule file is reloaded without SIGHUP, and logs are JSON lines when "
+    "configured",
+    "[run]") {
+  TempDir dir;
+  std::string config = inventoryConfig(dir);
+  {
+    std::ofstream out(config, std::ios::app);
+    out << "logging:\n  format: json\n";
+  }
+  NotifySocket notify(dir.file("notify.sock"));
+  Daemon d(config, notify.path());
+  REQUIRE_FALSE(notify.waitFor("STATUS=last scan 1 completed", kWait).empty());
+  {
+    std::ofstream out(dir.file("rules/30-email.yaml"), std::ios::app);
+    out << "# reviewed\n";
+  }
+  REQUIRE_FALSE(notify.waitFor("RELOADING=1", kWait).empty());  // checked every 5 s
+  REQUIRE_FALSE(notify.waitFor("READY=1", kWait).empty());
+  d.signal(SIGTERM);
+  CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  int lines = 0;
+  for (const auto& line : split(d.err(), '\n')) {
+    if (line.empty()) continue;
+    INFO(line);
+    auto obj = testing::parseObject(line);
+    CHECK(obj->has("time"));
+    CHECK(obj->has("level"));
+    CHECK(obj->has("message"));
+    ++lines;
+  }
+  CHECK(lines >= 5);
+}
