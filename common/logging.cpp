@@ -43,11 +43,13 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::lock_guard<std::mutex> lock(mutex_);
     if (sinks_.size() > 1) sinks_.resize(1);
   }
-  void setJournal(bool journal) { journal_ = journal; }
-  void setJson(bool json) {
+  // The journal reads a "<N>" priority only at the very start of a line, and JSON lines carry
+  // their own level: in both cases stderr gets the message alone.
+  void setFormat(bool journal, bool json) {
     std::lock_guard<std::mutex> lock(mutex_);
+    journal_ = journal;
     json_ = json;
-    if (!sinks_.empty()) sinks_.front()->set_pattern(json ? "%v" : "%l: %v");
+    if (!sinks_.empty()) sinks_.front()->set_pattern(journal || json ? "%v" : "%l: %v");
   }
 
  protected:
@@ -55,6 +57,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::string text = redact(std::string(msg.payload.data(), msg.payload.size()));
     if (json_) text = jsonLine(msg, text);
     if (journal_) text = "<" + std::to_string(priority(msg.level)) + ">" + text;
+    // Extra streams (tests) always see "level: message".
     spdlog::details::log_msg copy(msg.logger_name, msg.level, text);
     for (auto& s : sinks_)
       if (s->should_log(msg.level)) s->log(copy);
@@ -145,8 +148,7 @@ std::shared_ptr<spdlog::logger>& logger() {
 }  // namespace
 
 void setupLogging(const LogOptions& options) {
-  sink()->setJournal(options.journal || std::getenv("JOURNAL_STREAM") != nullptr);
-  sink()->setJson(options.json);
+  sink()->setFormat(options.journal || std::getenv("JOURNAL_STREAM") != nullptr, options.json);
   logger()->set_level(options.level);
 }
 

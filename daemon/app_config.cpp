@@ -485,8 +485,15 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
 std::string secretPath(const std::string& path) {
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
   if (path.empty() || dir == nullptr || *dir == '\0') return path;
-  const std::string candidate = std::string(dir) + "/" + path.substr(path.rfind('/') + 1);
-  return ::access(candidate.c_str(), R_OK) == 0 ? candidate : path;
+  // LoadCredential=cspwatch:/etc/cspwatch/credentials (a directory, as the shipped unit does)
+  // names each file's credential "cspwatch_<file name>"; a single-file LoadCredential= names
+  // it as the operator chose, usually the file name.
+  const std::string base = path.substr(path.rfind('/') + 1);
+  for (const std::string& name : {base, "cspwatch_" + base}) {
+    const std::string candidate = std::string(dir) + "/" + name;
+    if (::access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return path;
 }
 
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags) {

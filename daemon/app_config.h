@@ -98,9 +98,9 @@ struct AppConfig {
   std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
 };
 
-// Where a secret named `path` is read from: under systemd, the unit's credential of the same
-// file name ($CREDENTIALS_DIRECTORY/<basename>, LoadCredential=) when there is one; `path`
-// otherwise.
+// Where a secret named `path` is read from: under systemd, the unit's credential for that file
+// ($CREDENTIALS_DIRECTORY/<basename> or .../cspwatch_<basename>, LoadCredential=) when there is
+// one; `path` otherwise.
 std::string secretPath(const std::string& path);
 
 // Reads a `partner` section (the same keys wherever it appears: config, rule test files).

@@ -15,6 +15,9 @@ packages=(
   sqlite3 python3 python3-aiosmtpd openssl ca-certificates
   # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with
   chromium poppler-utils fonts-dejavu-core
+  # packaging: the man page (help2man), the .deb (cpack with dpkg-shlibdeps, which needs file)
+  # and the unit's checks (systemd-analyze security/verify; the unit's ExecReload= /bin/kill)
+  help2man dpkg-dev file systemd procps
 )
 
 missing=()

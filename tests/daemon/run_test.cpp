@@ -83,7 +83,7 @@ class NotifySocket {
 class Daemon {
  public:
   Daemon(const std::string& config, const std::string& notify_socket,
-         const std::string& watchdog_usec = "") {
+         const std::string& watchdog_usec = "", const std::string& journal_stream = "") {
     int err_pipe[2];
     REQUIRE(::pipe(err_pipe) == 0);
     pid_ = ::fork();
@@ -93,6 +93,7 @@ class Daemon {
       ::close(err_pipe[0]);
       ::setenv("NOTIFY_SOCKET", notify_socket.c_str(), 1);
       if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
+      if (!journal_stream.empty()) ::setenv("JOURNAL_STREAM", journal_stream.c_str(), 1);
       const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
       ::execl(bin.c_str(), bin.c_str(), "--log-level", "info", "-c", config.c_str(), "run",
               static_cast<char*>(nullptr));
@@ -210,7 +211,8 @@ TEST_CASE(
   TempDir dir;
   const std::string config = inventoryConfig(dir);
   NotifySocket notify(dir.file("notify.sock"));
-  Daemon d(config, notify.path(), "400000");  // a watchdog of 0.4 s: pings every 0.2 s
+  // A watchdog of 0.4 s (pings every 0.2 s); stderr as if it went to the journal.
+  Daemon d(config, notify.path(), "400000", "8:12345");
   INFO(d.err());
   REQUIRE_FALSE(notify.waitFor("READY=1", kWait).empty());
   const std::string status = notify.waitFor("STATUS=last scan 1 completed", kWait);
@@ -237,6 +239,13 @@ TEST_CASE(
   d.signal(SIGTERM);
   REQUIRE_FALSE(notify.waitFor("STOPPING=1", kWait).empty());
   CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  // The journal reads the priority only at the very start of each line.
+  for (const auto& line : split(d.err(), '\n')) {
+    if (line.empty()) continue;
+    INFO(line);
+    CHECK(std::regex_search(line, std::regex("^<[0-7]>")));
+  }
+  CHECK(contains(d.err(), "<6>scan 1 completed"));
 }
 
 TEST_CASE("run: a broken rule file on SIGHUP keeps the old rules, and scans go on", "[run]") {

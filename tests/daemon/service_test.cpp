@@ -75,6 +75,9 @@ TEST_CASE("service: under systemd a secret file is read from the unit's credenti
   ::setenv("CREDENTIALS_DIRECTORY", creds.path().c_str(), 1);
   CHECK(secretPath("/etc/cspwatch/credentials/client_secret") == creds.file("client_secret"));
   CHECK(secretPath("/etc/cspwatch/smtp_password") == "/etc/cspwatch/smtp_password");  // none
+  // A directory loaded with LoadCredential=cspwatch:/etc/cspwatch/credentials.
+  creds.write("cspwatch_http_token", "t0ken-from-dir\n");
+  CHECK(secretPath("/etc/cspwatch/credentials/http_token") == creds.file("cspwatch_http_token"));
   Diagnostics d;
   auto cfg = parseConfig(
       "partner:\n  name: N\n  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
