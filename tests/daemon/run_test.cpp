@@ -23,6 +23,7 @@
 #include "storage/finding_store.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/prometheus.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -192,6 +193,41 @@ std::string inventoryConfig(const TempDir& dir) {
                        std::to_string(freePort()) + "\n");
 }
 
+// cspwatch-sim as a slow Partner Center and Graph: 150 tenants, 30 ms for every answer (a scan
+// of a few seconds), with a cspwatch config for it that has a control endpoint.
+struct SlowSim {
+  std::string config;
+  pid_t pid = -1;
+  int out = -1;
+  explicit SlowSim(const TempDir& dir) : config(dir.file("c.yaml")) {
+    int sim_pipe[2];
+    REQUIRE(::pipe(sim_pipe) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(sim_pipe[1], 1);
+      const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch-sim";
+      const std::string rules = sourcePath("etc/rules.d");
+      ::execl(bin.c_str(), bin.c_str(), "--generate", "150", "--latency-ms", "30",
+              "--no-rate-limits", "--write-config", config.c_str(), "--rules-path", rules.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(sim_pipe[1]);
+    out = sim_pipe[0];
+    char line[256] = {};
+    REQUIRE(::read(out, line, sizeof line - 1) > 0);  // "listening on ..." once it serves
+    REQUIRE(contains(std::string(line), "listening on"));
+    std::ofstream cfg(config, std::ios::app);
+    cfg << "http:\n  listen: 127.0.0.1:" << freePort() << "\n";
+  }
+  ~SlowSim() {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    ::close(out);
+  }
+};
+
 const auto kWait = std::chrono::seconds(20);
 
 std::vector<storage::ScanRow> scans(const std::string& db) {
@@ -228,6 +264,10 @@ TEST_CASE(
   CHECK(startsWith(health.body, "ok"));
   auto metrics = testing::httpRequest("GET", base + "/metrics");
   CHECK(metrics.status == 200);
+  const testing::Exposition parsed = testing::parse(metrics.body);
+  CHECK(parsed.errors == std::vector<std::string>{});
+  CHECK(parsed.value("cspwatch_scans_total", {{"status", "completed"}}) == 1.0);
+  CHECK(parsed.value("cspwatch_last_successful_scan_timestamp_seconds").has_value());
   CHECK(contains(metrics.body, "cspwatch_scans_total{status=\"completed\"} 1"));
   CHECK(contains(metrics.body,
                  "cspwatch_findings_open{rule=\"partner-not-listed\",severity=\"high\"} 3"));
@@ -281,29 +321,8 @@ TEST_CASE(
     "interrupted and the next run completes one",
     "[run]") {
   TempDir dir;
-  // A slow Partner Center: 150 tenants, 30 ms for every answer (a scan of a few seconds).
-  auto sim_config = dir.file("c.yaml");
-  int sim_pipe[2];
-  REQUIRE(::pipe(sim_pipe) == 0);
-  const pid_t sim = ::fork();
-  REQUIRE(sim >= 0);
-  if (sim == 0) {
-    ::dup2(sim_pipe[1], 1);
-    const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch-sim";
-    const std::string rules = sourcePath("etc/rules.d");
-    ::execl(bin.c_str(), bin.c_str(), "--generate", "150", "--latency-ms", "30", "--no-rate-limits",
-            "--write-config", sim_config.c_str(), "--rules-path", rules.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(sim_pipe[1]);
-  char line[256] = {};
-  REQUIRE(::read(sim_pipe[0], line, sizeof line - 1) > 0);  // "listening on ..."
-  REQUIRE(contains(std::string(line), "listening on"));
-  {
-    std::ofstream out(sim_config, std::ios::app);
-    out << "http:\n  listen: 127.0.0.1:0\n";
-  }
+  SlowSim sim(dir);
+  const std::string sim_config = sim.config;
   NotifySocket notify(dir.file("notify.sock"));
   {
     Daemon d(sim_config, notify.path());
@@ -329,9 +348,6 @@ TEST_CASE(
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].status == "completed");
   CHECK(rows[0].counts.tenants_total == 150);
-  ::kill(sim, SIGTERM);
-  ::waitpid(sim, nullptr, 0);
-  ::close(sim_pipe[0]);
 }
 
 TEST_CASE(
@@ -366,4 +382,28 @@ TEST_CASE(
     ++lines;
   }
   CHECK(lines >= 5);
+}
+
+TEST_CASE("run: scan requests during a scan give one more scan afterwards, never two at once",
+          "[run]") {
+  TempDir dir;
+  SlowSim sim(dir);
+  NotifySocket notify(dir.file("notify.sock"));
+  Daemon d(sim.config, notify.path());
+  REQUIRE_FALSE(notify.waitFor("STATUS=scanning since", kWait).empty());
+  for (int i = 0; i < 3; ++i) {
+    auto now = testing::runBinary("cspwatch", {"-c", sim.config, "scan", "--now"});
+    INFO(now.out << now.err);
+    CHECK(now.exit_code == 0);
+  }
+  REQUIRE_FALSE(notify.waitFor("STATUS=last scan 1 completed", std::chrono::seconds(60)).empty());
+  REQUIRE_FALSE(notify.waitFor("STATUS=last scan 2 completed", std::chrono::seconds(60)).empty());
+  // The three requests were one: nothing starts after the second scan.
+  CHECK(notify.waitFor("STATUS=scanning since", std::chrono::seconds(2)).empty());
+  d.signal(SIGTERM);
+  CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  auto rows = scans(dir.file("cspwatch.db"));
+  REQUIRE(rows.size() == 2);
+  REQUIRE(rows[1].finished_at);
+  CHECK(rows[0].started_at >= *rows[1].finished_at);  // one after the other
 }
