@@ -56,7 +56,16 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string text = redact(std::string(msg.payload.data(), msg.payload.size()));
     if (json_) text = jsonLine(msg, text);
-    if (journal_) text = "<" + std::to_string(priority(msg.level)) + ">" + text;
+    if (journal_) {
+      // Every line of a message gets the priority: the journal makes each line an entry.
+      const std::string prefix = "<" + std::to_string(priority(msg.level)) + ">";
+      std::string prefixed = prefix;
+      for (char c : text) {
+        prefixed += c;
+        if (c == '\n') prefixed += prefix;
+      }
+      text = std::move(prefixed);
+    }
     // Extra streams (tests) always see "level: message".
     spdlog::details::log_msg copy(msg.logger_name, msg.level, text);
     for (auto& s : sinks_)

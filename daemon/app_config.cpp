@@ -488,8 +488,18 @@ std::string secretPath(const std::string& path) {
   // LoadCredential=cspwatch:/etc/cspwatch/credentials (a directory, as the shipped unit does)
   // names each file's credential "cspwatch_<file name>"; a single-file LoadCredential= names
   // it as the operator chose, usually the file name.
+  if (path.empty() || dir[0] != '/') return path;
   const std::string base = path.substr(path.rfind('/') + 1);
-  for (const std::string& name : {base, "cspwatch_" + base}) {
+  // A file below the shipped directory keeps its sub-path in the name ("pc/key.pem" becomes
+  // cspwatch_pc_key.pem), as systemd names the files of a LoadCredential= directory.
+  std::string nested = base;
+  const std::string shipped = "/etc/cspwatch/credentials/";
+  if (path.compare(0, shipped.size(), shipped) == 0) {
+    nested = path.substr(shipped.size());
+    for (char& c : nested)
+      if (c == '/') c = '_';
+  }
+  for (const std::string& name : {base, "cspwatch_" + nested}) {
     const std::string candidate = std::string(dir) + "/" + name;
     if (::access(candidate.c_str(), R_OK) == 0) return candidate;
   }

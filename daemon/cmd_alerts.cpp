@@ -213,8 +213,8 @@ int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now) {
   SystemClock system;
   const Clock& clock = now ? static_cast<const Clock&>(fixed) : system;
   const auto& a = *o.config->alerts;
-  auto sent =
-      deliverAllDue(outbox, **transport, clock, {a.retry_first, a.retry_max, a.give_up_after});
+  auto sent = deliverAllDue(outbox, **transport, clock,
+                            senderOptions(a.retry_first, a.retry_max, a.give_up_after));
   if (!sent) return fail(ctx, sent.status());
   const SendReport* report = &*sent;
   ctx.out << "alerts: " << report->delivered << " delivered, " << report->retrying

@@ -42,7 +42,9 @@ int run(const CommandContext& ctx) {
   Service service(options);
   if (Status s = service.start(ctx.err); !s) {
     ctx.err << "cspwatch: not started: " << s.message() << "\n";
-    return kExitUsage;
+    // 2: the configuration, rules or templates are wrong (systemd does not restart); 1: the
+    // machine is not ready (database locked, port in use, a file unreadable): worth a restart.
+    return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;
   }
   std::atomic<bool> done{false};
   std::thread signal_thread([&] {

@@ -74,8 +74,8 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
       SystemClock system;
       const Clock& clock = fixed_time ? static_cast<const Clock&>(fixed) : system;
       const auto& a = *cfg.alerts;
-      auto r =
-          deliverAllDue(outbox, **transport, clock, {a.retry_first, a.retry_max, a.give_up_after});
+      auto r = deliverAllDue(outbox, **transport, clock,
+                             senderOptions(a.retry_first, a.retry_max, a.give_up_after));
       if (!r)
         ctx.err << "cspwatch: alerts stay queued: " << r.status().message() << "\n";
       else

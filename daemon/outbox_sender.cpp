@@ -14,6 +14,7 @@ Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transp
   auto due = outbox.due(clock.now(), kSendBatch);
   if (!due) return due.status();
   for (const auto& m : *due) {
+    if (options.stop && options.stop()) break;
     // Another sender (a second cspwatch process) may have taken it since due() read it.
     auto mine = outbox.claim(m.id, clock.now(), options.lease);
     if (!mine) return mine.status();
@@ -48,7 +49,7 @@ Result<SendReport> deliverAllDue(storage::Outbox& outbox, alerts::Transport& tra
     if (!due) return due.status();
     bool fresh = false;
     for (const auto& m : *due) fresh = tried.insert(m.id).second || fresh;
-    if (due->empty() || !fresh) break;
+    if (due->empty() || !fresh || (options.stop && options.stop())) break;
     auto r = deliverDue(outbox, transport, clock, options);
     if (!r) return r.status();
     total.delivered += r->delivered;

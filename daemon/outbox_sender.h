@@ -5,6 +5,8 @@
 // the server's answer, for `cspwatch alerts outbox` and the next digest. Not thread-safe.
 #pragma once
 
+#include <functional>
+
 #include "alerts/transport.h"
 #include "common/clock.h"
 #include "storage/outbox.h"
@@ -16,9 +18,21 @@ struct SenderOptions {
   Seconds max_retry = Seconds(3600);
   Seconds give_up_after = Seconds(24 * 3600);
   Seconds lease = Seconds(600);  // a claimed message waits this long if its sender dies
+  std::function<bool()> stop;    // when it returns true (shutdown), no further message is tried
 };
 
 inline constexpr int kSendBatch = 50;  // messages deliverDue takes at a time
+
+// The options from alerts.retry_first, retry_max and give_up_after.
+inline SenderOptions senderOptions(Seconds first_retry, Seconds max_retry, Seconds give_up_after,
+                                   std::function<bool()> stop = {}) {
+  SenderOptions o;
+  o.first_retry = first_retry;
+  o.max_retry = max_retry;
+  o.give_up_after = give_up_after;
+  o.stop = std::move(stop);
+  return o;
+}
 
 struct SendReport {
   int delivered = 0, retrying = 0, failed = 0;

@@ -2,6 +2,8 @@
 #include "daemon/service.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <dirent.h>
@@ -130,6 +132,8 @@ Status Service::start(std::ostream& err) {
   }
   if (auto n = store->markInterrupted(clock_.now()); n && *n > 0)
     log().warn("{} scan(s) left running by an earlier process marked interrupted", *n);
+  if (auto previous = store->previousScanFinished(INT64_MAX); previous && *previous)
+    last_success_ = **previous;  // health survives restarts
   http_ = std::make_unique<Endpoint>();
   if (loaded->config.http.enabled) {
     HttpEndpointOptions o;
@@ -194,6 +198,12 @@ void Service::requestStop() {
 void Service::reload(const std::string& why) {
   notifier_.reloading("reloading (" + why + ")");
   log().info("reloading the configuration, rules and templates ({})", why);
+  // The files as they are before loading: an edit made while loading triggers another reload.
+  std::string files_before;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    files_before = fingerprint(loaded_->config);
+  }
   std::ostringstream problems;
   std::shared_ptr<const Loaded> fresh;
   Status s = load(problems, fresh);
@@ -203,7 +213,7 @@ void Service::reload(const std::string& why) {
     log().error("reload refused, keeping the previous configuration and rules: {}\n{}", s.message(),
                 problems.str());
     metrics_.recordReload(false);
-    files_ = fingerprint(loaded_->config);  // not retried until a file changes again
+    files_ = files_before;  // not retried until a file changes again
     notifier_.ready("reload failed (" + s.message() + "); " + statusLine());
     return;
   }
@@ -212,7 +222,9 @@ void Service::reload(const std::string& why) {
       fresh->config.http.listen != before.http.listen ||
       fresh->config.http.enabled != before.http.enabled)
     log().warn("storage.path and http take effect at the next restart");
-  files_ = fingerprint(fresh->config);
+  // New paths (rules.paths, templates_dir) are watched from now on; an old file changed while
+  // loading shows as a difference at the next check.
+  files_ = files_before == fingerprint(loaded_->config) ? fingerprint(fresh->config) : "";
   loaded_ = std::move(fresh);
   metrics_.recordReload(true);
   log().info("reloaded: {} rule(s)", loaded_->rules->rules().size());
@@ -223,14 +235,16 @@ std::pair<bool, std::string> Service::health() const {
   std::lock_guard<std::mutex> lock(mutex_);
   const Seconds interval = loaded_ ? loaded_->config.schedule_interval : Seconds(6 * 3600);
   const Timestamp now = clock_.now();
-  auto last = metrics_.lastSuccessfulScan();
-  if (last) {
-    if (now - *last <= 2 * interval) return {true, "last scan completed " + formatTimestamp(*last)};
-    return {false,
-            "no scan completed since " + formatTimestamp(*last) + " (" + last_outcome_ + ")"};
-  }
-  if (now - started_at_ <= 2 * interval) return {true, "starting: " + last_outcome_};
-  return {false, "no scan has completed since the start (" + last_outcome_ + ")"};
+  // Healthy: a scan that read tenants completed within two intervals (remembered across
+  // restarts: it comes from the database at start). Just started, no failure yet: healthy.
+  if (last_success_ && now - *last_success_ <= 2 * interval)
+    return {true, "last scan completed " + formatTimestamp(*last_success_)};
+  if (last_success_)
+    return {false, "no scan completed since " + formatTimestamp(*last_success_) + " (" +
+                       last_outcome_ + ")"};
+  if (!scan_failed_since_success_ && now - started_at_ <= 2 * interval)
+    return {true, "starting: " + last_outcome_};
+  return {false, "no scan has completed (" + last_outcome_ + ")"};
 }
 
 std::string Service::statusLine() const {
@@ -240,6 +254,7 @@ std::string Service::statusLine() const {
 void Service::launch(bool scan) {
   // Called with mutex_ held and the worker idle.
   if (worker_.joinable()) worker_.join();
+  touch();
   busy_ = true;
   scan_running_ = scan;
   if (scan) last_scan_start_ = clock_.now();
@@ -259,9 +274,9 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
     log().info("scan started");
     notifier_.status("scanning since " + formatTimestamp(now));
     ScanSourceReport source;
-    auto summary = recordScan(cfg, *l->rules, *store, now, {},
-                              l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{},
-                              &cancel_, &source);
+    auto summary = recordScan(
+        cfg, *l->rules, *store, now, [this](size_t, size_t) { touch(); },
+        l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{}, &cancel_, &source);
     const double took = secondsSince(t0);
     metrics_.addApiCounters("partner_center", source.partner_center.requests,
                             source.partner_center.retries, source.partner_center.throttled,
@@ -270,6 +285,16 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
                             source.graph.throttled, source.graph.failed);
     if (summary) {
       metrics_.recordScan(*summary, took, clock_.now());
+      // A scan that read no tenant at all checked nothing: not a success for /healthz.
+      const bool checked =
+          summary->tenants_total == 0 || summary->tenants_unread < summary->tenants_total;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (checked)
+          last_success_ = clock_.now();
+        else
+          scan_failed_since_success_ = true;
+      }
       outcome = "last scan " + std::to_string(summary->scan_id) + " " + summary->status + " " +
                 formatTimestamp(now) + ": " + std::to_string(summary->tenants_total) +
                 " tenants, " + std::to_string(summary->findings_open) + " open findings, " +
@@ -280,6 +305,10 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
     } else {
       const bool interrupted = summary.status().code() == Status::Code::kAborted;
       metrics_.recordScanFailure(interrupted ? "interrupted" : "failed", took, clock_.now());
+      if (!interrupted) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        scan_failed_since_success_ = true;
+      }
       outcome = std::string(interrupted ? "last scan interrupted: " : "last scan FAILED: ") +
                 summary.status().message();
       (interrupted ? log().warn("{}", outcome) : log().error("{}", outcome));
@@ -298,14 +327,21 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
     } else {
       storage::Outbox outbox(store->db());
       const auto& a = *cfg.alerts;
-      auto sent =
-          deliverAllDue(outbox, **transport, clock_, {a.retry_first, a.retry_max, a.give_up_after});
-      if (sent) metrics_.addDeliveries(sent->delivered, sent->failed);
-      if (auto pending = outbox.pending()) {
-        int64_t queued = 0, failed = 0;
-        for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
-        metrics_.setOutbox(queued, failed);
-      }
+      auto sent = deliverAllDue(outbox, **transport, clock_,
+                                senderOptions(a.retry_first, a.retry_max, a.give_up_after,
+                                              [this] { return cancel_.cancelled(); }));
+      if (sent)
+        metrics_.addDeliveries(sent->delivered, sent->failed);
+      else
+        log().error("delivering alerts: {}", sent.status().message());
+    }
+  }
+  if (store) {  // the outbox gauges, whether or not delivery could be tried
+    storage::Outbox outbox(store->db());
+    if (auto pending = outbox.pending()) {
+      int64_t queued = 0, failed = 0;
+      for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
+      metrics_.setOutbox(queued, failed);
     }
   }
   {
@@ -331,7 +367,15 @@ int Service::run() {
   const auto watchdog = notifier_.watchdogInterval();
   while (!stop_) {
     if (watchdog && Steady::now() >= next_watchdog) {
-      notifier_.watchdog();  // only while this loop turns
+      // Only while this loop turns and a running job shows progress: a scan stuck for longer
+      // than options_.stall_bound lets systemd restart the service.
+      const auto progress = Steady::time_point(Steady::duration(last_progress_.load()));
+      if (!busy_ || Steady::now() - progress < options_.stall_bound)
+        notifier_.watchdog();
+      else
+        log().error(
+            "no progress for {} s: no longer telling systemd we are alive",
+            std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - progress).count());
       next_watchdog = Steady::now() + *watchdog;
     }
     if (!reload_requested_ && Steady::now() >= next_files) {
@@ -360,10 +404,15 @@ int Service::run() {
       continue;
     }
     // Sleep until the next thing to do (or a request wakes us).
-    auto until = std::min({next_files, next_delivery});
+    // While a job runs, only files and the watchdog have deadlines: the job's end wakes us
+    // (a deadline already past would make this loop spin).
+    auto until = next_files;
     if (watchdog) until = std::min(until, next_watchdog);
-    const auto to_scan = next_scan - clock_.now();
-    if (!busy_) until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
+    if (!busy_) {
+      until = std::min(until, next_delivery);
+      const auto to_scan = next_scan - clock_.now();
+      until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
+    }
     wake_.wait_until(lock, until);
   }
   // Stopping: the worker was cancelled by requestStop(); give it a bounded time.
@@ -374,12 +423,17 @@ int Service::run() {
   lock.unlock();
   if (http_ && http_->server) http_->server->stop();
   if (!finished) {
-    log().error(
-        "the running scan did not stop within {} ms; leaving it (it is marked "
-        "interrupted at the next start)",
-        options_.stop_bound.count());
-    worker_.detach();
-    return 0;
+    // The job is stuck in a call that cannot be cancelled (a server that does not answer).
+    // Mark its scan interrupted over a connection of our own, and leave at once: returning
+    // would destroy what the job still uses.
+    log().error("the running job did not stop within {} ms; exiting without it",
+                options_.stop_bound.count());
+    if (auto store = storage::FindingStore::open(loaded_->config.storage_path,
+                                                 storeOptions(loaded_->config)))
+      (void)store->markInterrupted(clock_.now());
+    log().flush();
+    std::fflush(nullptr);
+    std::_Exit(0);
   }
   if (worker_.joinable()) worker_.join();
   log().info("stopped");

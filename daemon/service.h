@@ -12,6 +12,7 @@
 // thread (signal handler thread, HTTP handler).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -37,6 +38,9 @@ struct ServiceOptions {
   std::chrono::milliseconds delivery_check{30000};  // how often due mail is looked for
   double jitter = 0.1;  // up to this share of the interval (at most 10 min) added to each wait
   std::chrono::milliseconds stop_bound{8000};  // a running scan gets this long to stop
+  // A job with no progress (a tenant read) for this long is stuck: the watchdog stops being
+  // fed, so that systemd restarts the service.
+  std::chrono::milliseconds stall_bound{15 * 60 * 1000};
 };
 
 // When the scan after one that started at `last_start` is due: `interval` later plus a random
@@ -88,6 +92,10 @@ class Service {
   std::thread worker_;
   Timestamp started_at_;
   std::optional<Timestamp> last_scan_start_;
+  std::optional<Timestamp> last_success_;  // the last scan that read tenants (from the db)
+  bool scan_failed_since_success_ = false;
+  std::atomic<int64_t> last_progress_{0};  // steady_clock ticks of the job's last progress
+  void touch() { last_progress_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
   std::string last_outcome_ = "no scan yet";
   struct Endpoint;
   std::unique_ptr<Endpoint> http_;

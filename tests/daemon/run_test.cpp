@@ -287,3 +287,45 @@ TEST_CASE("run: scan requests during a scan give one more scan afterwards, never
   REQUIRE(rows[1].finished_at);
   CHECK(rows[0].started_at >= *rows[1].finished_at);  // one after the other
 }
+
+TEST_CASE("run: a scan that fails makes /healthz unhealthy, and health survives a restart",
+          "[run]") {
+  TempDir dir;
+  std::string config = inventoryConfig(dir);
+  const std::string text = testing::readFile(config);
+  const std::string inventory = sourcePath("etc/demo/inventory.json");
+  const std::string missing = replaceAll(text, inventory, dir.file("missing.json"));
+  REQUIRE(missing != text);
+  dir.write("cspwatch.yaml", missing);
+  NotifySocket notify(dir.file("notify.sock"));
+  {
+    Daemon d(config, notify.path());
+    REQUIRE_FALSE(notify.waitFor("STATUS=last scan FAILED", kWait).empty());
+    const std::string base = "http://127.0.0.1:" + std::to_string(d.port(notify));
+    auto health = testing::httpRequest("GET", base + "/healthz");
+    CHECK(health.status == 503);
+    CHECK(contains(health.body, "unhealthy"));
+    d.signal(SIGTERM);
+    CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  }
+  dir.write("cspwatch.yaml", text);  // the inventory back: a good scan
+  {
+    Daemon d(config, notify.path());
+    REQUIRE_FALSE(notify.waitFor("STATUS=last scan 2 completed", kWait).empty());
+    d.signal(SIGTERM);
+    CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  }
+  {
+    // Restarted with the inventory gone again: the last good scan (from the database) keeps it
+    // healthy until two intervals have passed.
+    dir.write("cspwatch.yaml", missing);
+    Daemon d(config, notify.path());
+    REQUIRE_FALSE(notify.waitFor("STATUS=last scan FAILED", kWait).empty());
+    const std::string base = "http://127.0.0.1:" + std::to_string(d.port(notify));
+    auto health = testing::httpRequest("GET", base + "/healthz");
+    CHECK(health.status == 200);
+    CHECK(contains(health.body, "last scan completed"));
+    d.signal(SIGTERM);
+    CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
+  }
+}

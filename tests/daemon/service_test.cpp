@@ -78,6 +78,8 @@ TEST_CASE("service: under systemd a secret file is read from the unit's credenti
   // A directory loaded with LoadCredential=cspwatch:/etc/cspwatch/credentials.
   creds.write("cspwatch_http_token", "t0ken-from-dir\n");
   CHECK(secretPath("/etc/cspwatch/credentials/http_token") == creds.file("cspwatch_http_token"));
+  creds.write("cspwatch_pc_key.pem", "k\n");
+  CHECK(secretPath("/etc/cspwatch/credentials/pc/key.pem") == creds.file("cspwatch_pc_key.pem"));
   Diagnostics d;
   auto cfg = parseConfig(
       "partner:\n  name: N\n  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
