@@ -16,6 +16,7 @@
 #include "common/net_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
+#include "daemon/http_endpoint.h"
 #include "rules/rule_set.h"
 
 namespace cspwatch::daemon {
@@ -447,20 +448,15 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
     m.checkKeys({"enabled", "listen", "token_file"}, {"token"});
     if (auto e = m.getBool("enabled")) cfg.http.enabled = *e;
     if (auto l = m.getString("listen")) {
-      const size_t colon = l->rfind(':');
-      const std::string host = colon == std::string::npos ? "" : l->substr(0, colon);
-      const std::string port = colon == std::string::npos ? "" : l->substr(colon + 1);
-      char* end = nullptr;
-      const long p = std::strtol(port.c_str(), &end, 10);
-      if (host.empty() || port.empty() || *end != '\0' || p < 0 || p > 65535)
-        m.error("bad-value", m.valueLocation("listen"),
-                "'listen' must be HOST:PORT, found '" + *l + "'", "127.0.0.1:9807 is the default");
+      if (auto parsed = parseListenAddress(*l); !parsed)
+        m.error("bad-value", m.valueLocation("listen"), parsed.status().message(),
+                "127.0.0.1:9807 is the default");
       else
         cfg.http.listen = *l;
     }
     cfg.http.token_file = secretPath(resolvePath(base_dir, m.getString("token_file").value_or("")));
-    const std::string host = cfg.http.listen.substr(0, cfg.http.listen.rfind(':'));
-    if (cfg.http.enabled && !isLoopbackHost(host) && cfg.http.token_file.empty())
+    auto where = parseListenAddress(cfg.http.listen);
+    if (cfg.http.enabled && where && !isLoopbackHost(where->host) && cfg.http.token_file.empty())
       m.error("missing-key", m.location(),
               "'listen' is not a loopback address, so 'token_file' is required",
               "metrics and the scan trigger must not be open to the network without a token");

@@ -141,6 +141,19 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
  private:
   void serve(HTTPServerRequest& req, HTTPServerResponse& resp, const std::string& path,
              const std::string& method) {
+    // The token is checked before any body is read: a client without it costs no reading.
+    bool authorized = shared_->token.empty();
+    if (!authorized) {
+      const auto given = bearerToken(req);
+      authorized = given && sameSecret(*given, shared_->token);
+    }
+    if (!authorized && path != "/healthz") {
+      // Everything but /healthz, unknown paths included, is behind the token when there is one.
+      resp.setKeepAlive(false);  // an unread body may follow
+      resp.set("WWW-Authenticate", "Bearer");
+      sendText(resp, HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized\n");
+      return;
+    }
     if (consumeBody(req) == BodyCheck::kTooLarge) {
       resp.setKeepAlive(false);  // some of the body may still be on its way
       sendText(resp, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, "request body too large\n");
@@ -152,20 +165,14 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       if (!get) return methodNotAllowed(resp, "GET, HEAD");
       if (!h.health) throw std::runtime_error("no health handler");
       const auto [healthy, why] = h.health();
+      // Without the token (when there is one) the answer says no more than ok or not: the
+      // explanation may name files and errors.
+      const std::string detail = authorized ? ": " + oneLine(why) : "";
       if (healthy)
-        sendText(resp, HTTPResponse::HTTP_OK, "ok: " + oneLine(why) + "\n");
+        sendText(resp, HTTPResponse::HTTP_OK, "ok" + detail + "\n");
       else
-        sendText(resp, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "unhealthy: " + oneLine(why) + "\n");
+        sendText(resp, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "unhealthy" + detail + "\n");
       return;
-    }
-    // Everything else, unknown paths included, is behind the token when there is one.
-    if (!shared_->token.empty()) {
-      const auto given = bearerToken(req);
-      if (!given || !sameSecret(*given, shared_->token)) {
-        resp.set("WWW-Authenticate", "Bearer");
-        sendText(resp, HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized\n");
-        return;
-      }
     }
     if (path == "/metrics") {
       if (!get) return methodNotAllowed(resp, "GET, HEAD");

@@ -250,3 +250,19 @@ TEST_CASE("http: stop returns promptly with an idle keep-alive connection open",
   CHECK_THROWS(httpRequest("GET", url(*endpoint, "/healthz")));  // nobody listens any more
   endpoint->stop();                                              // again: nothing to do
 }
+
+TEST_CASE("http: without the token healthz says only ok or unhealthy, and no body is read",
+          "[http]") {
+  Fake fake;
+  auto e = startOk(fake.handlers(), "127.0.0.1:0", kToken);
+  CHECK(httpRequest("GET", url(*e, "/healthz")).body == "ok\n");
+  CHECK(httpRequest("GET", url(*e, "/healthz"), kAuth).body == "ok: last scan 5m ago\n");
+  fake.healthy = false;
+  auto down = httpRequest("GET", url(*e, "/healthz"));
+  CHECK(down.status == 503);
+  CHECK(down.body == "unhealthy\n");
+  // A large body without the token is refused as unauthorized, before it is read.
+  auto big = httpRequest("POST", url(*e, "/v1/scan"), {}, std::string(200 * 1024, 'x'));
+  CHECK(big.status == 401);
+  CHECK(fake.scan_requests == 0);
+}
