@@ -17,6 +17,7 @@
 #include "sim/login.h"
 #include "sim/server.h"
 #include "sim/truth.h"
+#include "tests/faults/sim_config.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,7 +26,7 @@ using cspwatch::testing::TempDir;
 
 namespace {
 
-const std::string kClient = "11111111-2222-4333-8444-555555555555";
+using cspwatch::testing::kSimClient;
 
 // One simulator over `world` with `preset` faults, sharing the login service.
 struct Sim {
@@ -50,22 +51,7 @@ struct Sim {
 
 std::string config(const TempDir& dir, const std::string& name, const sim::World& world,
                    const std::string& base) {
-  const PartnerIdentity& p = world.partner;
-  return dir.write(
-      name, "partner:\n  name: " + p.name + "\n  tenant_id: " + p.tenant_id +
-                "\n  distributor_tenant_ids: [" + p.distributor_tenant_ids[0] +
-                "]\n  trusted_partner_tenant_ids: [" + p.trusted_partner_tenant_ids[0] +
-                "]\n  email_domains: [" + p.email_domains[0] +
-                "]\n"
-                "sources:\n  partner_center:\n    login_url: " +
-                base + "/login\n    partner_center_url: " + base + "/pc\n    graph_url: " + base +
-                "/graph\n    client_id: " + kClient +
-                "\n    client_secret_file: client_secret\n    refresh_token_file: refresh_token\n"
-                "    concurrency: 16\n    retry_backoff_ms: 10\n"
-                "  inventory:\n    path: inventory.json\n"
-                "storage:\n  path: cspwatch.db\n"
-                "rules:\n  paths: [" +
-                testing::sourcePath("etc/rules.d") + "]\n");
+  return dir.write(name, testing::simConfigYaml(world.partner, base, 16));
 }
 
 struct Outcome {
@@ -103,8 +89,9 @@ TEST_CASE(
   SystemClock clock;
   const Timestamp now = clock.now();
   const sim::World world = sim::generateWorld(50, 11, now);
-  sim::LoginService login(sim::LoginOptions{kClient, "s3cret", Seconds(2), Seconds(60), "", true},
-                          5);  // two-second tokens: they expire during the scan too
+  sim::LoginService login(
+      sim::LoginOptions{kSimClient, "s3cret", Seconds(2), Seconds(60), "", true},
+      5);  // two-second tokens: they expire during the scan too
   Sim clean(world, login, clock, "none");
   Sim heavy(world, login, clock, "heavy");
   REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));

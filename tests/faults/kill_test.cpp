@@ -25,6 +25,7 @@
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
 #include "storage/sqlite.h"
+#include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/process.h"
 #include "tests/support/smtp_server.h"
@@ -37,7 +38,7 @@ using cspwatch::testing::TempDir;
 
 namespace {
 
-const std::string kClient = "11111111-2222-4333-8444-555555555555";
+using cspwatch::testing::kSimClient;
 
 std::string integrity(const std::string& path) {
   auto db = storage::Database::open(path);
@@ -69,7 +70,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   const Timestamp now = clock.now();
   sim::World world = sim::generateWorld(60, 42, now);
   sim::LoginService login(
-      sim::LoginOptions{kClient, "s3cret", Seconds(3600), Seconds(60), "", true}, 17);
+      sim::LoginOptions{kSimClient, "s3cret", Seconds(3600), Seconds(60), "", true}, 17);
   sim::FaultOptions slow;
   slow.latency_ms = 4;  // scans of about a second: kills land in every phase
   slow.jitter_ms = 4;
@@ -83,37 +84,22 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   REQUIRE(
       writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(now) + "\n", 0600));
   REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(world), 0644));
-  const PartnerIdentity& p = world.partner;
-  const std::string config = dir.write(
-      "cspwatch.yaml",
-      "partner:\n  name: " + p.name + "\n  tenant_id: " + p.tenant_id +
-          "\n  distributor_tenant_ids: [" + p.distributor_tenant_ids[0] +
-          "]\n  trusted_partner_tenant_ids: [" + p.trusted_partner_tenant_ids[0] +
-          "]\n  email_domains: [" + p.email_domains[0] +
-          "]\n"
-          "sources:\n  partner_center:\n    login_url: " +
-          base + "/login\n    partner_center_url: " + base + "/pc\n    graph_url: " + base +
-          "/graph\n    client_id: " + kClient +
-          "\n    client_secret_file: client_secret\n    refresh_token_file: refresh_token\n"
-          "    concurrency: 4\n    retry_backoff_ms: 20\n"
-          "  inventory:\n    path: inventory.json\n"
-          "storage:\n  path: cspwatch.db\n"
-          "rules:\n  paths: [" +
-          testing::sourcePath("etc/rules.d") +
-          "]\n"
-          "schedule:\n  interval: 5m\n"
-          "http:\n  enabled: false\n"
-          "alerts:\n  transport: smtp\n  from: cspwatch@" +
-          p.email_domains[0] + "\n  templates_dir: " + testing::sourcePath("etc/templates") +
-          "\n  could_not_check_after_scans: 1\n  retry_first: 1s\n  retry_max: 2s\n"
-          "  smtp:\n    host: 127.0.0.1\n    port: " +
-          std::to_string(smtp.port()) +
-          "\n    tls: none\n"
-          "  routes:\n    - to: [ops@" +
-          p.email_domains[0] +
-          "]\n      default: true\n"
-          "    - to: [gdap@" +
-          p.email_domains[0] + "]\n      match: {rule_tags: [gdap]}\n");
+  const std::string domain = world.partner.email_domains[0];
+  const std::string config =
+      dir.write("cspwatch.yaml",
+                testing::simConfigYaml(
+                    world.partner, base, 4,
+                    "schedule:\n  interval: 5m\n"
+                    "http:\n  enabled: false\n"
+                    "alerts:\n  transport: smtp\n  from: cspwatch@" +
+                        domain + "\n  templates_dir: " + testing::sourcePath("etc/templates") +
+                        "\n  could_not_check_after_scans: 1\n  retry_first: 1s\n  retry_max: 2s\n"
+                        "  smtp:\n    host: 127.0.0.1\n    port: " +
+                        std::to_string(smtp.port()) +
+                        "\n    tls: none\n"
+                        "  routes:\n    - to: [ops@" +
+                        domain + "]\n      default: true\n    - to: [gdap@" + domain +
+                        "]\n      match: {rule_tags: [gdap]}\n"));
   const std::string db = dir.file("cspwatch.db");
 
   std::mt19937_64 rng(20261126);
