@@ -328,8 +328,10 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
       storage::Outbox outbox(store->db());
       const auto& a = *cfg.alerts;
       auto sent = deliverAllDue(outbox, **transport, clock_,
-                                senderOptions(a.retry_first, a.retry_max, a.give_up_after,
-                                              [this] { return cancel_.cancelled(); }));
+                                senderOptions(a.retry_first, a.retry_max, a.give_up_after, [this] {
+                                  touch();  // each message is progress
+                                  return cancel_.cancelled();
+                                }));
       if (sent)
         metrics_.addDeliveries(sent->delivered, sent->failed);
       else
