@@ -439,6 +439,14 @@ class RegexMatch final : public Node {
     Value s = subject_->eval(f);
     if (s.isError()) return s;
     if (s.kind() != VK::kString) return errorNoOverload("matches", &s, 1);
+    // libstdc++'s std::regex recurses once per character of the subject: a long string (tenant
+    // data, found by fuzzing: 20,000 characters) overflows the stack. Longer strings are an
+    // error value, so the check comes out unknown instead of crashing the scan.
+    constexpr size_t kMaxSubject = 4096;
+    if (s.asString().size() > kMaxSubject)
+      return Value::error("matches(): the string is " + std::to_string(s.asString().size()) +
+                          " characters long, more than the " + std::to_string(kMaxSubject) +
+                          " a pattern is matched against");
     return Value::boolean(std::regex_search(s.asString(), *re_));
   }
 

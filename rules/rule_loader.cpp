@@ -781,7 +781,9 @@ void RuleSetBuilder::compileRule(const RuleDef& def, RuleSet& set, ExprCompiler&
     static const std::regex kForEach(R"(^\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(\S[\s\S]*)$)");
     std::smatch m;
     const std::string text = def.for_each.text();
-    if (!std::regex_match(text, m, kForEach)) {
+    // std::regex recurses per character: a huge for_each (found by fuzzing) would overflow the
+    // stack, so it is refused before matching.
+    if (text.size() > 4096 || !std::regex_match(text, m, kForEach)) {
       error("bad-for-each", def.for_each.locate(0), ctx + ": for_each",
             "for_each names the element and the list it comes from",
             "write it as: r in tenant.admin_relationships");

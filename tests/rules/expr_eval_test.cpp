@@ -252,3 +252,11 @@ TEST_CASE("eval: types known at load time are checked then") {
   CHECK_THAT(e.diagnostics,
              Catch::Contains("duration(\\\"30d\\\")") || Catch::Contains("duration(\"30d\")"));
 }
+
+TEST_CASE("eval: matches() on a very long string is unknown, not a crash (found by fuzzing)") {
+  // 20,000 characters overflowed libstdc++'s recursive regex matcher.
+  Value r = eval("'" + std::string(20000, 'a') + "'.matches('^a+$')");
+  REQUIRE(r.isError());
+  CHECK_THAT(r.errorMessage(), Catch::Contains("more than the 4096"));
+  CHECK(isTrue("'" + std::string(100, 'a') + "'.matches('^a+$')"));
+}
