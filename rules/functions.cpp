@@ -39,6 +39,12 @@ bool containsTest(std::string_view s, std::string_view t) {
 
 Value matches(const Value* a, int n) {
   if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("matches", a, n);
+  // The same bound as for literal patterns (expr_eval.cpp): std::regex recurses per character.
+  constexpr size_t kMaxSubject = 4096;
+  if (a[0].asString().size() > kMaxSubject)
+    return Value::error("matches(): the string is " + std::to_string(a[0].asString().size()) +
+                        " characters long, more than the " + std::to_string(kMaxSubject) +
+                        " a pattern is matched against");
   try {
     std::regex re(a[1].asString(), std::regex::ECMAScript);
     return Value::boolean(std::regex_search(a[0].asString(), re));

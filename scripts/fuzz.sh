@@ -8,7 +8,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]      (default: every target)
 # Environment: FUZZ_JOBS   targets run at once (default: the number of CPUs)
-#              FUZZ_OUT    work directory (default: build-fuzz/fuzz-run; emptied first)
+#              FUZZ_OUT    work directory (default: build-fuzz/fuzz-run; a target's
+#                          subdirectory is emptied before it runs)
 # Needs clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) and, for symbolized
 # stack traces, llvm-14 (llvm-symbolizer).
 set -euo pipefail
@@ -38,10 +39,9 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && ! command -v llvm-symbolizer >/dev/null
 fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-rm -rf "$out"
-mkdir -p "$out"
 run() {  # run TARGET: fuzz it for $seconds in $out/TARGET; libFuzzer's exit status to ./status
   local t=$1 dir="$out/$1" status=0
+  rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp fuzz/corpus/"$t"/* "$dir/corpus/"
   (cd "$dir" && "$root/build-fuzz/bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
@@ -79,7 +79,7 @@ if [ "$failed" -ne 0 ]; then
     if compgen -G "$dir/artifacts/*" >/dev/null; then
       echo
       echo "== $t: $(grep -m1 -E '^==[0-9]+== ?ERROR|^SUMMARY|contract broken' "$dir/log" || echo failed)"
-      ls -1 "$dir"/artifacts/* | sed 's/^/  input: /'
+      for a in "$dir"/artifacts/*; do echo "  input: $a"; done
       grep -E '^SUMMARY' "$dir/log" | sed 's/^/  /' || true
       echo "  log:   $dir/log"
       echo "  again: build-fuzz/bin/$t <input>"
