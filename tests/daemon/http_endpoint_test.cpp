@@ -261,8 +261,16 @@ TEST_CASE("http: without the token healthz says only ok or unhealthy, and no bod
   auto down = httpRequest("GET", url(*e, "/healthz"));
   CHECK(down.status == 503);
   CHECK(down.body == "unhealthy\n");
-  // A large body without the token is refused as unauthorized, before it is read.
-  auto big = httpRequest("POST", url(*e, "/v1/scan"), {}, std::string(200 * 1024, 'x'));
-  CHECK(big.status == 401);
+  // A body without the token is refused as unauthorized, before it is read: a small one gets
+  // the 401; for a large one the server may close while the client is still sending (then the
+  // client sees the connection reset instead). Either way nothing is handled.
+  auto small = httpRequest("POST", url(*e, "/v1/scan"), {}, std::string(1024, 'x'));
+  CHECK(small.status == 401);
+  try {
+    auto big = httpRequest("POST", url(*e, "/v1/scan"), {}, std::string(200 * 1024, 'x'));
+    CHECK(big.status == 401);
+  } catch (const Poco::Exception&) {
+    // reset while sending: the server did not read the body
+  }
   CHECK(fake.scan_requests == 0);
 }
