@@ -27,7 +27,7 @@ using Run = cspwatch::testing::CliRun;
 
 namespace {
 
-const std::string kPassword = "s3cret-smtp-pa55";
+const std::string kPassword = "fake-smtp-password-for-tests";
 const std::string kOps = "ops@northwind-it.com.au";
 
 // The demo inventory, copied so a test can change it between scans.

@@ -22,7 +22,7 @@ using cspwatch::testing::httpRequest;
 
 namespace {
 
-const std::string kToken = "tok-3f9a1c77e2b04d5e8a6b";
+const std::string kToken = "fake-token-for-tests-0001";
 
 // Handlers whose answers the test sets and whose calls it counts.
 struct Fake {

@@ -155,9 +155,10 @@ TEST_CASE("store: for_each subjects resolve one by one when the evaluation was c
 TEST_CASE("store: unknown never resolves, and an unread tenant changes nothing") {
   Harness h;
   h.scan(kBoth, {fail("r1", kT1, {"a"}), fail("r2", kT2, {""})});
-  ScanSummary s = h.scan({{kT1, "Contoso", ReadStatus::kPartial, "[{\"part\":\"partners\"}]", {}},
-                          {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer_list\"}]", {}}},
-                         {unknown("r1", kT1)});
+  ScanSummary s =
+      h.scan({{kT1, "Contoso", ReadStatus::kPartial, "[{\"part\":\"partners\"}]", {}},
+              {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer_list\"}]", {}}},
+             {unknown("r1", kT1)});
   CHECK(s.findings_resolved == 0);
   CHECK(s.tenants_partial == 1);
   CHECK(s.tenants_unread == 1);
