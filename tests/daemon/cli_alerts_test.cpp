@@ -12,6 +12,7 @@
 #include "common/file_util.h"
 #include "common/text.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/demo_partner.h"
 #include "tests/support/process.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
@@ -43,35 +44,28 @@ std::string copyInventory(const TempDir& dir, const std::string& from = "",
 
 // A config over the demo inventory with alerts through `alerts_yaml` (indented 2).
 std::string config(const TempDir& dir, const std::string& alerts_yaml) {
-  return dir.write("cspwatch.yaml",
-                   "partner:\n"
-                   "  name: Northwind IT Services\n"
-                   "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
-                   "  mpn_ids: [\"5123456\"]\n"
-                   "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"
-                   "  trusted_partner_tenant_ids: [b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56]\n"
-                   "  email_domains: [northwind-it.com.au]\n"
-                   "sources:\n"
-                   "  inventory:\n"
-                   "    path: inventory.json\n"
-                   "storage:\n"
-                   "  path: cspwatch.db\n"
-                   "rules:\n"
-                   "  paths: [" +
-                       sourcePath("etc/rules.d") +
-                       "]\n"
-                       "alerts:\n"
-                       "  from: \"cspwatch <cspwatch@northwind-it.com.au>\"\n"
-                       "  templates_dir: " +
-                       sourcePath("etc/templates") +
-                       "\n"
-                       "  routes:\n"
-                       "    - to: [" +
-                       kOps +
-                       "]\n"
-                       "      default: true\n"
-                       "  could_not_check_after_scans: 1\n" +
-                       alerts_yaml);
+  return dir.write("cspwatch.yaml", testing::kDemoPartnerYaml +
+                                        "sources:\n"
+                                        "  inventory:\n"
+                                        "    path: inventory.json\n"
+                                        "storage:\n"
+                                        "  path: cspwatch.db\n"
+                                        "rules:\n"
+                                        "  paths: [" +
+                                        sourcePath("etc/rules.d") +
+                                        "]\n"
+                                        "alerts:\n"
+                                        "  from: \"cspwatch <cspwatch@northwind-it.com.au>\"\n"
+                                        "  templates_dir: " +
+                                        sourcePath("etc/templates") +
+                                        "\n"
+                                        "  routes:\n"
+                                        "    - to: [" +
+                                        kOps +
+                                        "]\n"
+                                        "      default: true\n"
+                                        "  could_not_check_after_scans: 1\n" +
+                                        alerts_yaml);
 }
 
 std::string smtpConfig(const TempDir& dir, const testing::SmtpServer& server,

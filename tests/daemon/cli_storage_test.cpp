@@ -10,6 +10,7 @@
 #include "daemon/cli.h"
 #include "storage/finding_store.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/demo_partner.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -27,26 +28,19 @@ namespace {
 
 // A config over the demo inventory and the default rules, with the database in `dir`.
 std::string demoConfig(const TempDir& dir) {
-  return dir.write("cspwatch.yaml",
-                   "partner:\n"
-                   "  name: Northwind IT Services\n"
-                   "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
-                   "  mpn_ids: [\"5123456\"]\n"
-                   "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"
-                   "  trusted_partner_tenant_ids: [b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56]\n"
-                   "  email_domains: [northwind-it.com.au]\n"
-                   "sources:\n"
-                   "  inventory:\n"
-                   "    path: " +
-                       sourcePath("etc/demo/inventory.json") +
-                       "\n"
-                       "storage:\n"
-                       "  path: " +
-                       dir.file("cspwatch.db") +
-                       "\n"
-                       "rules:\n"
-                       "  paths: [" +
-                       sourcePath("etc/rules.d") + "]\n");
+  return dir.write("cspwatch.yaml", testing::kDemoPartnerYaml +
+                                        "sources:\n"
+                                        "  inventory:\n"
+                                        "    path: " +
+                                        sourcePath("etc/demo/inventory.json") +
+                                        "\n"
+                                        "storage:\n"
+                                        "  path: " +
+                                        dir.file("cspwatch.db") +
+                                        "\n"
+                                        "rules:\n"
+                                        "  paths: [" +
+                                        sourcePath("etc/rules.d") + "]\n");
 }
 
 std::string integrity(const std::string& db_path) {

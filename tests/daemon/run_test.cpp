@@ -22,6 +22,7 @@
 #include "common/text.h"
 #include "storage/finding_store.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/demo_partner.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/prometheus.h"
@@ -51,26 +52,19 @@ std::string inventoryConfig(const TempDir& dir) {
        {"00-lists.yaml", "10-partner.yaml", "20-admin-access.yaml", "30-email.yaml"})
     dir.write(std::string("rules/") + f,
               testing::readFile(sourcePath(std::string("etc/rules.d/") + f)));
-  return dir.write("cspwatch.yaml",
-                   "partner:\n"
-                   "  name: Northwind IT Services\n"
-                   "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"
-                   "  mpn_ids: [\"5123456\"]\n"
-                   "  distributor_tenant_ids: [8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73]\n"
-                   "  trusted_partner_tenant_ids: [b7e4d1a9-2c6f-4b83-9e05-7a1d3c8f2e56]\n"
-                   "  email_domains: [northwind-it.com.au]\n"
-                   "sources:\n"
-                   "  inventory:\n"
-                   "    path: " +
-                       sourcePath("etc/demo/inventory.json") +
-                       "\n"
-                       "storage:\n"
-                       "  path: cspwatch.db\n"
-                       "rules:\n"
-                       "  paths: [rules]\n"
-                       "http:\n"
-                       "  listen: 127.0.0.1:" +
-                       std::to_string(freePort()) + "\n");
+  return dir.write("cspwatch.yaml", testing::kDemoPartnerYaml +
+                                        "sources:\n"
+                                        "  inventory:\n"
+                                        "    path: " +
+                                        sourcePath("etc/demo/inventory.json") +
+                                        "\n"
+                                        "storage:\n"
+                                        "  path: cspwatch.db\n"
+                                        "rules:\n"
+                                        "  paths: [rules]\n"
+                                        "http:\n"
+                                        "  listen: 127.0.0.1:" +
+                                        std::to_string(freePort()) + "\n");
 }
 
 // cspwatch-sim as a slow Partner Center and Graph: 150 tenants, 30 ms for every answer (a scan
