@@ -8,6 +8,7 @@ find_package(CLI11 2.1 REQUIRED)
 # libsystemd: sd_notify (READY, RELOADING, WATCHDOG, STATUS, STOPPING) for `cspwatch run`.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 if(CSPWATCH_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)
 endif()

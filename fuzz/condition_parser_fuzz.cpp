@@ -137,7 +137,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   (void)type.name();
-  if (!fuzz::shouldEvaluate(text)) return 0;
 
   const Tenants& fixtures = fixtureValues();
   // The for_each element `x`: unknown with the first tenant, an int, then a string.

@@ -107,11 +107,6 @@ std::string asText(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-bool shouldEvaluate(const std::string& text) {
-  static const bool kAlways = std::getenv("CSPWATCH_FUZZ_REGEX") != nullptr;
-  return kAlways || text.find("matches") == std::string::npos;
-}
-
 void fail(const std::string& what) {
   std::fprintf(stderr, "fuzz: contract broken: %s\n", what.c_str());
   std::fflush(stderr);

@@ -30,14 +30,6 @@ const std::vector<tenants::Tenant>& fixtureTenants();
 const PartnerIdentity& fixturePartner();
 Timestamp fixtureNow();
 
-// Whether to evaluate what `text` compiles to. Not when it mentions `matches`: std::regex
-// (libstdc++) backtracks exponentially on patterns such as "^(a+)+$" and recurses once per
-// character of the subject, so a pattern over a long string overflows the stack. Both are known
-// (fuzz/crashes/condition_parser_fuzz/) and would otherwise be all the fuzzer finds; parsing
-// and compiling such inputs (the regex compiled from a literal included) still runs. With
-// CSPWATCH_FUZZ_REGEX set in the environment, everything is evaluated (to replay those crashes).
-bool shouldEvaluate(const std::string& text);
-
 // Reports `what` on stderr and aborts (libFuzzer saves the input as a crash).
 [[noreturn]] void fail(const std::string& what);
 

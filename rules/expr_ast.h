@@ -30,6 +30,7 @@ struct Expr {
   std::string name;
   bool receiver_style = false;
   std::vector<std::unique_ptr<Expr>> args;
+  int height = 1;  // of the tree below and including this node, set by the parser
 
   std::unique_ptr<Expr> clone() const;
 };

@@ -2,7 +2,6 @@
 #include "rules/expr_compiler.h"
 
 #include <algorithm>
-#include <regex>
 
 #include "common/text.h"
 #include "rules/expr_nodes.h"
@@ -58,13 +57,28 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
   Ctx ctx{&source, scope, &next_slot};
   const size_t errors_before = diags_.errorCount();
   Type t;
+  nodes_ = 0;
   NodePtr n = node(expr, ctx, t);
+  if (nodes_ > kMaxNodes) {
+    error(ctx, 0, "rules.too-complex",  // at the start of the expression
+
+          "the expression is too large once its macros are expanded (more than " +
+              std::to_string(kMaxNodes) + " parts)",
+          "every use of a macro inlines it, so macros that use other macros several times grow "
+          "exponentially; use each macro once, or split the rule");
+    return nullptr;
+  }
   if (type != nullptr) *type = t;
   if (diags_.errorCount() != errors_before || ctx.failed) return nullptr;
   return n;
 }
 
 NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
+  if (++nodes_ > kMaxNodes) {  // reported once, by compile()
+    ctx.failed = true;
+    type = Type::dyn();
+    return nullptr;
+  }
   switch (e.kind) {
     case Expr::Kind::kLiteral: {
       switch (e.literal.kind()) {
@@ -178,9 +192,12 @@ NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
         return nullptr;
       }
       // A macro that compiles with only the stable variables in view depends on nothing else:
-      // compute it once per evaluation. The trial compile reports nothing.
+      // compute it once per evaluation. The trial compile reports nothing and is done once per
+      // macro (its answer does not depend on where the macro is used).
       bool stable = false;
-      if (stable_slots_ > 0) {
+      if (auto known = stable_.find(e.name); known != stable_.end()) {
+        stable = known->second;
+      } else if (stable_slots_ > 0) {
         std::vector<Binding> stable_scope;
         for (const auto& b : ctx.scope)
           if (b.slot < stable_slots_) stable_scope.push_back(b);
@@ -191,7 +208,9 @@ NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
         int scratch_slot = *ctx.next_slot;
         Type ignored;
         Ctx probe{m->second.source.get(), stable_scope, &scratch_slot};
-        stable = trial.node(*m->second.ast, probe, ignored) != nullptr && !scratch.hasErrors();
+        stable = trial.node(*m->second.ast, probe, ignored) != nullptr && !scratch.hasErrors() &&
+                 trial.nodes_ <= kMaxNodes;
+        stable_[e.name] = stable;
       }
       expanding_.push_back(e.name);
       Ctx inner{m->second.source.get(), ctx.scope, ctx.next_slot};
@@ -390,16 +409,15 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
   if (!ok) return nullptr;
   if (fn->name == "matches" && e.args[1]->kind == Expr::Kind::kLiteral &&
       e.args[1]->literal.kind() == Value::Kind::kString) {
-    try {
-      auto re =
-          std::make_shared<const std::regex>(e.args[1]->literal.asString(), std::regex::ECMAScript);
-      return nodes::regexMatch(std::move(args[0]), std::move(re));
-    } catch (const std::regex_error& ex) {
+    auto re = Regex::compile(e.args[1]->literal.asString());
+    if (!re) {
       error(ctx, e.args[1]->pos, "rules.bad-regex",
-            std::string("invalid regular expression: ") + ex.what(),
-            "patterns use ECMAScript syntax; escape '.' as '\\\\.' in a double-quoted string");
+            "invalid regular expression: " + re.status().message(),
+            "patterns use RE2 syntax, as in CEL (no back-references or look-around); escape '.' "
+            "as '\\\\.' in a double-quoted string");
       return nullptr;
     }
+    return nodes::regexMatch(std::move(args[0]), std::move(*re));
   }
   if (fn->name == "daysUntil" || fn->name == "daysSince") {
     // These read `now`, passed as a hidden last argument.

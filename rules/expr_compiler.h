@@ -79,6 +79,12 @@ class ExprCompiler {
   std::vector<std::string> expanding_;  // macros being inlined, to catch cycles
   const int stable_slots_;
   std::map<std::string, int> memo_index_;  // memoised macros
+  std::map<std::string, bool> stable_;     // per macro: depends only on stable bindings
+  // Macros are inlined at each use, so a macro used twice by a macro used twice ... grows
+  // exponentially (found by fuzzing: 20 levels took 38 s). One compile() call may build at
+  // most kMaxNodes nodes; more is the rules.too-complex error.
+  static constexpr size_t kMaxNodes = 100000;
+  size_t nodes_ = 0;
 };
 
 }  // namespace cspwatch::rules

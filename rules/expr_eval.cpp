@@ -433,26 +433,18 @@ class Memo final : public Node {
 
 class RegexMatch final : public Node {
  public:
-  RegexMatch(NodePtr subject, std::shared_ptr<const std::regex> re)
+  RegexMatch(NodePtr subject, std::shared_ptr<const Regex> re)
       : subject_(std::move(subject)), re_(std::move(re)) {}
   Value eval(Frame& f) const override {
     Value s = subject_->eval(f);
     if (s.isError()) return s;
     if (s.kind() != VK::kString) return errorNoOverload("matches", &s, 1);
-    // libstdc++'s std::regex recurses once per character of the subject: a long string (tenant
-    // data, found by fuzzing: 20,000 characters) overflows the stack. Longer strings are an
-    // error value, so the check comes out unknown instead of crashing the scan.
-    constexpr size_t kMaxSubject = 4096;
-    if (s.asString().size() > kMaxSubject)
-      return Value::error("matches(): the string is " + std::to_string(s.asString().size()) +
-                          " characters long, more than the " + std::to_string(kMaxSubject) +
-                          " a pattern is matched against");
-    return Value::boolean(std::regex_search(s.asString(), *re_));
+    return Value::boolean(re_->search(s.asString()));  // linear time, any length (regex.h)
   }
 
  private:
   NodePtr subject_;
-  std::shared_ptr<const std::regex> re_;
+  std::shared_ptr<const Regex> re_;
 };
 
 class Comprehend final : public Node {
@@ -567,7 +559,7 @@ NodePtr call(const Function* fn, std::vector<NodePtr> args) {
   return std::make_unique<Call>(fn, std::move(args));
 }
 NodePtr memo(int index, NodePtr inner) { return std::make_unique<Memo>(index, std::move(inner)); }
-NodePtr regexMatch(NodePtr s, std::shared_ptr<const std::regex> re) {
+NodePtr regexMatch(NodePtr s, std::shared_ptr<const Regex> re) {
   return std::make_unique<RegexMatch>(std::move(s), std::move(re));
 }
 NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred,

@@ -3,12 +3,13 @@
 // nodes; every argument is owned by the node returned.
 #pragma once
 
-#include <regex>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "rules/expr_eval.h"
 #include "rules/functions.h"
+#include "rules/regex.h"
 
 namespace cspwatch::rules::nodes {
 
@@ -34,7 +35,7 @@ NodePtr binary(BinaryOp op, NodePtr lhs, NodePtr rhs);
 NodePtr call(const Function* function, std::vector<NodePtr> args);
 // The value of `inner`, computed once per frame and kept in frame.memo[memo_index].
 NodePtr memo(int memo_index, NodePtr inner);
-NodePtr regexMatch(NodePtr subject, std::shared_ptr<const std::regex> re);
+NodePtr regexMatch(NodePtr subject, std::shared_ptr<const Regex> re);
 // range.<kind>(var, predicate[, transform]); the element is bound to `var_slot`. For kMap
 // without a filter, `predicate` is null and `transform` maps each element.
 NodePtr comprehension(Comprehension kind, NodePtr range, int var_slot, NodePtr predicate,

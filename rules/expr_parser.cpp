@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rules/expr_parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -14,6 +15,7 @@ ExprPtr Expr::clone() const {
   e->literal = literal;
   e->name = name;
   e->receiver_style = receiver_style;
+  e->height = height;
   for (const auto& a : args) e->args.push_back(a->clone());
   return e;
 }
@@ -270,6 +272,18 @@ class Parser {
     return e;
   }
 
+  // `e` with its height set from its children's; a tree too tall to walk is refused.
+  ExprPtr grown(ExprPtr e) {
+    int below = 0;
+    for (const auto& a : e->args) below = std::max(below, a->height);
+    e->height = below + 1;
+    if (e->height > kMaxExprHeight)
+      fail(e->pos, "expression is nested too deeply (more than " + std::to_string(kMaxExprHeight) +
+                       " operators or calls inside one another)",
+           "test membership with 'in' and a list instead of a long chain of '||' or '&&'");
+    return e;
+  }
+
   struct DepthGuard {
     explicit DepthGuard(Parser& p) : p_(p) {
       if (++p_.depth_ > kMaxExprDepth) p_.fail(p_.tok_.pos, "expression is nested too deeply");
@@ -295,14 +309,14 @@ class Parser {
     e->args.push_back(std::move(cond));
     e->args.push_back(std::move(a));
     e->args.push_back(std::move(b));
-    return e;
+    return grown(std::move(e));
   }
 
   ExprPtr binary(ExprPtr lhs, const std::string& op, int pos, ExprPtr rhs) {
     ExprPtr e = node(Expr::Kind::kBinary, pos, op);
     e->args.push_back(std::move(lhs));
     e->args.push_back(std::move(rhs));
-    return e;
+    return grown(std::move(e));
   }
 
   ExprPtr orExpr() {
@@ -380,7 +394,7 @@ class Parser {
       }
       ExprPtr e = node(Expr::Kind::kUnary, pos, op);
       e->args.push_back(std::move(operand));
-      return e;
+      return grown(std::move(e));
     }
     if (isIdent("not")) fail(tok_.pos, "unexpected 'not'", "use '!'");
     return member();
@@ -418,11 +432,11 @@ class Parser {
           call->receiver_style = true;
           call->args.push_back(std::move(e));
           for (auto& a : argList(")", open, "(")) call->args.push_back(std::move(a));
-          e = std::move(call);
+          e = grown(std::move(call));
         } else {
           ExprPtr sel = node(Expr::Kind::kSelect, pos, name);
           sel->args.push_back(std::move(e));
-          e = std::move(sel);
+          e = grown(std::move(sel));
         }
       } else if (isPunct("[")) {
         int pos = tok_.pos;
@@ -431,7 +445,7 @@ class Parser {
         idx->args.push_back(std::move(e));
         idx->args.push_back(expr());
         expect("]", pos, "[");
-        e = std::move(idx);
+        e = grown(std::move(idx));
       } else {
         return e;
       }
@@ -474,7 +488,7 @@ class Parser {
           advance();
           ExprPtr call = node(Expr::Kind::kCall, t.pos, t.text);
           call->args = argList(")", open, "(");
-          return call;
+          return grown(std::move(call));
         }
         return node(Expr::Kind::kIdent, t.pos, t.text);
       }
@@ -493,7 +507,7 @@ class Parser {
       advance();
       ExprPtr e = node(Expr::Kind::kList, t.pos);
       e->args = argList("]", t.pos, "[");
-      return e;
+      return grown(std::move(e));
     }
     if (t.text == "{")
       fail(t.pos, "map literals are not supported", "use a list, or a list of lists");

@@ -25,6 +25,10 @@ struct ParseResult {
 
 // Nesting deeper than this is refused (a guard against stack exhaustion on hostile input).
 inline constexpr int kMaxExprDepth = 100;
+// A tree taller than this is refused too. A chain of operators nests no brackets, yet 100,000
+// '&&' make a tree that deep, and the compiler, the evaluator and the tree's destructor all walk
+// it recursively (found by the bad-input corpus: a stack overflow).
+inline constexpr int kMaxExprHeight = 1000;
 
 ParseResult parseExpr(const std::string& text);
 

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include "common/text.h"
+#include "rules/regex.h"
 
 namespace cspwatch::rules {
 
@@ -39,18 +39,10 @@ bool containsTest(std::string_view s, std::string_view t) {
 
 Value matches(const Value* a, int n) {
   if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("matches", a, n);
-  // The same bound as for literal patterns (expr_eval.cpp): std::regex recurses per character.
-  constexpr size_t kMaxSubject = 4096;
-  if (a[0].asString().size() > kMaxSubject)
-    return Value::error("matches(): the string is " + std::to_string(a[0].asString().size()) +
-                        " characters long, more than the " + std::to_string(kMaxSubject) +
-                        " a pattern is matched against");
-  try {
-    std::regex re(a[1].asString(), std::regex::ECMAScript);
-    return Value::boolean(std::regex_search(a[0].asString(), re));
-  } catch (const std::regex_error& e) {
-    return Value::error("invalid regular expression '" + a[1].asString() + "': " + e.what());
-  }
+  // A pattern built at evaluation time; a literal one is compiled at load (expr_compiler.cpp).
+  auto re = Regex::compile(a[1].asString());
+  if (!re) return Value::error("invalid regular expression: " + re.status().message());
+  return Value::boolean((*re)->search(a[0].asString()));
 }
 
 Value lowerAscii(const Value* a, int n) {
@@ -227,7 +219,7 @@ const std::vector<Function> kFunctions = {
      {K::kString, K::kString},
      K::kBool,
      matches,
-     "string.matches(regex) -> bool (ECMAScript syntax, unanchored search)"},
+     "string.matches(regex) -> bool (RE2 syntax, unanchored search)"},
     {"lowerAscii",
      Function::Style::kMember,
      1,

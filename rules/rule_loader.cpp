@@ -101,6 +101,33 @@ std::string fnv1a(const std::vector<RuleSource>& sources) {
   return buf;
 }
 
+// Names are checked by hand, not with std::regex: its matcher recurses once per character, so
+// a name of a few hundred kilobytes overflowed the stack (found by the bad-input corpus).
+bool isLower(char c) { return c >= 'a' && c <= 'z'; }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [a-z_][a-z0-9_]*: list and macro names.
+bool isSnakeName(const std::string& name) {
+  if (name.empty() || !(isLower(name[0]) || name[0] == '_')) return false;
+  for (char c : name)
+    if (!isLower(c) && !isDigit(c) && c != '_') return false;
+  return true;
+}
+
+// [a-z0-9]+(-[a-z0-9]+)*: rule ids.
+bool isKebabId(const std::string& id) {
+  if (id.empty() || id.front() == '-' || id.back() == '-') return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (c == '-') {
+      if (id[i - 1] == '-') return false;
+    } else if (!isLower(c) && !isDigit(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // "DapEnabled" or "dap_enabled" -> "dap-enabled", for the bad-id hint.
 std::string kebabCase(const std::string& id) {
   std::string out;
@@ -270,9 +297,9 @@ void RuleSetBuilder::readLists(const File& file, const YAML::Node& node) {
   for (const auto& kv : node) {
     const std::string name = kv.first.Scalar();
     SourceLocation where = locationFromMark(file.name, kv.first.Mark());
-    if (!std::regex_match(name, std::regex("[a-z_][a-z0-9_]*"))) {
-      error("bad-name", where, "list '" + name + "'",
-            "list names are lower_snake_case, found '" + name + "'");
+    if (!isSnakeName(name)) {
+      error("bad-name", where, "list '" + abbreviate(name) + "'",
+            "list names are lower_snake_case, found '" + abbreviate(name) + "'");
       continue;
     }
     std::vector<std::string> values;
@@ -340,9 +367,9 @@ void RuleSetBuilder::readMacros(const File& file, const YAML::Node& node) {
       error("duplicate-key", where, "macros", "macro '" + name + "' appears twice in this file");
       continue;
     }
-    if (!std::regex_match(name, std::regex("[a-z_][a-z0-9_]*"))) {
-      error("bad-name", where, "macro '" + name + "'",
-            "macro names are lower_snake_case, found '" + name + "'");
+    if (!isSnakeName(name)) {
+      error("bad-name", where, "macro '" + abbreviate(name) + "'",
+            "macro names are lower_snake_case, found '" + abbreviate(name) + "'");
       continue;
     }
     std::string mode;
@@ -529,10 +556,11 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
   rm.checkKeys(kRuleKeys);
   auto id = rm.getString("id", true);
   if (!id) return;
-  if (!std::regex_match(*id, std::regex("[a-z0-9]+(-[a-z0-9]+)*"))) {
+  if (!isKebabId(*id)) {
     rm.error("bad-id", rm.valueLocation("id"),
-             "rule ids are kebab-case (lower-case words joined by '-'), found '" + *id + "'",
-             "e.g. " + kebabCase(*id));
+             "rule ids are kebab-case (lower-case words joined by '-'), found '" + abbreviate(*id) +
+                 "'",
+             "e.g. " + abbreviate(kebabCase(*id)));
     return;
   }
   auto existing =
@@ -882,6 +910,7 @@ const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {
       {"rules.bad-for-each", "for_each not of the form 'name in list'"},
       {"rules.bad-exception", "a malformed exception (comps, values)"},
       {"rules.macro-cycle", "a macro that uses itself"},
+      {"rules.too-complex", "an expression too large once its macros are inlined"},
       {"rules.unused-list", "(warning) a list nothing uses"},
       {"rules.folded-comment",
        "(warning) a // comment in a folded block that swallows the lines after it"},

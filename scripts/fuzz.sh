@@ -50,6 +50,19 @@ run() {  # run TARGET: fuzz it for $seconds in $out/TARGET; libFuzzer's exit sta
   echo "$status" >"$dir/status"
 }
 
+# Regression: every saved reproducer (fuzz/crashes/<target>/) must now run clean.
+mkdir -p "$out"
+for t in "${targets[@]}"; do
+  inputs=(fuzz/crashes/"$t"/*)
+  [ -e "${inputs[0]}" ] || continue
+  if ! "build-fuzz/bin/$t" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$t.replay.log" 2>&1; then
+    echo "fuzz.sh: a saved reproducer of $t fails again; see $out/$t.replay.log" >&2
+    grep -E '^==[0-9]+== ?ERROR|^SUMMARY|Running:|contract broken' "$out/$t.replay.log" | tail -n 5 >&2
+    exit 1
+  fi
+  echo "fuzz.sh: $t: ${#inputs[@]} saved reproducer(s) run clean"
+done
+
 echo "fuzz.sh: ${#targets[@]} target(s), ${seconds}s each, $jobs at a time, in $out"
 for t in "${targets[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done

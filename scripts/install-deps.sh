@@ -10,7 +10,7 @@ packages=(
   g++ make cmake ninja-build ccache pkg-config
   # libraries (Debian 12 versions are the supported ones)
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
-  libsystemd-dev libkainjow-mustache-dev
+  libsystemd-dev libkainjow-mustache-dev libre2-dev
   # tools the tests and the demo use
   sqlite3 python3 python3-aiosmtpd openssl ca-certificates
   # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with

@@ -825,6 +825,37 @@ rules:
 )",
      {"rules.macro-cycle", 3, 9, "is_a -> is_b"}},
 
+    {"too-complex: macros that double 17 times",
+     R"(macros:
+  m0: tenant.name
+  m1: m0 + m0
+  m2: m1 + m1
+  m3: m2 + m2
+  m4: m3 + m3
+  m5: m4 + m4
+  m6: m5 + m5
+  m7: m6 + m6
+  m8: m7 + m7
+  m9: m8 + m8
+  m10: m9 + m9
+  m11: m10 + m10
+  m12: m11 + m11
+  m13: m12 + m12
+  m14: m13 + m13
+  m15: m14 + m14
+  m16: m15 + m15
+  m17: m16 + m16
+rules:
+  - id: r1
+    title: T
+    severity: low
+    description: D
+    when: size(m17) > 0
+    message: M
+    remediation: R
+)",
+     {"rules.too-complex", 25, 11, "too large once its macros are expanded"}},
+
     {"unknown-field: inside a macro, reported in the macro",
      R"(macros:
   is_dap: tenant.dap_enabeld
