@@ -30,14 +30,12 @@ std::optional<AlertPipeline> pipelineFor(const CommandContext& ctx, const AppCon
     return std::nullopt;
   }
   rules::LoadResult loaded = loadRuleFiles(cfg.rule_paths);
-  Result<AlertPipeline> p = Status::ok();
-  if (loaded.ok()) {
-    p = AlertPipeline::create(cfg, *loaded.rules);
-  } else {
+  if (!loaded.ok())
     ctx.err << "cspwatch: warning: the rule files have errors (cspwatch rules check); findings "
                "are described by rule id only\n";
-    p = AlertPipeline::create(cfg, std::map<std::string, RuleInfo>{});
-  }
+  Result<AlertPipeline> p = loaded.ok()
+                                ? AlertPipeline::create(cfg, *loaded.rules)
+                                : AlertPipeline::create(cfg, std::map<std::string, RuleInfo>{});
   if (!p) {
     exit_code = fail(ctx, p.status());
     return std::nullopt;

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Configures and builds cspwatch with a CMake preset (default: release, into build/).
-# Uses Ninja and ccache when they are installed. Usage: scripts/build.sh [PRESET]
+# Uses Ninja and ccache when they are installed.
+# Usage: scripts/build.sh [PRESET]
+#   release     build/        optimised with debug info (tests, demo, benchmarks)
+#   debug       build-debug/  unoptimised
+#   asan-ubsan  build-asan/   clang, ASan + UBSan (+ LeakSanitizer), tests and fuzz targets
+#   fuzz        build-asan/   only the libFuzzer targets of the asan-ubsan tree
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
-args=(--preset "$preset")
+case "$preset" in
+  release) configure=release dir=build ;;
+  debug) configure=debug dir=build-debug ;;
+  asan-ubsan | fuzz) configure=asan-ubsan dir=build-asan ;;
+  *) echo "build.sh: unknown preset '$preset' (release, debug, asan-ubsan, fuzz)" >&2; exit 2 ;;
+esac
+args=(--preset "$configure")
 if command -v ninja >/dev/null 2>&1; then args+=(-G Ninja); fi
 if command -v ccache >/dev/null 2>&1; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # Re-configure only when needed: a cached generator must not be switched under an existing tree.
-dir=$(case "$preset" in release) echo build ;; debug) echo build-debug ;; asan-ubsan) echo build-asan ;; *) echo "build-$preset" ;; esac)
 if [ ! -f "$dir/CMakeCache.txt" ]; then
   cmake "${args[@]}"
 fi

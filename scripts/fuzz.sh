@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (CMake preset `fuzz`: clang, ASan + UBSan, into build-fuzz/) and
+# Builds the libFuzzer targets (build preset `fuzz`: the targets of the clang ASan + UBSan tree build-asan/) and
 # runs each for SECONDS (default 30) over a copy of its seed corpus fuzz/corpus/<target>/ with
 # its dictionary fuzz/<target>.dict, so nothing is written into the repository. Prints per
 # target the executions, exec/s and the coverage of the last status line (cov: / ft:); exits
@@ -8,7 +8,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]      (default: every target)
 # Environment: FUZZ_JOBS   targets run at once (default: the number of CPUs)
-#              FUZZ_OUT    work directory (default: build-fuzz/fuzz-run; a target's
+#              FUZZ_OUT    work directory (default: build-asan/fuzz-run; a target's
 #                          subdirectory is emptied before it runs)
 # Needs clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) and, for symbolized
 # stack traces, llvm-14 (llvm-symbolizer).
@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   [ -d "fuzz/corpus/$t" ] || { echo "fuzz.sh: unknown target '$t' (${all_targets[*]})" >&2; exit 2; }
 done
 jobs=${FUZZ_JOBS:-$(nproc)}
-out=${FUZZ_OUT:-build-fuzz/fuzz-run}
+out=${FUZZ_OUT:-build-asan/fuzz-run}
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
 
 scripts/build.sh fuzz
@@ -44,7 +44,7 @@ run() {  # run TARGET: fuzz it for $seconds in $out/TARGET; libFuzzer's exit sta
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp fuzz/corpus/"$t"/* "$dir/corpus/"
-  (cd "$dir" && "$root/build-fuzz/bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  (cd "$dir" && "$root/build-asan/bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
     -timeout=10 -dict="$root/fuzz/$t.dict" -artifact_prefix=artifacts/ -print_final_stats=1 \
     corpus >log 2>&1) || status=$?
   echo "$status" >"$dir/status"
@@ -55,7 +55,7 @@ mkdir -p "$out"
 for t in "${targets[@]}"; do
   inputs=(fuzz/crashes/"$t"/*)
   [ -e "${inputs[0]}" ] || continue
-  if ! "build-fuzz/bin/$t" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$t.replay.log" 2>&1; then
+  if ! "build-asan/bin/$t" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$t.replay.log" 2>&1; then
     echo "fuzz.sh: a saved reproducer of $t fails again; see $out/$t.replay.log" >&2
     grep -E '^==[0-9]+== ?ERROR|^SUMMARY|Running:|contract broken' "$out/$t.replay.log" | tail -n 5 >&2
     exit 1
@@ -95,7 +95,7 @@ if [ "$failed" -ne 0 ]; then
       for a in "$dir"/artifacts/*; do echo "  input: $a"; done
       grep -E '^SUMMARY' "$dir/log" | sed 's/^/  /' || true
       echo "  log:   $dir/log"
-      echo "  again: build-fuzz/bin/$t <input>"
+      echo "  again: build-asan/bin/$t <input>"
     elif ! grep -q '^Done' "$dir/log"; then
       echo
       echo "== $t: did not finish; the end of $dir/log:"

@@ -11,6 +11,9 @@ packages=(
   # libraries (Debian 12 versions are the supported ones)
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
   libsystemd-dev libkainjow-mustache-dev libre2-dev
+  # the sanitizer build and the fuzzers: clang with its sanitizer and libFuzzer runtimes, and
+  # llvm-symbolizer for readable stack traces
+  clang libclang-rt-14-dev llvm-14
   # tools the tests and the demo use
   sqlite3 python3 python3-aiosmtpd openssl ca-certificates
   # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with

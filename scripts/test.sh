@@ -1,11 +1,40 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test.
-# Usage: scripts/test.sh [PRESET] [extra ctest arguments...]   (PRESET defaults to release)
+#
+# Usage: scripts/test.sh                        everything, as CI runs it (.ci/run):
+#          1. the release build (build/) and the whole ctest suite;
+#          2. the asan-ubsan build (build-asan/: clang, AddressSanitizer + UndefinedBehaviorSanitizer,
+#             LeakSanitizer at every exit) and the suite again, the packaging checks aside (a
+#             sanitized .deb is nothing anyone installs);
+#          3. every libFuzzer target for FUZZ_SECONDS (default 30) over its seed corpus, after
+#             replaying the saved reproducers (scripts/fuzz.sh).
+#        scripts/test.sh PRESET [ctest args...]  one preset's suite only (release, debug, asan-ubsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=${1:-release}
-shift || true
+
+dir_of() { case "$1" in release) echo build ;; debug) echo build-debug ;; asan-ubsan) echo build-asan ;; esac; }
+suite() {  # suite PRESET [ctest args...]
+  local preset=$1
+  shift
+  scripts/build.sh "$preset"
+  ctest --test-dir "$(dir_of "$preset")" --output-on-failure --parallel "$(nproc)" "$@"
+}
+
 scripts/install-deps.sh
-scripts/build.sh "$preset"
-dir=$(case "$preset" in release) echo build ;; debug) echo build-debug ;; asan-ubsan) echo build-asan ;; *) echo "build-$preset" ;; esac)
-ctest --test-dir "$dir" --output-on-failure --parallel "$(nproc)" "$@"
+if [ $# -gt 0 ]; then
+  case "$1" in release | debug | asan-ubsan) ;; *) echo "test.sh: unknown preset '$1'" >&2; exit 2 ;; esac
+  suite "$@"
+  exit 0
+fi
+
+start=$SECONDS
+phase() { echo; echo "== test.sh: $1 ($((SECONDS - start)) s so far)"; }
+phase "release build and suite"
+suite release
+phase "asan-ubsan build and suite (clang; ASan, UBSan, LeakSanitizer)"
+# halt_on_error: UBSan findings fail the test that met them, as ASan's do.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+suite asan-ubsan --label-exclude packaging
+phase "fuzzing, ${FUZZ_SECONDS:-30} s per target"
+scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+phase "done"

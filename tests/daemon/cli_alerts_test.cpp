@@ -171,7 +171,7 @@ TEST_CASE("alerts over SMTP (STARTTLS, AUTH): a digest per scan, nothing twice, 
 }
 
 TEST_CASE(
-    "alerts: the mail server down during a scan; delivered once after it is back, across a "
+    "alerts: the mail server down during a scan, delivered once after it is back, across a "
     "restart of cspwatch",
     "[alerts-smtp]") {
   TempDir dir;

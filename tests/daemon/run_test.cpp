@@ -23,6 +23,7 @@
 #include "storage/finding_store.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/demo_partner.h"
+#include "tests/support/free_port.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/prometheus.h"
@@ -34,17 +35,10 @@ using cspwatch::testing::sourcePath;
 using cspwatch::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 using cspwatch::testing::Daemon;
+using cspwatch::testing::freePort;
 using cspwatch::testing::NotifySocket;
 
 namespace {
-
-// A port nobody listens on now (the kernel's choice for a socket bound to port 0).
-int freePort() {
-  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-  const int port = probe.address().port();
-  probe.close();
-  return port;
-}
 
 // A config over the demo inventory with its own rules directory (so a test can break it).
 std::string inventoryConfig(const TempDir& dir) {

@@ -201,7 +201,7 @@ TEST_CASE("live scan: no secret or token appears in any log line, even at trace 
 }
 
 TEST_CASE(
-    "auth login stores a refresh token from the device-code flow; auth status checks every "
+    "auth login stores a refresh token from the device-code flow, auth status checks every "
     "credential") {
   sim::World world = *sim::loadWorld(testing::sourcePath("etc/demo/world.json"));
   LiveSim sim(world, sim::FaultOptions{}, 3600);

@@ -166,7 +166,7 @@ TEST_CASE("sim: wrong credentials get AADSTS errors, tokens are for one tenant a
 }
 
 TEST_CASE(
-    "sim: access tokens expire; the refresh token rotates and a used one soon stops working") {
+    "sim: access tokens expire, the refresh token rotates and a used one soon stops working") {
   Sim sim;
   const std::string pc = sim.appToken(kPartner, kPcScope);
   CHECK(sim.get("/pc/v1/customers?size=1", pc).status == 200);

@@ -53,7 +53,7 @@ TEST_CASE("outbox: a message is queued once, delivered, and marked sent exactly 
 }
 
 TEST_CASE(
-    "outbox: failed attempts wait and keep the server's answer; past the deadline they are "
+    "outbox: failed attempts wait and keep the server's answer, past the deadline they are "
     "failed") {
   TempDir dir;
   auto store = FindingStore::open(dir.file("c.db"));

@@ -112,6 +112,8 @@ class Daemon {
     ::close(err_fd_);
   }
   void signal(int sig) { ::kill(pid_, sig); }
+  // The child's process id (-1 once it was waited for).
+  pid_t pid() const { return pid_; }
   // The exit code, or -1 if it did not exit within `timeout` (waitpid on a thread: an event).
   int waitExit(std::chrono::milliseconds timeout) {
     if (!exited_.valid())

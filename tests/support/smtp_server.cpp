@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -49,6 +50,7 @@ std::string tlsName(SmtpServerTls tls) {
 }
 
 std::string stderrLogOf(const std::string& maildir) { return maildir + ".stderr.log"; }
+std::string eventsLogOf(const std::string& maildir) { return maildir + ".events.log"; }
 
 std::string readIfExists(const std::string& path) {
   try {
@@ -155,6 +157,11 @@ void SmtpServer::start() {
   for (const auto& a : options_.reject_rcpt) args.insert(args.end(), {"--reject-rcpt", a});
   if (options_.tempfail > 0)
     args.insert(args.end(), {"--tempfail", std::to_string(options_.tempfail)});
+  for (const auto& f : options_.faults)
+    args.insert(args.end(),
+                {"--fault",
+                 f.stage + ":" + (f.times > 0 ? std::to_string(f.times) : "*") + ":" + f.action});
+  args.insert(args.end(), {"--events", eventsLogOf(options_.maildir)});
 
   // Everything the child needs is prepared before fork(): between fork() and exec() only
   // async-signal-safe calls are allowed.
@@ -260,6 +267,14 @@ std::vector<ReceivedMessage> SmtpServer::messages() const {
     m.auth_user = meta->optValue<std::string>("auth_user", "");
     out.push_back(std::move(m));
   }
+  return out;
+}
+
+std::vector<std::string> SmtpServer::events() const {
+  std::vector<std::string> out;
+  std::istringstream in(readIfExists(eventsLogOf(options_.maildir)));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
   return out;
 }
 
