@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace cspwatch {
 
 const char* severityName(Severity s) {
@@ -52,53 +54,81 @@ size_t Diagnostics::warningCount() const {
 
 namespace {
 
-// Line `line` (1-based) of `text`, without its line break; empty if out of range.
+// Line `line` (1-based) of `text`, without its line break; empty if out of range. A line ends
+// at LF, CRLF or a lone CR (the inventory reader counts lines the same way).
 std::string lineOf(const std::string& text, int line) {
   size_t start = 0;
   for (int i = 1; i < line; ++i) {
-    start = text.find('\n', start);
+    start = text.find_first_of("\r\n", start);
     if (start == std::string::npos) return {};
-    ++start;
+    start += text.compare(start, 2, "\r\n") == 0 ? 2 : 1;
   }
-  size_t end = text.find('\n', start);
-  std::string out = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (!out.empty() && out.back() == '\r') out.pop_back();
-  return out;
+  const size_t end = text.find_first_of("\r\n", start);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
+
+// Long source lines (a 10 MB value, minified JSON) are shown as a window around the column.
+constexpr size_t kMaxShownLine = 160;
+// Messages quote what the operator wrote; a huge value must not flood the terminal.
+constexpr size_t kMaxShownMessage = 400;
+constexpr size_t kMaxShownContext = 120;
 
 }  // namespace
 
 std::string Diagnostics::renderOne(const Diagnostic& d, const std::string* source_text) {
   std::string out;
-  if (!d.location.file.empty()) out += d.location.str() + ": ";
+  if (!d.location.file.empty()) out += printable(d.location.str()) + ": ";
   out += severityName(d.severity);
   out += ": ";
-  if (!d.context.empty()) out += d.context + ": ";
-  out += d.message;
+  if (!d.context.empty()) out += printable(abbreviate(d.context, kMaxShownContext)) + ": ";
+  out += printable(abbreviate(d.message, kMaxShownMessage));
   if (!d.code.empty()) out += " [" + d.code + "]";
   out += "\n";
   if (source_text != nullptr && d.location.line > 0) {
     std::string line = lineOf(*source_text, d.location.line);
+    int column = d.location.column;
+    std::string before, after;
+    if (line.size() > kMaxShownLine) {
+      // A window of kMaxShownLine bytes with the column a third of the way in.
+      size_t from = column > 0 ? static_cast<size_t>(column - 1) : 0;
+      from = from > kMaxShownLine / 3 ? from - kMaxShownLine / 3 : 0;
+      from = std::min(from, line.size() - kMaxShownLine);
+      while (from > 0 && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) --from;
+      size_t to = std::min(line.size(), from + kMaxShownLine);
+      while (to < line.size() && (static_cast<unsigned char>(line[to]) & 0xC0) == 0x80) ++to;
+      if (from > 0) before = "...";
+      if (to < line.size()) after = "...";
+      if (column > 0) column = column - static_cast<int>(from) + static_cast<int>(before.size());
+      line = before + line.substr(from, to - from) + after;
+    }
     if (!line.empty()) {
-      out += "  " + line + "\n";
-      if (d.location.column > 0) {
+      out += "  " + printable(line) + "\n";
+      if (column > 0) {
         // Keep tabs as tabs so the caret lines up in a terminal.
         std::string pad;
-        for (int i = 0; i + 1 < d.location.column && i < static_cast<int>(line.size()); ++i)
+        for (int i = 0; i + 1 < column && i < static_cast<int>(line.size()); ++i)
           pad += line[i] == '\t' ? '\t' : ' ';
         out += "  " + pad + "^\n";
       }
     }
   }
-  if (!d.hint.empty()) out += "  hint: " + d.hint + "\n";
+  if (!d.hint.empty()) out += "  hint: " + printable(abbreviate(d.hint, kMaxShownMessage)) + "\n";
   return out;
 }
 
 std::string Diagnostics::renderText() const {
   std::string out;
+  size_t shown = 0;
   for (const auto& d : items_) {
+    if (shown == kMaxRendered) {
+      out += "... and " + std::to_string(items_.size() - shown) + " more problem(s) not shown (" +
+             std::to_string(errorCount()) + " error(s), " + std::to_string(warningCount()) +
+             " warning(s) in all)\n";
+      break;
+    }
     auto it = sources_.find(d.location.file);
     out += renderOne(d, it == sources_.end() ? nullptr : &it->second);
+    ++shown;
   }
   return out;
 }

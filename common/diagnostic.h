@@ -42,7 +42,10 @@ class Diagnostics {
   size_t errorCount() const;
   size_t warningCount() const;
 
-  // GNU style, one diagnostic after another:
+  // At most this many are rendered; a count of the rest follows.
+  static constexpr size_t kMaxRendered = 200;
+
+  // GNU style, one diagnostic after another (the first kMaxRendered):
   //   file:line:col: error: context: message [code]
   //     <source line>
   //     ^

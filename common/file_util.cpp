@@ -2,9 +2,8 @@
 #include "common/file_util.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,13 +11,56 @@
 
 namespace cspwatch {
 
-Result<std::string> readWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::ioError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::ioError("cannot read " + path + ": " + std::strerror(errno));
-  return buf.str();
+Result<std::string> readWholeFile(const std::string& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::ioError("cannot read " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return Status::ioError("cannot read " + path + ": " + std::strerror(err));
+  }
+  auto too_big = [&](uint64_t size) {
+    ::close(fd);
+    return Status::ioError("cannot read " + path + ": it is " + describeSize(size) +
+                           ", more than the " + describeSize(max_bytes) + " allowed");
+  };
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes)
+    return too_big(static_cast<uint64_t>(st.st_size));
+  std::string out;
+  if (S_ISREG(st.st_mode)) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Status::ioError("cannot read " + path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) return too_big(out.size());  // a device or a growing file
+  }
+  ::close(fd);
+  return out;
+}
+
+std::string describeSize(uint64_t bytes) {
+  char buf[64];
+  if (bytes < 1024)
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  else if (bytes < (uint64_t{1} << 20))
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  else if (bytes < (uint64_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+  std::string s = buf;
+  // "1.0 MiB" reads better as "1 MiB".
+  const size_t dot = s.find(".0 ");
+  if (dot != std::string::npos) s.erase(dot, 2);
+  return s;
 }
 
 Status writeFileAtomically(const std::string& path, const std::string& content, int mode) {

@@ -108,6 +108,78 @@ std::string didYouMean(std::string_view word, const std::vector<std::string>& ca
   return m.empty() ? std::string() : "did you mean '" + m + "'?";
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i], or 0 if it is malformed.
+size_t utf8SequenceAt(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return len;
+}
+
+}  // namespace
+
+bool isValidUtf8(std::string_view s, size_t* bad_offset) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = utf8SequenceAt(s, i);
+    if (len == 0) {
+      if (bad_offset != nullptr) *bad_offset = i;
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += (c < 0x20 && c != '\t') || c == 0x7F ? '?' : static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const size_t len = utf8SequenceAt(s, i);
+    if (len == 0) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+std::string abbreviate(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "... (" + std::to_string(s.size()) + " bytes)";
+}
+
 std::string emailDomain(std::string_view address) {
   address = trim(address);
   size_t at = address.rfind('@');

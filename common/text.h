@@ -32,6 +32,19 @@ std::string closestMatch(std::string_view word, const std::vector<std::string>& 
 // "did you mean 'x'?" or "" when nothing is close; the standard hint text for typos.
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). When it is not and `bad_offset` is given, it receives the first bad byte's offset.
+bool isValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
+
+// `s` made safe to show in one line of a terminal or log: control characters other than tab
+// become '?', and so does each byte of a malformed UTF-8 sequence (one byte for one, so byte
+// columns still line up). Valid UTF-8 is kept.
+std::string printable(std::string_view s);
+
+// `s` itself when at most `max` bytes, else its first bytes (not splitting a UTF-8 character)
+// and "... (N bytes)": for quoting operator-written values in messages.
+std::string abbreviate(std::string_view s, size_t max = 200);
+
 // The lower-cased domain of an email address ("" if it is not of the form local@domain).
 std::string emailDomain(std::string_view address);
 // A syntactic check of an address: one '@', non-empty local part, a dotted domain, no spaces.

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common/yaml_util.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
+#include <sstream>
+#include <vector>
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "common/guid.h"
 #include "common/text.h"
@@ -88,7 +96,7 @@ std::string describeNode(const YAML::Node& node) {
     case YAML::NodeType::Sequence:
       return "a list";
     case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
+      return "'" + abbreviate(node.Scalar()) + "'";
     case YAML::NodeType::Null:
       return "nothing (an empty value)";
     default:
@@ -96,14 +104,157 @@ std::string describeNode(const YAML::Node& node) {
   }
 }
 
+namespace {
+
+// The 1-based line and column of byte `offset`, lines ending at LF.
+SourceLocation locationOfOffset(const std::string& file, const std::string& text, size_t offset) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return {file, line, static_cast<int>(offset - line_start) + 1};
+}
+
+// What yaml-cpp would accept silently or misread: a NUL byte (yaml-cpp stops there, or the
+// file is UTF-16), bytes that are not UTF-8, and lone CR line ends (yaml-cpp reads none of
+// them as a line break, so the whole file is one line). "" when the text is fine.
+std::string checkText(const std::string& text, size_t& offset, std::string& hint) {
+  const size_t nul = text.find('\0');
+  if (nul != std::string::npos) {
+    offset = nul;
+    hint = "is it UTF-16 or a binary file? save it as UTF-8 text";
+    return "the file contains a NUL byte";
+  }
+  if (!isValidUtf8(text, &offset)) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[offset]));
+    hint = "save the file as UTF-8 (it may be Latin-1 or Windows-1252)";
+    return std::string("the file is not valid UTF-8 (byte ") + byte + ")";
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) {
+      offset = i;
+      hint = "save the file with LF (or CRLF) line ends";
+      return "a line ends with a lone CR (carriage return without line feed)";
+    }
+  }
+  return {};
+}
+
+// Counts the nodes a document holds once its aliases are expanded, without expanding them:
+// every alias adds the size of the node it names. yaml-cpp keeps an alias as a second
+// reference to the same node, so code that walks the tree walks the expansion: a "billion
+// laughs" document of a few hundred bytes expands to 10^9 nodes. Such documents, and aliases
+// to a node that contains them (a cycle, which a walk never leaves), are refused here.
+class AliasBudget : public YAML::EventHandler {
+ public:
+  struct Refusal {
+    YAML::Mark mark;
+    std::string message;
+  };
+
+  explicit AliasBudget(uint64_t max_added) : max_added_(max_added) {}
+  std::optional<Refusal> refusal;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (refusal) return;
+    auto it = sizes_.find(anchor);
+    if (it == sizes_.end()) return;  // yaml-cpp reports an unknown anchor itself
+    if (it->second == 0) {
+      refusal = Refusal{mark, "this alias refers to a node that contains it (a cycle)"};
+      return;
+    }
+    added_ += it->second - 1;
+    add(it->second);
+    if (added_ > max_added_)
+      refusal =
+          Refusal{mark, "aliases expand the document by more than " + std::to_string(max_added_) +
+                            " nodes (a \"billion laughs\" document?)"};
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    YAML::anchor_t anchor;
+    uint64_t size;
+  };
+  // Sizes saturate well above the budget so that nothing overflows.
+  void add(uint64_t n) {
+    if (!stack_.empty()) stack_.back().size = std::min<uint64_t>(stack_.back().size + n, kCap);
+  }
+  void leaf(YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = 1;
+    add(1);
+  }
+  void open(YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = 0;  // 0: still open
+    stack_.push_back({anchor, 1});
+  }
+  void close() {
+    if (stack_.empty()) return;
+    const Frame f = stack_.back();
+    stack_.pop_back();
+    if (f.anchor != YAML::NullAnchor) sizes_[f.anchor] = f.size;
+    add(f.size);
+  }
+  static constexpr uint64_t kCap = uint64_t{1} << 60;
+  const uint64_t max_added_;
+  uint64_t added_ = 0;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, uint64_t> sizes_;
+};
+
+}  // namespace
+
 std::optional<YAML::Node> parseYamlDocument(const std::string& file, const std::string& text,
                                             const std::string& code_prefix, Diagnostics& diags) {
   diags.addSource(file, text);
+  const std::string code = code_prefix + ".yaml-syntax";
+  size_t offset = 0;
+  std::string hint;
+  if (std::string problem = checkText(text, offset, hint); !problem.empty()) {
+    diags.error(code, locationOfOffset(file, text, offset), problem, hint);
+    return std::nullopt;
+  }
   try {
+    // An alias needs a '*': documents without one (every JSON file) skip the second parse.
+    if (text.find('*') != std::string::npos) {
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      AliasBudget budget(kMaxAliasExpansion);
+      parser.HandleNextDocument(budget);
+      if (budget.refusal) {
+        diags.error(code, locationFromMark(file, budget.refusal->mark), budget.refusal->message,
+                    "write the values out instead of repeating them with aliases (*name)");
+        return std::nullopt;
+      }
+    }
     return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    diags.error(code, locationFromMark(file, e.mark),
+                "lists and mappings are nested too deeply for the YAML reader",
+                "no cspwatch file nests more than a few levels: look for unclosed '[' or '{'");
   } catch (const YAML::Exception& e) {
-    diags.error(code_prefix + ".yaml-syntax", locationFromMark(file, e.mark),
-                "YAML syntax error: " + e.msg,
+    diags.error(code, locationFromMark(file, e.mark), "YAML syntax error: " + e.msg,
                 "check indentation, quoting and that every ':' is followed by a space");
   }
   return std::nullopt;
@@ -155,7 +306,7 @@ void YamlMap::checkKeys(const std::vector<std::string>& known,
     }
     const std::string& name = key.Scalar();
     if (!seen.insert(name).second) {
-      error("duplicate-key", loc, "key '" + name + "' appears more than once",
+      error("duplicate-key", loc, "key '" + abbreviate(name) + "' appears more than once",
             "remove one of them; only one value can apply");
       continue;
     }
@@ -171,8 +322,11 @@ void YamlMap::checkKeys(const std::vector<std::string>& known,
     for (const auto& k : known) ok = ok || k == name;
     if (!ok) {
       std::string hint = didYouMean(name, known);
-      if (hint.empty()) hint = "known keys here: " + join(known, ", ");
-      error("unknown-key", loc, "unknown key '" + name + "'", hint);
+      if (name == "<<")
+        hint = "YAML merge keys (<<) are not supported: write the keys out";
+      else if (hint.empty())
+        hint = "known keys here: " + join(known, ", ");
+      error("unknown-key", loc, "unknown key '" + abbreviate(name) + "'", hint);
     }
   }
 }
@@ -184,7 +338,7 @@ void YamlMap::checkUniqueKeys() {
     if (!kv.first.IsScalar()) continue;
     if (!seen.insert(kv.first.Scalar()).second)
       error("duplicate-key", locationFromMark(file_, kv.first.Mark()),
-            "'" + kv.first.Scalar() + "' appears more than once", "remove one of them");
+            "'" + abbreviate(kv.first.Scalar()) + "' appears more than once", "remove one of them");
   }
 }
 
@@ -248,7 +402,7 @@ std::optional<bool> YamlMap::getBool(const std::string& key, bool required) {
   if (*s == "true") return true;
   if (*s == "false") return false;
   error("wrong-type", valueLocation(key),
-        "'" + key + "' must be true or false, found '" + *s + "'");
+        "'" + key + "' must be true or false, found '" + abbreviate(*s) + "'");
   return std::nullopt;
 }
 
@@ -264,7 +418,7 @@ std::optional<int64_t> YamlMap::getInt(const std::string& key, int64_t min, int6
   }
   error("bad-value", valueLocation(key),
         "'" + key + "' must be a whole number from " + std::to_string(min) + " to " +
-            std::to_string(max) + ", found '" + *s + "'");
+            std::to_string(max) + ", found '" + abbreviate(*s) + "'");
   return std::nullopt;
 }
 
@@ -275,7 +429,7 @@ std::optional<std::vector<std::string>> YamlMap::getStringList(const std::string
   if (!v.IsSequence()) {
     error("wrong-type", valueLocation(key),
           "'" + key + "' must be a list, found " + describeNode(v),
-          v.IsScalar() ? "write it as a list: " + key + ": [" + v.Scalar() + "]" : "");
+          v.IsScalar() ? "write it as a list: " + key + ": [" + abbreviate(v.Scalar()) + "]" : "");
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -298,7 +452,8 @@ std::optional<Seconds> YamlMap::getDuration(const std::string& key, bool require
   if (!s) return std::nullopt;
   auto d = parseDuration(*s);
   if (!d) {
-    error("bad-value", valueLocation(key), "'" + key + "' is not a duration: '" + *s + "'",
+    error("bad-value", valueLocation(key),
+          "'" + key + "' is not a duration: '" + abbreviate(*s) + "'",
           "write a number and a unit (d, h, m, s), e.g. 6h or 90d");
   }
   return d;
@@ -309,7 +464,8 @@ std::optional<Timestamp> YamlMap::getTimestamp(const std::string& key, bool requ
   if (!s) return std::nullopt;
   auto t = parseTimestamp(*s);
   if (!t) {
-    error("bad-value", valueLocation(key), "'" + key + "' is not a date or time: '" + *s + "'",
+    error("bad-value", valueLocation(key),
+          "'" + key + "' is not a date or time: '" + abbreviate(*s) + "'",
           "use ISO 8601, e.g. 2024-02-10 or 2024-02-10T11:24:42Z");
   }
   return t;
@@ -320,7 +476,8 @@ std::optional<std::string> YamlMap::getGuid(const std::string& key, bool require
   if (!s) return std::nullopt;
   auto g = normalizeGuid(*s);
   if (!g) {
-    error("bad-value", valueLocation(key), "'" + key + "' is not a tenant id (GUID): '" + *s + "'",
+    error("bad-value", valueLocation(key),
+          "'" + key + "' is not a tenant id (GUID): '" + abbreviate(*s) + "'",
           "a tenant id looks like 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c");
   }
   return g;
@@ -338,7 +495,8 @@ std::optional<std::vector<std::string>> YamlMap::getGuidList(const std::string& 
     auto g = normalizeGuid((*list)[i++]);
     if (!g) {
       error("bad-value", locationFromMark(file_, item.Mark()),
-            "items of '" + key + "' must be tenant ids (GUIDs), found '" + item.Scalar() + "'");
+            "items of '" + key + "' must be tenant ids (GUIDs), found '" +
+                abbreviate(item.Scalar()) + "'");
       ok = false;
       continue;
     }

@@ -5,6 +5,7 @@
 // for misspelt keys. They never throw.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,8 +30,14 @@ SourceLocation locateInScalar(const std::string& file, const std::string& file_t
 // "a mapping", "a list", "a string", "nothing": for "expected X, found Y" messages.
 std::string describeNode(const YAML::Node& node);
 
+// How many nodes aliases may add to a document when expanded (see parseYamlDocument).
+inline constexpr uint64_t kMaxAliasExpansion = 100000;
+
 // Parses one YAML (or JSON) document. On a syntax error adds `<prefix>.yaml-syntax` at the
 // error's position and returns nullopt. The text is registered with `diags` for carets.
+// Refused the same way, before yaml-cpp sees them: NUL bytes, text that is not UTF-8, lone CR
+// line ends, nesting deeper than yaml-cpp's guard, aliases that would expand the document by
+// more than kMaxAliasExpansion nodes ("billion laughs") and aliases inside their own anchor.
 std::optional<YAML::Node> parseYamlDocument(const std::string& file, const std::string& text,
                                             const std::string& code_prefix, Diagnostics& diags);
 

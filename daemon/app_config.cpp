@@ -393,6 +393,11 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   if (!doc) return std::nullopt;
   AppConfig cfg;
   cfg.file = file;
+  if (doc->IsNull()) {  // empty, or only comments
+    diags.error("config.missing-key", {file, 1, 1}, "the file holds no settings",
+                "it needs at least the sections 'partner' and 'sources' (docs/configuration.md)");
+    return std::nullopt;
+  }
   YamlMap top(*doc, file, kPrefix, "", diags);
   if (!top.valid()) return std::nullopt;
   top.checkKeys(
@@ -503,7 +508,7 @@ std::string secretPath(const std::string& path) {
 }
 
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags) {
-  auto text = readWholeFile(path);
+  auto text = readWholeFile(path, kMaxConfigBytes);
   if (!text) {
     diags.error("config.unreadable", {path, 0, 0}, text.status().message(),
                 "pass another file with --config FILE");

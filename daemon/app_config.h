@@ -112,7 +112,12 @@ std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const 
 std::optional<AppConfig> parseConfig(const std::string& text, const std::string& file,
                                      const std::string& base_dir, Diagnostics& diags);
 
-// Reads and parses the file at `path`; an unreadable file is a "config.unreadable" error.
+// A configuration larger than this is refused unread ("config.unreadable"); a real one is a
+// few KiB.
+inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+
+// Reads and parses the file at `path`; an unreadable file (a directory, one larger than
+// kMaxConfigBytes) is a "config.unreadable" error.
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags);
 
 // Problems that make a valid config unusable on this machine: missing inventory file, secret

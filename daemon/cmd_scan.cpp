@@ -53,9 +53,12 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
     pipeline.emplace(std::move(*p));
   }
   ProgressBar bar(ctx.err);
+  ScanSourceReport source;
   auto summary = recordScan(
       cfg, rules, *store, now, [&bar](size_t done, size_t total) { bar.update(done, total); },
-      pipeline ? pipeline->hook(*store, now) : storage::OutboxHook{});
+      pipeline ? pipeline->hook(*store, now) : storage::OutboxHook{}, nullptr, &source);
+  // Skipped inventory rows and lists that could not be read: never silently.
+  ctx.err << source.diagnostics.renderText();
   if (!summary) {
     ctx.err << "cspwatch: the scan failed and changed nothing: " << summary.status().message()
             << "\n";

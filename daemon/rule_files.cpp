@@ -21,7 +21,7 @@ RuleFiles findRuleFiles(const std::vector<std::string>& paths) {
       out.test_files.push_back(path);
       return;
     }
-    auto text = readWholeFile(path);
+    auto text = readWholeFile(path, kMaxRuleFileBytes);
     if (!text) {
       out.problems.error("rules.unreadable", {path, 0, 0}, text.status().message());
       return;

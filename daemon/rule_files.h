@@ -5,6 +5,7 @@
 // ones. Rule test files are found the same way.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@
 #include "rules/rule_loader.h"
 
 namespace cspwatch::daemon {
+
+// A rule file larger than this is refused unread: the shipped ones are a few KiB, and parsing
+// megabytes of YAML would take seconds and hundreds of MB.
+inline constexpr size_t kMaxRuleFileBytes = size_t{1} << 20;
 
 struct RuleFiles {
   std::vector<rules::RuleSource> sources;  // rule files, in load order

@@ -75,6 +75,8 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
       return Status::invalidArgument(
           "no source to scan: configure sources.partner_center or sources.inventory");
     report.diagnostics = inventory->diagnostics;
+    // Rows that could not be read may name tenants: absent ones must not count as gone.
+    report.complete = inventory->unreadable == 0;
     for (const auto& tenant : inventory->tenants) {
       if (Status s = evaluate(tenant); !s) return s;
       ++report.tenants;
@@ -132,7 +134,7 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   report.graph = use(tenants::Api::kGraph);
   if (!result) return result.status();
   report.tenants = result->tenants;
-  report.complete = result->complete;
+  report.complete = result->complete && (!inventory || inventory->unreadable == 0);
   report.diagnostics = result->problems;
   return report;
 }

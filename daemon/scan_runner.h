@@ -34,7 +34,7 @@ struct ApiUse {
 struct ScanSourceReport {
   ApiUse partner_center, graph;  // zero when only the inventory was read
   size_t tenants = 0;
-  bool complete = true;     // every source listed its tenants
+  bool complete = true;     // every source listed its tenants (no unreadable inventory row)
   Diagnostics diagnostics;  // skipped inventory rows, source problems
 };
 

@@ -267,6 +267,14 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
   auto store = storage::FindingStore::open(cfg.storage_path, storeOptions(cfg));
   if (!store) {
     outcome = "the database cannot be opened: " + store.status().message();
+    if (scan) {
+      // A scan that cannot open its database failed like any other: counted in /metrics,
+      // and /healthz knows a scan failed.
+      metrics_.recordScanFailure("failed", 0, clock_.now());
+      std::lock_guard<std::mutex> lock(mutex_);
+      scan_failed_since_success_ = true;
+      outcome = "last scan FAILED: " + outcome;
+    }
     log().error("{}", outcome);
   } else if (scan) {
     const Timestamp now = clock_.now();
@@ -278,6 +286,18 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
         cfg, *l->rules, *store, now, [this](size_t, size_t) { touch(); },
         l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{}, &cancel_, &source);
     const double took = secondsSince(t0);
+    // Skipped inventory rows and lists that could not be read, one log line each (the first
+    // few; the count says how many there were).
+    size_t logged = 0;
+    for (const auto& d : source.diagnostics.items()) {
+      if (++logged > 20) {
+        log().warn("... and {} more source problem(s)", source.diagnostics.items().size() - 20);
+        break;
+      }
+      std::string line = Diagnostics::renderOne(d, nullptr);
+      while (!line.empty() && line.back() == '\n') line.pop_back();
+      log().warn("{}", replaceAll(line, "\n  ", "; "));
+    }
     metrics_.addApiCounters("partner_center", source.partner_center.requests,
                             source.partner_center.retries, source.partner_center.throttled,
                             source.partner_center.failed);

@@ -278,8 +278,9 @@ class Parser {
     for (const auto& a : e->args) below = std::max(below, a->height);
     e->height = below + 1;
     if (e->height > kMaxExprHeight)
-      fail(e->pos, "expression is nested too deeply (more than " + std::to_string(kMaxExprHeight) +
-                       " operators or calls inside one another)",
+      fail(e->pos,
+           "expression is nested too deeply (more than " + std::to_string(kMaxExprHeight) +
+               " operators or calls inside one another)",
            "test membership with 'in' and a list instead of a long chain of '||' or '&&'");
     return e;
   }

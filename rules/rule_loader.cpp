@@ -557,10 +557,10 @@ void RuleSetBuilder::readRule(const File& file, const YAML::Node& node, size_t i
   auto id = rm.getString("id", true);
   if (!id) return;
   if (!isKebabId(*id)) {
-    rm.error("bad-id", rm.valueLocation("id"),
-             "rule ids are kebab-case (lower-case words joined by '-'), found '" + abbreviate(*id) +
-                 "'",
-             "e.g. " + abbreviate(kebabCase(*id)));
+    rm.error(
+        "bad-id", rm.valueLocation("id"),
+        "rule ids are kebab-case (lower-case words joined by '-'), found '" + abbreviate(*id) + "'",
+        "e.g. " + abbreviate(kebabCase(*id)));
     return;
   }
   auto existing =

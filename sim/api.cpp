@@ -268,6 +268,20 @@ Response SimApi::handle(const Request& r) {
   return Response::json(404, "{\"error\":\"no such route\"}");
 }
 
+void SimApi::setOverride(Override override_fn) {
+  std::lock_guard<std::mutex> lock(override_mutex_);
+  override_ = std::move(override_fn);
+}
+
+std::optional<Response> SimApi::overridden(const Request& r, const std::string& tenant) {
+  Override fn;
+  {
+    std::lock_guard<std::mutex> lock(override_mutex_);
+    fn = override_;
+  }
+  return fn ? fn(r, tenant) : std::nullopt;
+}
+
 Response SimApi::partnerCenter(const Request& r, const std::string& path) {
   AccessToken token;
   switch (login_.validate(r, now(), token)) {
@@ -286,6 +300,7 @@ Response SimApi::partnerCenter(const Request& r, const std::string& path) {
     return partnerCenterError(401, 900401, "Unauthorized",
                               "The token is not for Partner Center in the partner tenant");
   if (auto t = throttled("pc:" + token.tenant_id, true)) return *t;
+  if (auto o = overridden(r, token.tenant_id)) return *o;
   auto parts = split(path, '/');  // "", "v1", "customers", ...
   if (parts.size() < 3 || parts[1] != "v1" || parts[2] != "customers")
     return partnerCenterError(404, 600001, "NotFound", "Resource not found");
@@ -465,6 +480,7 @@ Response SimApi::graph(const Request& r, const std::string& path) {
     return graphError(401, "InvalidAuthenticationToken",
                       "Access token validation failure. Invalid audience.", now());
   if (auto t = throttled("graph:" + token.tenant_id, false)) return *t;
+  if (auto o = overridden(r, token.tenant_id)) return *o;
   const bool partner_side = token.tenant_id == world_.partner.tenant_id;
   const std::string kUsersPrefix = "/v1.0/users/";
   if (startsWith(path, kUsersPrefix) && endsWith(toLowerAscii(path), "/sendmail") &&

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,15 @@ class SimApi {
   std::vector<SentMail> sentMail();
   std::string mailJson();
 
+  // Test-only: asked first about every Partner Center and Graph request that passed
+  // authentication and throttling (`tenant` is the access token's tenant: ours for Partner
+  // Center and partner-side Graph, the customer's for customer-side Graph). An answer it gives
+  // is served instead of the simulated one: a malformed body for one tenant, say. Not
+  // reachable from the command line.
+  using Override =
+      std::function<std::optional<Response>(const Request& request, const std::string& tenant)>;
+  void setOverride(Override override_fn);
+
  private:
   Response partnerCenter(const Request& r, const std::string& path);
   Response graph(const Request& r, const std::string& path);
@@ -66,6 +77,7 @@ class SimApi {
   Response sendMail(const Request& r, const AccessToken& token, const std::string& mailbox);
 
   std::optional<Response> throttled(const std::string& scope, bool partner_center);
+  std::optional<Response> overridden(const Request& r, const std::string& tenant);
 
   World world_;
   LoginService& login_;
@@ -79,6 +91,8 @@ class SimApi {
   std::vector<const tenants::Tenant*> customers_;
   std::mutex mail_mutex_;
   std::vector<SentMail> mail_;
+  std::mutex override_mutex_;
+  Override override_;
 };
 
 // Graph's error body: {"error": {"code", "message", "innerError": {...}}}.

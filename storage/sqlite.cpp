@@ -2,13 +2,97 @@
 #include "storage/sqlite.h"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace cspwatch::storage {
+
+namespace {
+
+// "64 KiB", "1.5 GiB", "512 bytes".
+std::string bytes(uint64_t n) {
+  if (n < 10 * 1024) return std::to_string(n) + " bytes";
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n) / 1024.0;
+  int unit = 0;
+  while (v >= 1024.0 && unit < 3) {
+    v /= 1024.0;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf,
+                v == static_cast<double>(static_cast<uint64_t>(v)) ? "%.0f %s" : "%.1f %s", v,
+                kUnits[unit]);
+  return buf;
+}
+
+std::string directoryOf(const std::string& file) {
+  const size_t slash = file.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+}
+
+// What may have refused a write to `file`: the free space on its file system, and a file size
+// limit on this process (systemd's LimitFSIZE=, ulimit -f). SQLite reports a write refused for
+// lack of space as "database or disk is full", but one refused for a quota (EDQUOT) or a file
+// size limit (EFBIG) only as "disk I/O error", and without the system's reason.
+std::vector<std::string> writeLimits(const std::string& file) {
+  std::vector<std::string> out;
+  struct statvfs fs {};
+  if (::statvfs(directoryOf(file).c_str(), &fs) == 0)
+    out.push_back(bytes(static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize) +
+                  " free on its file system");
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    out.push_back("files limited to " + bytes(limit.rlim_cur) + " (RLIMIT_FSIZE)");
+  return out;
+}
+
+// Which of the files SQLite writes for `file` this process may not write: SQLite says only
+// "attempt to write a readonly database", also when the file is writable but its directory
+// (where the -wal and -shm files are created) or a leftover -shm file is not.
+std::vector<std::string> notWritable(const std::string& file) {
+  std::vector<std::string> out;
+  const std::string dir = directoryOf(file);
+  for (const std::string& f : {dir, file, file + "-wal", file + "-shm"}) {
+    if (::access(f.c_str(), F_OK) != 0) continue;  // absent: created in the directory
+    if (::access(f.c_str(), W_OK) != 0)
+      out.push_back("cannot write " + std::string(f == dir ? "its directory " : "") + f + ": " +
+                    std::strerror(errno));
+  }
+  return out;
+}
+
+// The database file a statement or connection works on, for error messages.
+std::string fileOf(sqlite3* db) {
+  const char* f = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  return f != nullptr ? f : "";
+}
+
+// The connection's last error as SQLite words it, with what explains it when SQLite's words do
+// not: what may have refused a write, or which file or directory is read-only.
+std::string errorText(sqlite3* db) {
+  if (db == nullptr) return "not open";
+  std::string msg = sqlite3_errmsg(db);
+  const int ext = sqlite3_extended_errcode(db);
+  std::vector<std::string> why;
+  if ((ext & 0xff) == SQLITE_FULL || ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_TRUNCATE ||
+      ext == SQLITE_IOERR_SHMSIZE || ext == SQLITE_IOERR_FSYNC)
+    why = writeLimits(fileOf(db));
+  if ((ext & 0xff) == SQLITE_READONLY) why = notWritable(fileOf(db));
+  for (size_t i = 0; i < why.size(); ++i) msg += (i == 0 ? " (" : "; ") + why[i];
+  if (!why.empty()) msg += ")";
+  return msg;
+}
+
+}  // namespace
 
 Statement::Statement(Statement&& o) noexcept
     : stmt_(o.stmt_), db_(o.db_), status_(o.status_), done_(o.done_) {
@@ -59,11 +143,11 @@ bool Statement::step() {
   if (rc == SQLITE_ROW) return true;
   done_ = true;
   if (rc != SQLITE_DONE) {
-    const char* msg = sqlite3_errmsg(db_);
-    Status::Code code = rc == SQLITE_BUSY ? Status::Code::kUnavailable : Status::Code::kIoError;
-    status_ = code == Status::Code::kUnavailable
-                  ? Status::unavailable(std::string("database busy: ") + msg)
-                  : Status::ioError(std::string("database error: ") + msg);
+    // Name the file and the cause: "database error (/var/lib/cspwatch/cspwatch.db): database or
+    // disk is full", not a bare "disk I/O error" with no file.
+    const std::string where = " (" + fileOf(db_) + "): " + errorText(db_);
+    status_ = rc == SQLITE_BUSY ? Status::unavailable("database busy" + where)
+                                : Status::ioError("database error" + where);
   }
   return false;
 }
@@ -116,8 +200,7 @@ Database::~Database() {
 }
 
 Status Database::error(const std::string& what) const {
-  return Status::ioError(what + " (" + path_ +
-                         "): " + (db_ != nullptr ? sqlite3_errmsg(db_) : "not open"));
+  return Status::ioError(what + " (" + path_ + "): " + errorText(db_));
 }
 
 Result<Database> Database::open(const std::string& path, bool read_only) {
@@ -149,6 +232,9 @@ Status Database::exec(const std::string& sql) {
     std::string msg = err != nullptr ? err : "unknown error";
     sqlite3_free(err);
     int code = sqlite3_errcode(db_) & 0xff;
+    if (const std::string full = errorText(db_);
+        full.size() > msg.size() && full.rfind(msg, 0) == 0)
+      msg = full;  // the same message with the system's reason
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
       return Status::unavailable("database busy (" + path_ + "): " + msg);
     return Status::ioError("database error (" + path_ + "): " + msg);

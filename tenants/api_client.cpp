@@ -149,20 +149,30 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
 
 Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
   // A body that does not parse (cut short) is retried like a dropped connection.
+  std::string why;
   for (int round = 0; round < 3; ++round) {
     auto resp = get(call);
     if (!resp) return resp.status();
     if (resp->status == 404) return Status::notFound(describe(*resp));
     if (resp->status < 200 || resp->status >= 300) return Status::invalidArgument(describe(*resp));
-    try {
-      return Poco::JSON::Parser().parse(resp->body).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception&) {
+    size_t bad = 0;
+    if (!isValidUtf8(resp->body, &bad)) {  // JSON is UTF-8; a cut body may end mid-character
+      why = "not UTF-8 at byte " + std::to_string(bad);
       continue;
+    }
+    try {
+      // The parser's default depth limit (128) refuses deep nesting before it recurses.
+      Poco::Dynamic::Var doc = Poco::JSON::Parser().parse(resp->body);
+      if (doc.type() == typeid(Poco::JSON::Object::Ptr))
+        return doc.extract<Poco::JSON::Object::Ptr>();
+      why = "not a JSON object";
+    } catch (const Poco::Exception& e) {
+      why = abbreviate(e.displayText(), 200);
     }
   }
   bump(call.api, &ApiCounters::failed);
   return Status::unavailable("the answer from " + call.url.substr(0, call.url.find('?')) +
-                             " was not valid JSON, three times");
+                             " was not valid JSON, three times (" + why + ")");
 }
 
 Status ApiClient::pagePartnerCenter(
@@ -172,7 +182,10 @@ Status ApiClient::pagePartnerCenter(
   for (int n = 0; n < options_.max_pages; ++n) {
     auto body = getJson(call);
     if (!body) return body.status();
-    if ((*body)->isArray("items")) page((*body)->getArray("items"));
+    if (!(*body)->isArray("items"))
+      return Status::corruption("malformed answer from " + call.url.substr(0, call.url.find('?')) +
+                                ": no 'items' list");
+    page((*body)->getArray("items"));
     // The next page: links.next (URI and headers) or, failing that, the continuation token.
     std::string token = (*body)->optValue<std::string>("continuationToken", "");
     std::string next_uri;
@@ -183,7 +196,10 @@ Status ApiClient::pagePartnerCenter(
       if (next->isArray("headers")) {
         auto hs = next->getArray("headers");
         for (size_t i = 0; i < hs->size(); ++i) {
-          auto h = hs->getObject(i);
+          auto h = hs->getObject(static_cast<unsigned>(i));
+          if (!h)
+            return Status::corruption("malformed answer from Partner Center: links.next.headers[" +
+                                      std::to_string(i) + "] is not an object");
           next_headers.push_back(
               {h->optValue<std::string>("key", ""), h->optValue<std::string>("value", "")});
           if (toLowerAscii(next_headers.back().first) == "ms-continuationtoken")
@@ -210,7 +226,10 @@ Status ApiClient::pageGraph(ApiCall call,
   for (int n = 0; n < options_.max_pages; ++n) {
     auto body = getJson(call);
     if (!body) return body.status();
-    if ((*body)->isArray("value")) page((*body)->getArray("value"));
+    if (!(*body)->isArray("value"))
+      return Status::corruption("malformed answer from " + call.url.substr(0, call.url.find('?')) +
+                                ": no 'value' list");
+    page((*body)->getArray("value"));
     const std::string next = (*body)->optValue<std::string>("@odata.nextLink", "");
     if (next.empty()) return Status::ok();
     if (!seen.insert(next).second)

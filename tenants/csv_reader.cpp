@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tenants/csv_reader.h"
 
+#include <cstdio>
+
+#include "common/text.h"
+
 namespace cspwatch::tenants {
 
 std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
@@ -25,8 +29,8 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
     std::string bad_message;
     int bad_line = line, bad_col = 1;
     // Blank line: skip.
-    if (text[pos] == '\n' || (text[pos] == '\r' && pos + 1 < n && text[pos + 1] == '\n')) {
-      pos += text[pos] == '\r' ? 2 : 1;
+    if (text[pos] == '\n' || text[pos] == '\r') {
+      pos += text.compare(pos, 2, "\r\n") == 0 ? 2 : 1;
       newline(pos);
       continue;
     }
@@ -34,7 +38,8 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
       CsvField f;
       f.line = line;
       f.column = column(pos);
-      if (pos < n && text[pos] == '"') {
+      const bool quoted = pos < n && text[pos] == '"';
+      if (quoted) {
         ++pos;
         bool closed = false;
         while (pos < n) {
@@ -49,9 +54,10 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
             closed = true;
             break;
           }
-          if (c == '\n') {
+          if (c == '\n' || c == '\r') {  // a line break inside the field: LF, CRLF or CR
             f.value += c;
             ++pos;
+            if (c == '\r' && pos < n && text[pos] == '\n') f.value += text[pos++];
             newline(pos);
             continue;
           }
@@ -83,6 +89,33 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
           f.value += text[pos++];
         }
       }
+      // A NUL byte or bytes that are not UTF-8: the file is UTF-16, binary or in a legacy
+      // encoding. Reported at the bad byte.
+      size_t bad_at = 0;
+      if (!bad && f.value.size() > kMaxCsvField) {
+        bad = true;
+        bad_message = "a field of " + std::to_string(f.value.size()) +
+                      " bytes; a field may hold at most " + std::to_string(kMaxCsvField);
+        bad_line = f.line;
+        bad_col = f.column;
+      }
+      if (!bad && (f.value.find('\0') != std::string::npos || !isValidUtf8(f.value, &bad_at))) {
+        bad = true;
+        const size_t nul = f.value.find('\0');
+        if (nul != std::string::npos) {
+          bad_at = nul;
+          bad_message = "a NUL byte in a field (is the file UTF-16? save it as CSV UTF-8)";
+        } else {
+          char byte[8];
+          std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(f.value[bad_at]));
+          bad_message = std::string("a field that is not valid UTF-8 (byte ") + byte +
+                        "; save the file as CSV UTF-8)";
+        }
+        // Exact unless quotes were undoubled or lines broken before the bad byte.
+        const bool exact = f.value.find_first_of("\r\n\"") >= bad_at;
+        bad_line = f.line;
+        bad_col = f.column + (exact ? static_cast<int>(bad_at) + (quoted ? 1 : 0) : 0);
+      }
       // Skip the rest of a bad field up to the separator so we stay in step.
       while (bad && pos < n && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') ++pos;
       rec.fields.push_back(std::move(f));
@@ -92,10 +125,10 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
       }
       break;
     }
-    // End of record: consume the line break.
-    if (pos < n && text[pos] == '\r') ++pos;
-    if (pos < n && text[pos] == '\n') {
-      ++pos;
+    // End of record: consume the line break (LF, CRLF, or a lone CR as old Mac exports end
+    // lines; the line count must move on for each, or later positions are wrong).
+    if (pos < n && (text[pos] == '\r' || text[pos] == '\n')) {
+      pos += text.compare(pos, 2, "\r\n") == 0 ? 2 : 1;
       newline(pos);
     }
     if (bad) {

@@ -2,10 +2,11 @@
 // An RFC 4180 CSV reader that remembers where every field starts, so that a bad value in an
 // inventory export is reported at file:line:column. Written by hand: none of our libraries
 // (Poco, yaml-cpp) reads CSV, and the format is small. Accepts what spreadsheet and CRM exports
-// produce: a UTF-8 byte-order mark, CRLF or LF line ends, quoted fields with "" escapes and
-// embedded line breaks, and blank lines (skipped).
+// produce: a UTF-8 byte-order mark, CRLF, LF or lone CR (old Mac) line ends, each counted as
+// one line, quoted fields with "" escapes and embedded line breaks, and blank lines (skipped).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,15 @@ struct CsvRecord {
   int line = 0;  // where the record starts
 };
 
+// The longest field read: no inventory value comes near it, and a 10 MB cell is an error rather
+// than a tenant name.
+inline constexpr size_t kMaxCsvField = 64 * 1024;
+
 // Splits `text` into records. Malformed records (a quote inside an unquoted field, text after
-// a closing quote, a quote never closed) are reported as "inventory.csv-syntax" errors in
-// `diags` and left out of the result; reading goes on with the next line.
+// a closing quote, a quote never closed, a field longer than kMaxCsvField, a NUL byte or bytes
+// that are not UTF-8 in a field)
+// are reported as "inventory.csv-syntax" errors in `diags` and left out of the result; reading
+// goes on with the next line.
 std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
                                Diagnostics& diags);
 

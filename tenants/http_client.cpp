@@ -120,10 +120,20 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
                                    std::to_string(resp.getContentLength64()) + " bytes");
       }
       if (toLowerAscii(out.header("content-encoding")) == "gzip") {
+        // The limit holds for the inflated body too: a small gzip "bomb" can inflate a
+        // thousandfold.
         std::istringstream zin(raw);
         Poco::InflatingInputStream inflate(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
         std::string plain;
-        Poco::StreamCopier::copyToString(inflate, plain);
+        while (inflate.read(buf, sizeof buf) || inflate.gcount() > 0) {
+          plain.append(buf, static_cast<size_t>(inflate.gcount()));
+          if (plain.size() > options_.max_body_bytes) {
+            session.reset();
+            return Status::unavailable("response from " + uri.getHost() +
+                                       " inflates to more than " +
+                                       std::to_string(options_.max_body_bytes) + " bytes");
+          }
+        }
         out.body = std::move(plain);
       } else {
         out.body = std::move(raw);

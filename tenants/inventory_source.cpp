@@ -33,16 +33,49 @@ void keep(Inventory& inv, std::set<std::string>& seen, Tenant t, const SourceLoc
   inv.tenants.push_back(std::move(t));
 }
 
+// At most this many unreadable rows or records are listed with their diagnostics; the rest
+// are counted. A million bad rows must not become a million messages.
+constexpr size_t kMaxListed = 100;
+
+// Lists one unreadable row's or record's diagnostics, or counts it once kMaxListed are listed.
+void unreadableRow(Inventory& inv, const Diagnostics& row, size_t& unlisted) {
+  ++inv.skipped;
+  ++inv.unreadable;
+  if (inv.unreadable <= kMaxListed)
+    for (const auto& d : row.items()) inv.diagnostics.add(d);
+  else
+    ++unlisted;
+}
+
+void reportUnlisted(Inventory& inv, const std::string& file, size_t unlisted) {
+  if (unlisted > 0)
+    inv.diagnostics.add({Severity::kNote,
+                         "inventory.bad-row",
+                         {file, 0, 0},
+                         "",
+                         std::to_string(unlisted) + " more unreadable row(s) were skipped",
+                         "only the first " + std::to_string(kMaxListed) + " are listed"});
+}
+
 }  // namespace
 
 Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& file) {
   Inventory inv;
+  if (startsWith(text, "\xFF\xFE") || startsWith(text, "\xFE\xFF"))
+    return Status::invalidArgument(
+        file + ":1:1: the file is UTF-16 (Excel's \"Unicode text\"); save it as CSV UTF-8");
   inv.diagnostics.addSource(file, text);
-  std::vector<CsvRecord> records = readCsv(text, file, inv.diagnostics);
-  inv.skipped += inv.diagnostics.errorCount();
+  size_t unlisted = 0;
+  Diagnostics syntax;
+  std::vector<CsvRecord> records = readCsv(text, file, syntax);
+  for (const auto& d : syntax.items()) {
+    Diagnostics one;
+    one.add(d);
+    unreadableRow(inv, one, unlisted);
+  }
   if (records.empty())
-    return Status::invalidArgument(file + ": no header row; expected columns " +
-                                   join(kCsvColumns, ","));
+    return Status::invalidArgument(SourceLocation{file, 1, 1}.str() +
+                                   ": no header row; expected columns " + join(kCsvColumns, ","));
 
   // Map header names to column indexes.
   std::map<std::string, size_t> col;
@@ -69,17 +102,17 @@ Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& 
   std::set<std::string> seen;
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& rec = records[r];
-    const size_t errors_before = inv.diagnostics.errorCount();
+    Diagnostics row;
     auto err = [&](const std::string& code, const CsvField* f, const std::string& msg,
                    const std::string& hint = "this row was skipped") {
-      SourceLocation loc{file, f ? f->line : rec.line, f ? f->column : 0};
-      inv.diagnostics.add({Severity::kError, code, loc, "row " + std::to_string(r), msg, hint});
+      SourceLocation loc{file, f ? f->line : rec.line, f ? f->column : 1};
+      row.add({Severity::kError, code, loc, "row " + std::to_string(r), msg, hint});
     };
     if (rec.fields.size() != header.fields.size()) {
       err("inventory.bad-row", nullptr,
           "expected " + std::to_string(header.fields.size()) + " fields as in the header, found " +
               std::to_string(rec.fields.size()));
-      ++inv.skipped;
+      unreadableRow(inv, row, unlisted);
       continue;
     }
     auto field = [&](const char* name) -> const CsvField* {
@@ -96,7 +129,7 @@ Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& 
       t.id = *id;
     } else {
       err("inventory.bad-value", field("tenant_id"),
-          "tenant_id '" + value("tenant_id") + "' is not a GUID");
+          "tenant_id '" + abbreviate(value("tenant_id")) + "' is not a GUID");
     }
     t.name = value("name");
     t.default_domain = toLowerAscii(value("domain"));
@@ -110,7 +143,7 @@ Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& 
       if (v.empty()) continue;
       if (!looksLikeEmail(v)) {
         err("inventory.bad-value", field(column),
-            std::string(column) + " '" + v + "' is not an email address");
+            std::string(column) + " '" + abbreviate(v) + "' is not an email address");
         continue;
       }
       contacts.push_back({v, purpose, kSourceInventory});
@@ -122,19 +155,20 @@ Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& 
         t.onboarded_at = ts;
       } else {
         err("inventory.bad-value", field("onboarded_at"),
-            "onboarded_at '" + v + "' is not a date (use YYYY-MM-DD or ISO 8601)");
+            "onboarded_at '" + abbreviate(v) + "' is not a date (use YYYY-MM-DD or ISO 8601)");
       }
     }
     for (const auto& tag : split(value("tags"), ';')) {
       std::string_view tv = trim(tag);
       if (!tv.empty()) t.tags.emplace_back(tv);
     }
-    if (inv.diagnostics.errorCount() != errors_before) {
-      ++inv.skipped;
+    if (row.hasErrors()) {
+      unreadableRow(inv, row, unlisted);
       continue;
     }
-    keep(inv, seen, std::move(t), {file, rec.line, 0});
+    keep(inv, seen, std::move(t), {file, rec.line, 1});
   }
+  reportUnlisted(inv, file, unlisted);
   return inv;
 }
 
@@ -142,6 +176,10 @@ Result<Inventory> parseInventoryJson(const std::string& text, const std::string&
   Inventory inv;
   auto doc = parseYamlDocument(file, text, "inventory", inv.diagnostics);
   if (!doc) return Status::invalidArgument(inv.diagnostics.renderText());
+  if (doc->IsNull())
+    return Status::invalidArgument(SourceLocation{file, 1, 1}.str() +
+                                   ": the file is empty; expected a list of tenants, or "
+                                   "{\"tenants\": [...]}");
   YAML::Node list = *doc;
   if (doc->IsMap()) {
     YamlMap top(*doc, file, "inventory", "inventory", inv.diagnostics);
@@ -155,14 +193,18 @@ Result<Inventory> parseInventoryJson(const std::string& text, const std::string&
     return Status::invalidArgument(locationFromMark(file, list.Mark()).str() +
                                    ": expected a list of tenants, found " + describeNode(list));
   std::set<std::string> seen;
+  size_t unlisted = 0;
   for (const auto& item : list) {
     SourceLocation loc = locationFromMark(file, item.Mark());
-    if (auto t = tenantFromNode(item, file, "inventory", inv.diagnostics)) {
+    Diagnostics record;
+    if (auto t = tenantFromNode(item, file, "inventory", record)) {
+      inv.diagnostics.append(record);  // warnings
       keep(inv, seen, std::move(*t), loc);
     } else {
-      ++inv.skipped;
+      unreadableRow(inv, record, unlisted);
     }
   }
+  reportUnlisted(inv, file, unlisted);
   return inv;
 }
 

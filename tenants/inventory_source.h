@@ -25,6 +25,9 @@ struct Inventory {
   std::vector<Tenant> tenants;  // in file order, every one with source "inventory"
   Diagnostics diagnostics;      // skipped rows (errors) and ignored columns (warnings)
   size_t skipped = 0;           // rows or records left out
+  // Of those, the ones that could not be read (not duplicates): tenants they name may be
+  // missing, so the inventory's list of tenants is incomplete.
+  size_t unreadable = 0;
 };
 
 Result<Inventory> loadInventoryFile(const std::string& path);

@@ -17,53 +17,132 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-std::optional<std::string> optString(const Object::Ptr& o, const std::string& key) {
-  if (!o || !o->has(key) || o->isNull(key)) return std::nullopt;
-  try {
-    return o->getValue<std::string>(key);
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
+// Reads a service's answer strictly. The first value of the wrong type (or missing where the
+// service always sends one) is remembered, and the part it belongs to is then reported unknown
+// with that reason: never read as empty, false or shorter than it is, which could resolve a
+// finding or raise a false one (found by the bad-input corpus: an answer with 'value' missing
+// emptied a tenant's partners and resolved its findings).
+class Strict {
+ public:
+  explicit Strict(std::string what) : what_(std::move(what)) {}
+  bool ok() const { return problem_.empty(); }
+  Status status() const {
+    return Status::corruption("malformed answer from " + what_ + ": " + problem_);
   }
-}
+  void fail(const std::string& problem) {
+    if (problem_.empty()) problem_ = problem;
+  }
 
-std::optional<Timestamp> optTime(const Object::Ptr& o, const std::string& key) {
-  auto s = optString(o, key);
-  return s ? parseTimestamp(*s) : std::nullopt;
-}
+  // The list under `key`; null (and remembered) when it is absent or not a list.
+  Array::Ptr list(const Object::Ptr& o, const std::string& key, bool required = true) {
+    if (!o) return nullptr;
+    if (o->isArray(key)) return o->getArray(key);
+    if (required || (o->has(key) && !o->isNull(key))) fail("'" + key + "' is not a list");
+    return nullptr;
+  }
+  // Item `i` of `a`, which must be an object.
+  Object::Ptr item(const Array::Ptr& a, size_t i, const std::string& where) {
+    auto o = a->getObject(static_cast<unsigned>(i));
+    if (!o) fail(where + "[" + std::to_string(i) + "] is not an object");
+    return o;
+  }
+  // An object under `key`; null when absent or null, remembered when of another type.
+  Object::Ptr object(const Object::Ptr& o, const std::string& key) {
+    if (!o || !o->has(key) || o->isNull(key)) return nullptr;
+    if (o->isObject(key)) return o->getObject(key);
+    fail("'" + key + "' is not an object");
+    return nullptr;
+  }
+  // A string; nullopt when absent or null (remembered if `required`), remembered when of
+  // another type or longer than any real value.
+  std::optional<std::string> string(const Object::Ptr& o, const std::string& key,
+                                    bool required = false) {
+    if (!o || !o->has(key) || o->isNull(key)) {
+      if (required) fail("'" + key + "' is missing");
+      return std::nullopt;
+    }
+    const Poco::Dynamic::Var v = o->get(key);
+    if (!v.isString()) {
+      fail("'" + key + "' is not a string");
+      return std::nullopt;
+    }
+    std::string s = v.extract<std::string>();
+    if (s.size() > kMaxString) {
+      fail("'" + key + "' is " + std::to_string(s.size()) + " bytes long");
+      return std::nullopt;
+    }
+    return s;
+  }
+  // A GUID string (required).
+  std::optional<std::string> guid(const Object::Ptr& o, const std::string& key) {
+    auto s = string(o, key, true);
+    if (!s) return std::nullopt;
+    auto g = normalizeGuid(*s);
+    if (!g) fail("'" + key + "' is not a GUID: '" + abbreviate(*s, 60) + "'");
+    return g;
+  }
+  std::optional<Timestamp> time(const Object::Ptr& o, const std::string& key) {
+    auto s = string(o, key);
+    if (!s) return std::nullopt;
+    auto t = parseTimestamp(*s);
+    if (!t) fail("'" + key + "' is not a date and time: '" + abbreviate(*s, 60) + "'");
+    return t;
+  }
+  // true or false; nullopt when absent or null, remembered when of another type.
+  std::optional<bool> boolean(const Object::Ptr& o, const std::string& key) {
+    if (!o || !o->has(key) || o->isNull(key)) return std::nullopt;
+    const Poco::Dynamic::Var v = o->get(key);
+    if (!v.isBoolean()) {
+      fail("'" + key + "' is not true or false");
+      return std::nullopt;
+    }
+    return v.extract<bool>();
+  }
 
-Object::Ptr child(const Object::Ptr& o, const std::string& key) {
-  return o && o->isObject(key) ? o->getObject(key) : Object::Ptr();
-}
+ private:
+  static constexpr size_t kMaxString = 64 * 1024;
+  std::string what_;
+  std::string problem_;
+};
 
 // One GDAP relationship from Graph's partner-side list, or nullopt when it has no customer.
 std::optional<std::pair<std::string, AdminRelationship>> relationshipFrom(const Object::Ptr& o,
-                                                                          const std::string& us) {
-  auto customer = optString(child(o, "customer"), "tenantId");
-  auto id = optString(o, "id");
-  if (!customer || !id || !normalizeGuid(*customer)) return std::nullopt;
+                                                                          const std::string& us,
+                                                                          Strict& in) {
+  auto customer = in.object(o, "customer");
+  if (!customer) return std::nullopt;  // not yet tied to a customer
+  auto customer_id = in.guid(customer, "tenantId");
+  auto id = in.string(o, "id", true);
+  if (!customer_id || !id) return std::nullopt;
   AdminRelationship r;
   r.id = *id;
-  r.display_name = optString(o, "displayName").value_or("");
+  r.display_name = in.string(o, "displayName").value_or("");
   r.kind = "gdap";
   r.partner_tenant_id = us;
-  r.status = optString(o, "status").value_or("unknownFutureValue");
-  if (auto access = child(o, "accessDetails"); access && access->isArray("unifiedRoles")) {
-    auto roles = access->getArray("unifiedRoles");
-    for (size_t i = 0; i < roles->size(); ++i)
-      if (auto role = optString(roles->getObject(i), "roleDefinitionId"))
-        if (auto g = normalizeGuid(*role)) r.role_definition_ids.push_back(*g);
+  r.status = in.string(o, "status").value_or("unknownFutureValue");
+  if (auto access = in.object(o, "accessDetails")) {
+    if (auto roles = in.list(access, "unifiedRoles", false)) {
+      for (size_t i = 0; i < roles->size(); ++i) {
+        auto role = in.string(in.item(roles, i, "unifiedRoles"), "roleDefinitionId");
+        if (!role) continue;
+        if (auto g = normalizeGuid(*role))
+          r.role_definition_ids.push_back(*g);
+        else
+          in.fail("a roleDefinitionId is not a GUID");
+      }
+    }
   }
-  r.created_at = optTime(o, "createdDateTime");
-  r.activated_at = optTime(o, "activatedDateTime");
-  r.end_at = optTime(o, "endDateTime");
-  r.duration = optString(o, "duration");
-  r.auto_extend_duration = optString(o, "autoExtendDuration");
-  const std::string type = optString(o, "@odata.type").value_or("");
+  r.created_at = in.time(o, "createdDateTime");
+  r.activated_at = in.time(o, "activatedDateTime");
+  r.end_at = in.time(o, "endDateTime");
+  r.duration = in.string(o, "duration");
+  r.auto_extend_duration = in.string(o, "autoExtendDuration");
+  const std::string type = in.string(o, "@odata.type").value_or("");
   r.is_reseller_relationship = type.find("resellerDelegatedAdminRelationship") != std::string::npos;
-  if (auto p = optString(o, "indirectProviderTenantId"))
+  if (auto p = in.string(o, "indirectProviderTenantId"))
     r.indirect_provider_tenant_id = normalizeGuid(*p);
-  r.partner_consent_pending = o->optValue<bool>("isPartnerConsentPending", false);
-  return std::make_pair(*normalizeGuid(*customer), r);
+  r.partner_consent_pending = in.boolean(o, "isPartnerConsentPending").value_or(false);
+  return std::make_pair(*customer_id, r);
 }
 
 void problem(Tenant& t, Part part, const Status& why) {
@@ -81,54 +160,63 @@ PartnerCenterSource::PartnerCenterSource(PartnerCenterSourceOptions options, Api
       user_tokens_(user_tokens),
       cancel_(cancel) {}
 
-void PartnerCenterSource::readTenant(Tenant& t, bool customer) {
+void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
   const std::string& us = options_.partner_tenant_id;
   std::vector<ContactEmail> contacts = t.contacts.value_or(std::vector<ContactEmail>{});
-  bool contacts_known = true;
-  if (customer) {
-    auto details = api_.getJson({Api::kPartnerCenter,
-                                 options_.partner_center_url + "/v1/customers/" + t.id,
-                                 us,
-                                 user_tokens_,
-                                 {}});
+  bool contacts_known = t.contacts.has_value();  // unknown already when the inventory's are
+  if (!customer) {
+    // The customer list could not be read, so whether this is our customer is unknown: so are
+    // DAP and our Partner Center relationships. Reading them as "none", as for a tenant that is
+    // not our customer, resolved a DAP finding (found by the bad-input corpus).
+    const Status why = Status::unavailable("not read: the customer list could not be read");
+    problem(t, Part::kCustomerDetails, why);
+    problem(t, Part::kIndirectRelationships, why);
+    contacts_known = false;  // billing and company email come with the details
+  } else if (*customer) {
+    const std::string url = options_.partner_center_url + "/v1/customers/" + t.id;
+    auto details = api_.getJson({Api::kPartnerCenter, url, us, user_tokens_, {}});
+    Strict in(url);
+    std::vector<ContactEmail> found;
+    std::optional<bool> dap;
     if (details) {
       const Object::Ptr& d = *details;
-      if (d->has("allowDelegatedAccess") && !d->isNull("allowDelegatedAccess"))
-        t.dap_enabled = d->optValue<bool>("allowDelegatedAccess", false);
-      else
-        t.dap_enabled = false;  // only by-id answers carry it; absent means not granted
-      if (auto e = optString(child(d, "billingProfile"), "email"); e && !e->empty())
-        contacts.push_back({*e, kPurposeBilling, kSourcePartnerCenter});
-      if (auto e = optString(child(d, "companyProfile"), "email"); e && !e->empty())
-        contacts.push_back({*e, kPurposeCompany, kSourcePartnerCenter});
+      dap = in.boolean(d, "allowDelegatedAccess");
+      if (auto e = in.string(in.object(d, "billingProfile"), "email"); e && !e->empty())
+        found.push_back({*e, kPurposeBilling, kSourcePartnerCenter});
+      if (auto e = in.string(in.object(d, "companyProfile"), "email"); e && !e->empty())
+        found.push_back({*e, kPurposeCompany, kSourcePartnerCenter});
+    }
+    if (details && in.ok()) {
+      t.dap_enabled = dap.value_or(false);  // only by-id answers carry it; absent: not granted
+      contacts.insert(contacts.end(), found.begin(), found.end());
     } else {
-      problem(t, Part::kCustomerDetails, details.status());
+      problem(t, Part::kCustomerDetails, details ? in.status() : details.status());
       contacts_known = false;
     }
     if (!user_tokens_) {
       problem(t, Part::kIndirectRelationships,
               Status::unavailable("needs App+User sign-in; run 'cspwatch auth login'"));
-    } else if (auto rel = api_.getJson(
-                   {Api::kPartnerCenter,
-                    options_.partner_center_url + "/v1/customers/" + t.id + "/relationships",
-                    us,
-                    true,
-                    {}})) {
+    } else {
+      const std::string rel_url = url + "/relationships";
+      auto rel = api_.getJson({Api::kPartnerCenter, rel_url, us, true, {}});
+      Strict rin(rel_url);
       std::vector<IndirectRelationship> list;
-      if ((*rel)->isArray("items")) {
-        auto items = (*rel)->getArray("items");
-        for (size_t i = 0; i < items->size(); ++i) {
-          auto item = items->getObject(i);
-          auto id = optString(item, "id");
-          if (!id || !normalizeGuid(*id)) continue;
-          list.push_back({*normalizeGuid(*id), optString(item, "name").value_or(""),
-                          optString(item, "mpnId"),
-                          optString(item, "relationshipType").value_or("")});
+      if (rel) {
+        if (auto items = rin.list(*rel, "items")) {
+          for (size_t i = 0; i < items->size() && rin.ok(); ++i) {
+            auto item = rin.item(items, i, "items");
+            auto id = rin.guid(item, "id");
+            auto name = rin.string(item, "name");
+            auto mpn = rin.string(item, "mpnId");
+            auto type = rin.string(item, "relationshipType");
+            if (id) list.push_back({*id, name.value_or(""), mpn, type.value_or("")});
+          }
         }
       }
-      t.indirect_relationships = list;
-    } else {
-      problem(t, Part::kIndirectRelationships, rel.status());
+      if (rel && rin.ok())
+        t.indirect_relationships = list;
+      else
+        problem(t, Part::kIndirectRelationships, rel ? rin.status() : rel.status());
     }
   } else {
     // Not our customer: no DAP and no Partner Center relationship of ours can exist.
@@ -136,50 +224,67 @@ void PartnerCenterSource::readTenant(Tenant& t, bool customer) {
     t.indirect_relationships = std::vector<IndirectRelationship>{};
   }
   // Inside the customer tenant (GDAP, or the app's consent there).
-  if (auto org = api_.getJson(
-          {Api::kGraph, options_.graph_url + "/v1.0/organization", t.id, user_tokens_, {}})) {
-    Object::Ptr o = (*org)->isArray("value") && (*org)->getArray("value")->size() > 0
-                        ? (*org)->getArray("value")->getObject(0)
-                        : Object::Ptr();
+  const std::string org_url = options_.graph_url + "/v1.0/organization";
+  auto org = api_.getJson({Api::kGraph, org_url, t.id, user_tokens_, {}});
+  Strict oin(org_url);
+  if (org) {
+    Object::Ptr o;
+    if (auto value = oin.list(*org, "value")) {
+      if (value->size() == 0)
+        oin.fail("'value' is empty: no organization");
+      else
+        o = oin.item(value, 0, "value");
+    }
     std::vector<std::string> domains;
-    if (o && o->isArray("verifiedDomains")) {
-      auto ds = o->getArray("verifiedDomains");
-      for (size_t i = 0; i < ds->size(); ++i)
-        if (auto name = optString(ds->getObject(i), "name")) domains.push_back(toLowerAscii(*name));
+    std::vector<ContactEmail> mails;
+    std::optional<Timestamp> created;
+    if (o) {
+      if (auto ds = oin.list(o, "verifiedDomains")) {
+        for (size_t i = 0; i < ds->size() && oin.ok(); ++i)
+          if (auto name = oin.string(oin.item(ds, i, "verifiedDomains"), "name", true))
+            domains.push_back(toLowerAscii(*name));
+      }
+      if (auto ms = oin.list(o, "technicalNotificationMails", false)) {
+        for (size_t i = 0; i < ms->size() && oin.ok(); ++i) {
+          const Poco::Dynamic::Var m = ms->get(static_cast<unsigned>(i));
+          if (m.isString())
+            mails.push_back(
+                {m.extract<std::string>(), kPurposeTechnicalNotification, kSourceGraph});
+          else
+            oin.fail("technicalNotificationMails[" + std::to_string(i) + "] is not a string");
+        }
+      }
+      created = oin.time(o, "createdDateTime");
     }
-    t.verified_domains = domains;
-    if (o && o->isArray("technicalNotificationMails")) {
-      auto mails = o->getArray("technicalNotificationMails");
-      for (size_t i = 0; i < mails->size(); ++i)
-        contacts.push_back(
-            {mails->getElement<std::string>(i), kPurposeTechnicalNotification, kSourceGraph});
+    if (oin.ok()) {
+      t.verified_domains = domains;
+      contacts.insert(contacts.end(), mails.begin(), mails.end());
+      t.created_at = created;
     }
-    if (o) t.created_at = optTime(o, "createdDateTime");
-  } else {
-    problem(t, Part::kOrganization, org.status());
+  }
+  if (!org || !oin.ok()) {
+    problem(t, Part::kOrganization, org ? oin.status() : org.status());
     contacts_known = false;
   }
-  if (auto partners =
-          api_.getJson({Api::kGraph,
-                        options_.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners",
-                        t.id,
-                        user_tokens_,
-                        {}})) {
-    std::vector<CustomerPartner> list;
-    if ((*partners)->isArray("value")) {
-      auto value = (*partners)->getArray("value");
-      for (size_t i = 0; i < value->size(); ++i) {
-        auto p = value->getObject(i);
-        auto id = optString(p, "tenantId");
-        if (!id || !normalizeGuid(*id)) continue;
-        list.push_back({*normalizeGuid(*id), std::nullopt, std::nullopt,
-                        p->optValue<bool>("isServiceProvider", false)});
+  const std::string partners_url =
+      options_.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners";
+  auto partners = api_.getJson({Api::kGraph, partners_url, t.id, user_tokens_, {}});
+  Strict pin(partners_url);
+  std::vector<CustomerPartner> list;
+  if (partners) {
+    if (auto value = pin.list(*partners, "value")) {
+      for (size_t i = 0; i < value->size() && pin.ok(); ++i) {
+        auto p = pin.item(value, i, "value");
+        auto id = pin.guid(p, "tenantId");
+        auto provider = pin.boolean(p, "isServiceProvider");
+        if (id) list.push_back({*id, std::nullopt, std::nullopt, provider.value_or(false)});
       }
     }
-    t.partners = list;
-  } else {
-    problem(t, Part::kPartners, partners.status());
   }
+  if (partners && pin.ok())
+    t.partners = list;
+  else
+    problem(t, Part::kPartners, partners ? pin.status() : partners.status());
   if (contacts_known)
     t.contacts = contacts;
   else
@@ -191,6 +296,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
   const std::string& us = options_.partner_tenant_id;
   // The lists. A failed list makes its part unknown for every tenant, and the scan partial.
   std::map<std::string, Tenant> customers;
+  Strict customers_in(options_.partner_center_url + "/v1/customers");
   Status customers_read = api_.pagePartnerCenter(
       {Api::kPartnerCenter,
        options_.partner_center_url + "/v1/customers?size=" + std::to_string(options_.page_size),
@@ -198,20 +304,29 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
        user_tokens_,
        {}},
       [&](const Array::Ptr& items) {
-        for (size_t i = 0; i < items->size(); ++i) {
-          auto c = items->getObject(i);
-          auto id = optString(c, "id");
-          if (!id || !normalizeGuid(*id)) continue;
+        for (size_t i = 0; i < items->size() && customers_in.ok(); ++i) {
+          auto c = customers_in.item(items, i, "items");
+          auto id = customers_in.guid(c, "id");
+          auto profile = customers_in.object(c, "companyProfile");
+          auto name = customers_in.string(profile, "companyName");
+          auto domain = customers_in.string(profile, "domain");
+          auto relationship = customers_in.string(c, "relationshipToPartner");
+          if (!id) continue;
           Tenant t;
-          t.id = *normalizeGuid(*id);
-          auto profile = child(c, "companyProfile");
-          t.name = optString(profile, "companyName").value_or("");
-          t.default_domain = toLowerAscii(optString(profile, "domain").value_or(""));
-          t.relationship_to_partner = optString(c, "relationshipToPartner");
+          t.id = *id;
+          t.name = name.value_or("");
+          t.default_domain = toLowerAscii(domain.value_or(""));
+          t.relationship_to_partner = relationship;
           t.addSource(kSourcePartnerCenter);
           customers[t.id] = std::move(t);
         }
       });
+  // A list with a malformed entry is not read: a customer left out would look like one that
+  // lost our reseller relationship.
+  if (customers_read && !customers_in.ok()) {
+    customers_read = customers_in.status();
+    customers.clear();
+  }
   if (!customers_read) {
     if (customers_read.code() == Status::Code::kAborted) return customers_read;
     report.complete = false;
@@ -220,6 +335,8 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
         "the Partner Center customer list could not be read: " + customers_read.message());
   }
   std::map<std::string, std::vector<AdminRelationship>> relationships;
+  Strict relationships_in(options_.graph_url +
+                          "/v1.0/tenantRelationships/delegatedAdminRelationships");
   Status relationships_read = api_.pageGraph(
       {Api::kGraph,
        options_.graph_url + "/v1.0/tenantRelationships/delegatedAdminRelationships?$top=300",
@@ -227,10 +344,15 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
        false,
        {}},
       [&](const Array::Ptr& value) {
-        for (size_t i = 0; i < value->size(); ++i)
-          if (auto r = relationshipFrom(value->getObject(i), us))
+        for (size_t i = 0; i < value->size() && relationships_in.ok(); ++i)
+          if (auto r =
+                  relationshipFrom(relationships_in.item(value, i, "value"), us, relationships_in))
             relationships[r->first].push_back(r->second);
       });
+  if (relationships_read && !relationships_in.ok()) {
+    relationships_read = relationships_in.status();
+    relationships.clear();
+  }
   if (!relationships_read) {
     if (relationships_read.code() == Status::Code::kAborted) return relationships_read;
     report.complete = false;
@@ -260,6 +382,13 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
       std::vector<ContactEmail> contacts;
       for (const auto& c : i.contacts.value_or(std::vector<ContactEmail>{})) contacts.push_back(c);
       t.contacts = contacts;
+    } else if (inventory_ != nullptr && inventory_->unreadable > 0) {
+      // Not in an inventory that has rows it could not read: this tenant's row may be one of
+      // them, so what the inventory says of it (its contacts) is unknown, not empty.
+      t.contacts.reset();
+      problem(t, Part::kInventory,
+              Status::unavailable(std::to_string(inventory_->unreadable) +
+                                  " inventory row(s) could not be read; this tenant's may be one"));
     } else {
       t.contacts = std::vector<ContactEmail>{};
     }
@@ -289,7 +418,8 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
       const size_t i = next++;
       if (i >= work.size()) return;
       Tenant t = std::move(work[i]);
-      const bool customer = customers_read && customers.count(t.id) > 0;
+      const std::optional<bool> customer =
+          customers_read ? std::optional<bool>(customers.count(t.id) > 0) : std::nullopt;
       if (unreachable) {
         // Both services failed their lists: asking again tenant by tenant would only wait out
         // every retry. Each part is unknown for the same reason.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/diagnostic.h"
@@ -48,7 +49,9 @@ class PartnerCenterSource {
   Result<SourceReport> run(const std::function<Status(const Tenant&)>& sink);
 
  private:
-  void readTenant(Tenant& t, bool customer);
+  // `customer`: whether the tenant is in our customer list; nullopt when the list could not be
+  // read.
+  void readTenant(Tenant& t, std::optional<bool> customer);
 
   PartnerCenterSourceOptions options_;
   ApiClient& api_;

@@ -59,3 +59,29 @@ TEST_CASE("isLoopbackHost: literal loopback addresses and localhost only") {
                          "[::ffff:10.0.0.1]", "", "10.0.0.1", "smtp.example.com"})
     CHECK_FALSE(cspwatch::isLoopbackHost(no));
 }
+
+TEST_CASE("isValidUtf8 finds the first bad byte: stray, overlong, surrogate, too large, cut") {
+  size_t at = 99;
+  CHECK(isValidUtf8("plain ascii, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80", &at));
+  CHECK(at == 99);
+  CHECK_FALSE(isValidUtf8("ab\xE9", &at));
+  CHECK(at == 2);
+  CHECK_FALSE(isValidUtf8("\xC0\xAF", &at));  // overlong '/'
+  CHECK(at == 0);
+  CHECK_FALSE(isValidUtf8("x\xED\xA0\x80", &at));  // a UTF-16 surrogate
+  CHECK(at == 1);
+  CHECK_FALSE(isValidUtf8("\xF4\x90\x80\x80", &at));  // past U+10FFFF
+  CHECK_FALSE(isValidUtf8("\xE2\x82", &at));          // cut short
+  CHECK(at == 0);
+}
+
+TEST_CASE("printable keeps UTF-8 and tabs and shows control and bad bytes as '?', one each") {
+  CHECK(printable("caf\xC3\xA9\tok") == "caf\xC3\xA9\tok");
+  CHECK(printable(std::string("a\0b\rc\x1B", 6) + "\xFF\xFE") == "a?b?c???");
+}
+
+TEST_CASE("abbreviate cuts long values without splitting a character and says how long") {
+  CHECK(abbreviate("short", 10) == "short");
+  CHECK(abbreviate(std::string(30, 'a'), 10) == "aaaaaaaaaa... (30 bytes)");
+  CHECK(abbreviate("aaaaaaaaa\xC3\xA9zz", 10) == "aaaaaaaaa... (13 bytes)");
+}

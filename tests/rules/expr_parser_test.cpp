@@ -132,3 +132,24 @@ TEST_CASE("parser: deep nesting is refused, not a stack overflow") {
   ParseResult nots = parseExpr(std::string(5000, '!') + "a");
   CHECK_FALSE(nots.ok());
 }
+
+TEST_CASE("parser: a chain of operators too tall to walk is refused, not a stack overflow") {
+  // No brackets, yet a tree 100,000 deep: the compiler, the evaluator and the destructor recurse
+  // through it (found by the bad-input corpus).
+  std::string chain = "true";
+  for (int i = 0; i < 100000; ++i) chain += " && true";
+  ParseResult r = parseExpr(chain);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error.message, Catch::Contains("nested too deeply"));
+  CHECK(r.error.pos == 8 * kMaxExprHeight - 3);  // the operator that made it too tall
+  std::string members = "tenant";
+  for (int i = 0; i < 5000; ++i) members += ".name";
+  CHECK_FALSE(parseExpr(members).ok());
+  // Up to the limit is fine, and long flat lists are not deep at all.
+  std::string ok = "true";
+  for (int i = 1; i < kMaxExprHeight; ++i) ok += " || true";
+  CHECK(parseExpr(ok).ok());
+  std::string list = "x in [1";
+  for (int i = 0; i < 100000; ++i) list += ", 1";
+  CHECK(parseExpr(list + "]").ok());
+}

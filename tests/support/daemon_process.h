@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -20,6 +21,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/support/process.h"
 
 namespace cspwatch::testing {
 
@@ -69,11 +72,13 @@ class NotifySocket {
   std::vector<std::string> seen_;
 };
 
-// `cspwatch run` as a child process; stderr collected on a thread.
+// `cspwatch run` as a child process; stderr collected on a thread. `child` (ChildOptions'
+// timeout aside) sets limits, SIGXFSZ and the user it runs as.
 class Daemon {
  public:
   Daemon(const std::string& config, const std::string& notify_socket,
-         const std::string& watchdog_usec = "", const std::string& journal_stream = "") {
+         const std::string& watchdog_usec = "", const std::string& journal_stream = "",
+         const ChildOptions& child = {}) {
     int err_pipe[2];
     REQUIRE(::pipe(err_pipe) == 0);
     pid_ = ::fork();
@@ -84,6 +89,7 @@ class Daemon {
       ::setenv("NOTIFY_SOCKET", notify_socket.c_str(), 1);
       if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
       if (!journal_stream.empty()) ::setenv("JOURNAL_STREAM", journal_stream.c_str(), 1);
+      if (!applyChildOptions(child)) ::_exit(126);
       const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
       ::execl(bin.c_str(), bin.c_str(), "--log-level", "info", "-c", config.c_str(), "run",
               static_cast<char*>(nullptr));
@@ -95,8 +101,11 @@ class Daemon {
       char buf[4096];
       ssize_t n;
       while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        err_.append(buf, static_cast<size_t>(n));
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          err_.append(buf, static_cast<size_t>(n));
+        }
+        err_grew_.notify_all();
       }
     });
   }
@@ -130,6 +139,15 @@ class Daemon {
     std::lock_guard<std::mutex> lock(mutex_);
     return err_;
   }
+  // Waits until stderr holds a whole line with `needle` (the log is read on a thread: a line
+  // written before a notification may arrive after it); false if none came within `timeout`.
+  bool waitForErr(const std::string& needle, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return err_grew_.wait_for(lock, timeout, [&] {
+      const size_t at = err_.find(needle);
+      return at != std::string::npos && err_.find('\n', at) != std::string::npos;
+    });
+  }
   // The endpoint's port, from the start-up log line.
   int port(NotifySocket&) {
     static const std::regex kLine("http://127\\.0\\.0\\.1:([0-9]+)");
@@ -144,6 +162,7 @@ class Daemon {
   int err_fd_ = -1;
   std::thread reader_;
   std::mutex mutex_;
+  std::condition_variable err_grew_;
   std::string err_;
   std::future<int> exited_;
 };

@@ -49,15 +49,16 @@ TEST_CASE("inventory CSV: bad rows are reported with file:line:column and skippe
   REQUIRE(inv);
   CHECK(inv->tenants.size() == 2);
   CHECK(inv->skipped == 5);
+  CHECK(inv->unreadable == 4);  // the duplicate was read
   const auto& items = inv->diagnostics.items();
   REQUIRE(items.size() == 5);
   CHECK(items[0].location.str() == "inv.csv:4:1");
   CHECK(items[0].code == "inventory.bad-value");
   CHECK(items[1].location.str() == "inv.csv:5:46");
   CHECK(items[2].location.str() == "inv.csv:6:54");
-  CHECK(items[3].location.str() == "inv.csv:7");
+  CHECK(items[3].location.str() == "inv.csv:7:1");  // a whole row: its first column
   CHECK(items[3].code == "inventory.bad-row");
-  CHECK(items[4].location.str() == "inv.csv:8");
+  CHECK(items[4].location.str() == "inv.csv:8:1");
   CHECK(items[4].code == "inventory.duplicate-tenant");
 }
 
