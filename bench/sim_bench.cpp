@@ -3,6 +3,9 @@
 // Runs build/bin/cspwatch-sim pinned to CPU 0 (taskset) with zero latency and no rate limits,
 // and drives it from this process pinned to CPU 1 over keep-alive connections on loopback.
 //
+// Also the simulator's CPU time (user+sys, /proc) per request, which other work on the machine
+// disturbs less than the rate.
+//
 // Usage: sim_bench [TENANTS] [SECONDS] [CONNECTIONS]   (defaults 10000, 5, 4)
 #include <atomic>
 #include <chrono>
@@ -10,6 +13,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,8 +27,27 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <sched.h>
+#include <unistd.h>
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// utime + stime of process `pid` (every thread), in seconds; -1 if unreadable.
+double processCpuSeconds(long pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)  // fields 14 and 15: utime, stime
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const std::string tenants = argc > 1 ? argv[1] : "10000";
@@ -114,13 +138,18 @@ int main(int argc, char** argv) {
     });
   }
   const auto t1 = Clock::now();
+  const double cpu0 = processCpuSeconds(sim.id());
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : clients) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - t1).count();
+  const double sim_cpu = processCpuSeconds(sim.id()) - cpu0;
   std::printf(
       "requests served on one core: %.0f per second (%ld in %.1f s, %d keep-alive connections)\n",
       done / elapsed, done.load(), elapsed, connections);
+  if (cpu0 >= 0 && sim_cpu > 0)
+    std::printf("requests per CPU-second of the simulator: %.0f (%.2f s of CPU)\n", done / sim_cpu,
+                sim_cpu);
   Poco::Process::kill(sim);
   std::system(("rm -rf " + dir).c_str());
   return 0;

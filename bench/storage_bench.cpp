@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reconciling a scan in the findings store (a real SQLite file in $TMPDIR): 100,000 open
 // findings (10,000 tenants x 5 rules x 2 subjects) re-applied unchanged, then with 1% of them
-// resolved, and the database's growth per unchanged scan.
+// resolved (three times, reopened in between), and the database's growth per unchanged scan.
+// Apply times are wall time (it waits for fsync) and the process's CPU time; with other work
+// on the machine the minimum and the CPU time are the steadier figures.
 //
 // Usage: storage_bench [TENANTS]   (default 10000)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,12 @@ namespace {
 
 double seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double cpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 off_t fileSize(const std::string& path) {
@@ -54,6 +64,7 @@ int main(int argc, char** argv) {
   // tenant's r1 passes (0 = none).
   bool alert_queries = false;
   size_t reminded = 0;
+  double apply_cpu = 0;  // CPU time of the last apply
   auto scan = [&](int resolved_every, double& stage_s, double& apply_s) {
     now += std::chrono::hours(6);
     auto t0 = Clock::now();
@@ -92,8 +103,10 @@ int main(int argc, char** argv) {
         if (!due || !streaks || !tags) return Status::ioError("alert queries failed");
         return std::vector<OutboxMessage>{};
       };
+    const double c1 = cpuSeconds();
     auto sum = store->applyScan(*id, rules, true, now, hook);
     apply_s = seconds(t1);
+    apply_cpu = cpuSeconds() - c1;
     if (!sum) std::fprintf(stderr, "apply failed: %s\n", sum.status().message().c_str());
     return sum ? *sum : ScanSummary{};
   };
@@ -104,17 +117,21 @@ int main(int argc, char** argv) {
   (void)store->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
   const off_t size_before = fileSize(path);
   const int unchanged_scans = 5;
-  double apply_total = 0, stage_total = 0;
+  double apply_total = 0, stage_total = 0, apply_min = 1e9, cpu_total = 0;
   for (int i = 0; i < unchanged_scans; ++i) {
     scan(0, stage, apply);
     apply_total += apply;
+    apply_min = std::min(apply_min, apply);
+    cpu_total += apply_cpu;
     stage_total += stage;
   }
   (void)store->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
   const off_t size_after = fileSize(path);
-  std::printf("unchanged scan of %d open findings: apply %.3fs, staging %.3fs (mean of %d)\n",
-              first.findings_open, apply_total / unchanged_scans, stage_total / unchanged_scans,
-              unchanged_scans);
+  std::printf(
+      "unchanged scan of %d open findings: apply %.3fs (min %.3fs, cpu %.3fs), staging %.3fs "
+      "(mean of %d)\n",
+      first.findings_open, apply_total / unchanged_scans, apply_min, cpu_total / unchanged_scans,
+      stage_total / unchanged_scans, unchanged_scans);
   std::printf("database growth per unchanged scan: %.0f bytes (%lld -> %lld over %d scans)\n",
               double(size_after - size_before) / unchanged_scans,
               static_cast<long long>(size_before), static_cast<long long>(size_after),
@@ -134,11 +151,24 @@ int main(int argc, char** argv) {
   std::printf(
       "unchanged scan with the alert pipeline's queries, %zu due: apply %.3fs (mean of %d)\n",
       reminded, with_alerts / unchanged_scans, unchanged_scans);
-  ScanSummary changed =
-      scan(20, stage, apply);  // every 20th tenant's r1 (2 findings) resolves: 1% of findings
-  std::printf("scan with %d of %d findings resolved (%.1f%%): apply %.3fs, staging %.3fs\n",
-              changed.findings_resolved, first.findings_open,
-              100.0 * changed.findings_resolved / first.findings_open, apply, stage);
+  // Every 20th tenant's r1 (2 findings) resolves: 1% of findings; then they fail again
+  // (reopened, another 1% change), three times over.
+  std::vector<double> resolve_wall, resolve_cpu;
+  ScanSummary changed;
+  for (int i = 0; i < 3; ++i) {
+    changed = scan(20, stage, apply);
+    resolve_wall.push_back(apply);
+    resolve_cpu.push_back(apply_cpu);
+    scan(0, stage, apply);
+  }
+  std::sort(resolve_wall.begin(), resolve_wall.end());
+  std::sort(resolve_cpu.begin(), resolve_cpu.end());
+  std::printf(
+      "scan with %d of %d findings resolved (%.1f%%): apply %.3fs (median of 3; min %.3fs, "
+      "cpu %.3fs), staging %.3fs\n",
+      changed.findings_resolved, first.findings_open,
+      100.0 * changed.findings_resolved / first.findings_open, resolve_wall[1], resolve_wall[0],
+      resolve_cpu[1], stage);
   ::unlink(path.c_str());
   ::unlink((path + "-wal").c_str());
   ::unlink((path + "-shm").c_str());
