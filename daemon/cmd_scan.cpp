@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <malloc.h>
 
 #include "common/clock.h"
 #include "daemon/alert_pipeline.h"
@@ -57,6 +58,7 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
   auto summary = recordScan(
       cfg, rules, *store, now, [&bar](size_t done, size_t total) { bar.update(done, total); },
       pipeline ? pipeline->hook(*store, now) : storage::OutboxHook{}, nullptr, &source);
+  malloc_trim(0);  // glibc keeps the freed heap of the inventory and scan; give it back
   // Skipped inventory rows and lists that could not be read: never silently.
   ctx.err << source.diagnostics.renderText();
   if (!summary) {

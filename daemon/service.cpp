@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include "common/file_util.h"
@@ -338,6 +339,7 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
       for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
       metrics_.setOpenFindings(std::move(v));
     }
+    malloc_trim(0);  // glibc keeps the scan's freed heap; give it back while the daemon idles
   }
   // Due mail goes out after every scan and on the delivery timer.
   if (store && cfg.alerts && !cancel_.cancelled()) {

@@ -32,6 +32,15 @@ struct Inventory {
 
 Result<Inventory> loadInventoryFile(const std::string& path);
 Result<Inventory> parseInventoryCsv(const std::string& text, const std::string& file);
+// JSON (or YAML) in the tenant model's form. Strict JSON (RFC 8259) is read one tenant at a
+// time: a small scanner walks the top-level list or object and the list of tenants, and each
+// tenant's text alone is parsed with yaml-cpp and decoded by tenantFromNode(), so memory grows
+// with one tenant and the resulting Tenants, not with the file. Anything else (YAML, a syntax
+// error, text parseYamlDocument refuses, nesting over 64 deep) is read by parseInventoryYaml().
+// Both ways give the same tenants and the same diagnostics at the same file:line:column.
 Result<Inventory> parseInventoryJson(const std::string& text, const std::string& file);
+// The whole document at once through parseYamlDocument(): the same result for any input, with
+// memory about 27 times the file's size.
+Result<Inventory> parseInventoryYaml(const std::string& text, const std::string& file);
 
 }  // namespace cspwatch::tenants

@@ -24,9 +24,11 @@
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +43,7 @@
 #include "tenants/tenant_json.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -49,9 +52,10 @@ using cspwatch::testing::TempDir;
 namespace {
 
 constexpr const char* kCorpus = "tests/faults/bad_input";
-constexpr rlim_t kMemoryLimit = rlim_t{1} << 30;    // address space of each child
-constexpr rlim_t kOutputLimit = rlim_t{64} << 20;   // any file it writes, stdout included
-constexpr double kTimeLimit = 10.0;                 // seconds, wall clock, per run
+constexpr rlim_t kMemoryLimit = rlim_t{1} << 30;   // address space of each child
+constexpr rlim_t kOutputLimit = rlim_t{64} << 20;  // any file it writes, stdout included
+constexpr double kTimeLimit = 10.0;                // seconds, wall clock, per run
+constexpr bool kSanitized = testing::kAddressSanitizer;
 const std::string kNow = "2026-03-02T00:00:00Z";    // the good scan
 const std::string kLater = "2026-03-02T01:00:00Z";  // the scan with the bad input
 
@@ -96,6 +100,18 @@ Run runCspwatch(const std::vector<std::string>& args, const std::string& scratch
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment, built before fork. Under AddressSanitizer an address-space limit cannot
+  // work (ASan reserves terabytes of shadow address space at start), so the child gets ASan's
+  // own bound on its resident memory instead, at the same figure.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string(*e).rfind("ASAN_OPTIONS=", 0) != 0) env_strings.emplace_back(*e);
+  if (kSanitized)
+    env_strings.push_back("ASAN_OPTIONS=hard_rss_limit_mb=" + std::to_string(kMemoryLimit >> 20) +
+                          ":allocator_may_return_null=1");
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const auto started = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -103,7 +119,7 @@ Run runCspwatch(const std::vector<std::string>& args, const std::string& scratch
     const struct rlimit memory = {kMemoryLimit, kMemoryLimit};
     const struct rlimit output = {kOutputLimit, kOutputLimit};
     const struct rlimit core = {0, 0};
-    ::setrlimit(RLIMIT_AS, &memory);
+    if (!kSanitized) ::setrlimit(RLIMIT_AS, &memory);
     ::setrlimit(RLIMIT_FSIZE, &output);
     ::setrlimit(RLIMIT_CORE, &core);
     const int in = ::open("/dev/null", O_RDONLY);
@@ -113,25 +129,22 @@ Run runCspwatch(const std::vector<std::string>& args, const std::string& scratch
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    ::execv(program.c_str(), argv.data());
+    ::execve(program.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   REQUIRE(pid > 0);
   Run r;
   int status = 0;
-  while (true) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    REQUIRE(done >= 0);
-    if (done == pid) break;
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
-        kTimeLimit) {
-      r.timed_out = true;
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Wait for the exit as an event: a pidfd becomes readable when the child ends.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  REQUIRE(pidfd >= 0);
+  pollfd exited{pidfd, POLLIN, 0};
+  if (::poll(&exited, 1, static_cast<int>(kTimeLimit * 1000)) != 1) {
+    r.timed_out = true;
+    ::kill(pid, SIGKILL);
   }
+  ::close(pidfd);
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!r.timed_out) {
     if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -511,8 +512,27 @@ TEST_CASE(
   REQUIRE(::mkdir(db_dir.c_str(), 0700) == 0);
   const std::string db = db_dir + "/cspwatch.db";
   const int port = freePort();
-  const std::string config =
-      dir.write("cspwatch.yaml", configYaml(w.small, before_sim.base, port, db));
+  // The unprivileged user may not reach the build tree or the sources (a CI machine keeps them
+  // under /root): it gets its own copies of the binary and the rules.
+  std::function<std::string(const sim::World&, const std::string&)> yamlFor =
+      [&](const sim::World& world, const std::string& base) {
+        return configYaml(world, base, port, db);
+      };
+  if (root) {
+    as.bin_dir = dir.file("bin");
+    REQUIRE(::mkdir(as.bin_dir.c_str(), 0755) == 0);
+    const std::string bin = as.bin_dir + "/cspwatch";
+    REQUIRE(writeFileAtomically(bin, testing::readFile(std::string(CSPWATCH_BIN_DIR) + "/cspwatch"),
+                                0755));
+    const std::string rules_src = testing::sourcePath("etc/rules.d");
+    REQUIRE(::mkdir(dir.file("rules").c_str(), 0755) == 0);
+    for (const auto& name : testing::listDirectory(rules_src))
+      dir.write("rules/" + name, testing::readFile(rules_src + "/" + name));
+    yamlFor = [&, rules_src](const sim::World& world, const std::string& base) {
+      return replaceAll(configYaml(world, base, port, db), rules_src, dir.file("rules"));
+    };
+  }
+  const std::string config = dir.write("cspwatch.yaml", yamlFor(w.small, before_sim.base));
   NotifySocket notify(dir.file("notify.sock"));
   if (root) chownTree(dir.path(), kNobody, kNobody);
   // Can a file be read-only for cspwatch here at all? If not, say so rather than pass falsely.
@@ -537,7 +557,7 @@ TEST_CASE(
   ReadOnlyDatabase files(db);
   files.set(false);
   REQUIRE(writableBy(db, as).empty());
-  switchWorld(dir, d, notify, config, w.grown, configYaml(w.grown, after_sim.base, port, db));
+  switchWorld(dir, d, notify, config, w.grown, yamlFor(w.grown, after_sim.base));
 
   scanNow(config);
   const std::string failed = nextOutcome(notify, d);

@@ -27,16 +27,9 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/process.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CSPWATCH_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CSPWATCH_TEST_ASAN 1
-#endif
-#endif
 
 using namespace cspwatch;
 using cspwatch::testing::Daemon;
@@ -117,14 +110,11 @@ TEST_CASE("faults: a daemon that ran 20 scan cycles leaks nothing", "[faults]") 
   CHECK(d.err().find("ERROR: AddressSanitizer") == std::string::npos);
   REQUIRE(status == 0);
   CHECK(smtp.messages().size() >= 1);  // the cycles did deliver mail
-#if !defined(CSPWATCH_TEST_ASAN)
-  // Release build: no growth beyond allocator and page-cache noise between scans 5 and 20.
-  WARN("resident memory after scan 5: " << rss_after_5 << " KiB, after scan 20: " << rss_after_20
-                                        << " KiB");
-  REQUIRE(rss_after_5 > 0);
-  CHECK(rss_after_20 - rss_after_5 < 4096);
-#else
-  (void)rss_after_5;
-  (void)rss_after_20;
-#endif
+  if (!testing::kAddressSanitizer) {
+    // Release build: no growth beyond allocator and page-cache noise between scans 5 and 20.
+    WARN("resident memory after scan 5: " << rss_after_5 << " KiB, after scan 20: " << rss_after_20
+                                          << " KiB");
+    REQUIRE(rss_after_5 > 0);
+    CHECK(rss_after_20 - rss_after_5 < 4096);
+  }
 }

@@ -62,7 +62,8 @@ bool applyChildOptions(const ChildOptions& o) {
 ProcessResult runBinary(const std::string& binary, const std::vector<std::string>& args,
                         const std::map<std::string, std::string>& env,
                         const ChildOptions& options) {
-  const std::string program = std::string(CSPWATCH_BIN_DIR) + "/" + binary;
+  const std::string program =
+      (options.bin_dir.empty() ? std::string(CSPWATCH_BIN_DIR) : options.bin_dir) + "/" + binary;
   std::vector<std::string> argv_store{program};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/file_util.h"
+#include "common/text.h"
+#include "tenants/tenant_json.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -118,4 +121,101 @@ TEST_CASE("the shipped demo inventory loads without a single skipped record") {
   INFO(inv->diagnostics.renderText());
   CHECK(inv->diagnostics.empty());
   CHECK(inv->tenants.size() >= 25);
+}
+
+namespace {
+
+// Everything a reader's result shows: the tenants, the counts and the rendered diagnostics
+// (positions and source lines), or the error.
+std::string outcome(const Result<Inventory>& r) {
+  if (!r) return "error: " + r.status().message();
+  return tenantsToJsonText(r->tenants, false) + "\nskipped " + std::to_string(r->skipped) +
+         ", unreadable " + std::to_string(r->unreadable) + "\n" + r->diagnostics.renderText();
+}
+
+std::string streamedOrNot(const std::string& text) {
+  return outcome(parseInventoryJson(text, "inv.json"));
+}
+std::string wholeDocument(const std::string& text) {
+  return outcome(parseInventoryYaml(text, "inv.json"));
+}
+
+const char* kOne = "{\"id\": \"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\", \"name\": \"Contoso\"}";
+const char* kBadOne = "{\"tenant_id\": \"nope\", \"nmae\": \"Broken\"}";
+const char* kTwo =
+    "{\"id\": \"6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b\",\n   \"dap_enabled\": \"yes\"}";
+
+}  // namespace
+
+TEST_CASE("inventory JSON: read a tenant at a time, the same as the whole document") {
+  const std::string one = kOne, bad = kBadOne, two = kTwo;
+  std::string many = "[";
+  for (int i = 0; i < 130; ++i) many += bad + ",\n";  // more than are listed
+  many += one + "]";
+  const std::vector<std::string> inputs = {
+      // Lists and objects, compact and pretty, records on the first line and mid-line.
+      "[" + one + "," + bad + "," + two + "]",
+      "[\n  " + one + ",\n  " + bad + ",\n  " + two + "\n]\n",
+      "{\"schema_version\": 1, \"tenants\": [" + bad + ", " + two + ", " + one + "]}",
+      "\xEF\xBB\xBF{\"tenants\": [" + bad + ",\r\n " + two + "]}\r\n",
+      "\xEF\xBB\xBF[" + bad + "]",
+      "  \t\n[" + two + ",\t" + bad + "]  \n",
+      "{\"tenants\":[" + bad + "],\"partner\":{\"a\":[1,{\"b\":null}]},\"schema_version\":1}",
+      "[" + one + ", " + one + "]",  // a duplicate
+      "[1, \"x\", null, true, -1.5e3, [], {}, [" + one + "]]",
+      "[]",
+      many,
+      // Top-level mistakes, before and after the list.
+      "{\"tenants\": [" + bad + "], \"schema_versoin\": 1, \"extra\": {\"x\": [1]}}",
+      "{\"tenants\": [" + one + "],\n \"tenants\": []}",
+      "{\"schema_version\": 1}",
+      "{}",
+      "{\"tenants\": {\"a\": [" + one + "]}}",
+      "{\"tenants\": \"" + one.substr(2, 10) + "\"}",
+      "{\"tenants\": null}",
+      "{\"tenants\": 12}",
+      // Strings: escapes, UTF-8, \u escapes yaml-cpp refuses, keys.
+      "[{\"id\": \"6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b\", \"name\": \"Caf\xC3\xA9 \\\"A\\\" \\\\ "
+      "\\/ "
+      "\\u00e9\\n\"}, " +
+          bad + "]",
+      "[{\"id\": \"6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b\", \"name\": \"\\ud83d\\ude00\"}]",
+      "{\"" + std::string(1100, 'k') + "\": 1, \"tenants\": []}",
+      "{\"tena\\u006ets\": [" + one + "]}",
+      // Not strict JSON: read as before.
+      "[" + one + ", " + bad + ",]",
+      "# a comment\n[" + one + "]",
+      "tenants:\n  - id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\n  - id: nope\n",
+      "{\"x\": &a [1], \"tenants\": [*a]}",
+      "[" + one + "] trailing",
+      "[" + std::string(100, '[') + std::string(100, ']') + ", " + bad + "]",
+      "{\"tenants\"\n: [" + one + "]}",
+      "[" + one + ", \"a\rb\"]",
+      "[" + one + "\r" + "]",
+      "[\"tab\there\", " + bad + "]",
+      "[" + one + ", " + bad,
+      "{\"tenants\": [" + one + "]",
+      "[{\"id\": \"6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b\", \"name\": \"One\"\n]}",
+      "[01, " + bad + "]",
+      "[truex]",
+      "",
+      "  \n",
+      "null",
+      "\"just a string\"",
+      "<html><body>Service unavailable</body></html>",
+  };
+  for (const auto& text : inputs) {
+    INFO(text.substr(0, 300));
+    CHECK(streamedOrNot(text) == wholeDocument(text));
+  }
+}
+
+TEST_CASE("inventory JSON: the shipped demo inventory reads the same a tenant at a time") {
+  auto text = readWholeFile(testing::sourcePath("etc/demo/inventory.json"));
+  REQUIRE(text);
+  CHECK(streamedOrNot(*text) == wholeDocument(*text));
+  // And with every record broken somewhere: positions throughout the file.
+  const std::string broken = replaceAll(*text, "\"id\"", "\"idd\"");
+  CHECK(streamedOrNot(broken) == wholeDocument(broken));
+  CHECK(streamedOrNot(broken).find("inv.json:") != std::string::npos);
 }
