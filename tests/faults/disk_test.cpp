@@ -5,8 +5,9 @@
 // A full disk is a file size limit (RLIMIT_FSIZE with SIGXFSZ ignored: a write past it fails
 // with EFBIG, as it fails with ENOSPC on a full disk), lowered on the running daemon with
 // prlimit(2) and raised again when "space returns". A read-only database is its file and its
-// directory without write permission; when the test runs as root (which ignores file modes),
-// cspwatch runs as an unprivileged user (65534).
+// directory without write permission; when the test runs as root (whose CAP_DAC_OVERRIDE
+// ignores file modes), cspwatch runs as root without that capability, so the modes bind. (Not as
+// another user: that user may not reach the build tree, or even "/" in a chroot made by mktemp.)
 //
 // Either way, between a good scan and the trouble the simulator's world grows (the same
 // tenants and more), so the failing scan has plenty to write. Asserted: the scan fails loudly
@@ -18,7 +19,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -70,7 +70,6 @@ const auto kWait = std::chrono::seconds(20);
 constexpr uint64_t kFullAt = 64 * 1024;
 // How cspwatch names that limit when a write fails on it.
 const char* const kLimitNamed = "files limited to 64 KiB (RLIMIT_FSIZE)";
-constexpr uid_t kNobody = 65534;
 
 // A simulated Partner Center and Graph over `world`, without faults.
 struct Sim {
@@ -262,16 +261,6 @@ std::string logLine(Daemon& d, const std::string& needle) {
   return "";
 }
 
-// Hands `path` and everything below it to `uid`:`gid` (a daemon running as them writes its
-// refresh token and database there).
-void chownTree(const std::string& path, uid_t uid, gid_t gid) {
-  REQUIRE(::lchown(path.c_str(), uid, gid) == 0);
-  struct stat st {};
-  REQUIRE(::lstat(path.c_str(), &st) == 0);
-  if (!S_ISDIR(st.st_mode)) return;
-  for (const auto& name : testing::listDirectory(path)) chownTree(path + "/" + name, uid, gid);
-}
-
 // Whether a child started with `as` can open `path` for writing: the check that a read-only
 // file really is read-only for cspwatch. "" when it is not writable, else why the test cannot
 // make it so here.
@@ -286,10 +275,11 @@ std::string writableBy(const std::string& path, const ChildOptions& as) {
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == 2) return "a child cannot switch to uid and gid 65534";
+  if (WEXITSTATUS(status) == 2) return "a child cannot drop CAP_DAC_OVERRIDE";
   if (WEXITSTATUS(status) == 0)
-    return as.uid ? "uid 65534 can still write a file of mode 0400"
-                  : "this user can still write a file of mode 0400 (CAP_DAC_OVERRIDE?)";
+    return as.drop_dac_override
+               ? "root without CAP_DAC_OVERRIDE can still write a file of mode 0400"
+               : "this user can still write a file of mode 0400 (CAP_DAC_OVERRIDE?)";
   return "";
 }
 
@@ -493,13 +483,10 @@ TEST_CASE(
   TempDir dir;
   SystemClock clock;
   Worlds w;
-  // Root ignores file modes: cspwatch then runs as an unprivileged user, which they bind.
+  // Root ignores file modes (CAP_DAC_OVERRIDE): cspwatch then runs without that capability.
   const bool root = ::geteuid() == 0;
   ChildOptions as;
-  if (root) {
-    as.uid = kNobody;
-    as.gid = kNobody;
-  }
+  as.drop_dac_override = root;
   sim::LoginService login(
       sim::LoginOptions{kSimClient, "s3cret", Seconds(3600), Seconds(60), "", true}, 17);
   Sim before_sim(w.small, login, clock), after_sim(w.grown, login, clock);
@@ -512,33 +499,12 @@ TEST_CASE(
   REQUIRE(::mkdir(db_dir.c_str(), 0700) == 0);
   const std::string db = db_dir + "/cspwatch.db";
   const int port = freePort();
-  // The unprivileged user may not reach the build tree or the sources (a CI machine keeps them
-  // under /root): it gets its own copies of the binary and the rules.
-  std::function<std::string(const sim::World&, const std::string&)> yamlFor =
-      [&](const sim::World& world, const std::string& base) {
-        return configYaml(world, base, port, db);
-      };
-  if (root) {
-    as.bin_dir = dir.file("bin");
-    REQUIRE(::mkdir(as.bin_dir.c_str(), 0755) == 0);
-    const std::string bin = as.bin_dir + "/cspwatch";
-    REQUIRE(writeFileAtomically(bin, testing::readFile(std::string(CSPWATCH_BIN_DIR) + "/cspwatch"),
-                                0755));
-    const std::string rules_src = testing::sourcePath("etc/rules.d");
-    REQUIRE(::mkdir(dir.file("rules").c_str(), 0755) == 0);
-    for (const auto& name : testing::listDirectory(rules_src))
-      dir.write("rules/" + name, testing::readFile(rules_src + "/" + name));
-    yamlFor = [&, rules_src](const sim::World& world, const std::string& base) {
-      return replaceAll(configYaml(world, base, port, db), rules_src, dir.file("rules"));
-    };
-  }
-  const std::string config = dir.write("cspwatch.yaml", yamlFor(w.small, before_sim.base));
+  const std::string config =
+      dir.write("cspwatch.yaml", configYaml(w.small, before_sim.base, port, db));
   NotifySocket notify(dir.file("notify.sock"));
-  if (root) chownTree(dir.path(), kNobody, kNobody);
   // Can a file be read-only for cspwatch here at all? If not, say so rather than pass falsely.
   {
     const std::string probe = dir.write("probe", "x");
-    if (root) REQUIRE(::chown(probe.c_str(), kNobody, kNobody) == 0);
     REQUIRE(::chmod(probe.c_str(), 0400) == 0);
     if (const std::string why = writableBy(probe, as); !why.empty()) {
       WARN("skipped: a read-only database cannot be set up here: " << why);
@@ -557,7 +523,7 @@ TEST_CASE(
   ReadOnlyDatabase files(db);
   files.set(false);
   REQUIRE(writableBy(db, as).empty());
-  switchWorld(dir, d, notify, config, w.grown, yamlFor(w.grown, after_sim.base));
+  switchWorld(dir, d, notify, config, w.grown, configYaml(w.grown, after_sim.base, port, db));
 
   scanNow(config);
   const std::string failed = nextOutcome(notify, d);

@@ -90,8 +90,7 @@ class Daemon {
       if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
       if (!journal_stream.empty()) ::setenv("JOURNAL_STREAM", journal_stream.c_str(), 1);
       if (!applyChildOptions(child)) ::_exit(126);
-      const std::string bin =
-          (child.bin_dir.empty() ? std::string(CSPWATCH_BIN_DIR) : child.bin_dir) + "/cspwatch";
+      const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
       ::execl(bin.c_str(), bin.c_str(), "--log-level", "info", "-c", config.c_str(), "run",
               static_cast<char*>(nullptr));
       ::_exit(127);

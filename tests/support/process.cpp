@@ -12,8 +12,11 @@
 #include <Poco/StreamCopier.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +54,20 @@ bool applyChildOptions(const ChildOptions& o) {
     if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max) lim.rlim_cur = lim.rlim_max;
     if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return false;
   }
+  if (o.drop_dac_override) {
+    // Out of the bounding set (exec would otherwise give root every capability again) and out
+    // of the sets this process has now, with the raw system calls (no libcap here).
+    if (::prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0) return false;
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    if (::syscall(SYS_capget, &header, data) != 0) return false;
+    const uint32_t bit = 1u << (CAP_DAC_OVERRIDE % 32);
+    auto& word = data[CAP_DAC_OVERRIDE / 32];
+    word.effective &= ~bit;
+    word.permitted &= ~bit;
+    word.inheritable &= ~bit;
+    if (::syscall(SYS_capset, &header, data) != 0) return false;
+  }
   if (o.gid || o.uid) {
     if (::setgroups(0, nullptr) != 0) return false;
   }
@@ -62,8 +79,7 @@ bool applyChildOptions(const ChildOptions& o) {
 ProcessResult runBinary(const std::string& binary, const std::vector<std::string>& args,
                         const std::map<std::string, std::string>& env,
                         const ChildOptions& options) {
-  const std::string program =
-      (options.bin_dir.empty() ? std::string(CSPWATCH_BIN_DIR) : options.bin_dir) + "/" + binary;
+  const std::string program = std::string(CSPWATCH_BIN_DIR) + "/" + binary;
   std::vector<std::string> argv_store{program};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -32,9 +32,9 @@ struct ChildOptions {
   // Run as this user and group (supplementary groups dropped) from exec on; needs root.
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
-  // Where the binary is, instead of CSPWATCH_BIN_DIR (runBinary() and Daemon): a child running
-  // as another user may not reach the build tree (under /root, say) and needs a copy.
-  std::string bin_dir;
+  // Root without CAP_DAC_OVERRIDE (dropped from the bounding set, so exec does not give it
+  // back): file modes then bind root as they bind others. Needs root (CAP_SETPCAP).
+  bool drop_dac_override = false;
   // runBinary() only: the child is killed (SIGKILL) if it has not exited by then, and the
   // result's exit_code is -1.
   std::chrono::milliseconds timeout{60000};
