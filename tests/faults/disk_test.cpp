@@ -45,6 +45,7 @@
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
 #include "storage/sqlite.h"
+#include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
@@ -137,25 +138,6 @@ int64_t scanIdOf(const std::string& status) {
   std::smatch m;
   REQUIRE(std::regex_search(status, m, kId));
   return std::stoll(m[1].str());
-}
-
-// Read-only connections: the test looks, it never writes (nor needs write permission).
-std::string integrity(const std::string& path) {
-  auto db = storage::Database::open(path, true);
-  INFO((db ? "" : db.status().message()));
-  REQUIRE(db);
-  auto st = db->prepare("PRAGMA integrity_check");
-  INFO((st ? "" : st.status().message())
-       << "\n"
-       << [&] {
-            std::string names;
-            for (const auto& n : testing::listDirectory(path.substr(0, path.rfind('/'))))
-              names += n + " ";
-            return names;
-          }());
-  REQUIRE(st);
-  REQUIRE(st->step());
-  return st->getText(0);
 }
 
 // A consistent copy of the database (SQLite's online backup).
@@ -398,7 +380,7 @@ TEST_CASE(
   CHECK(health.status == 200);
 
   // Nothing stored is damaged or changed; the failed scan is recorded as failed, with why.
-  CHECK(integrity(db) == "ok");
+  CHECK(testing::integrityCheck(db) == "ok");
   requireUnchanged(before, snapshot(db, 1));
   {
     auto store = storage::FindingStore::open(db);
@@ -419,7 +401,7 @@ TEST_CASE(
     CHECK(once.exit_code == 1);
     CHECK_THAT(once.err, Contains("the scan failed and changed nothing") && Contains(db) &&
                              Contains(kLimitNamed));
-    CHECK(integrity(db) == "ok");
+    CHECK(testing::integrityCheck(db) == "ok");
     requireUnchanged(before, snapshot(db, 1));
   }
 
@@ -429,7 +411,7 @@ TEST_CASE(
   const std::string recovered = nextOutcome(notify, d);
   CHECK_THAT(recovered, Contains("completed"));
   const int64_t recovery_scan = scanIdOf(recovered);
-  CHECK(integrity(db) == "ok");
+  CHECK(testing::integrityCheck(db) == "ok");
   const auto truth = truthOf(w.grown, w.now);
   CHECK(openFindings(db) == truth);
   {
@@ -462,9 +444,8 @@ TEST_CASE(
   REQUIRE(all);
   std::set<std::string> received;
   for (const auto& m : smtp.messages()) {
-    const size_t at = m.data.find("\r\nMessage-ID: ");
-    REQUIRE(at != std::string::npos);
-    received.insert(m.data.substr(at + 14, m.data.find("\r\n", at + 2) - at - 14));
+    REQUIRE_FALSE(testing::messageIdOf(m.data).empty());
+    received.insert(testing::messageIdOf(m.data));
   }
   int from_recovery = 0;
   for (const auto& m : *all) {
@@ -558,12 +539,12 @@ TEST_CASE(
   // test's read-only connections, which could not run SQLite's recovery on files they may not
   // write), and the next scan records the grown world.
   files.set(true);
-  CHECK(integrity(db) == "ok");
+  CHECK(testing::integrityCheck(db) == "ok");
   requireUnchanged(before, snapshot(db, 1));
   scanNow(config);
   const std::string recovered = nextOutcome(notify, d);
   CHECK_THAT(recovered, Contains("completed"));
-  CHECK(integrity(db) == "ok");
+  CHECK(testing::integrityCheck(db) == "ok");
   CHECK(openFindings(db) == truthOf(w.grown, w.now));
   {
     const auto m = metrics(port);

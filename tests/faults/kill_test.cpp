@@ -25,6 +25,7 @@
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
 #include "storage/sqlite.h"
+#include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/process.h"
@@ -39,22 +40,6 @@ using cspwatch::testing::TempDir;
 namespace {
 
 using cspwatch::testing::kSimClient;
-
-std::string integrity(const std::string& path) {
-  auto db = storage::Database::open(path);
-  REQUIRE(db);
-  auto st = db->prepare("PRAGMA integrity_check");
-  REQUIRE(st);
-  REQUIRE(st->step());
-  return st->getText(0);
-}
-
-std::string messageId(const std::string& data) {
-  const size_t at = data.find("\r\nMessage-ID: ");
-  if (at == std::string::npos) return "";
-  const size_t end = data.find("\r\n", at + 2);
-  return data.substr(at + 14, end - at - 14);
-}
 
 int trials() {
   const char* v = std::getenv("CSPWATCH_KILL_TRIALS");
@@ -117,7 +102,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
     d.signal(SIGKILL);
     REQUIRE(d.waitExit(std::chrono::seconds(10)) == 128 + SIGKILL);
     INFO("trial " << i);
-    REQUIRE(integrity(db) == "ok");
+    REQUIRE(testing::integrityCheck(db) == "ok");
   }
   // A last, undisturbed run: one complete scan, then the mail goes out.
   {
@@ -126,7 +111,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
     d.signal(SIGTERM);
     REQUIRE(d.waitExit(std::chrono::seconds(10)) == 0);
   }
-  REQUIRE(integrity(db) == "ok");
+  REQUIRE(testing::integrityCheck(db) == "ok");
   // Anything still waiting for its retry time is sent now (a later moment).
   auto send = testing::runBinary("cspwatch", {"-c", config, "alerts", "send", "--now",
                                               formatTimestamp(clock.now() + Seconds(3600))});
@@ -163,7 +148,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   std::set<std::string> queued;
   for (const auto& m : *all) queued.insert(m.message_id);
   std::map<std::string, int> received;
-  for (const auto& m : smtp.messages()) ++received[messageId(m.data)];
+  for (const auto& m : smtp.messages()) ++received[testing::messageIdOf(m.data)];
   int repeats = 0;
   for (const auto& [id, count] : received) {
     CHECK(queued.count(id) == 1);  // nothing the outbox did not queue

@@ -28,6 +28,7 @@
 #include "sim/generator.h"
 #include "sim/login.h"
 #include "sim/server.h"
+#include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/process.h"
 #include "tests/support/smtp_server.h"
@@ -43,16 +44,10 @@ using cspwatch::testing::TempDir;
 namespace {
 
 using cspwatch::testing::kSimClient;
+using cspwatch::testing::messageIdOf;
 
 constexpr size_t kTenants = 6;  // seed 2: two critical messages and two digests
 const std::string kPassword = "fake-smtp-password-for-fault-tests";
-
-std::string messageIdOf(const std::string& data) {
-  const size_t at = data.find("\r\nMessage-ID: ");
-  if (at == std::string::npos) return "";
-  const size_t end = data.find("\r\n", at + 2);
-  return data.substr(at + 14, end - at - 14);
-}
 
 struct OutboxEntry {
   std::string message_id, kind, to, status, last_error;
