@@ -58,7 +58,16 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
   const size_t errors_before = diags_.errorCount();
   Type t;
   nodes_ = 0;
+  too_deep_ = false;
   NodePtr n = node(expr, ctx, t);
+  if (too_deep_) {
+    error(ctx, 0, "rules.too-complex",  // at the start of the expression
+          "the expression is nested too deeply once its macros are expanded (more than " +
+              std::to_string(kMaxDepth) + " levels)",
+          "every use of a macro inlines it: a macro at the bottom of a long chain of operators "
+          "adds its own depth; split long '&&' or '||' chains into a list and all() / exists()");
+    return nullptr;
+  }
   if (nodes_ > kMaxNodes) {
     error(ctx, 0, "rules.too-complex",  // at the start of the expression
 
@@ -74,11 +83,17 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
 }
 
 NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
-  if (++nodes_ > kMaxNodes) {  // reported once, by compile()
+  if (++nodes_ > kMaxNodes || depth_ >= kMaxDepth) {  // reported once, by compile()
+    if (depth_ >= kMaxDepth) too_deep_ = true;
     ctx.failed = true;
     type = Type::dyn();
     return nullptr;
   }
+  struct Deeper {
+    int& depth;
+    explicit Deeper(int& d) : depth(++d) {}
+    ~Deeper() { --depth; }
+  } deeper(depth_);
   switch (e.kind) {
     case Expr::Kind::kLiteral: {
       switch (e.literal.kind()) {
@@ -204,6 +219,7 @@ NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
         Diagnostics scratch;
         ExprCompiler trial(macros_, scratch, 0);
         trial.expanding_ = expanding_;
+        trial.depth_ = depth_;  // the trial recurses on top of this compile's stack
         trial.expanding_.push_back(e.name);
         int scratch_slot = *ctx.next_slot;
         Type ignored;

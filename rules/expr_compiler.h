@@ -85,6 +85,12 @@ class ExprCompiler {
   // most kMaxNodes nodes; more is the rules.too-complex error.
   static constexpr size_t kMaxNodes = 100000;
   size_t nodes_ = 0;
+  // The parser bounds each expression's height, but inlined macros stack their heights: the
+  // compiler (and the evaluator after it) recurse once per level, so the depth is bounded here
+  // too (found by review: seven macros of 990 '&&' each overflowed the stack).
+  static constexpr int kMaxDepth = 1000;
+  int depth_ = 0;
+  bool too_deep_ = false;
 };
 
 }  // namespace cspwatch::rules

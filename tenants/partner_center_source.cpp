@@ -111,6 +111,9 @@ std::optional<std::pair<std::string, AdminRelationship>> relationshipFrom(const 
                                                                           Strict& in) {
   auto customer = in.object(o, "customer");
   if (!customer) return std::nullopt;  // not yet tied to a customer
+  // An open invitation (status "created") may carry a customer whose tenantId is still null or
+  // empty: also not yet tied to a customer, not a malformed answer.
+  if (auto tid = in.string(customer, "tenantId"); !tid || tid->empty()) return std::nullopt;
   auto customer_id = in.guid(customer, "tenantId");
   auto id = in.string(o, "id", true);
   if (!customer_id || !id) return std::nullopt;
@@ -202,7 +205,9 @@ void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
       Strict rin(rel_url);
       std::vector<IndirectRelationship> list;
       if (rel) {
-        if (auto items = rin.list(*rel, "items")) {
+        // "items" is empty, null or absent for a customer without indirect resellers (the
+        // documented answer): an empty list, not a malformed answer.
+        if (auto items = rin.list(*rel, "items", false)) {
           for (size_t i = 0; i < items->size() && rin.ok(); ++i) {
             auto item = rin.item(items, i, "items");
             auto id = rin.guid(item, "id");

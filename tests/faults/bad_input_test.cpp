@@ -657,3 +657,52 @@ TEST_CASE(
   }
   report("api", cases.size(), slowest, which);
 }
+
+TEST_CASE("bad input: valid answers of unusual shape are read, not refused as malformed",
+          "[faults][bad-input]") {
+  // Found by review of the strict readers: Partner Center answers "items": null (or leaves it
+  // out) for a customer without indirect resellers, and an open GDAP invitation names a
+  // customer whose tenantId is still null or empty. Neither is malformed: refusing them made
+  // every such customer could-not-check.
+  TempDir tmp;
+  World world;
+  const auto& good = world.baseline("json", tmp);
+  const std::string target = world.target();
+  const std::vector<std::pair<std::string, std::string>> answers = {
+      {"/pc/v1/customers/" + target + "/relationships",
+       R"({"totalCount":0,"items":null,"attributes":{"objectType":"Collection"}})"},
+      {"/pc/v1/customers/" + target + "/relationships",
+       R"({"totalCount":0,"attributes":{"objectType":"Collection"}})"},
+      {"/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
+       R"({"value":[{"id":"inv-1","displayName":"open invitation","status":"created",)"
+       R"("customer":{"tenantId":null,"displayName":null}},{"id":"inv-2","status":"created",)"
+       R"("customer":{"tenantId":"","displayName":""}}]})"}};
+  int n = 0;
+  for (const auto& [path, body] : answers) {
+    const std::string dir = tmp.file("valid-" + std::to_string(++n));
+    const std::string cfg = world.prepare(dir, "inventory.json");
+    World::restore(good, dir);
+    world.api().setOverride(
+        [&](const sim::Request& req, const std::string&) -> std::optional<sim::Response> {
+          if (req.path != path) return std::nullopt;
+          sim::Response resp;
+          resp.status = 200;
+          resp.body = body;
+          return resp;
+        });
+    Run r = runCspwatch({"-c", cfg, "scan", "--once", "--format", "json", "--now", kLater}, dir);
+    world.api().setOverride(nullptr);
+    INFO(path << " answered " << body << "\n" << r.describe());
+    REQUIRE(r.exit_code == 0);
+    auto diff = testing::cli({"-c", cfg, "scans", "diff", "1", "2", "--format", "json"});
+    REQUIRE(diff.code == 0);
+    auto doc = Poco::JSON::Parser().parse(diff.out).extract<Poco::JSON::Object::Ptr>();
+    auto unknown = doc->getArray("became_unknown");
+    for (size_t i = 0; i < unknown->size(); ++i) {
+      const std::string reason =
+          unknown->getObject(static_cast<unsigned>(i))->getValue<std::string>("reason");
+      INFO(reason);
+      CHECK(reason.find("malformed") == std::string::npos);
+    }
+  }
+}

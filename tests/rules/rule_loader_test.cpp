@@ -348,3 +348,22 @@ TEST_CASE("loader: nested macros compile in time linear in the result, and a blo
   CHECK(big.diagnostics.items()[0].code == "rules.too-complex");
   CHECK(seconds < 5.0);  // a ceiling far above the ~0.2 s it takes, far below the 38 s it took
 }
+
+TEST_CASE("loader: macros stacked at the bottom of long chains are refused, not a stack overflow") {
+  // Found by review: each parsed expression is at most 1,000 levels high, but a macro used at
+  // the bottom of a 990-level '&&' chain adds its own height; seven such macros crashed
+  // `rules check` (SIGSEGV) in the compiler's recursion.
+  std::string text = "macros:\n";
+  std::string chain;
+  for (int i = 0; i < 990; ++i) chain += "&&true";
+  for (int i = 0; i < 7; ++i)
+    text += "  m" + std::to_string(i) + ": \"" + (i < 6 ? "m" + std::to_string(i + 1) : "true") +
+            chain + "\"\n";
+  text += "rules:\n  - id: deep\n    title: t\n    severity: low\n    description: d\n";
+  text += "    when: m0\n    message: m\n    remediation: r\n";
+  LoadResult r = loadRules({{"a.yaml", text}}, {&tenants::tenantType()});
+  CHECK_FALSE(r.ok());
+  REQUIRE(r.diagnostics.items().size() >= 1);
+  CHECK(r.diagnostics.items()[0].code == "rules.too-complex");
+  CHECK_THAT(r.diagnostics.items()[0].message, Catch::Contains("nested too deeply"));
+}
