@@ -153,7 +153,7 @@ TEST_CASE(
     INFO(line);
     CHECK(std::regex_search(line, std::regex("^<[0-7]>")));
   }
-  CHECK(contains(d.err(), "<6>scan 1 completed"));
+  CHECK(d.waitForErr("<6>scan 1 completed", kWait));
 }
 
 TEST_CASE("run: a broken rule file on SIGHUP keeps the old rules, and scans go on", "[run]") {
@@ -168,8 +168,9 @@ TEST_CASE("run: a broken rule file on SIGHUP keeps the old rules, and scans go o
   const std::string ready = notify.waitFor("READY=1", kWait);
   INFO(d.err());
   REQUIRE(contains(ready, "reload failed"));
+  // The log line is written before READY is sent, but it reaches us through a pipe: wait for it.
+  CHECK(d.waitForErr("keeping the previous configuration", kWait));
   CHECK(contains(d.err(), "rules/30-email.yaml:"));  // file:line:column of the mistake
-  CHECK(contains(d.err(), "keeping the previous configuration"));
 
   // Scans go on with the last good rules: ask for one through the control endpoint.
   auto now = testing::runBinary("cspwatch", {"-c", config, "scan", "--now"});

@@ -152,6 +152,7 @@ class Daemon {
   int port(NotifySocket&) {
     static const std::regex kLine("http://127\\.0\\.0\\.1:([0-9]+)");
     std::smatch m;
+    REQUIRE(waitForErr("http://127.0.0.1:", std::chrono::seconds(20)));  // the line may lag
     const std::string text = err();
     REQUIRE(std::regex_search(text, m, kLine));
     return std::stoi(m[1].str());
