@@ -678,7 +678,9 @@ TEST_CASE("bad input: valid answers of unusual shape are read, not refused as ma
        R"("customer":{"tenantId":null,"displayName":null}},{"id":"inv-2","status":"created",)"
        R"("customer":{"tenantId":"","displayName":""}}]})"}};
   int n = 0;
-  for (const auto& [path, body] : answers) {
+  for (const auto& answer : answers) {
+    const std::string& path = answer.first;  // not a structured binding: lambdas capture it
+    const std::string& body = answer.second;
     const std::string dir = tmp.file("valid-" + std::to_string(++n));
     const std::string cfg = world.prepare(dir, "inventory.json");
     World::restore(good, dir);
