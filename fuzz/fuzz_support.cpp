@@ -143,11 +143,18 @@ Timestamp fixtureNow() {
   return kNow;
 }
 
+int lineCount(const std::string& text) {
+  int lines = 1;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')))
+      ++lines;
+  return lines;
+}
+
 void checkDiagnostics(const Diagnostics& diags,
                       const std::vector<std::pair<std::string, const std::string*>>& texts) {
   std::map<std::string, int> lines;
-  for (const auto& [file, text] : texts)
-    lines[file] = 1 + static_cast<int>(std::count(text->begin(), text->end(), '\n'));
+  for (const auto& [file, text] : texts) lines[file] = lineCount(*text);
   for (const auto& d : diags.items()) {
     const SourceLocation& loc = d.location;
     if (d.code.empty() || d.message.empty())

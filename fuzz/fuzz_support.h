@@ -33,6 +33,10 @@ Timestamp fixtureNow();
 // Reports `what` on stderr and aborts (libFuzzer saves the input as a crash).
 [[noreturn]] void fail(const std::string& what);
 
+// Lines in `text` as positions count them: a line ends at LF, CRLF or a lone CR (the CSV
+// reader and the diagnostic renderer agree on this).
+int lineCount(const std::string& text);
+
 // Every diagnostic renders; every position is 0 (unknown) or 1-based, and a line in a file of
 // `texts` (file name -> text) is at most one past its last line break. Columns are only checked
 // to be >= 0: yaml-cpp counts them in its decoded UTF-8, not in the file's bytes.

@@ -26,26 +26,25 @@ namespace {
 
 const char* const kFile = "inventory.csv";
 
-// Byte length of each line of `text` (1-based index; [0] unused), without its '\n'.
+// Byte length of each line of `text` (1-based index; [0] unused), without its line break. A line
+// ends at LF, CRLF or a lone CR, as the reader counts lines.
 std::vector<size_t> lineLengths(const std::string& text) {
   std::vector<size_t> lengths{0};
   size_t start = 0;
-  while (true) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      lengths.push_back(text.size() - start);
-      return lengths;
-    }
-    lengths.push_back(end - start);
-    start = end + 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\n' && text[i] != '\r') continue;
+    lengths.push_back(i - start);
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    start = i + 1;
   }
+  lengths.push_back(text.size() - start);
+  return lengths;
 }
 
 void checkRecords(const std::vector<CsvRecord>& records, const std::string& text) {
   const std::vector<size_t> lengths = lineLengths(text);
   const int last_line = static_cast<int>(lengths.size()) - 1;
-  // Fields, across records too, come in text order. (A lone CR ends a record without starting
-  // a line, so two records can share a line.)
+  // Fields, across records too, come in text order.
   int field_line = 0, field_column = 0;
   for (const auto& rec : records) {
     const std::string where = "record at line " + std::to_string(rec.line);
