@@ -4,6 +4,7 @@
 #include <set>
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
 #include "common/logging.h"
@@ -175,6 +176,22 @@ Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
                              " was not valid JSON, three times (" + why + ")");
 }
 
+namespace {
+
+// Whether `next` (a next-page link from an answer) points at the server `from` was asked: same
+// scheme, host and port. A link elsewhere would receive our bearer token with the request.
+bool sameServer(const std::string& from, const std::string& next) {
+  try {
+    const Poco::URI a(from), b(next);
+    return toLowerAscii(a.getScheme()) == toLowerAscii(b.getScheme()) &&
+           toLowerAscii(a.getHost()) == toLowerAscii(b.getHost()) && a.getPort() == b.getPort();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 Status ApiClient::pagePartnerCenter(
     ApiCall call, const std::function<void(const Poco::JSON::Array::Ptr&)>& page) {
   const std::string base = call.url.substr(0, call.url.find("/v1/"));
@@ -212,7 +229,12 @@ Status ApiClient::pagePartnerCenter(
       return Status::corruption(
           "Partner Center returned the same continuation twice; refusing to loop");
     if (next_uri.empty()) next_uri = "/v1/customers?seekOperation=Next";
-    call.url = startsWith(next_uri, "http") ? next_uri : base + next_uri;
+    const std::string next_url = startsWith(next_uri, "http") ? next_uri : base + next_uri;
+    if (!sameServer(call.url, next_url))
+      return Status::corruption("Partner Center's next-page link points to another server (" +
+                                abbreviate(next_url.substr(0, next_url.find('?')), 120) +
+                                "); refusing to send our token there");
+    call.url = next_url;
     call.headers = next_headers.empty() ? decltype(next_headers){{"MS-ContinuationToken", token}}
                                         : next_headers;
   }
@@ -234,6 +256,10 @@ Status ApiClient::pageGraph(ApiCall call,
     if (next.empty()) return Status::ok();
     if (!seen.insert(next).second)
       return Status::corruption("Graph returned the same @odata.nextLink twice; refusing to loop");
+    if (!sameServer(call.url, next))
+      return Status::corruption("Graph's @odata.nextLink points to another server (" +
+                                abbreviate(next.substr(0, next.find('?')), 120) +
+                                "); refusing to send our token there");
     call.url = next;  // absolute, used as given (never parse $skiptoken)
   }
   return Status::corruption("Graph paging did not end after " + std::to_string(options_.max_pages) +

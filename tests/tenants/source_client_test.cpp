@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The live data path's client pieces against the simulator and a misbehaving server: token
 // rotation across a restart, certificate sign-in, paging loops, prompt shutdown.
+#include <atomic>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -193,6 +194,40 @@ TEST_CASE("source client: a server whose pages loop is refused, not followed for
   Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
                                [](const Poco::JSON::Array::Ptr&) {});
   CHECK(graph.code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("source client: a next-page link to another server is refused, with no token sent") {
+  // A next link elsewhere would carry our bearer token to that server.
+  std::atomic<int> elsewhere_hits{0};
+  TestServer elsewhere([&elsewhere_hits](const std::string&) -> std::pair<int, std::string> {
+    ++elsewhere_hits;
+    return {200, R"({"value":[],"items":[]})"};
+  });
+  const std::string other = elsewhere.base;
+  std::string base;
+  TestServer server([&base, &other](const std::string& path) -> std::pair<int, std::string> {
+    if (path.rfind("/login/", 0) == 0) return kToken;
+    if (path.rfind("/pc/", 0) == 0)
+      return {200, R"({"items":[],"links":{"next":{"uri":")" + other +
+                       R"(/v1/customers?seekOperation=Next","headers":[]}}})"};
+    return {200, R"({"value":[],"@odata.nextLink":")" + other + R"(/graph/next?$skiptoken=x"})"};
+  });
+  base = server.base;
+  HttpClient http;
+  ManualClock clock(kNow);
+  TokenProvider tokens({base + "/login", kClient, "s", "", "", ""}, http, clock);
+  Cancellation cancel;
+  ApiClient api(http, tokens, cancel);
+  Status pc =
+      api.pagePartnerCenter({Api::kPartnerCenter, base + "/pc/v1/customers", kPartner, false, {}},
+                            [](const Poco::JSON::Array::Ptr&) {});
+  CHECK(pc.code() == Status::Code::kCorruption);
+  CHECK_THAT(pc.message(), Catch::Contains("another server"));
+  Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
+                               [](const Poco::JSON::Array::Ptr&) {});
+  CHECK(graph.code() == Status::Code::kCorruption);
+  CHECK_THAT(graph.message(), Catch::Contains("another server"));
+  CHECK(elsewhere_hits == 0);
 }
 
 TEST_CASE("source client: shutdown during a backoff returns promptly") {
