@@ -70,7 +70,6 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
   }
   if (nodes_ > kMaxNodes) {
     error(ctx, 0, "rules.too-complex",  // at the start of the expression
-
           "the expression is too large once its macros are expanded (more than " +
               std::to_string(kMaxNodes) + " parts)",
           "every use of a macro inlines it, so macros that use other macros several times grow "
