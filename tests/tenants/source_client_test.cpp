@@ -205,7 +205,7 @@ TEST_CASE("source client: a next-page link to another server is refused, with no
   });
   const std::string other = elsewhere.base;
   std::string base;
-  TestServer server([&base, &other](const std::string& path) -> std::pair<int, std::string> {
+  TestServer server([&other](const std::string& path) -> std::pair<int, std::string> {
     if (path.rfind("/login/", 0) == 0) return kToken;
     if (path.rfind("/pc/", 0) == 0)
       return {200, R"({"items":[],"links":{"next":{"uri":")" + other +
