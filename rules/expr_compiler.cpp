@@ -60,20 +60,18 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
   nodes_ = 0;
   too_deep_ = false;
   NodePtr n = node(expr, ctx, t);
-  if (too_deep_) {
-    error(ctx, 0, "rules.too-complex",  // at the start of the expression
-          "the expression is nested too deeply once its macros are expanded (more than " +
-              std::to_string(kMaxDepth) + " levels)",
-          "every use of a macro inlines it: a macro at the bottom of a long chain of operators "
-          "adds its own depth; split long '&&' or '||' chains into a list and all() / exists()");
-    return nullptr;
-  }
-  if (nodes_ > kMaxNodes) {
-    error(ctx, 0, "rules.too-complex",  // at the start of the expression
-          "the expression is too large once its macros are expanded (more than " +
-              std::to_string(kMaxNodes) + " parts)",
-          "every use of a macro inlines it, so macros that use other macros several times grow "
-          "exponentially; use each macro once, or split the rule");
+  if (too_deep_ || nodes_ > kMaxNodes) {  // reported at the start of the expression
+    error(ctx, 0, "rules.too-complex",
+          too_deep_ ? "the expression is nested too deeply once its macros are expanded (more "
+                      "than " +
+                          std::to_string(kMaxDepth) + " levels)"
+                    : "the expression is too large once its macros are expanded (more than " +
+                          std::to_string(kMaxNodes) + " parts)",
+          too_deep_ ? "every use of a macro inlines it: a macro at the bottom of a long chain of "
+                      "operators adds its own depth; split long '&&' or '||' chains into a list "
+                      "and all() / exists()"
+                    : "every use of a macro inlines it, so macros that use other macros several "
+                      "times grow exponentially; use each macro once, or split the rule");
     return nullptr;
   }
   if (type != nullptr) *type = t;

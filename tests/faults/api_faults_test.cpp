@@ -94,10 +94,7 @@ TEST_CASE(
       5);  // two-second tokens: they expire during the scan too
   Sim clean(world, login, clock, "none");
   Sim heavy(world, login, clock, "heavy");
-  REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));
-  REQUIRE(
-      writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(now) + "\n", 0600));
-  REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(world), 0644));
+  testing::writeSimFiles(dir, login, world, now);
   const std::string clean_cfg = config(dir, "clean.yaml", world, clean.base);
   const std::string heavy_cfg = config(dir, "heavy.yaml", world, heavy.base);
 

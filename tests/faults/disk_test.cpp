@@ -312,10 +312,7 @@ TEST_CASE(
   testing::SmtpServerOptions smtp_options;
   smtp_options.tempfail = 1;  // the first message waits in the outbox: queued and sent ones
   testing::SmtpServer smtp(smtp_options);
-  REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));
-  REQUIRE(
-      writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(w.now) + "\n", 0600));
-  REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(w.small), 0644));
+  testing::writeSimFiles(dir, login, w.small, w.now);
   const std::string domain = w.small.partner.email_domains[0];
   const std::string alerts =
       "alerts:\n  transport: smtp\n  from: cspwatch@" + domain +
@@ -471,10 +468,7 @@ TEST_CASE(
   sim::LoginService login(
       sim::LoginOptions{kSimClient, "s3cret", Seconds(3600), Seconds(60), "", true}, 17);
   Sim before_sim(w.small, login, clock), after_sim(w.grown, login, clock);
-  REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));
-  REQUIRE(
-      writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(w.now) + "\n", 0600));
-  REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(w.small), 0644));
+  testing::writeSimFiles(dir, login, w.small, w.now);
   // The database in a directory of its own: the refresh token beside the config stays writable.
   const std::string db_dir = dir.file("db");
   REQUIRE(::mkdir(db_dir.c_str(), 0700) == 0);

@@ -65,10 +65,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   sim::SimServer server(api);
   const std::string base = "http://127.0.0.1:" + std::to_string(server.start(0, 16));
   testing::SmtpServer smtp;  // plain SMTP on loopback: the mail path, without TLS cost
-  REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));
-  REQUIRE(
-      writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(now) + "\n", 0600));
-  REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(world), 0644));
+  testing::writeSimFiles(dir, login, world, now);
   const std::string domain = world.partner.email_domains[0];
   const std::string config =
       dir.write("cspwatch.yaml",

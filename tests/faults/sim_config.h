@@ -6,12 +6,28 @@
 
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "common/file_util.h"
 #include "common/partner.h"
+#include "sim/login.h"
+#include "sim/world.h"
 #include "tests/support/temp_dir.h"
 
 namespace cspwatch::testing {
 
 inline const std::string kSimClient = "11111111-2222-4333-8444-555555555555";
+
+// The files simConfigYaml's configuration reads beside it in `dir`: the client secret the
+// simulator's login expects ("s3cret", a fixture), a refresh token that login issued at `now`,
+// and `world`'s inventory.
+inline void writeSimFiles(const TempDir& dir, sim::LoginService& login, const sim::World& world,
+                          Timestamp now) {
+  REQUIRE(writeFileAtomically(dir.file("client_secret"), "s3cret\n", 0600));
+  REQUIRE(
+      writeFileAtomically(dir.file("refresh_token"), login.issueRefreshToken(now) + "\n", 0600));
+  REQUIRE(writeFileAtomically(dir.file("inventory.json"), sim::inventoryJson(world), 0644));
+}
 
 inline std::string simConfigYaml(const PartnerIdentity& p, const std::string& base, int concurrency,
                                  const std::string& extra = "") {

@@ -73,10 +73,7 @@ class World {
                                          : testing::TestCertificates{}),
         smtp_(serverOptions(std::move(smtp), link, certs_)) {
     const std::string base = "http://127.0.0.1:" + std::to_string(server_.start(0, 4));
-    REQUIRE(writeFileAtomically(dir_.file("client_secret"), "s3cret\n", 0600));
-    REQUIRE(writeFileAtomically(dir_.file("refresh_token"), login_.issueRefreshToken(now_) + "\n",
-                                0600));
-    REQUIRE(writeFileAtomically(dir_.file("inventory.json"), sim::inventoryJson(world_), 0644));
+    testing::writeSimFiles(dir_, login_, world_, now_);
     setPassword(kPassword);
     const std::string domain = world_.partner.email_domains[0];
     const std::string security =

@@ -169,6 +169,25 @@ TEST_CASE("source client: a certificate client assertion signs in to the simulat
   CHECK_THAT(bad.status().message(), Catch::Contains("nokey.pem"));
 }
 
+// Pages all customers from Partner Center and all GDAP relationships from Graph on a server
+// at `base` (whose /login answers tokens): the two outcomes.
+namespace {
+std::pair<Status, Status> pageBoth(const std::string& base) {
+  HttpClient http;
+  ManualClock clock(kNow);
+  TokenProvider tokens({base + "/login", kClient, "s", "", "", ""}, http, clock);
+  Cancellation cancel;
+  ApiClient api(http, tokens, cancel);
+  Status pc =
+      api.pagePartnerCenter({Api::kPartnerCenter, base + "/pc/v1/customers", kPartner, false, {}},
+                            [](const Poco::JSON::Array::Ptr&) {});
+  Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
+                               [](const Poco::JSON::Array::Ptr&) {});
+  return {pc, graph};
+}
+
+}  // namespace
+
 TEST_CASE("source client: a server whose pages loop is refused, not followed forever") {
   std::string base;
   TestServer server([&base](const std::string& path) -> std::pair<int, std::string> {
@@ -181,18 +200,9 @@ TEST_CASE("source client: a server whose pages loop is refused, not followed for
     return {200, R"({"value":[],"@odata.nextLink":")" + base + R"(/graph/again"})"};
   });
   base = server.base;
-  HttpClient http;
-  ManualClock clock(kNow);
-  TokenProvider tokens({base + "/login", kClient, "s", "", "", ""}, http, clock);
-  Cancellation cancel;
-  ApiClient api(http, tokens, cancel);
-  Status pc =
-      api.pagePartnerCenter({Api::kPartnerCenter, base + "/pc/v1/customers", kPartner, false, {}},
-                            [](const Poco::JSON::Array::Ptr&) {});
+  const auto [pc, graph] = pageBoth(base);
   CHECK(pc.code() == Status::Code::kCorruption);
   CHECK_THAT(pc.message(), Catch::Contains("refusing to loop"));
-  Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
-                               [](const Poco::JSON::Array::Ptr&) {});
   CHECK(graph.code() == Status::Code::kCorruption);
 }
 
@@ -204,7 +214,6 @@ TEST_CASE("source client: a next-page link to another server is refused, with no
     return {200, R"({"value":[],"items":[]})"};
   });
   const std::string other = elsewhere.base;
-  std::string base;
   TestServer server([&other](const std::string& path) -> std::pair<int, std::string> {
     if (path.rfind("/login/", 0) == 0) return kToken;
     if (path.rfind("/pc/", 0) == 0)
@@ -212,19 +221,9 @@ TEST_CASE("source client: a next-page link to another server is refused, with no
                        R"(/v1/customers?seekOperation=Next","headers":[]}}})"};
     return {200, R"({"value":[],"@odata.nextLink":")" + other + R"(/graph/next?$skiptoken=x"})"};
   });
-  base = server.base;
-  HttpClient http;
-  ManualClock clock(kNow);
-  TokenProvider tokens({base + "/login", kClient, "s", "", "", ""}, http, clock);
-  Cancellation cancel;
-  ApiClient api(http, tokens, cancel);
-  Status pc =
-      api.pagePartnerCenter({Api::kPartnerCenter, base + "/pc/v1/customers", kPartner, false, {}},
-                            [](const Poco::JSON::Array::Ptr&) {});
+  const auto [pc, graph] = pageBoth(server.base);
   CHECK(pc.code() == Status::Code::kCorruption);
   CHECK_THAT(pc.message(), Catch::Contains("another server"));
-  Status graph = api.pageGraph({Api::kGraph, base + "/graph/start", kPartner, false, {}},
-                               [](const Poco::JSON::Array::Ptr&) {});
   CHECK(graph.code() == Status::Code::kCorruption);
   CHECK_THAT(graph.message(), Catch::Contains("another server"));
   CHECK(elsewhere_hits == 0);
