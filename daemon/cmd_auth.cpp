@@ -6,8 +6,8 @@
 #include "daemon/app_config.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
-#include "tenants/device_login.h"
-#include "tenants/token_provider.h"
+#include "msapi/device_login.h"
+#include "msapi/token_provider.h"
 
 namespace cspwatch::daemon {
 
@@ -38,9 +38,9 @@ int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds) {
                "stored there\n";
     return kExitUsage;
   }
-  tenants::HttpClient http;
-  tenants::Cancellation cancel;
-  Status s = tenants::deviceLogin(
+  msapi::HttpClient http;
+  msapi::Cancellation cancel;
+  Status s = msapi::deviceLogin(
       {pc.login_url, cfg->partner.tenant_id, pc.client_id, pc.refresh_token_file, poll_seconds},
       http, cancel, [&](const std::string& message) { ctx.out << message << "\n"
                                                               << std::flush; });
@@ -57,7 +57,7 @@ int authStatus(const CommandContext& ctx) {
   auto cfg = configWithPartnerCenter(ctx);
   if (!cfg) return kExitUsage;
   const auto& pc = *cfg->partner_center;
-  tenants::Credentials c{pc.login_url,       pc.client_id,         "", pc.client_certificate_file,
+  msapi::Credentials c{pc.login_url,       pc.client_id,         "", pc.client_certificate_file,
                          pc.client_key_file, pc.refresh_token_file};
   std::string how = "certificate " + pc.client_certificate_file;
   if (pc.client_key_file.empty()) {
@@ -75,8 +75,8 @@ int authStatus(const CommandContext& ctx) {
     }
   }
   SystemClock clock;
-  tenants::HttpClient http;
-  tenants::TokenProvider tokens(c, http, clock);
+  msapi::HttpClient http;
+  msapi::TokenProvider tokens(c, http, clock);
   bool all_ok = true;
   auto report = [&](const std::string& what, const Result<std::string>& r) {
     ctx.out << (r ? "ok      " : "FAILED  ") << what;
@@ -86,12 +86,12 @@ int authStatus(const CommandContext& ctx) {
   };
   ctx.out << "app " << pc.client_id << " signing in with the " << how << "\n";
   report("Microsoft Graph, app-only, partner tenant",
-         tokens.appToken(cfg->partner.tenant_id, tenants::Audience::kGraph));
+         tokens.appToken(cfg->partner.tenant_id, msapi::Audience::kGraph));
   report("Partner Center, app-only",
-         tokens.appToken(cfg->partner.tenant_id, tenants::Audience::kPartnerCenter));
+         tokens.appToken(cfg->partner.tenant_id, msapi::Audience::kPartnerCenter));
   if (tokens.hasRefreshToken())
     report("Partner Center, App+User (refresh token " + pc.refresh_token_file + ")",
-           tokens.userToken(cfg->partner.tenant_id, tenants::Audience::kPartnerCenter));
+           tokens.userToken(cfg->partner.tenant_id, msapi::Audience::kPartnerCenter));
   else
     ctx.out << "-       Partner Center, App+User: no refresh_token_file configured\n";
   return all_ok ? kExitOk : kExitProblems;

@@ -28,9 +28,9 @@
 #include "common/guid.h"
 #include "common/logging.h"
 #include "common/text.h"
-#include "tenants/cancellation.h"
-#include "tenants/http_client.h"
-#include "tenants/token_provider.h"
+#include "msapi/cancellation.h"
+#include "msapi/http_client.h"
+#include "msapi/token_provider.h"
 
 namespace cspwatch::daemon {
 
@@ -128,7 +128,7 @@ GraphErrorBody parseGraphError(const std::string& body) {
 }
 
 // "403 ErrorAccessDenied: Access is denied... (request-id ...)".
-std::string describe(const tenants::HttpResponse& r) {
+std::string describe(const msapi::HttpResponse& r) {
   std::string what = std::to_string(r.status);
   const GraphErrorBody e = parseGraphError(r.body);
   if (!e.code.empty()) {
@@ -160,11 +160,11 @@ struct GraphMailTransport::Impl {
   std::string mailbox;
   std::string tenant;
   std::string url;
-  tenants::HttpClient http{
-      tenants::HttpOptions{Seconds(10), Seconds(30), size_t{1024} * 1024}};  // answers are small
+  msapi::HttpClient http{
+      msapi::HttpOptions{Seconds(10), Seconds(30), size_t{1024} * 1024}};  // answers are small
   SystemClock clock;
-  tenants::Cancellation cancel;
-  std::unique_ptr<tenants::TokenProvider> tokens;
+  msapi::Cancellation cancel;
+  std::unique_ptr<msapi::TokenProvider> tokens;
 };
 
 GraphMailTransport::GraphMailTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -190,11 +190,11 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   if (pc.client_id.empty()) return Status::invalidArgument("no client_id for Graph sendMail");
   std::string graph = pc.graph_url;
   while (!graph.empty() && graph.back() == '/') graph.pop_back();
-  if (!startsWith(graph, "https://") && !tenants::isLoopbackUrl(graph))
+  if (!startsWith(graph, "https://") && !msapi::isLoopbackUrl(graph))
     return Status::invalidArgument("refusing Graph URL '" + graph +
                                    "': only https is allowed, except to a loopback address");
 
-  tenants::Credentials credentials;
+  msapi::Credentials credentials;
   credentials.login_url = pc.login_url;
   credentials.client_id = pc.client_id;
   credentials.certificate_file = pc.client_certificate_file;
@@ -213,7 +213,7 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   impl->mailbox = mailbox;
   impl->tenant = *tenant;
   impl->url = graph + "/v1.0/users/" + escapePathSegment(mailbox) + "/sendMail";
-  impl->tokens = std::make_unique<tenants::TokenProvider>(std::move(credentials), impl->http,
+  impl->tokens = std::make_unique<msapi::TokenProvider>(std::move(credentials), impl->http,
                                                           impl->clock, &impl->cancel);
   return std::unique_ptr<GraphMailTransport>(new GraphMailTransport(std::move(impl)));
 }
@@ -225,7 +225,7 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
     d.reply = "the message is empty; nothing to send";
     return d;
   }
-  tenants::HttpRequest req;
+  msapi::HttpRequest req;
   req.method = "POST";
   req.url = impl_->url;
   req.content_type = "text/plain";  // MIME format
@@ -235,7 +235,7 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
       Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto token = impl_->tokens->appToken(impl_->tenant, tenants::Audience::kGraph);
+    auto token = impl_->tokens->appToken(impl_->tenant, msapi::Audience::kGraph);
     if (!token) {
       // Temporary: a token endpoint outage passes, and a refused sign-in (an expired secret,
       // a missing consent) is for the operator to fix while the outbox keeps the message.

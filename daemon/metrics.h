@@ -64,7 +64,7 @@ class Metrics {
   void recordScanFailure(const std::string& status, double duration_seconds, Timestamp finished);
   // Replaces the open-findings gauge (one sample per rule and severity, as given).
   void setOpenFindings(std::vector<OpenFindingCount> counts);
-  // Adds a finished scan's API counters (tenants::ApiCounters) to the totals of `api`
+  // Adds a finished scan's API counters (msapi::ApiCounters) to the totals of `api`
   // ("partner_center" or "graph"). Negative values count as 0: counters never go down.
   void addApiCounters(const std::string& api, int64_t requests, int64_t retries, int64_t throttled,
                       int64_t failed);

@@ -46,7 +46,7 @@ long crashAfterTenants() {
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
-                                 tenants::Cancellation* cancel,
+                                 msapi::Cancellation* cancel,
                                  const std::function<void(size_t, size_t)>& progress) {
   const Value partner = rules::RuleSet::partnerValue(config.partner);
   return readTenants(
@@ -61,7 +61,7 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
 
 Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      const std::function<Status(const tenants::Tenant&)>& evaluate,
-                                     tenants::Cancellation* cancel,
+                                     msapi::Cancellation* cancel,
                                      const std::function<void(size_t, size_t)>& progress) {
   ScanSourceReport report;
   std::optional<tenants::Inventory> inventory;
@@ -86,7 +86,7 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   }
   // The live source.
   const PartnerCenterConfig& pc = *config.partner_center;
-  tenants::Credentials credentials;
+  msapi::Credentials credentials;
   credentials.login_url = pc.login_url;
   credentials.client_id = pc.client_id;
   credentials.certificate_file = pc.client_certificate_file;
@@ -106,17 +106,17 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      kClientSecretEnv);
     }
   }
-  tenants::Cancellation local_cancel;
-  tenants::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
+  msapi::Cancellation local_cancel;
+  msapi::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
   SystemClock clock;
-  tenants::HttpClient http;
-  tenants::TokenProvider tokens(credentials, http, clock, &stop);
-  tenants::ApiOptions api_options;
+  msapi::HttpClient http;
+  msapi::TokenProvider tokens(credentials, http, clock, &stop);
+  msapi::ApiOptions api_options;
   api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   api_options.backoff_base = pc.backoff_base;
   api_options.pc_per_minute = pc.pc_requests_per_minute;
   api_options.graph_per_10s = pc.graph_requests_per_10s;
-  tenants::ApiClient api(http, tokens, stop, api_options);
+  msapi::ApiClient api(http, tokens, stop, api_options);
   tenants::PartnerCenterSourceOptions options;
   options.partner_tenant_id = config.partner.tenant_id;
   options.partner_center_url = pc.partner_center_url;
@@ -126,12 +126,12 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
-  auto use = [&api](tenants::Api which) {
+  auto use = [&api](msapi::Api which) {
     const auto& c = api.counters(which);
     return ApiUse{c.requests.load(), c.retries.load(), c.throttled.load(), c.failed.load()};
   };
-  report.partner_center = use(tenants::Api::kPartnerCenter);
-  report.graph = use(tenants::Api::kGraph);
+  report.partner_center = use(msapi::Api::kPartnerCenter);
+  report.graph = use(msapi::Api::kGraph);
   if (!result) return result.status();
   report.tenants = result->tenants;
   report.complete = result->complete && (!inventory || inventory->unreadable == 0);
@@ -169,7 +169,7 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
                                         storage::FindingStore& store, Timestamp now,
                                         const std::function<void(size_t, size_t)>& progress,
                                         const storage::OutboxHook& notify,
-                                        tenants::Cancellation* cancel,
+                                        msapi::Cancellation* cancel,
                                         ScanSourceReport* source_report) {
   if (auto n = store.markInterrupted(now); !n) return n.status();
   auto scan = store.beginScan(now, rules.hash());

@@ -15,7 +15,7 @@
 #include "daemon/app_config.h"
 #include "rules/rule_set.h"
 #include "storage/finding_store.h"
-#include "tenants/cancellation.h"
+#include "msapi/cancellation.h"
 #include "tenants/tenant.h"
 
 namespace cspwatch::daemon {
@@ -45,14 +45,14 @@ struct ScanSourceReport {
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
-                                 tenants::Cancellation* cancel = nullptr,
+                                 msapi::Cancellation* cancel = nullptr,
                                  const std::function<void(size_t, size_t)>& progress = {});
 
 // The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
 // a time (`cspwatch tenants list`, and runScan underneath).
 Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      const std::function<Status(const tenants::Tenant&)>& sink,
-                                     tenants::Cancellation* cancel = nullptr,
+                                     msapi::Cancellation* cancel = nullptr,
                                      const std::function<void(size_t, size_t)>& progress = {});
 
 // Converts one tenant's results for the store.
@@ -69,7 +69,7 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
                                         storage::FindingStore& store, Timestamp now,
                                         const std::function<void(size_t, size_t)>& progress = {},
                                         const storage::OutboxHook& notify = {},
-                                        tenants::Cancellation* cancel = nullptr,
+                                        msapi::Cancellation* cancel = nullptr,
                                         ScanSourceReport* source_report = nullptr);
 
 }  // namespace cspwatch::daemon

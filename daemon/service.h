@@ -28,7 +28,7 @@
 #include "daemon/app_config.h"
 #include "daemon/metrics.h"
 #include "daemon/systemd_notify.h"
-#include "tenants/cancellation.h"
+#include "msapi/cancellation.h"
 
 namespace cspwatch::daemon {
 
@@ -80,7 +80,7 @@ class Service {
   SystemClock clock_;
   SystemdNotifier notifier_;
   Metrics metrics_;
-  tenants::Cancellation cancel_;
+  msapi::Cancellation cancel_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

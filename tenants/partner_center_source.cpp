@@ -154,9 +154,9 @@ void problem(Tenant& t, Part part, const Status& why) {
 
 }  // namespace
 
-PartnerCenterSource::PartnerCenterSource(PartnerCenterSourceOptions options, ApiClient& api,
+PartnerCenterSource::PartnerCenterSource(PartnerCenterSourceOptions options, msapi::ApiClient& api,
                                          const Inventory* inventory, bool user_tokens,
-                                         Cancellation& cancel)
+                                         msapi::Cancellation& cancel)
     : options_(std::move(options)),
       api_(api),
       inventory_(inventory),
@@ -177,7 +177,7 @@ void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
     contacts_known = false;  // billing and company email come with the details
   } else if (*customer) {
     const std::string url = options_.partner_center_url + "/v1/customers/" + t.id;
-    auto details = api_.getJson({Api::kPartnerCenter, url, us, user_tokens_, {}});
+    auto details = api_.getJson({msapi::Api::kPartnerCenter, url, us, user_tokens_, {}});
     Strict in(url);
     std::vector<ContactEmail> found;
     std::optional<bool> dap;
@@ -201,7 +201,7 @@ void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
               Status::unavailable("needs App+User sign-in; run 'cspwatch auth login'"));
     } else {
       const std::string rel_url = url + "/relationships";
-      auto rel = api_.getJson({Api::kPartnerCenter, rel_url, us, true, {}});
+      auto rel = api_.getJson({msapi::Api::kPartnerCenter, rel_url, us, true, {}});
       Strict rin(rel_url);
       std::vector<IndirectRelationship> list;
       if (rel) {
@@ -230,7 +230,7 @@ void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
   }
   // Inside the customer tenant (GDAP, or the app's consent there).
   const std::string org_url = options_.graph_url + "/v1.0/organization";
-  auto org = api_.getJson({Api::kGraph, org_url, t.id, user_tokens_, {}});
+  auto org = api_.getJson({msapi::Api::kGraph, org_url, t.id, user_tokens_, {}});
   Strict oin(org_url);
   if (org) {
     Object::Ptr o;
@@ -273,7 +273,7 @@ void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
   }
   const std::string partners_url =
       options_.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners";
-  auto partners = api_.getJson({Api::kGraph, partners_url, t.id, user_tokens_, {}});
+  auto partners = api_.getJson({msapi::Api::kGraph, partners_url, t.id, user_tokens_, {}});
   Strict pin(partners_url);
   std::vector<CustomerPartner> list;
   if (partners) {
@@ -303,7 +303,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
   std::map<std::string, Tenant> customers;
   Strict customers_in(options_.partner_center_url + "/v1/customers");
   Status customers_read = api_.pagePartnerCenter(
-      {Api::kPartnerCenter,
+      {msapi::Api::kPartnerCenter,
        options_.partner_center_url + "/v1/customers?size=" + std::to_string(options_.page_size),
        us,
        user_tokens_,
@@ -343,7 +343,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
   Strict relationships_in(options_.graph_url +
                           "/v1.0/tenantRelationships/delegatedAdminRelationships");
   Status relationships_read = api_.pageGraph(
-      {Api::kGraph,
+      {msapi::Api::kGraph,
        options_.graph_url + "/v1.0/tenantRelationships/delegatedAdminRelationships?$top=300",
        us,
        false,

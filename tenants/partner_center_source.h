@@ -17,7 +17,7 @@
 
 #include "common/diagnostic.h"
 #include "common/status.h"
-#include "tenants/api_client.h"
+#include "msapi/api_client.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant.h"
 
@@ -42,8 +42,8 @@ struct SourceReport {
 class PartnerCenterSource {
  public:
   // `inventory` may be null. All references must outlive run().
-  PartnerCenterSource(PartnerCenterSourceOptions options, ApiClient& api,
-                      const Inventory* inventory, bool user_tokens, Cancellation& cancel);
+  PartnerCenterSource(PartnerCenterSourceOptions options, msapi::ApiClient& api,
+                      const Inventory* inventory, bool user_tokens, msapi::Cancellation& cancel);
 
   // Calls `sink` once per tenant, never concurrently. An error from the sink stops the scan.
   Result<SourceReport> run(const std::function<Status(const Tenant&)>& sink);
@@ -54,10 +54,10 @@ class PartnerCenterSource {
   void readTenant(Tenant& t, std::optional<bool> customer);
 
   PartnerCenterSourceOptions options_;
-  ApiClient& api_;
+  msapi::ApiClient& api_;
   const Inventory* inventory_;
   bool user_tokens_;
-  Cancellation& cancel_;
+  msapi::Cancellation& cancel_;
 };
 
 }  // namespace cspwatch::tenants

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tenants/device_login.h"
+#include "msapi/device_login.h"
 
 #include <chrono>
 
@@ -10,7 +10,7 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 namespace {
 
@@ -82,4 +82,4 @@ Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, Cancella
                              std::to_string(o.max_wait_seconds) + " s");
 }
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "common/status.h"
-#include "tenants/cancellation.h"
-#include "tenants/http_client.h"
+#include "msapi/cancellation.h"
+#include "msapi/http_client.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 struct DeviceLoginOptions {
   std::string login_url;  // https://login.microsoftonline.com
@@ -28,4 +28,4 @@ struct DeviceLoginOptions {
 Status deviceLogin(const DeviceLoginOptions& options, const HttpClient& http, Cancellation& cancel,
                    const std::function<void(const std::string&)>& tell);
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The live data path's client pieces against the simulator and a misbehaving server: token
+// The Microsoft client (msapi/) against the simulator and a misbehaving server: token
 // rotation across a restart, certificate sign-in, paging loops, prompt shutdown.
 #include <atomic>
 #include <cstdlib>
@@ -26,12 +26,12 @@
 #include "sim/api.h"
 #include "sim/generator.h"
 #include "sim/server.h"
-#include "tenants/api_client.h"
-#include "tenants/token_provider.h"
+#include "msapi/api_client.h"
+#include "msapi/token_provider.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
-using namespace cspwatch::tenants;
+using namespace cspwatch::msapi;
 using cspwatch::testing::TempDir;
 
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tenants/api_client.h"
+#include "msapi/api_client.h"
 
 #include <set>
 
@@ -10,7 +10,7 @@
 #include "common/logging.h"
 #include "common/text.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 namespace {
 
@@ -266,4 +266,4 @@ Status ApiClient::pageGraph(ApiCall call,
                             " pages");
 }
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

@@ -8,7 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 class Cancellation {
  public:
@@ -34,4 +34,4 @@ class Cancellation {
   std::atomic<bool> cancelled_{false};
 };
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

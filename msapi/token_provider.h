@@ -19,10 +19,10 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "tenants/cancellation.h"
-#include "tenants/http_client.h"
+#include "msapi/cancellation.h"
+#include "msapi/http_client.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 enum class Audience { kGraph, kPartnerCenter };
 
@@ -72,4 +72,4 @@ class TokenProvider {
   std::optional<std::string> refresh_token_;
 };
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

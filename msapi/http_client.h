@@ -15,7 +15,7 @@
 #include "common/status.h"
 #include "common/time.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 struct HttpRequest {
   std::string method = "GET";
@@ -53,4 +53,4 @@ class HttpClient {
   HttpOptions options_;
 };
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

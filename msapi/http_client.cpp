@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tenants/http_client.h"
+#include "msapi/http_client.h"
 
 #include <memory>
 #include <mutex>
@@ -22,7 +22,7 @@
 #include "common/net_util.h"
 #include "common/text.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 bool isLoopbackUrl(const std::string& url) {
   try {
@@ -159,4 +159,4 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
   return Status::unavailable("connection to " + uri.getHost() + " failed");
 }
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

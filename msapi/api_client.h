@@ -21,11 +21,11 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
-#include "tenants/cancellation.h"
-#include "tenants/http_client.h"
-#include "tenants/token_provider.h"
+#include "msapi/cancellation.h"
+#include "msapi/http_client.h"
+#include "msapi/token_provider.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 struct ApiOptions {
   int max_attempts = 6;
@@ -96,4 +96,4 @@ class ApiClient {
   std::map<std::string, Bucket> buckets_;
 };
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tenants/token_provider.h"
+#include "msapi/token_provider.h"
 
 #include <sstream>
 
@@ -19,7 +19,7 @@
 #include "common/logging.h"
 #include "common/text.h"
 
-namespace cspwatch::tenants {
+namespace cspwatch::msapi {
 
 namespace {
 
@@ -224,4 +224,4 @@ void TokenProvider::invalidate(const std::string& token) {
   }
 }
 
-}  // namespace cspwatch::tenants
+}  // namespace cspwatch::msapi
