@@ -22,7 +22,8 @@ class [[nodiscard]] Status {
     kIoError,
     kUnavailable,
     kCorruption,
-    kAborted
+    kAborted,
+    kUnauthenticated  // a sign-in only a person can repair (cspwatch auth login)
   };
 
   Status() = default;
@@ -35,6 +36,9 @@ class [[nodiscard]] Status {
   static Status unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status aborted(std::string msg) { return {Code::kAborted, std::move(msg)}; }
+  static Status unauthenticated(std::string msg) {
+    return {Code::kUnauthenticated, std::move(msg)};
+  }
 
   bool isOk() const { return code_ == Code::kOk; }
   explicit operator bool() const { return isOk(); }

@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "common/yaml_util.h"
 #include "daemon/http_endpoint.h"
+#include "msapi/cloud.h"
 #include "rules/rule_set.h"
 
 namespace cspwatch::daemon {
@@ -92,11 +93,25 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
                        Diagnostics& diags, AppConfig& cfg, const YAML::Node& parent) {
   YamlMap m(node, file, kPrefix, "section 'sources.partner_center'", diags, parent);
   if (!m.valid()) return;
-  m.checkKeys({"login_url", "partner_center_url", "graph_url", "client_id", "client_secret_file",
-               "client_certificate_file", "client_key_file", "refresh_token_file", "concurrency",
-               "retry_backoff_ms", "pc_requests_per_minute", "graph_requests_per_10s"},
+  m.checkKeys({"cloud", "login_url", "partner_center_url", "graph_url", "client_id",
+               "public_client", "client_secret_file", "client_certificate_file", "client_key_file",
+               "refresh_token_file", "concurrency", "retry_backoff_ms", "pc_requests_per_minute",
+               "graph_requests_per_10s"},
               {"client_secret", "refresh_token", "password"});
   PartnerCenterConfig pc;
+  if (auto cloud = m.getString("cloud")) {
+    if (auto endpoints = msapi::cloudEndpoints(*cloud)) {
+      pc.cloud = *cloud;
+      pc.login_url = endpoints->login;
+      pc.partner_center_url = endpoints->partner_center;
+      pc.graph_url = endpoints->graph;
+    } else {
+      m.error("bad-value", m.valueLocation("cloud"),
+              "'cloud' must be one of " + join(msapi::cloudNames(), ", ") + ", found '" + *cloud +
+                  "'",
+              didYouMean(*cloud, msapi::cloudNames()));
+    }
+  }
   for (auto [key, target] : {std::pair<const char*, std::string*>{"login_url", &pc.login_url},
                              {"partner_center_url", &pc.partner_center_url},
                              {"graph_url", &pc.graph_url}}) {
@@ -118,6 +133,18 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
   if (pc.client_certificate_file.empty() != pc.client_key_file.empty())
     m.error("missing-key", m.location(), "client_certificate_file and client_key_file go together",
             "give both, or neither and a client secret");
+  pc.public_client = m.getBool("public_client").value_or(false);
+  if (pc.public_client && (m.has("client_secret_file") || m.has("client_certificate_file")))
+    m.error("bad-value", m.keyLocation(m.has("client_secret_file") ? "client_secret_file"
+                                                                   : "client_certificate_file"),
+            "a public client presents no secret or certificate, and Entra refuses one that does "
+            "(AADSTS700025)",
+            "remove it, or set public_client: false for a confidential app (the Secure "
+            "Application Model)");
+  if (pc.public_client && pc.refresh_token_file.empty())
+    m.error("missing-key", m.location(),
+            "a public client signs in only as the partner user: 'refresh_token_file' is required",
+            "run 'cspwatch auth login' to create it");
   if (auto n = m.getInt("concurrency", 1, 64)) pc.concurrency = static_cast<int>(*n);
   if (auto n = m.getInt("retry_backoff_ms", 10, 60000))
     pc.backoff_base = std::chrono::milliseconds(*n);
@@ -370,6 +397,11 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
               "'transport: graph' sends with the app of sources.partner_center, which is not "
               "configured",
               "configure sources.partner_center, or use smtp");
+    else if (cfg.partner_center->public_client)
+      m.error("bad-value", m.valueLocation("transport"),
+              "'transport: graph' sends with the application permission Mail.Send, which a "
+              "public client (sources.partner_center.public_client) cannot hold",
+              "use smtp, or a confidential app registration");
   }
   if (a.smtp.envelope_from.empty()) a.smtp.envelope_from = alerts::bareAddress(a.from).value_or("");
   cfg.alerts = std::move(a);
@@ -400,8 +432,8 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   }
   YamlMap top(*doc, file, kPrefix, "", diags);
   if (!top.valid()) return std::nullopt;
-  top.checkKeys(
-      {"partner", "sources", "storage", "rules", "schedule", "alerts", "http", "logging"});
+  top.checkKeys({"partner", "sources", "storage", "rules", "schedule", "alerts", "http", "network",
+                 "logging"});
 
   if (top.has("partner"))
     readPartner(top.get("partner"), file, diags, cfg, *doc);
@@ -466,6 +498,22 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
               "'listen' is not a loopback address, so 'token_file' is required",
               "metrics and the scan trigger must not be open to the network without a token");
   }
+  if (top.has("network")) {
+    YamlMap m(top.get("network"), file, kPrefix, "section 'network'", diags, *doc);
+    m.checkKeys({"proxy", "no_proxy", "ca_file"});
+    if (auto proxy = m.getString("proxy")) {
+      if (!startsWith(*proxy, "http://") || proxy->size() <= 7)
+        m.error("bad-value", m.valueLocation("proxy"),
+                "'proxy' must be an http:// URL such as http://proxy.example.com:3128, found '" +
+                    abbreviate(*proxy, 80) + "'",
+                "HTTPS goes through the proxy as a CONNECT tunnel, so the proxy URL itself is "
+                "http://");
+      else
+        cfg.network.proxy = *proxy;
+    }
+    cfg.network.no_proxy = m.getStringList("no_proxy").value_or(std::vector<std::string>{});
+    cfg.network.ca_file = resolvePath(base_dir, m.getString("ca_file").value_or(""));
+  }
   if (top.has("logging")) {
     YamlMap m(top.get("logging"), file, kPrefix, "section 'logging'", diags, *doc);
     m.checkKeys({"format"});
@@ -528,7 +576,9 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
               "inventory file " + cfg.inventory->path + " cannot be read: " + std::strerror(errno));
   if (cfg.partner_center) {
     const auto& pc = *cfg.partner_center;
-    if (!pc.client_key_file.empty()) {
+    if (pc.public_client) {
+      // No secret: every call is made as the signed-in partner user.
+    } else if (!pc.client_key_file.empty()) {
       for (const auto& f : {pc.client_key_file, pc.client_certificate_file})
         if (!readable(f))
           d.warning("config.missing-file", where,
@@ -557,6 +607,9 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
         d.warning("config.missing-file", where,
                   "SMTP file " + f + " cannot be read: " + std::strerror(errno));
   }
+  if (!cfg.network.ca_file.empty() && !readable(cfg.network.ca_file))
+    d.warning("config.missing-file", where,
+              "network.ca_file " + cfg.network.ca_file + " cannot be read: " + std::strerror(errno));
   for (const auto& p : cfg.rule_paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0)

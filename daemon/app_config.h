@@ -25,6 +25,9 @@ inline constexpr const char* kDefaultConfigPath = "/etc/cspwatch/cspwatch.yaml";
 inline constexpr const char* kClientSecretEnv = "CSPWATCH_CLIENT_SECRET";
 
 struct PartnerCenterConfig {
+  // Microsoft's cloud (msapi/cloud.h): public, usgov, usgov-dod or china. It sets the defaults
+  // of the three URLs below; token scopes follow the URLs in use.
+  std::string cloud = "public";
   std::string login_url = "https://login.microsoftonline.com";
   std::string partner_center_url = "https://api.partnercenter.microsoft.com";
   std::string graph_url = "https://graph.microsoft.com";
@@ -34,6 +37,10 @@ struct PartnerCenterConfig {
       client_certificate_file;  // with client_key_file: RS256 assertions instead of a secret
   std::string client_key_file;
   std::string refresh_token_file;  // Secure Application Model refresh token (rotated in place)
+  // The app registration is a public client ("Allow public client flows"): `auth login` uses the
+  // device code, no secret or certificate is ever sent, and every call is made as the signed-in
+  // partner user. False (the default, the Secure Application Model): a confidential app.
+  bool public_client = false;
   int concurrency = 8;             // tenants read at once
   std::chrono::milliseconds backoff_base{500};  // first retry wait; doubles each attempt
   double pc_requests_per_minute = 480;          // client-side pacing, under Partner Center's 500
@@ -54,6 +61,13 @@ struct SmtpConfig {
   std::string ca_file;        // extra CA certificates to trust (a private CA)
   std::string envelope_from;  // MAIL FROM; default: the address in alerts.from
   Seconds timeout = Seconds(30);
+};
+
+// The `network` section: how outbound HTTPS leaves the machine (docs/configuration.md#network).
+struct NetworkConfig {
+  std::string proxy;                  // http://[user:password@]host:port; empty: $HTTPS_PROXY
+  std::vector<std::string> no_proxy;  // hosts or .domains reached directly; plus $NO_PROXY
+  std::string ca_file;                // extra CA certificates to trust (a TLS-inspecting proxy)
 };
 
 // The `http` section: the local health, metrics and control endpoint (docs/operations.md).
@@ -95,6 +109,7 @@ struct AppConfig {
   Seconds schedule_interval = std::chrono::hours(6);
   std::optional<AlertsConfig> alerts;
   HttpConfig http;
+  NetworkConfig network;
   std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
 };
 

@@ -88,6 +88,13 @@ TEST_CASE("config mistakes are reported with exact line:column, code and hint") 
        19, "after '@'"},
       {"YAML syntax", 5, "  distributor_tenant_ids: [8c1e5a2f", "config.yaml-syntax", 6, 16,
        "indentation"},
+      {"unknown cloud", 9, "    cloud: usgovv", "config.bad-value", 9, 12, "did you mean 'usgov'?"},
+      {"a public client with a secret", 9,
+       "    client_id: 11111111-2222-3333-4444-555555555555\n    public_client: true\n"
+       "    refresh_token_file: rt",
+       "config.bad-value", 12, 5, "public_client: false"},
+      {"a proxy that is not http://", 15, "  interval: 2h\nnetwork:\n  proxy: proxy:3128",
+       "config.bad-value", 17, 10, "CONNECT"},
   };
   for (const auto& c : cases) {
     SECTION(c.name) {
@@ -252,4 +259,55 @@ TEST_CASE("checkEnvironment reports broken mail templates and unreadable SMTP fi
   CHECK_THAT(text, Catch::Contains("[config.bad-templates]"));
   CHECK_THAT(text, Catch::Contains(dir.path() + "/templates/digest.txt.mustache:1:1"));
   CHECK_THAT(text, Catch::Contains("SMTP file " + dir.path() + "/smtp_password cannot be read"));
+}
+
+TEST_CASE("the cloud sets the endpoints, explicit URLs win, and the network section is read") {
+  Diagnostics d;
+  auto cfg = parseConfig(replaceLine(kValid, 15, "  interval: 2h\nnetwork:\n"
+                                                 "  proxy: http://proxy.example.com:3128\n"
+                                                 "  no_proxy: [.internal.example.com]\n"
+                                                 "  ca_file: corp-ca.pem") +
+                             "",
+                         "c.yaml", "/etc/cspwatch", d);
+  INFO(d.renderText());
+  REQUIRE(cfg);
+  CHECK(cfg->network.proxy == "http://proxy.example.com:3128");
+  CHECK(cfg->network.no_proxy == std::vector<std::string>{".internal.example.com"});
+  CHECK(cfg->network.ca_file == "/etc/cspwatch/corp-ca.pem");
+  CHECK_FALSE(cfg->partner_center->public_client);
+
+  Diagnostics d2;
+  auto gov = parseConfig(replaceLine(kValid, 9,
+                                     "    client_id: 11111111-2222-3333-4444-555555555555\n"
+                                     "    cloud: usgov"),
+                         "c.yaml", "/etc", d2);
+  INFO(d2.renderText());
+  REQUIRE(gov);
+  CHECK(gov->partner_center->cloud == "usgov");
+  CHECK(gov->partner_center->login_url == "https://login.microsoftonline.us");
+  CHECK(gov->partner_center->partner_center_url == "https://api.partnercenter.microsoft.com");
+  // graph_url is given explicitly in the file and wins over the cloud's.
+  CHECK(gov->partner_center->graph_url == "http://127.0.0.1:8080/graph");
+}
+
+TEST_CASE("a public client needs no secret but cannot send mail through Graph") {
+  const std::string pub = replaceLine(replaceLine(kValid, 10, "    public_client: true"), 9,
+                                      "    client_id: 11111111-2222-3333-4444-555555555555\n"
+                                      "    refresh_token_file: rt");
+  Diagnostics d;
+  auto cfg = parseConfig(pub, "c.yaml", "/etc", d);
+  INFO(d.renderText());
+  REQUIRE(cfg);
+  CHECK(cfg->partner_center->public_client);
+  const Diagnostics env = checkEnvironment(*cfg);
+  for (const auto& item : env.items()) CHECK(item.code != "config.missing-secret");
+
+  Diagnostics d2;
+  auto mail = parseConfig(pub +
+                              "alerts:\n  transport: graph\n  from: a@northwind-it.com.au\n"
+                              "  graph:\n    mailbox: a@northwind-it.com.au\n"
+                              "  routes:\n    - name: all\n      to: [a@northwind-it.com.au]\n",
+                          "c.yaml", "/etc", d2);
+  CHECK_FALSE(mail);
+  CHECK_THAT(d2.renderText(), Catch::Contains("Mail.Send"));
 }
