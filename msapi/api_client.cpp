@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "msapi/api_client.h"
 
+#include <algorithm>
 #include <set>
 
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
@@ -14,12 +18,28 @@ namespace cspwatch::msapi {
 
 namespace {
 
+// Partner Center begins its answers with a UTF-8 byte-order mark (EF BB BF; seen by others as
+// "Unexpected UTF-8 BOM", Azure/msrest-for-python#144; .NET's ReadAsStringAsync hides it from
+// Microsoft's own SDK), and Poco's JSON parser refuses one. JSON text never needs it (RFC 8259
+// section 8.1 lets a parser ignore it) and it means nothing in any answer, so it is dropped
+// from every answer, whichever service sent it: simpler than knowing which ones do.
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+std::string_view withoutBom(std::string_view body) {
+  if (startsWith(body, kUtf8Bom)) body.remove_prefix(kUtf8Bom.size());
+  return body;
+}
+
+std::string newGuid() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
+
 // "HTTP 403: Authorization_RequestDenied: Insufficient privileges ..." from either service's
 // error body; bodies are the services', never ours, so no secret can be in them.
 std::string describe(const HttpResponse& r) {
   std::string what = "HTTP " + std::to_string(r.status);
   try {
-    auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
+    auto o = Poco::JSON::Parser()
+                 .parse(std::string(withoutBom(r.body)))
+                 .extract<Poco::JSON::Object::Ptr>();
     if (o->has("error") && o->isObject("error")) {
       auto e = o->getObject("error");
       return what + ": " + e->optValue<std::string>("code", "") + ": " +
@@ -34,7 +54,80 @@ std::string describe(const HttpResponse& r) {
   return what;
 }
 
+// Whether `next` (a next-page link from an answer) points at the server `from` was asked: same
+// scheme, host and port. A link elsewhere would receive our bearer token with the request.
+bool sameServer(const std::string& from, const std::string& next) {
+  try {
+    const Poco::URI a(from), b(next);
+    const std::string scheme = toLowerAscii(b.getScheme());
+    return (scheme == "https" || scheme == "http") && toLowerAscii(a.getScheme()) == scheme &&
+           toLowerAscii(a.getHost()) == toLowerAscii(b.getHost()) && a.getPort() == b.getPort();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+// The URL without its query, for messages and logs (a query may hold a skip token).
+std::string withoutQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& value, Timestamp now) {
+  const std::string v(trim(value));
+  if (v.empty()) return std::nullopt;
+  if (v.find_first_not_of("0123456789") == std::string::npos) {
+    // Delta-seconds. More digits than any sane wait are as good as forever (capped later).
+    const int64_t seconds = v.size() > 9 ? 999999999 : std::stoll(v);
+    if (seconds <= 0) return std::nullopt;
+    return std::chrono::milliseconds(seconds * 1000);
+  }
+  // An HTTP-date (RFC 9110 section 5.6.7): IMF-fixdate, or one of the obsolete forms a
+  // recipient must still accept, told apart by their shape (Poco's parser is lenient enough to
+  // read one form as another, wrongly).
+  const size_t comma = v.find(',');
+  std::string format = Poco::DateTimeFormat::HTTP_FORMAT;  // Sun, 06 Nov 1994 08:49:37 GMT
+  if (comma == std::string::npos)
+    format = Poco::DateTimeFormat::ASCTIME_FORMAT;  // Sun Nov  6 08:49:37 1994
+  else if (v.find('-', comma) != std::string::npos)
+    format = Poco::DateTimeFormat::RFC850_FORMAT;  // Sunday, 06-Nov-94 08:49:37 GMT
+  Poco::DateTime when;
+  int tzd = 0;
+  if (!Poco::DateTimeParser::tryParse(format, v, when, tzd)) return std::nullopt;
+  when.makeUTC(tzd);
+  const int64_t seconds = static_cast<int64_t>(when.timestamp().epochTime()) - toUnixSeconds(now);
+  if (seconds <= 0) return std::nullopt;
+  return std::chrono::milliseconds(seconds * 1000);
+}
+
+Result<std::string> resolvePartnerCenterLink(const std::string& root_url,
+                                             const std::string& link_uri) {
+  std::string root = root_url;
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  const std::string link(trim(link_uri));
+  if (link.empty()) return Status::corruption("the link is empty");
+  // A scheme ("https:") before any '/', '?' or '#' makes the link absolute; "//host/..." is a
+  // network-path reference, absolute but for the scheme.
+  const size_t colon = link.find(':');
+  const size_t delimiter = link.find_first_of("/?#");
+  const bool absolute = colon != std::string::npos && colon > 0 &&
+                        (delimiter == std::string::npos || colon < delimiter);
+  if (absolute || startsWith(link, "//")) {
+    const std::string url =
+        absolute ? link : toLowerAscii(root.substr(0, root.find(':'))) + ":" + link;
+    if (!sameServer(root, url))
+      return Status::corruption("points to another server (" + abbreviate(withoutQuery(url), 120) +
+                                "); refusing to send our token there");
+    return url;
+  }
+  // Relative: a path below the API root, versioned as the SDK does. Unlike the SDK, a link
+  // without its leading '/' ("v1/customers") is read as "/v1/customers", not "/v1/v1/customers",
+  // and only a whole "/v1" segment counts as the version ("/v1customers" gets one).
+  std::string path = link.front() == '/' ? link : "/" + link;
+  const bool versioned = toLowerAscii(path.substr(0, 3)) == "/v1" &&
+                         (path.size() == 3 || path[3] == '/' || path[3] == '?' || path[3] == '#');
+  if (!versioned) path = "/v1" + path;
+  return root + path;
+}
 
 ApiClient::ApiClient(const HttpClient& http, TokenProvider& tokens, Cancellation& cancel,
                      ApiOptions options)
@@ -78,9 +171,17 @@ bool ApiClient::pace(const ApiCall& call) {
 
 Result<HttpResponse> ApiClient::get(const ApiCall& call) {
   // One MS-RequestId for every attempt: the services use it to recognise a retry.
-  const std::string request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  const std::string request_id = newGuid();
+  const bool graph = call.api == Api::kGraph;
+  const std::string path = withoutQuery(call.url);
   Status last = Status::unavailable("no attempt made");
+  std::string last_ids;  // the last Graph attempt's request ids, for the log
   int fresh_tokens = 0;  // a 401 gets a fresh token, a few times at most
+  bool new_connection = false;
+  // Waits before the next attempt, unless there is none; false on shutdown.
+  const auto waitToRetry = [&](int attempt, std::chrono::milliseconds wait) {
+    return attempt + 1 >= options_.max_attempts || cancel_.sleepFor(wait);
+  };
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (cancel_.cancelled()) return Status::aborted("shutting down");
     if (!pace(call)) return Status::aborted("shutting down");
@@ -98,32 +199,47 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     if (!options_.correlation_id.empty())
       req.headers.push_back({"MS-CorrelationId", options_.correlation_id});
     if (call.api == Api::kPartnerCenter) req.headers.push_back({"MS-Contract-Version", "v1"});
+    // Graph asks for a new GUID in client-request-id on every request, logged by both sides
+    // (best-practices-concept.md); a retry is a new request.
+    std::string client_request_id;
+    if (graph) {
+      client_request_id = newGuid();
+      req.headers.push_back({"client-request-id", client_request_id});
+    }
+    req.new_connection = new_connection;
+    new_connection = false;
     bump(call.api, &ApiCounters::requests);
     if (attempt > 0) bump(call.api, &ApiCounters::retries);
     auto resp = http_.send(req);
+    if (graph) last_ids = " (client-request-id " + client_request_id + ")";
     if (!resp) {
       if (resp.status().code() == Status::Code::kInvalidArgument)
         return resp.status();  // a bad URL
       last = resp.status();
       const auto wait = backoff(attempt);
-      log().debug("{}: {}; retrying in {} ms", call.url.substr(0, call.url.find('?')),
-                  last.message(), wait.count());
-      if (!cancel_.sleepFor(wait)) return Status::aborted("shutting down");
+      log().debug("{}: {}; retrying in {} ms", path, last.message(), wait.count());
+      if (!waitToRetry(attempt, wait)) return Status::aborted("shutting down");
       continue;
     }
-    if (resp->status == 429) {
-      bump(call.api, &ApiCounters::throttled);
+    if (graph)
+      last_ids = " (request-id " + printable(abbreviate(resp->header("request-id"), 64)) +
+                 ", client-request-id " + client_request_id + ")";
+    if (resp->status == 429 || resp->status == 503 || resp->status == 504) {
+      // Throttled (429) or overloaded (503, 504): wait what the service asks, as Graph's SDK
+      // retry handler does for these three (errors.md, throttling.md), else back off.
+      if (resp->status == 429) bump(call.api, &ApiCounters::throttled);
       last = Status::unavailable(describe(*resp));
-      int retry_after = 0;
-      try {
-        retry_after = std::stoi(resp->header("retry-after"));
-      } catch (const std::exception&) {
-      }
-      const auto wait =
-          retry_after > 0 ? std::chrono::milliseconds(retry_after * 1000LL) : backoff(attempt);
-      log().debug("{}: throttled (429); waiting {} ms", call.url.substr(0, call.url.find('?')),
-                  wait.count());
-      if (!cancel_.sleepFor(wait)) return Status::aborted("shutting down");
+      const auto asked =
+          parseRetryAfter(resp->header("retry-after"),
+                          options_.clock ? options_.clock->now() : SystemClock().now());
+      const std::chrono::milliseconds cap = options_.retry_after_max;
+      const auto wait = asked ? std::min(*asked, cap) : backoff(attempt);
+      // "Always make new retry requests over a new HTTP connection" after a 503
+      // (best-practices-concept.md): the one we have may lead to the overloaded node.
+      new_connection = resp->status == 503;
+      log().debug("{}: HTTP {}; waiting {} ms{}", path, resp->status, wait.count(),
+                  asked && *asked > cap ? " (Retry-After cut to retry_after_max)" : "");
+      if (!waitToRetry(attempt, wait)) return Status::aborted("shutting down");
       continue;
     }
     if (resp->status == 401 && fresh_tokens < 3) {
@@ -136,14 +252,22 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     }
     if (resp->status >= 500) {
       last = Status::unavailable(describe(*resp));
-      if (!cancel_.sleepFor(backoff(attempt))) return Status::aborted("shutting down");
+      if (!waitToRetry(attempt, backoff(attempt))) return Status::aborted("shutting down");
       continue;
+    }
+    if (graph && resp->status >= 400) {
+      // The final answer, and a failure: what Microsoft support needs to find the request. A
+      // 404 is often an answer ("none"), not a failure; it is logged only at debug level.
+      if (resp->status == 404)
+        log().debug("{}: {}{}", path, describe(*resp), last_ids);
+      else
+        log().info("{}: {}{}", path, describe(*resp), last_ids);
     }
     return std::move(resp.value());
   }
   bump(call.api, &ApiCounters::failed);
-  log().warn("{}: gave up after {} attempts: {}", call.url.substr(0, call.url.find('?')),
-             options_.max_attempts, last.message());
+  log().warn("{}: gave up after {} attempts: {}{}", path, options_.max_attempts, last.message(),
+             last_ids);
   return Status::unavailable("gave up after " + std::to_string(options_.max_attempts) +
                              " attempts: " + last.message());
 }
@@ -156,6 +280,7 @@ Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
     if (!resp) return resp.status();
     if (resp->status == 404) return Status::notFound(describe(*resp));
     if (resp->status < 200 || resp->status >= 300) return Status::invalidArgument(describe(*resp));
+    if (startsWith(resp->body, kUtf8Bom)) resp->body.erase(0, kUtf8Bom.size());
     size_t bad = 0;
     if (!isValidUtf8(resp->body, &bad)) {  // JSON is UTF-8; a cut body may end mid-character
       why = "not UTF-8 at byte " + std::to_string(bad);
@@ -172,38 +297,50 @@ Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
     }
   }
   bump(call.api, &ApiCounters::failed);
-  return Status::unavailable("the answer from " + call.url.substr(0, call.url.find('?')) +
+  return Status::unavailable("the answer from " + withoutQuery(call.url) +
                              " was not valid JSON, three times (" + why + ")");
 }
 
 namespace {
 
-// Whether `next` (a next-page link from an answer) points at the server `from` was asked: same
-// scheme, host and port. A link elsewhere would receive our bearer token with the request.
-bool sameServer(const std::string& from, const std::string& next) {
-  try {
-    const Poco::URI a(from), b(next);
-    return toLowerAscii(a.getScheme()) == toLowerAscii(b.getScheme()) &&
-           toLowerAscii(a.getHost()) == toLowerAscii(b.getHost()) && a.getPort() == b.getPort();
-  } catch (const Poco::Exception&) {
-    return false;
-  }
+// The API root of a Partner Center URL we built (<partner_center_url>/v1/...): everything before
+// its last /v1 segment; the simulator's root has a path of its own (.../pc).
+std::string partnerCenterRoot(const std::string& url) {
+  const std::string path = withoutQuery(url);
+  const std::string lower = toLowerAscii(path);
+  size_t v1 = lower.rfind("/v1/");
+  if (v1 == std::string::npos && endsWith(lower, "/v1")) v1 = lower.size() - 3;
+  return v1 == std::string::npos ? path : path.substr(0, v1);
+}
+
+// Headers of links.next that are never taken from an answer: ours (the token), or ones that
+// frame the request and are the HTTP client's to set.
+bool isReservedHeader(const std::string& name) {
+  static const std::set<std::string> reserved = {
+      "authorization",     "proxy-authorization", "host",      "content-length",
+      "transfer-encoding", "connection",          "user-agent"};
+  return reserved.count(toLowerAscii(name)) > 0;
 }
 
 }  // namespace
 
-Status ApiClient::pagePartnerCenter(
-    ApiCall call, const std::function<void(const Poco::JSON::Array::Ptr&)>& page) {
-  const std::string base = call.url.substr(0, call.url.find("/v1/"));
+Status ApiClient::pagePartnerCenter(ApiCall call,
+                                    const std::function<void(const Poco::JSON::Array::Ptr&)>& page,
+                                    bool items_optional) {
+  const std::string root = partnerCenterRoot(call.url);
   std::set<std::string> seen;
   for (int n = 0; n < options_.max_pages; ++n) {
     auto body = getJson(call);
     if (!body) return body.status();
-    if (!(*body)->isArray("items"))
-      return Status::corruption("malformed answer from " + call.url.substr(0, call.url.find('?')) +
+    if ((*body)->isArray("items"))
+      page((*body)->getArray("items"));
+    else if (items_optional && (!(*body)->has("items") || (*body)->isNull("items")))
+      page(new Poco::JSON::Array);
+    else
+      return Status::corruption("malformed answer from " + withoutQuery(call.url) +
                                 ": no 'items' list");
-    page((*body)->getArray("items"));
-    // The next page: links.next (URI and headers) or, failing that, the continuation token.
+    // The next page: links.next (URI and headers, as the SDK follows it) or, failing that, the
+    // continuation token.
     std::string token = (*body)->optValue<std::string>("continuationToken", "");
     std::string next_uri;
     std::vector<std::pair<std::string, std::string>> next_headers;
@@ -217,10 +354,11 @@ Status ApiClient::pagePartnerCenter(
           if (!h)
             return Status::corruption("malformed answer from Partner Center: links.next.headers[" +
                                       std::to_string(i) + "] is not an object");
-          next_headers.push_back(
-              {h->optValue<std::string>("key", ""), h->optValue<std::string>("value", "")});
-          if (toLowerAscii(next_headers.back().first) == "ms-continuationtoken")
-            token = next_headers.back().second;
+          const std::string key = h->optValue<std::string>("key", "");
+          const std::string value = h->optValue<std::string>("value", "");
+          if (toLowerAscii(key) == "ms-continuationtoken") token = value;
+          if (key.empty() || isReservedHeader(key)) continue;
+          next_headers.push_back({key, value});
         }
       }
     }
@@ -229,14 +367,16 @@ Status ApiClient::pagePartnerCenter(
       return Status::corruption(
           "Partner Center returned the same continuation twice; refusing to loop");
     if (next_uri.empty()) next_uri = "/v1/customers?seekOperation=Next";
-    const std::string next_url = startsWith(next_uri, "http") ? next_uri : base + next_uri;
-    if (!sameServer(call.url, next_url))
-      return Status::corruption("Partner Center's next-page link points to another server (" +
-                                abbreviate(next_url.substr(0, next_url.find('?')), 120) +
-                                "); refusing to send our token there");
-    call.url = next_url;
-    call.headers = next_headers.empty() ? decltype(next_headers){{"MS-ContinuationToken", token}}
-                                        : next_headers;
+    auto next_url = resolvePartnerCenterLink(root, next_uri);
+    if (!next_url)
+      return Status::corruption("Partner Center's next-page link " + next_url.status().message());
+    call.url = *next_url;
+    call.headers = next_headers;
+    // The continuation token travels as a header; a links.next without it gets it here.
+    const bool has_token = std::any_of(next_headers.begin(), next_headers.end(), [](const auto& h) {
+      return toLowerAscii(h.first) == "ms-continuationtoken";
+    });
+    if (!token.empty() && !has_token) call.headers.push_back({"MS-ContinuationToken", token});
   }
   return Status::corruption("Partner Center paging did not end after " +
                             std::to_string(options_.max_pages) + " pages");
@@ -249,7 +389,7 @@ Status ApiClient::pageGraph(ApiCall call,
     auto body = getJson(call);
     if (!body) return body.status();
     if (!(*body)->isArray("value"))
-      return Status::corruption("malformed answer from " + call.url.substr(0, call.url.find('?')) +
+      return Status::corruption("malformed answer from " + withoutQuery(call.url) +
                                 ": no 'value' list");
     page((*body)->getArray("value"));
     const std::string next = (*body)->optValue<std::string>("@odata.nextLink", "");

@@ -3,11 +3,17 @@
 // (../shared/reference/microsoft-csp-apis.md, sections 2.8 and 5):
 //  - pacing: a client-side token bucket per limit scope (Partner Center per partner, Graph per
 //    app and tenant), so a scan runs close to the allowed rate without being throttled;
-//  - retries: 429 waits Retry-After (else exponential backoff with jitter); 5xx, timeouts,
-//    dropped connections and truncated bodies are retried a bounded number of times with the
-//    same MS-RequestId; a 401 gets a fresh token (up to three times);
-//  - paging: Partner Center's seek pages (continuation token and links.next headers) and
-//    Graph's @odata.nextLink, refusing a server that loops.
+//  - retries: 429, 503 and 504 wait Retry-After (delta-seconds or an HTTP-date, at most
+//    retry_after_max), else exponential backoff with jitter, as Graph's SDK retry handler
+//    does; other 5xx, timeouts, dropped connections and truncated bodies back off likewise; a
+//    bounded number of attempts with the same MS-RequestId; a 401 gets a fresh token (up to
+//    three times);
+//  - identity: every Graph attempt carries a fresh client-request-id GUID; a Graph request
+//    that finally fails is logged with the request-id Graph answered (and our
+//    client-request-id), so Microsoft support can find it;
+//  - answers: a leading UTF-8 byte-order mark (Partner Center sends one) is dropped;
+//  - paging: Partner Center's seek pages (links.next with its headers, else the continuation
+//    token) and Graph's @odata.nextLink, refusing a server that loops or a link elsewhere.
 // Every wait returns early on cancellation. Thread-safe.
 #pragma once
 
@@ -15,12 +21,14 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "common/clock.h"
 #include "msapi/cancellation.h"
 #include "msapi/http_client.h"
 #include "msapi/token_provider.h"
@@ -35,6 +43,11 @@ struct ApiOptions {
   double graph_per_10s = 3000;  // under 3,500 per 10 s for a small tenant
   int max_pages = 10000;        // a guard against a server that pages forever
   std::string correlation_id;   // MS-CorrelationId for every request of a scan
+  // The longest single wait a Retry-After may ask for; a longer one is cut to this. Five
+  // minutes: Graph and Partner Center ask for seconds, and a scan that waits six times this
+  // for one call (max_attempts) still ends within the hour.
+  std::chrono::seconds retry_after_max{300};
+  const Clock* clock = nullptr;  // for Retry-After dates; nullptr: the system clock
 };
 
 struct ApiCounters {
@@ -42,6 +55,20 @@ struct ApiCounters {
 };
 
 enum class Api { kPartnerCenter, kGraph };
+
+// The wait a Retry-After header value asks for at `now`: delta-seconds ("120") or an HTTP-date
+// (IMF-fixdate "Wed, 21 Oct 2015 07:28:00 GMT", or the obsolete RFC 850 and asctime forms).
+// nullopt when it is missing, malformed, zero or in the past (then the caller backs off).
+std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& value, Timestamp now);
+
+// The URL a Partner Center link URI (links.next.uri, links.self.uri...) names, resolved as
+// Microsoft's .NET SDK does (PartnerServiceProxy.BuildPartnerServiceApiUri): a path that does
+// not start with the /v1 segment (case-insensitively) gets it, then it is taken below `root`,
+// the configured partner_center_url (which may have a path of its own, as the simulator's
+// .../pc). "/v1/customers?x", "/customers?x" and "customers?x" all give
+// <root>/v1/customers?x. An absolute link is used as it is, but only on root's server (same
+// scheme, host and port): anywhere else would receive our bearer token, and is an error.
+Result<std::string> resolvePartnerCenterLink(const std::string& root, const std::string& link);
 
 struct ApiCall {
   Api api = Api::kGraph;
@@ -63,9 +90,14 @@ class ApiClient {
   // starts "HTTP <status>": kNotFound for 404, kInvalidArgument for other 4xx.
   Result<Poco::JSON::Object::Ptr> getJson(const ApiCall& call);
 
-  // Every page of a Partner Center seek collection, `items` handed to `page` in order.
+  // Every page of a Partner Center seek collection, `items` handed to `page` in order. The first
+  // call's URL is <partner_center_url>/v1/...: links resolve against the part before its /v1
+  // (resolvePartnerCenterLink), and every links.next.headers pair is sent with the next page.
+  // `items_optional`: an answer whose `items` is null or absent is an empty page (a customer's
+  // relationships list when there are none), not a malformed answer.
   Status pagePartnerCenter(ApiCall first,
-                           const std::function<void(const Poco::JSON::Array::Ptr&)>& page);
+                           const std::function<void(const Poco::JSON::Array::Ptr&)>& page,
+                           bool items_optional = false);
   // Every page of a Graph collection, `value` handed to `page` in order.
   Status pageGraph(ApiCall first, const std::function<void(const Poco::JSON::Array::Ptr&)>& page);
 

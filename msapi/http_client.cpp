@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "msapi/http_client.h"
 
+#include <cctype>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include <Poco/InflatingStream.h>
 #include <Poco/Net/AcceptCertificateHandler.h>
@@ -22,7 +27,21 @@
 #include "common/net_util.h"
 #include "common/text.h"
 
+#ifndef CSPWATCH_VERSION
+#error "CSPWATCH_VERSION comes from CMake (msapi/CMakeLists.txt)"
+#endif
+
 namespace cspwatch::msapi {
+
+HttpOptions withNetwork(NetworkOptions network, HttpOptions base) {
+  base.network = std::move(network);
+  return base;
+}
+
+const std::string& userAgent() {
+  static const std::string agent = std::string("cspwatch/") + CSPWATCH_VERSION;
+  return agent;
+}
 
 bool isLoopbackUrl(const std::string& url) {
   try {
@@ -51,13 +70,82 @@ Poco::Net::Context::Ptr tlsContext() {
   return context;
 }
 
-// Connections kept alive per thread, scheme, host and port.
-std::unique_ptr<Poco::Net::HTTPClientSession>& sessionFor(const Poco::URI& uri) {
+// The same, trusting the certificates of `ca_file` (network.ca_file, e.g. a TLS-inspecting
+// proxy's CA) in addition to the system's: OpenSSL loads the file, then the default paths
+// (loadDefaultCAs). One context per file for the process.
+Result<Poco::Net::Context::Ptr> tlsContext(const std::string& ca_file) {
+  Poco::Net::Context::Ptr plain = tlsContext();  // also sets up the SSLManager's handlers
+  if (ca_file.empty()) return plain;
+  static std::mutex mutex;
+  static std::map<std::string, Poco::Net::Context::Ptr> contexts;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = contexts.find(ca_file); it != contexts.end()) return it->second;
+  try {
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file,
+                               Poco::Net::Context::VERIFY_STRICT, 9, true);
+    contexts.emplace(ca_file, context);
+    return context;
+  } catch (const Poco::Exception& e) {
+    return Status::invalidArgument("cannot use the CA certificates in " + ca_file + ": " +
+                                   e.displayText());
+  }
+}
+
+// Connections kept alive per thread and route: scheme, host, port, proxy and CA file. A route
+// through another proxy (or as another proxy user) is another connection.
+std::unique_ptr<Poco::Net::HTTPClientSession>& sessionFor(const Poco::URI& uri,
+                                                          const std::optional<Proxy>& proxy,
+                                                          const std::string& ca_file) {
   thread_local std::map<std::string, std::unique_ptr<Poco::Net::HTTPClientSession>> sessions;
-  return sessions[uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort())];
+  std::string key = uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort());
+  // The password only as a hash: the key is no place for a secret.
+  if (proxy)
+    key += " via " + proxy->redacted() + "#" +
+           std::to_string(std::hash<std::string>()(proxy->password));
+  if (!ca_file.empty()) key += " trusting " + ca_file;
+  return sessions[key];
+}
+
+// RFC 9110 token characters, the only ones a header name may have.
+bool isToken(const std::string& s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!(std::isalnum(c) ||
+          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos))
+      return false;
+  return true;
+}
+
+// Whether a header can be sent as it is: a line break in a value (from an answer's
+// links.next.headers, say) would start a header or a request of its own.
+Status checkHeader(const std::string& name, const std::string& value) {
+  if (!isToken(name))
+    return Status::invalidArgument("refusing to send a header named '" +
+                                   printable(abbreviate(name, 60)) + "'");
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0')
+      return Status::invalidArgument("refusing to send the header " + name +
+                                     ": its value holds a line break or NUL");
+  return Status::ok();
 }
 
 }  // namespace
+
+HttpClient::HttpClient(HttpOptions options)
+    : HttpClient(std::move(options), ProxyEnvironment::fromProcess()) {}
+
+HttpClient::HttpClient(HttpOptions options, ProxyEnvironment env)
+    : options_(std::move(options)), env_(std::move(env)) {
+  // Proxy passwords are secrets: masked in any log line that might ever hold one.
+  const std::pair<std::string, std::string> urls[] = {{options_.network.proxy, "network.proxy"},
+                                                      {env_.https_proxy, "$HTTPS_PROXY"},
+                                                      {env_.http_proxy, "$HTTP_PROXY"}};
+  for (const auto& [url, source] : urls)
+    if (!url.empty())
+      if (auto p = parseProxyUrl(url, source); p && !p->password.empty())
+        registerSecret(p->password);
+}
 
 Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
   Poco::URI uri;
@@ -70,7 +158,25 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
   if (!https && !(uri.getScheme() == "http" && isLoopbackUrl(req.url)))
     return Status::invalidArgument("refusing " + uri.getScheme() + "://" + uri.getHost() +
                                    ": only https is allowed, except to a loopback address");
-  auto& session = sessionFor(uri);
+  for (const auto& [k, v] : req.headers)
+    if (Status s = checkHeader(k, v); !s) return s;
+  const auto proxy = chooseProxy(
+      req.url, {options_.network.proxy, options_.network.no_proxy, options_.network.proxy_loopback},
+      env_);
+  if (!proxy) return proxy.status();
+  Poco::Net::Context::Ptr context;
+  if (https) {
+    auto c = tlsContext(options_.network.ca_file);
+    if (!c) return c.status();
+    context = *c;
+  }
+  // "host:port" or "host:port through proxy http://user@proxy:port": never the password.
+  const std::string where =
+      uri.getHost() + ":" + std::to_string(uri.getPort()) +
+      (*proxy ? " through the proxy " + (*proxy)->redacted() + " (" + (*proxy)->source + ")"
+              : std::string());
+  auto& session = sessionFor(uri, *proxy, options_.network.ca_file);
+  if (req.new_connection) session.reset();
   // Two tries: a kept-alive connection the server closed meanwhile fails at once, and only
   // then is a fresh connection worth trying.
   for (int round = 0; round < 2; ++round) {
@@ -79,9 +185,23 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
       if (!session) {
         if (https)
           session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                                    tlsContext());
+                                                                    context);
         else
           session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+        if (*proxy) {
+          // For https Poco opens a CONNECT tunnel through the proxy and runs TLS to the server
+          // inside it, verifying the server's certificate and name as on a direct connection.
+          Poco::Net::HTTPClientSession::ProxyConfig pc;
+          pc.host = (*proxy)->host;
+          pc.port = (*proxy)->port;
+          pc.username = (*proxy)->username;
+          pc.password = (*proxy)->password;
+          // Poco would otherwise send "Proxy-Authorization: Basic" with an empty user.
+          pc.authMethod = (*proxy)->username.empty()
+                              ? Poco::Net::HTTPClientSession::PROXY_AUTH_NONE
+                              : Poco::Net::HTTPClientSession::PROXY_AUTH_HTTP_BASIC;
+          session->setProxyConfig(pc);
+        }
         session->setKeepAlive(true);
         session->setTimeout(Poco::Timespan(options_.connect_timeout.count(), 0),
                             Poco::Timespan(options_.read_timeout.count(), 0),
@@ -90,6 +210,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
       Poco::Net::HTTPRequest r(req.method, uri.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
       r.setKeepAlive(true);
       r.set("Accept-Encoding", "gzip");
+      r.set("User-Agent", userAgent());
       for (const auto& [k, v] : req.headers) r.set(k, v);
       if (!req.body.empty() || req.method == "POST") {
         r.setContentType(req.content_type.empty() ? "application/x-www-form-urlencoded"
@@ -140,23 +261,22 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
       }
       if (!resp.getKeepAlive()) session.reset();
       // Method, URL and outcome only: headers and bodies may hold credentials.
-      log().trace("{} {}://{}:{}{} -> {} ({} bytes)", req.method, uri.getScheme(), uri.getHost(),
-                  uri.getPort(), uri.getPath(), out.status, out.body.size());
+      log().trace("{} {}://{}{} -> {} ({} bytes)", req.method, uri.getScheme(), where,
+                  uri.getPath(), out.status, out.body.size());
       return out;
     } catch (const Poco::TimeoutException& e) {
       session.reset();
-      return Status::unavailable("timed out talking to " + uri.getHost() + ": " + e.displayText());
+      return Status::unavailable("timed out talking to " + where + ": " + e.displayText());
     } catch (const Poco::Exception& e) {
       session.reset();
       if (reused && round == 0) continue;
-      return Status::unavailable("connection to " + uri.getHost() + ":" +
-                                 std::to_string(uri.getPort()) + " failed: " + e.displayText());
+      return Status::unavailable("connection to " + where + " failed: " + e.displayText());
     } catch (const std::exception& e) {
       session.reset();
       return Status::unavailable(std::string("HTTP exchange failed: ") + e.what());
     }
   }
-  return Status::unavailable("connection to " + uri.getHost() + " failed");
+  return Status::unavailable("connection to " + where + " failed");
 }
 
 }  // namespace cspwatch::msapi

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Microsoft client (msapi/) against the simulator and a misbehaving server: token
 // rotation across a restart, certificate sign-in, paging loops, prompt shutdown.
+#include "msapi/api_client.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -8,31 +10,23 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/DeflatingStream.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/NullStream.h>
-#include <Poco/StreamCopier.h>
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/text.h"
+#include "msapi/token_provider.h"
 #include "sim/api.h"
 #include "sim/generator.h"
 #include "sim/server.h"
-#include "msapi/api_client.h"
-#include "msapi/token_provider.h"
+#include "tests/msapi/test_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using namespace cspwatch::msapi;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::TestServer;
 
 namespace {
 
@@ -54,57 +48,6 @@ struct Sim {
         server(api) {
     base = "http://127.0.0.1:" + std::to_string(server.start(0, 4));
   }
-};
-
-// A misbehaving server: `answer` gives the status and body for each request path.
-using Answer = std::function<std::pair<int, std::string>(const std::string& path)>;
-
-class TestHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit TestHandler(Answer answer) : answer_(std::move(answer)) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    Poco::NullOutputStream discard;
-    Poco::StreamCopier::copyStream(req.stream(), discard);  // keep the connection in step
-    auto [status, body] = answer_(req.getURI());
-    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    resp.setContentType("application/json");
-    if (req.getURI().rfind("/gz", 0) == 0) {  // answer compressed, as a service may
-      std::ostringstream packed;
-      Poco::DeflatingOutputStream deflate(packed, Poco::DeflatingStreamBuf::STREAM_GZIP);
-      deflate << body;
-      deflate.close();
-      body = packed.str();
-      resp.set("Content-Encoding", "gzip");
-    }
-    resp.setContentLength(static_cast<std::streamsize>(body.size()));
-    resp.send() << body;
-  }
-
- private:
-  Answer answer_;
-};
-
-struct TestServer {
-  Poco::Net::ServerSocket socket{Poco::Net::SocketAddress("127.0.0.1", 0)};
-  int port = socket.address().port();
-  std::string base = "http://127.0.0.1:" + std::to_string(port);
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-
-  explicit TestServer(Answer answer) {
-    struct Factory : Poco::Net::HTTPRequestHandlerFactory {
-      Answer answer;
-      explicit Factory(Answer a) : answer(std::move(a)) {}
-      Poco::Net::HTTPRequestHandler* createRequestHandler(
-          const Poco::Net::HTTPServerRequest&) override {
-        return new TestHandler(answer);
-      }
-    };
-    server = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(answer)), socket,
-                                                     new Poco::Net::HTTPServerParams());
-    server->start();
-  }
-  ~TestServer() { server->stopAll(true); }
 };
 
 const std::pair<int, std::string> kToken = {200, R"({"access_token":"t","expires_in":3600})"};
