@@ -38,7 +38,8 @@ int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds) {
                "stored there\n";
     return kExitUsage;
   }
-  msapi::HttpClient http;
+  msapi::HttpClient http(
+      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
   msapi::Cancellation cancel;
   Status s = msapi::deviceLogin(
       {pc.login_url, cfg->partner.tenant_id, pc.client_id, pc.refresh_token_file, poll_seconds},
@@ -75,7 +76,8 @@ int authStatus(const CommandContext& ctx) {
     }
   }
   SystemClock clock;
-  msapi::HttpClient http;
+  msapi::HttpClient http(
+      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
   msapi::TokenProvider tokens(c, http, clock);
   bool all_ok = true;
   auto report = [&](const std::string& what, const Result<std::string>& r) {

@@ -160,8 +160,7 @@ struct GraphMailTransport::Impl {
   std::string mailbox;
   std::string tenant;
   std::string url;
-  msapi::HttpClient http{
-      msapi::HttpOptions{Seconds(10), Seconds(30), size_t{1024} * 1024}};  // answers are small
+  msapi::HttpClient http;  // made in create(), with the network settings
   SystemClock clock;
   msapi::Cancellation cancel;
   std::unique_ptr<msapi::TokenProvider> tokens;
@@ -210,6 +209,9 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   }
 
   auto impl = std::make_unique<Impl>();
+  impl->http = msapi::HttpClient(msapi::withNetwork(
+      {settings.network.proxy, settings.network.no_proxy, settings.network.ca_file},
+      msapi::HttpOptions{Seconds(10), Seconds(30), size_t{1024} * 1024}));  // answers are small
   impl->mailbox = mailbox;
   impl->tenant = *tenant;
   impl->url = graph + "/v1.0/users/" + escapePathSegment(mailbox) + "/sendMail";

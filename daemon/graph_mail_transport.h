@@ -27,6 +27,7 @@ namespace cspwatch::daemon {
 
 struct GraphMailSettings {
   std::string mailbox;  // UPN or object id of the sending mailbox, e.g. alerts@partner.example
+  NetworkConfig network{};  // proxy, no_proxy and ca_file for the HTTPS to Graph
 };
 
 class GraphMailTransport final : public alerts::Transport {

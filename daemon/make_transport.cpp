@@ -22,7 +22,7 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
     if (!cfg.partner_center)
       return Status::invalidArgument("'transport: graph' needs sources.partner_center");
     auto t = GraphMailTransport::create(*cfg.partner_center, cfg.partner.tenant_id,
-                                        GraphMailSettings{a.graph_mailbox});
+                                        GraphMailSettings{a.graph_mailbox, cfg.network});
     if (!t) return t.status();
     return std::unique_ptr<alerts::Transport>(std::move(*t));
   }

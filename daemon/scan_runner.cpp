@@ -109,7 +109,8 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   msapi::Cancellation local_cancel;
   msapi::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
   SystemClock clock;
-  msapi::HttpClient http;
+  msapi::HttpClient http(
+      msapi::withNetwork({config.network.proxy, config.network.no_proxy, config.network.ca_file}));
   msapi::TokenProvider tokens(credentials, http, clock, &stop);
   msapi::ApiOptions api_options;
   api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
