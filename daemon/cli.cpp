@@ -187,10 +187,27 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   CLI::App* auth = app.add_subcommand("auth", "Partner Center and Graph credentials");
   auth->require_subcommand(1);
   CLI::App* auth_login = auth->add_subcommand(
-      "login", "Sign in once as the partner user (device code, MFA) and store the refresh token");
+      "login",
+      "Sign in once as the partner user (with MFA, in a browser) and store the refresh token: "
+      "the authorization code with a loopback redirect, or the device code for a public client");
   int poll_seconds = -1;
+  AuthLoginOptions login_options;
+  std::string login_timeout = "10m";
+  auth_login
+      ->add_option("--port", login_options.port,
+                   "Port of the redirect listener on 127.0.0.1 (redirect URI "
+                   "http://localhost:PORT/); 0: any free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  auth_login
+      ->add_option("--timeout", login_timeout, "How long to wait for the sign-in (30s, 10m, 1h)")
+      ->check([](const std::string& v) {
+        auto d = parseDuration(v);
+        return d && d->count() > 0 ? std::string() : "not a duration such as 10m or 600s: " + v;
+      })
+      ->capture_default_str();
   auth_login->add_option("--poll-interval", poll_seconds,
-                         "Seconds between polls (default: as the service says)");
+                         "Device code only: seconds between polls (default: as the service says)");
   CLI::App* auth_status = auth->add_subcommand("status", "Say which configured credentials work");
 
   try {
@@ -213,8 +230,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (tenants_list->parsed()) return tenantsList(ctx, list_format);
   if (rules_check->parsed()) return rulesCheck(ctx, check_paths, check_format);
   if (rules_test->parsed()) return rulesTest(ctx, test_paths);
-  if (auth_login->parsed())
-    return authLogin(ctx, poll_seconds >= 0 ? std::optional<int>(poll_seconds) : std::nullopt);
+  if (auth_login->parsed()) {
+    if (poll_seconds >= 0) login_options.poll_seconds = poll_seconds;
+    login_options.timeout = *parseDuration(login_timeout);
+    return authLogin(ctx, login_options);
+  }
   if (auth_status->parsed()) return authStatus(ctx);
   if (findings_list->parsed()) return findingsList(ctx, fq);
   if (findings_show->parsed()) return findingsShow(ctx, finding_id, show_format);

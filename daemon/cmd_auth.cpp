@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch auth login` and `cspwatch auth status`.
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include <pthread.h>
+
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/text.h"
 #include "daemon/app_config.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "msapi/auth_code_login.h"
 #include "msapi/device_login.h"
 #include "msapi/token_provider.h"
 
@@ -27,9 +35,70 @@ std::optional<AppConfig> configWithPartnerCenter(const CommandContext& ctx) {
   return cfg;
 }
 
+// The confidential app's credentials as the configuration gives them (secret file, the
+// environment, or a certificate), for `auth login`.
+Result<msapi::Credentials> confidentialCredentials(const AppConfig& cfg) {
+  const auto& pc = *cfg.partner_center;
+  msapi::Credentials c;
+  c.login_url = pc.login_url;
+  c.client_id = pc.client_id;
+  c.certificate_file = pc.client_certificate_file;
+  c.key_file = pc.client_key_file;
+  c.refresh_token_file = pc.refresh_token_file;
+  c.partner_center_url = pc.partner_center_url;
+  c.graph_url = pc.graph_url;
+  c.partner_tenant_id = cfg.partner.tenant_id;
+  c.public_client = false;
+  if (!pc.client_key_file.empty()) return c;
+  if (!pc.client_secret_file.empty()) {
+    auto secret = readWholeFile(pc.client_secret_file);
+    if (!secret)
+      return Status::unavailable("cannot read the client secret: " + secret.status().message());
+    c.client_secret = std::string(trim(*secret));
+  } else if (const char* env = std::getenv(kClientSecretEnv)) {
+    c.client_secret = env;
+  } else {
+    return Status::invalidArgument(
+        std::string("no client secret: a confidential app (public_client: false) redeems the "
+                    "sign-in with its secret or certificate; set client_secret_file, ") +
+        kClientSecretEnv + " or client_certificate_file and client_key_file");
+  }
+  return c;
+}
+
+// SIGINT and SIGTERM end a waiting sign-in cleanly (nothing is stored) instead of killing the
+// process: they are blocked here and taken by a thread with sigwait(), as in `cspwatch run`.
+// The previous signal mask comes back at the end.
+class SignalsCancel {
+ public:
+  explicit SignalsCancel(msapi::Cancellation& cancel) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    thread_ = std::thread([this, &cancel] {
+      int sig = 0;
+      while (sigwait(&signals_, &sig) == 0 && !done_.load()) cancel.cancel();
+    });
+  }
+  ~SignalsCancel() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SignalsCancel(const SignalsCancel&) = delete;
+  SignalsCancel& operator=(const SignalsCancel&) = delete;
+
+ private:
+  sigset_t signals_{}, previous_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
-int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds) {
+int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
   auto cfg = configWithPartnerCenter(ctx);
   if (!cfg) return kExitUsage;
   const auto& pc = *cfg->partner_center;
@@ -38,13 +107,40 @@ int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds) {
                "stored there\n";
     return kExitUsage;
   }
+  SystemClock clock;
   msapi::HttpClient http(
       msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
   msapi::Cancellation cancel;
-  Status s = msapi::deviceLogin(
-      {pc.login_url, cfg->partner.tenant_id, pc.client_id, pc.refresh_token_file, poll_seconds},
-      http, cancel, [&](const std::string& message) { ctx.out << message << "\n"
-                                                              << std::flush; });
+  auto tell = [&ctx](const std::string& message) { ctx.out << message << "\n" << std::flush; };
+  Status s;
+  if (pc.public_client) {
+    // A public client: the device code, and no secret or assertion, now or on any refresh.
+    msapi::DeviceLoginOptions d;
+    d.login_url = pc.login_url;
+    d.tenant = cfg->partner.tenant_id;
+    d.client_id = pc.client_id;
+    d.refresh_token_file = pc.refresh_token_file;
+    d.partner_center_url = pc.partner_center_url;
+    d.poll_seconds = options.poll_seconds;
+    d.max_wait_seconds = static_cast<int>(options.timeout.count());
+    SignalsCancel signals(cancel);
+    s = msapi::deviceLogin(d, http, clock, cancel, tell);
+  } else {
+    // A confidential app (the Secure Application Model): the authorization code with PKCE and
+    // a loopback redirect, redeemed with the app's secret or certificate.
+    auto credentials = confidentialCredentials(*cfg);
+    if (!credentials) {
+      ctx.err << "cspwatch: " << credentials.status().message() << "\n";
+      return kExitProblems;
+    }
+    msapi::TokenProvider tokens(std::move(credentials.value()), http, clock, &cancel);
+    msapi::AuthCodeLoginOptions a;
+    a.port = options.port;
+    a.timeout = options.timeout;
+    a.paste_fd = options.paste_fd;
+    SignalsCancel signals(cancel);
+    s = msapi::authCodeLogin(a, tokens, clock, cancel, tell);
+  }
   if (!s) {
     ctx.err << "cspwatch: " << s.message() << "\n";
     return kExitProblems;
@@ -59,7 +155,11 @@ int authStatus(const CommandContext& ctx) {
   if (!cfg) return kExitUsage;
   const auto& pc = *cfg->partner_center;
   msapi::Credentials c{pc.login_url,       pc.client_id,         "", pc.client_certificate_file,
-                         pc.client_key_file, pc.refresh_token_file};
+                       pc.client_key_file, pc.refresh_token_file};
+  c.partner_center_url = pc.partner_center_url;
+  c.graph_url = pc.graph_url;
+  c.partner_tenant_id = cfg->partner.tenant_id;
+  c.public_client = pc.public_client;
   std::string how = "certificate " + pc.client_certificate_file;
   if (pc.client_key_file.empty()) {
     if (!pc.client_secret_file.empty()) {

@@ -68,7 +68,15 @@ int alertsPreview(const CommandContext& ctx, const AlertsPreviewOptions& options
 int alertsTest(const CommandContext& ctx, const std::string& to);
 int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat format);
 int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now);
-int authLogin(const CommandContext& ctx, std::optional<int> poll_seconds);
+// `auth login`: the authorization code with PKCE and a loopback redirect for a confidential app,
+// the device code for a public client (docs/cli.md).
+struct AuthLoginOptions {
+  std::optional<int> poll_seconds;  // device code: seconds between polls (default: the service's)
+  int port = 0;                     // authorization code: the listener's port; 0: any free one
+  Seconds timeout = Seconds(600);   // how long the sign-in may take
+  int paste_fd = 0;                 // where the redirected URL may be pasted (stdin); -1: nowhere
+};
+int authLogin(const CommandContext& ctx, const AuthLoginOptions& options);
 int authStatus(const CommandContext& ctx);
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);
 

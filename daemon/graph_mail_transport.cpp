@@ -202,6 +202,9 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   // outbox retries a failed delivery later anyway.
   credentials.retry_base =
       std::min<std::chrono::milliseconds>(pc.backoff_base, std::chrono::milliseconds(100));
+  credentials.partner_center_url = pc.partner_center_url;
+  credentials.graph_url = pc.graph_url;
+  credentials.partner_tenant_id = *tenant;
   if (pc.client_key_file.empty()) {
     auto secret = clientSecret(pc);
     if (!secret) return secret.status();

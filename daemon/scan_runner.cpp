@@ -93,7 +93,11 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   credentials.key_file = pc.client_key_file;
   credentials.refresh_token_file = pc.refresh_token_file;
   credentials.retry_base = pc.backoff_base;
-  if (pc.client_key_file.empty()) {
+  credentials.partner_center_url = pc.partner_center_url;
+  credentials.graph_url = pc.graph_url;
+  credentials.partner_tenant_id = config.partner.tenant_id;
+  credentials.public_client = pc.public_client;  // no secret: every call as the partner user
+  if (pc.client_key_file.empty() && !pc.public_client) {
     if (!pc.client_secret_file.empty()) {
       auto secret = readWholeFile(pc.client_secret_file);
       if (!secret)

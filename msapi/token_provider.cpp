@@ -18,16 +18,11 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
+#include "msapi/cloud.h"
 
 namespace cspwatch::msapi {
 
 namespace {
-
-std::string scopeFor(Audience a, bool user) {
-  if (a == Audience::kGraph) return "https://graph.microsoft.com/.default";
-  return user ? "https://api.partnercenter.microsoft.com/user_impersonation offline_access"
-              : "https://api.partnercenter.microsoft.com/.default";
-}
 
 std::string formEncode(const std::string& s) {
   std::string out;
@@ -43,7 +38,41 @@ std::string base64Url(const std::string& bytes) {
   return out.str();
 }
 
+// The AADSTS code of a refusal: `error_codes` first, else the number in the description.
+int aadstsCode(const Poco::JSON::Object::Ptr& body, const std::string& description) {
+  try {
+    if (auto codes = body->getArray("error_codes"); codes && codes->size() > 0)
+      return codes->getElement<int>(0);
+  } catch (const Poco::Exception&) {
+  }
+  const size_t at = description.find("AADSTS");
+  if (at == std::string::npos) return 0;
+  int code = 0;
+  for (size_t i = at + 6; i < description.size() && i < at + 14; ++i) {
+    if (description[i] < '0' || description[i] > '9') break;
+    code = code * 10 + (description[i] - '0');
+  }
+  return code;
+}
+
+// The first line of Entra's error_description ("AADSTSnnnn: text"), without the trace,
+// correlation and time lines that follow it.
+std::string firstLine(std::string description) {
+  for (const char* end : {"\r", "\n", " Trace ID:"}) {
+    const size_t at = description.find(end);
+    if (at != std::string::npos) description.erase(at);
+  }
+  if (description.size() > 400) description = description.substr(0, 400) + "...";
+  return description;
+}
+
 }  // namespace
+
+std::string tokenScope(const Credentials& c, Audience audience, bool user) {
+  if (audience == Audience::kGraph) return defaultScope(c.graph_url);
+  return user ? userImpersonationScope(c.partner_center_url) + " offline_access"
+              : defaultScope(c.partner_center_url);
+}
 
 TokenProvider::TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
                              Cancellation* cancel)
@@ -122,28 +151,14 @@ Result<std::string> TokenProvider::currentRefreshToken() {
   return *refresh_token_;
 }
 
-Result<std::string> TokenProvider::request(const std::string& tenant, Audience audience,
-                                           bool user) {
-  const std::string key =
-      tenant + (audience == Audience::kGraph ? "|graph" : "|pc") + (user ? "|user" : "|app");
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && clock_.now() < it->second.refresh_after) return it->second.token;
-  }
-  std::unique_lock<std::mutex> rotation(refresh_mutex_, std::defer_lock);
-  std::string form = "client_id=" + formEncode(credentials_.client_id) +
-                     "&scope=" + formEncode(scopeFor(audience, user));
-  auto proof = clientProof(tenant);
-  if (!proof) return proof.status();
-  form += "&" + *proof;
-  if (user) {
-    rotation.lock();
-    auto rt = currentRefreshToken();
-    if (!rt) return rt.status();
-    form += "&grant_type=refresh_token&refresh_token=" + formEncode(*rt);
-  } else {
-    form += "&grant_type=client_credentials";
+Result<Poco::JSON::Object::Ptr> TokenProvider::post(const std::string& tenant, std::string form,
+                                                    Grant grant) {
+  // A confidential client proves itself on every grant; a public client never does (Entra
+  // refuses a public client that presents a secret or assertion: AADSTS700025).
+  if (!credentials_.public_client) {
+    auto proof = clientProof(tenant);
+    if (!proof) return proof.status();
+    form += "&" + *proof;
   }
   // The token endpoint fails now and then like any service: retry transient failures.
   Status last = Status::unavailable("no attempt");
@@ -172,46 +187,168 @@ Result<std::string> TokenProvider::request(const std::string& tenant, Audience a
                                  " with a body that is not JSON");
       continue;
     }
-    if (resp->status != 200) {
-      // error and error_description carry no secret; they say what Entra refused and why.
-      std::string description = body->optValue<std::string>("error_description", "");
-      description = description.substr(0, description.find(" Trace ID:"));
-      return Status::invalidArgument("sign-in to tenant " + tenant + " refused (" +
-                                     body->optValue<std::string>("error", "error") +
-                                     "): " + description);
-    }
-    const std::string token = body->optValue<std::string>("access_token", "");
-    const int64_t lifetime = body->optValue<int64_t>("expires_in", 3600);
-    if (token.empty())
-      return Status::unavailable("token endpoint answered without an access token");
-    registerSecret(token);
-    log().debug("signed in to tenant {} for {} ({}); the token is good for {} s", tenant,
-                audience == Audience::kGraph ? "Graph" : "Partner Center",
-                user ? "App+User" : "app-only", lifetime);
-    if (user && body->has("refresh_token")) {
-      // Persist the rotated refresh token before anything else uses the old one's successor.
-      const std::string next = body->getValue<std::string>("refresh_token");
-      registerSecret(next);
-      if (Status s = writeFileAtomically(credentials_.refresh_token_file, next + "\n", 0600); !s)
-        return Status::ioError("cannot store the rotated refresh token: " + s.message());
-      refresh_token_ = next;
-    }
-    const int64_t margin = std::min<int64_t>(300, lifetime / 4);
-    std::lock_guard<std::mutex> lock(mutex_);
-    cache_[key] = {token, clock_.now() + Seconds(lifetime - margin)};
-    return token;
+    if (resp->status != 200) return refusal(tenant, grant, resp->status, body);
+    return body;
   }
   return Status::unavailable("sign-in to tenant " + tenant + " failed: " + last.message());
 }
 
+Status TokenProvider::refusal(const std::string& tenant, Grant grant, int http_status,
+                              const Poco::JSON::Object::Ptr& body) {
+  // error and error_description carry no secret; they say what Entra refused and why. Which
+  // refusals mean what is decided by `error` and the AADSTS code, never by the text
+  // (reference-error-codes.md: "Never use this field to react to an error in your code").
+  const std::string error =
+      body->optValue<std::string>("error", "HTTP " + std::to_string(http_status));
+  const std::string description = body->optValue<std::string>("error_description", "");
+  const int code = aadstsCode(body, description);
+  const std::string said = "(" + error + "): " + firstLine(description);
+  if (grant == Grant::kAuthorizationCode)
+    return Status::invalidArgument("Entra ID refused the authorization code " + said);
+  if (grant != Grant::kRefreshToken)
+    return Status::invalidArgument("sign-in to tenant " + tenant + " refused " + said);
+  // Refresh-token refusals only a new interactive sign-in repairs: the token expired from
+  // inactivity (700082, 70008), a sign-in frequency policy ended it (70043), it was revoked
+  // (50173), or the user must interact (MFA, consent); or it belongs to the other kind of
+  // client than the one this configuration signs in as (700025, 7000218).
+  const bool ended = (error == "invalid_grant" &&
+                      (code == 700082 || code == 70043 || code == 50173 || code == 70008)) ||
+                     error == "interaction_required";
+  const bool mismatch = error == "invalid_client" && (code == 700025 || code == 7000218);
+  if (!ended && !mismatch)
+    return Status::invalidArgument("sign-in to tenant " + tenant + " refused " + said);
+  const bool partner = !credentials_.partner_tenant_id.empty() &&
+                       toLowerAscii(tenant) == toLowerAscii(credentials_.partner_tenant_id);
+  if (!partner)
+    // The partner user may simply have no GDAP, or meet a policy, in this customer tenant.
+    return Status::invalidArgument("sign-in to tenant " + tenant + " as the partner user refused " +
+                                   said);
+  // Entra's words end the sentence that explains them.
+  const std::string quoted = said + (endsWith(said, ".") ? " " : ". ");
+  std::string why;
+  if (!mismatch)
+    why = "Entra ID no longer accepts the partner user's sign-in " + quoted;
+  else if (code == 700025)
+    why =
+        "The refresh token was issued to a public client (the device code), but this "
+        "configuration is a confidential app that presents its secret or certificate "
+        "(public_client: false), and Entra ID refuses the mix " +
+        quoted;
+  else
+    why =
+        "Entra ID wants the app's secret or certificate with this refresh token: it was issued "
+        "to a confidential app, or the app registration no longer allows public client flows, "
+        "and public_client: true presents none " +
+        quoted;
+  Status failure = Status::unauthenticated(
+      why +
+      "Only a new interactive sign-in fixes this: run 'cspwatch auth login' as the partner "
+      "user" +
+      (mismatch ? ", with public_client set as the app registration is." : "."));
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!sign_in_failure_) sign_in_failure_ = failure;  // the caller reports it, once
+  return *sign_in_failure_;
+}
+
+Result<std::string> TokenProvider::accept(const Poco::JSON::Object::Ptr& body,
+                                          const std::string& tenant, Audience audience, bool user,
+                                          const std::string& key) {
+  const std::string token = body->optValue<std::string>("access_token", "");
+  const int64_t lifetime = body->optValue<int64_t>("expires_in", 3600);
+  if (token.empty()) return Status::unavailable("token endpoint answered without an access token");
+  registerSecret(token);
+  log().debug("signed in to tenant {} for {} ({}); the token is good for {} s", tenant,
+              audience == Audience::kGraph ? "Graph" : "Partner Center",
+              user ? "App+User" : "app-only", lifetime);
+  if (user && body->has("refresh_token")) {
+    // Persist the rotated refresh token before anything else uses the old one's successor.
+    const std::string next = body->getValue<std::string>("refresh_token");
+    registerSecret(next);
+    if (Status s = writeFileAtomically(credentials_.refresh_token_file, next + "\n", 0600); !s)
+      return Status::ioError("cannot store the refresh token: " + s.message());
+    refresh_token_ = next;
+  }
+  const int64_t margin = std::min<int64_t>(300, lifetime / 4);
+  std::lock_guard<std::mutex> lock(mutex_);
+  cache_[key] = {token, clock_.now() + Seconds(lifetime - margin)};
+  return token;
+}
+
+Result<std::string> TokenProvider::request(const std::string& tenant, Audience audience,
+                                           bool user) {
+  const std::string key =
+      tenant + (audience == Audience::kGraph ? "|graph" : "|pc") + (user ? "|user" : "|app");
+  auto cached = [&]() -> std::optional<std::string> {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && clock_.now() < it->second.refresh_after) return it->second.token;
+    return std::nullopt;
+  };
+  if (auto hit = cached()) return *hit;
+  std::string form = "client_id=" + formEncode(credentials_.client_id) +
+                     "&scope=" + formEncode(tokenScope(credentials_, audience, user));
+  if (!user) {
+    auto body = post(tenant, form + "&grant_type=client_credentials", Grant::kClientCredentials);
+    if (!body) return body.status();
+    return accept(*body, tenant, audience, false, key);
+  }
+  // One refresh grant at a time: each one rotates the token.
+  std::lock_guard<std::mutex> rotation(refresh_mutex_);
+  if (auto failure = userSignInFailure()) return *failure;  // found while this one waited
+  if (auto hit = cached()) return *hit;
+  auto rt = currentRefreshToken();
+  if (!rt) return rt.status();
+  auto body = post(tenant, form + "&grant_type=refresh_token&refresh_token=" + formEncode(*rt),
+                   Grant::kRefreshToken);
+  if (!body) return body.status();
+  return accept(*body, tenant, audience, true, key);
+}
+
 Result<std::string> TokenProvider::appToken(const std::string& tenant, Audience audience) {
+  // A public client has no client credentials grant: every call is made as the partner user.
+  if (credentials_.public_client) return userToken(tenant, audience);
   return request(tenant, audience, false);
 }
 
 Result<std::string> TokenProvider::userToken(const std::string& tenant, Audience audience) {
+  if (auto failure = userSignInFailure()) return *failure;
   if (!hasRefreshToken())
     return Status::unavailable("no refresh_token_file configured; run 'cspwatch auth login'");
   return request(tenant, audience, true);
+}
+
+std::optional<Status> TokenProvider::userSignInFailure() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return sign_in_failure_;
+}
+
+Status TokenProvider::redeemAuthorizationCode(const std::string& code,
+                                              const std::string& redirect_uri,
+                                              const std::string& code_verifier) {
+  if (credentials_.partner_tenant_id.empty())
+    return Status::invalidArgument("no partner tenant to redeem the authorization code in");
+  if (!hasRefreshToken())
+    return Status::invalidArgument(
+        "no refresh_token_file configured: the refresh token is stored there");
+  registerSecret(code);
+  registerSecret(code_verifier);
+  const std::string& tenant = credentials_.partner_tenant_id;
+  const std::string form =
+      "client_id=" + formEncode(credentials_.client_id) +
+      "&scope=" + formEncode(tokenScope(credentials_, Audience::kPartnerCenter, true)) +
+      "&grant_type=authorization_code&code=" + formEncode(code) +
+      "&redirect_uri=" + formEncode(redirect_uri) + "&code_verifier=" + formEncode(code_verifier);
+  std::lock_guard<std::mutex> rotation(refresh_mutex_);
+  auto body = post(tenant, form, Grant::kAuthorizationCode);
+  if (!body) return body.status();
+  if (!(*body)->has("refresh_token"))
+    return Status::unavailable(
+        "signed in, but no refresh token came back (was offline_access consented?)");
+  auto token = accept(*body, tenant, Audience::kPartnerCenter, true, tenant + "|pc|user");
+  if (!token) return token.status();
+  std::lock_guard<std::mutex> lock(mutex_);
+  sign_in_failure_.reset();  // a new sign-in is what repairs one
+  return Status::ok();
 }
 
 void TokenProvider::invalidate(const std::string& token) {

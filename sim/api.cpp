@@ -242,15 +242,11 @@ std::string SimApi::statsJson() {
 
 Response SimApi::handle(const Request& r) {
   const std::string& p = r.path;
-  if (startsWith(p, "/login/")) {
-    // /login/{tenant}/oauth2/v2.0/token
-    auto parts = split(p.substr(7), '/');
-    count("requests POST /login/{tenant}/oauth2/v2.0/token");
-    if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "token")
-      return login_.token(parts[0], r, now());
-    if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "devicecode")
-      return login_.deviceCode(parts[0], r, now());
-    return Response::json(404, "{\"error\":\"not_found\"}");
+  if (startsWith(p, "/login/") || p == "/_sim/refresh-tokens") {
+    // /login/{tenant}/oauth2/v2.0/{authorize,token,devicecode} and the refresh-token hook
+    // (sim/login.h).
+    count("requests " + LoginService::routeKey(r));
+    return login_.handle(r, now());
   }
   if (startsWith(p, "/pc/")) return partnerCenter(r, p.substr(3));
   if (startsWith(p, "/graph/")) return graph(r, p.substr(6));

@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// The simulated Entra ID token endpoint (/login/{tenant}/oauth2/v2.0/token): client
-// credentials with a secret, the refresh-token grant with rotation, and access tokens that
-// carry their tenant and audience and expire. Tokens are opaque random strings known only to
-// this process. Thread-safe.
+// The simulated Entra ID (docs/simulator.md#sign-in lists each rule with its Microsoft source):
+//  - GET  /login/{tenant}/oauth2/v2.0/authorize: signs the (simulated) partner user in at once and
+//    sends the browser (302) to the redirect URI with a code and the state, or with
+//    error=access_denied when the user declines consent. The app's registered redirect URI is
+//    http://localhost (Web platform), matched on any port, and 127.0.0.1 likewise;
+//  - POST /login/{tenant}/oauth2/v2.0/devicecode: the device-code flow's first step;
+//  - POST /login/{tenant}/oauth2/v2.0/token: client credentials with a secret or an RS256
+//    client assertion, the authorization code (single-use, 10 minutes, bound to its redirect
+//    URI and PKCE challenge), the device code (public client flows only), and the refresh
+//    token (rotates; remembers whether it was issued to a public or a confidential client and
+//    refuses the other kind, as Entra does).
+// Errors have Entra's shape: error, error_description ("AADSTSnnnn: ...\r\nTrace ID: ...\r\n
+// Correlation ID: ...\r\nTimestamp: ..."), error_codes, timestamp, trace_id, correlation_id,
+// error_uri. Access tokens carry their tenant and audience and expire. Tokens are opaque random
+// strings known only to this process. Thread-safe.
 #pragma once
 
 #include <map>
@@ -23,7 +34,26 @@ struct LoginOptions {
   Seconds refresh_grace = Seconds(60);  // a used refresh token still works this long
   std::string certificate_pem;      // when set, RS256 client assertions signed for it are accepted
   bool auto_approve_device = true;  // device codes are approved at the second poll
+  // The app registration's "Allow public client flows" (isFallbackPublicClient): off, as on a
+  // new registration. Without it, device code polls and public refresh tokens are refused
+  // (invalid_client, AADSTS7000218).
+  bool allow_public_client_flows = false;
+  // The user declines consent at the authorize endpoint (error=access_denied, AADSTS65004).
+  bool deny_consent = false;
+  Seconds code_lifetime = Seconds(600);  // authorization codes: "about 10 minutes"
 };
+
+// How every refresh-token grant fails, from POST /_sim/refresh-tokens?fail=... (a test hook):
+// the ways Entra stops accepting a refresh token.
+enum class RefreshFailure {
+  kNone,
+  kInactive,             // 700082: expired from inactivity (invalid_grant)
+  kSignInFrequency,      // 70043: a Conditional Access sign-in frequency (invalid_grant)
+  kRevoked,              // 50173: revoked, password reset (invalid_grant)
+  kInteractionRequired,  // 50076: MFA now required (interaction_required)
+};
+// "none", "700082", "70043", "50173", "interaction_required"; nullopt for anything else.
+std::optional<RefreshFailure> refreshFailureNamed(const std::string& name);
 
 struct AccessToken {
   std::string tenant_id;
@@ -36,14 +66,23 @@ class LoginService {
  public:
   LoginService(LoginOptions options, uint64_t seed);
 
+  // Routes /login/{tenant}/oauth2/v2.0/{authorize,token,devicecode} and POST
+  // /_sim/refresh-tokens?fail=...; and the key a request is counted under in /_sim/stats.
+  Response handle(const Request& request, Timestamp now);
+  static std::string routeKey(const Request& request);
+
   // Handles POST /login/{tenant}/oauth2/v2.0/token.
   Response token(const std::string& tenant, const Request& request, Timestamp now);
   // Handles POST /login/{tenant}/oauth2/v2.0/devicecode (the device-code flow's first step).
   Response deviceCode(const std::string& tenant, const Request& request, Timestamp now);
+  // Handles GET /login/{tenant}/oauth2/v2.0/authorize.
+  Response authorize(const std::string& tenant, const Request& request, Timestamp now);
   // Approves a pending device code by its user code (POST /_sim/approve-device?user_code=).
   bool approveDevice(const std::string& user_code);
-  // A refresh token the simulator accepts, as `cspwatch auth login` would store it.
-  std::string issueRefreshToken(Timestamp now);
+  // A refresh token the simulator accepts, as `cspwatch auth login` would store it: issued to a
+  // confidential client (the authorization code with a secret) or a public one (device code).
+  std::string issueRefreshToken(Timestamp now, bool public_client = false);
+  void setRefreshFailure(RefreshFailure failure);
 
   enum class Check { kOk, kMissing, kInvalid, kExpired };
   // Validates "Authorization: Bearer ..."; fills `token` when valid.
@@ -52,20 +91,38 @@ class LoginService {
 
  private:
   std::string randomToken(const char* prefix);
-  Response deviceToken(const std::string& tenant, std::map<std::string, std::string>& form,
-                       Timestamp now);
+  Response deviceToken(const std::string& tenant, const Request& request,
+                       std::map<std::string, std::string>& form, bool presented, Timestamp now);
+  Response codeToken(const std::string& tenant, const Request& request,
+                     std::map<std::string, std::string>& form, Timestamp now);
+  Response refreshToken(const std::string& tenant, const Request& request,
+                        std::map<std::string, std::string>& form, bool presented, Timestamp now);
+  Response refreshFailure(RefreshFailure failure, const std::string& scope, Timestamp issued,
+                          Timestamp now);
   // Checks the client's proof: the secret, or a client assertion signed for the certificate.
+  // Called with mutex_ held.
   std::optional<Response> authenticateClient(const std::string& tenant, const Request& request,
                                              std::map<std::string, std::string>& form,
                                              Timestamp now);
+  // An access token (and, with `refresh`, a refresh token of that kind) for `scope`. Called
+  // with mutex_ held.
+  Response issue(const std::string& tenant, const Request& request, const std::string& scope,
+                 bool app_only, std::optional<bool> refresh_public, Timestamp now);
+  // "AADSTSnnnn: text" and Entra's trace lines; the ids drawn are returned when asked for.
+  std::string describe(int code, const std::string& text, Timestamp now,
+                       std::string* trace = nullptr, std::string* correlation = nullptr);
   Response error(int status, const std::string& error, int code, const std::string& description,
                  Timestamp now);
 
   LoginOptions options_;
   std::mutex mutex_;
   std::mt19937_64 rng_;
+  std::mutex id_mutex_;  // trace and correlation ids, drawn also where mutex_ is held
+  std::mt19937_64 id_rng_;
   std::map<std::string, AccessToken> access_;
   struct Refresh {
+    bool public_client = false;  // issued without a client credential (device code)
+    Timestamp issued;
     std::optional<Timestamp> used_at;
   };
   std::map<std::string, Refresh> refresh_;
@@ -77,8 +134,19 @@ class LoginService {
     int polls = 0;
     bool approved = false;
   };
-  std::map<std::string, Device> devices_;           // by device code
+  std::map<std::string, Device> devices_;  // by device code
+  struct Code {
+    std::string tenant;
+    std::string redirect_uri;
+    std::string scope;
+    std::string challenge;
+    std::string challenge_method;  // "S256" or "plain"
+    Timestamp issued;
+    bool redeemed = false;
+  };
+  std::map<std::string, Code> codes_;               // by authorization code
   std::map<std::string, Timestamp> assertion_ids_;  // jti seen, against replays
+  RefreshFailure refresh_failure_ = RefreshFailure::kNone;
 };
 
 }  // namespace cspwatch::sim

@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
   app.add_flag("--manual-device-approval", manual_device,
                "Device codes wait for POST /_sim/approve-device?user_code=... (default: approved "
                "at the second poll)");
+  bool public_client_flows = false, public_client = false, deny_consent = false;
+  app.add_flag("--public-client-flows", public_client_flows,
+               "The app allows public client flows: device code sign-in, public refresh tokens "
+               "(default off, as on a new app registration)");
+  app.add_flag("--public-client", public_client,
+               "The app is a public client: --public-client-flows, and --write-config writes "
+               "public_client: true, no client secret, and a refresh token of a public client");
+  app.add_flag("--deny-consent", deny_consent,
+               "The user declines consent at the authorize endpoint (error=access_denied)");
   bool exit_after_setup = false;
   app.add_flag("--no-serve", exit_after_setup,
                "Write the requested files and exit without serving");
@@ -135,6 +144,8 @@ int main(int argc, char** argv) {
   login_options.client_secret = "sim-secret-" + std::to_string(seed * 2654435761u % 1000000007u);
   login_options.token_lifetime = Seconds(token_lifetime);
   login_options.auto_approve_device = !manual_device;
+  login_options.allow_public_client_flows = public_client_flows || public_client;
+  login_options.deny_consent = deny_consent;
   if (!certificate_file.empty()) {
     auto pem = readWholeFile(certificate_file);
     if (!pem) {
@@ -167,8 +178,9 @@ int main(int argc, char** argv) {
                      base,
                      login_options.client_id,
                      login_options.client_secret,
-                     login.issueRefreshToken(api.now()),
-                     rules_path};
+                     login.issueRefreshToken(api.now(), public_client),
+                     rules_path,
+                     public_client};
     if (Status s = writeSetupFiles(setup, api.world()); !s) {
       std::cerr << "cspwatch-sim: " << s.message() << "\n";
       return 1;

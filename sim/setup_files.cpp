@@ -16,8 +16,9 @@ Status writeSetupFiles(const SetupFiles& s, const World& world) {
   const size_t slash = s.config_path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : s.config_path.substr(0, slash);
   const auto join = [&](const char* name) { return dir + "/" + name; };
-  if (Status st = writeFileAtomically(join("client_secret"), s.client_secret + "\n", 0600); !st)
-    return st;
+  if (!s.public_client)
+    if (Status st = writeFileAtomically(join("client_secret"), s.client_secret + "\n", 0600); !st)
+      return st;
   if (Status st = writeFileAtomically(join("refresh_token"), s.refresh_token + "\n", 0600); !st)
     return st;
   if (Status st = writeFileAtomically(join("inventory.json"), inventoryJson(world), 0644); !st)
@@ -62,10 +63,9 @@ Status writeSetupFiles(const SetupFiles& s, const World& world) {
       s.base_url +
       "/graph\n"
       "    client_id: " +
-      s.client_id +
-      "\n"
-      "    client_secret_file: client_secret\n"
-      "    refresh_token_file: refresh_token\n"
+      s.client_id + "\n" +
+      (s.public_client ? "    public_client: true\n" : "    client_secret_file: client_secret\n") +
+      "    refresh_token_file: refresh_token\n" +
       "  inventory:\n"
       "    path: inventory.json\n"
       "storage:\n"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // --write-config: a complete cspwatch configuration whose sources point at this simulator,
 // with the files it names written beside it (client secret and refresh token, both 0600; the
-// world's inventory export). One command then connects cspwatch to the simulator.
+// world's inventory export). For a public client, `public_client: true` and no secret. One command
+// then connects cspwatch to the simulator.
 #pragma once
 
 #include <string>
@@ -18,6 +19,8 @@ struct SetupFiles {
   std::string client_secret;
   std::string refresh_token;
   std::string rules_path = "/etc/cspwatch/rules.d";
+  // The app is a public client: `public_client: true` and no client secret file.
+  bool public_client = false;
 };
 
 Status writeSetupFiles(const SetupFiles& setup, const World& world);

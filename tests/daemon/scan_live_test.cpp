@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A scan over the live data path against the simulator, with faults on: the findings must
 // equal the simulator's truth exactly.
+#include <future>
 #include <set>
 #include <sstream>
 
@@ -16,11 +17,14 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
+#include "daemon/commands.h"
 #include "sim/api.h"
 #include "sim/generator.h"
 #include "sim/server.h"
 #include "sim/truth.h"
+#include "tests/support/browser.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/line_sink.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -201,21 +205,37 @@ TEST_CASE("live scan: no secret or token appears in any log line, even at trace 
 }
 
 TEST_CASE(
-    "auth login stores a refresh token from the device-code flow, auth status checks every "
-    "credential") {
+    "auth login stores a refresh token from the authorization code (the test plays the "
+    "browser), auth status checks every credential") {
   sim::World world = *sim::loadWorld(testing::sourcePath("etc/demo/world.json"));
   LiveSim sim(world, sim::FaultOptions{}, 3600);
   ::unlink(sim.dir.file("refresh_token").c_str());
-  auto login = testing::cli({"--config", sim.config, "auth", "login", "--poll-interval", "0"});
-  INFO(login.err);
-  REQUIRE(login.code == 0);
-  CHECK_THAT(login.out, Catch::Contains("https://microsoft.com/devicelogin"));
-  CHECK_THAT(login.out, Catch::Contains("Signed in."));
+  // `auth login` on a thread, as the command runs it; its output read while it waits.
+  testing::LineSink out_lines, err_lines;
+  testing::SinkStream out(out_lines), err(err_lines);
+  int paste[2];
+  REQUIRE(::pipe(paste) == 0);
+  daemon::AuthLoginOptions options;
+  options.paste_fd = paste[0];
+  options.timeout = Seconds(120);
+  auto login = std::async(std::launch::async, [&] {
+    return daemon::authLogin({out, err, sim.config}, options);
+  });
+  const std::string url = out_lines.waitFor(testing::authorizeUrlIn);
+  INFO(out_lines.text() << err_lines.text());
+  REQUIRE_FALSE(url.empty());
+  testing::BrowserVisit visit = testing::visitAuthorize(url);
+  CHECK(visit.landing_status == 200);
+  REQUIRE(login.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  CHECK(login.get() == 0);
+  ::close(paste[0]);
+  ::close(paste[1]);
+  CHECK_THAT(out_lines.text(), Catch::Contains("Signed in."));
   struct stat st {};
   REQUIRE(::stat(sim.dir.file("refresh_token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   const std::string stored(trim(testing::readFile(sim.dir.file("refresh_token"))));
-  CHECK(login.out.find(stored) == std::string::npos);
+  CHECK(out_lines.text().find(stored) == std::string::npos);
 
   auto status = testing::cli({"--config", sim.config, "auth", "status"});
   INFO(status.out);
