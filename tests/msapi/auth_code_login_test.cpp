@@ -345,3 +345,18 @@ TEST_CASE(
   REQUIRE_FALSE(s);
   CHECK_THAT(s.message(), Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(o.port)));
 }
+
+TEST_CASE("auth code login: a public client is not signed in with the authorization code") {
+  SignInSim sim(appRegistration(true));
+  HttpClient http;
+  TempDir dir;
+  TokenProvider tokens(simCredentials(sim, dir.file("rt"), Proof::kNone), http, sim.clock);
+  Cancellation cancel;
+  LineSink out;
+  ManualClock clock(kSignInNow);
+  const Status s = authCodeLogin({}, tokens, clock, cancel, out.tell());
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::Contains("device code"));
+  CHECK(out.text().empty());
+  CHECK(sim.tokenRequests() == 0);
+}

@@ -218,3 +218,16 @@ TEST_CASE(
   CHECK(status.code == 0);
   CHECK(status.out.find("FAILED") == std::string::npos);
 }
+
+TEST_CASE("auth login binary: --port and --timeout are checked before anything starts") {
+  LoginWorld w(false, false);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--timeout", "soon"}, {"--timeout", "0s"}, {"--port", "70000"}}) {
+    std::vector<std::string> args{"--config", w.config, "auth", "login"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    auto r = cli(args);
+    INFO(r.err);
+    CHECK(r.code == 2);
+  }
+  CHECK_FALSE(w.refreshToken());
+}
