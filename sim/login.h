@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 
 #include "common/time.h"
@@ -41,6 +42,9 @@ struct LoginOptions {
   // The user declines consent at the authorize endpoint (error=access_denied, AADSTS65004).
   bool deny_consent = false;
   Seconds code_lifetime = Seconds(600);  // authorization codes: "about 10 minutes"
+  // Permissions the app registration lacks and Partner Center roles the partner user lacks, by
+  // name (sim/permissions.h): the routes that need one answer as the services do without it.
+  std::set<std::string> missing_permissions = {};
 };
 
 // How every refresh-token grant fails, from POST /_sim/refresh-tokens?fail=... (a test hook):

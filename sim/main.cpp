@@ -9,8 +9,10 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/guid.h"
+#include "common/text.h"
 #include "sim/api.h"
 #include "sim/generator.h"
+#include "sim/permissions.h"
 #include "sim/server.h"
 #include "sim/setup_files.h"
 #include "sim/truth.h"
@@ -81,6 +83,12 @@ int main(int argc, char** argv) {
                "public_client: true, no client secret, and a refresh token of a public client");
   app.add_flag("--deny-consent", deny_consent,
                "The user declines consent at the authorize endpoint (error=access_denied)");
+  std::vector<std::string> missing_permissions;
+  app.add_option(
+         "--missing-permission", missing_permissions,
+         "Withhold a permission from the app, or a role from the partner user (repeatable): " +
+             join(withholdablePermissions(), ", "))
+      ->check(CLI::IsMember(withholdablePermissions()));
   bool exit_after_setup = false;
   app.add_flag("--no-serve", exit_after_setup,
                "Write the requested files and exit without serving");
@@ -146,6 +154,7 @@ int main(int argc, char** argv) {
   login_options.auto_approve_device = !manual_device;
   login_options.allow_public_client_flows = public_client_flows || public_client;
   login_options.deny_consent = deny_consent;
+  login_options.missing_permissions = {missing_permissions.begin(), missing_permissions.end()};
   if (!certificate_file.empty()) {
     auto pem = readWholeFile(certificate_file);
     if (!pem) {
