@@ -208,7 +208,16 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->capture_default_str();
   auth_login->add_option("--poll-interval", poll_seconds,
                          "Device code only: seconds between polls (default: as the service says)");
-  CLI::App* auth_status = auth->add_subcommand("status", "Say which configured credentials work");
+  CLI::App* auth_status = auth->add_subcommand(
+      "status",
+      "Call one endpoint per permission cspwatch needs and say what works, what is missing and "
+      "how to fix it");
+  AuthStatusOptions status_options;
+  auth_status->add_option("--format", status_options.format, "table or json")
+      ->transform(CLI::CheckedTransformer(kTableJson, CLI::ignore_case));
+  auth_status->add_option("--tenant", status_options.tenant,
+                          "The customer tenant id of the per-tenant checks (default: the first "
+                          "customer of the list)");
 
   try {
     app.parse(argc, argv);
@@ -235,7 +244,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     login_options.timeout = *parseDuration(login_timeout);
     return authLogin(ctx, login_options);
   }
-  if (auth_status->parsed()) return authStatus(ctx);
+  if (auth_status->parsed()) return authStatus(ctx, status_options);
   if (findings_list->parsed()) return findingsList(ctx, fq);
   if (findings_show->parsed()) return findingsShow(ctx, finding_id, show_format);
   if (suppress_add->parsed()) return suppressAdd(ctx, so);

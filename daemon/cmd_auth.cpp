@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// `cspwatch auth login` and `cspwatch auth status`.
+// `cspwatch auth login` and `cspwatch auth status` (its checks: daemon/auth_checks.h).
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
 
+#include <Poco/UUIDGenerator.h>
 #include <pthread.h>
 
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/guid.h"
 #include "common/text.h"
 #include "daemon/app_config.h"
+#include "daemon/auth_checks.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "msapi/api_client.h"
 #include "msapi/auth_code_login.h"
 #include "msapi/device_login.h"
 #include "msapi/token_provider.h"
@@ -150,18 +154,32 @@ int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
   return kExitOk;
 }
 
-int authStatus(const CommandContext& ctx) {
+int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
   auto cfg = configWithPartnerCenter(ctx);
   if (!cfg) return kExitUsage;
+  std::string tenant;
+  if (!options.tenant.empty()) {
+    auto id = normalizeGuid(options.tenant);
+    if (!id) {
+      ctx.err << "cspwatch: --tenant must be a customer's tenant id (a GUID), found '"
+              << printable(options.tenant) << "'\n";
+      return kExitUsage;
+    }
+    tenant = *id;
+  }
   const auto& pc = *cfg->partner_center;
   msapi::Credentials c{pc.login_url,       pc.client_id,         "", pc.client_certificate_file,
                        pc.client_key_file, pc.refresh_token_file};
+  c.retry_base = pc.backoff_base;
   c.partner_center_url = pc.partner_center_url;
   c.graph_url = pc.graph_url;
   c.partner_tenant_id = cfg->partner.tenant_id;
   c.public_client = pc.public_client;
-  std::string how = "certificate " + pc.client_certificate_file;
-  if (pc.client_key_file.empty()) {
+  std::string how = "with the certificate " + pc.client_certificate_file;
+  if (pc.public_client) {
+    how = "as a public client: no secret or certificate, every call as the partner user";
+  } else if (pc.client_key_file.empty()) {
+    how = "with no client secret";
     if (!pc.client_secret_file.empty()) {
       auto secret = readWholeFile(pc.client_secret_file);
       if (!secret) {
@@ -169,34 +187,38 @@ int authStatus(const CommandContext& ctx) {
         return kExitProblems;
       }
       c.client_secret = std::string(trim(*secret));
-      how = "client secret from " + pc.client_secret_file;
+      how = "with the client secret from " + pc.client_secret_file;
     } else if (const char* env = std::getenv(kClientSecretEnv)) {
       c.client_secret = env;
-      how = std::string("client secret from $") + kClientSecretEnv;
+      how = std::string("with the client secret from $") + kClientSecretEnv;
     }
   }
+  // The scan's client: the same tokens, pacing, retries and paging (daemon/scan_runner.cpp).
   SystemClock clock;
+  msapi::Cancellation cancel;
   msapi::HttpClient http(
       msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
-  msapi::TokenProvider tokens(c, http, clock);
-  bool all_ok = true;
-  auto report = [&](const std::string& what, const Result<std::string>& r) {
-    ctx.out << (r ? "ok      " : "FAILED  ") << what;
-    if (!r) ctx.out << ": " << r.status().message();
-    ctx.out << "\n";
-    all_ok = all_ok && r.isOk();
-  };
-  ctx.out << "app " << pc.client_id << " signing in with the " << how << "\n";
-  report("Microsoft Graph, app-only, partner tenant",
-         tokens.appToken(cfg->partner.tenant_id, msapi::Audience::kGraph));
-  report("Partner Center, app-only",
-         tokens.appToken(cfg->partner.tenant_id, msapi::Audience::kPartnerCenter));
-  if (tokens.hasRefreshToken())
-    report("Partner Center, App+User (refresh token " + pc.refresh_token_file + ")",
-           tokens.userToken(cfg->partner.tenant_id, msapi::Audience::kPartnerCenter));
+  msapi::TokenProvider tokens(c, http, clock, &cancel);
+  msapi::ApiOptions api_options;
+  api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  api_options.backoff_base = pc.backoff_base;
+  api_options.pc_per_minute = pc.pc_requests_per_minute;
+  api_options.graph_per_10s = pc.graph_requests_per_10s;
+  msapi::ApiClient api(http, tokens, cancel, api_options);
+  AuthCheckSettings settings;
+  settings.partner_tenant_id = cfg->partner.tenant_id;
+  settings.partner_center_url = pc.partner_center_url;
+  settings.graph_url = pc.graph_url;
+  settings.public_client = pc.public_client;
+  settings.refresh_token_file = pc.refresh_token_file;
+  settings.customer_tenant = tenant;
+  settings.graph_mail = cfg->alerts && cfg->alerts->transport == "graph";
+  const auto rows = runAuthChecks(settings, tokens, api);
+  if (options.format == OutputFormat::kJson)
+    ctx.out << authChecksJson(pc.client_id, rows) << "\n";
   else
-    ctx.out << "-       Partner Center, App+User: no refresh_token_file configured\n";
-  return all_ok ? kExitOk : kExitProblems;
+    printAuthChecks(ctx.out, "app " + pc.client_id + " signing in " + how, rows);
+  return allRanOk(rows) ? kExitOk : kExitProblems;
 }
 
 }  // namespace cspwatch::daemon

@@ -77,7 +77,12 @@ struct AuthLoginOptions {
   int paste_fd = 0;                 // where the redirected URL may be pasted (stdin); -1: nowhere
 };
 int authLogin(const CommandContext& ctx, const AuthLoginOptions& options);
-int authStatus(const CommandContext& ctx);
+// `auth status`: one request per permission a scan needs (daemon/auth_checks.h).
+struct AuthStatusOptions {
+  OutputFormat format = OutputFormat::kTable;  // kTable or kJson
+  std::string tenant;  // the customer tenant of the per-tenant checks; "": the list's first
+};
+int authStatus(const CommandContext& ctx, const AuthStatusOptions& options);
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);
 
 }  // namespace cspwatch::daemon
