@@ -44,6 +44,8 @@ class [[nodiscard]] Status {
   explicit operator bool() const { return isOk(); }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same code with another message (adding context, advice).
+  Status withMessage(std::string message) const { return {code_, std::move(message)}; }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -45,9 +45,13 @@ std::string describe(const HttpResponse& r) {
       return what + ": " + e->optValue<std::string>("code", "") + ": " +
              e->optValue<std::string>("message", "");
     }
-    if (o->has("description"))
-      return what + ": " + o->optValue<std::string>("errorName", "") + ": " +
+    if (o->has("description")) {
+      // Partner Center's documented error body is {"code", "description", "data", "source"};
+      // some answers add an errorName.
+      const std::string name = o->optValue<std::string>("errorName", "");
+      return what + ": " + (name.empty() ? "" : name + ": ") +
              o->getValue<std::string>("description");
+    }
     if (o->has("message")) return what + ": " + o->getValue<std::string>("message");
   } catch (const Poco::Exception&) {
   }
@@ -338,7 +342,7 @@ Status ApiClient::pagePartnerCenter(ApiCall call,
       page(new Poco::JSON::Array);
     else
       return Status::corruption("malformed answer from " + withoutQuery(call.url) +
-                                ": no 'items' list");
+                                ": 'items' is not a list");
     // The next page: links.next (URI and headers, as the SDK follows it) or, failing that, the
     // continuation token.
     std::string token = (*body)->optValue<std::string>("continuationToken", "");
@@ -366,7 +370,9 @@ Status ApiClient::pagePartnerCenter(ApiCall call,
     if (!seen.insert(token + "|" + next_uri).second)
       return Status::corruption(
           "Partner Center returned the same continuation twice; refusing to loop");
-    if (next_uri.empty()) next_uri = "/v1/customers?seekOperation=Next";
+    // Only a continuation token: the next page of the same collection.
+    if (next_uri.empty())
+      next_uri = withoutQuery(call.url).substr(root.size()) + "?seekOperation=Next";
     auto next_url = resolvePartnerCenterLink(root, next_uri);
     if (!next_url)
       return Status::corruption("Partner Center's next-page link " + next_url.status().message());
@@ -390,7 +396,7 @@ Status ApiClient::pageGraph(ApiCall call,
     if (!body) return body.status();
     if (!(*body)->isArray("value"))
       return Status::corruption("malformed answer from " + withoutQuery(call.url) +
-                                ": no 'value' list");
+                                ": 'value' is not a list");
     page((*body)->getArray("value"));
     const std::string next = (*body)->optValue<std::string>("@odata.nextLink", "");
     if (next.empty()) return Status::ok();

@@ -94,6 +94,7 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
     if (v.isError()) {
       r.outcome = Outcome::kUnknown;
       r.unknown_reason = v.errorMessage();
+      r.unknown_reasons = {r.unknown_reason};
     } else if (v.asBool()) {
       r.outcome = Outcome::kFail;
       r.findings.push_back(
@@ -105,6 +106,7 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
   if (items.isError() || items.kind() != Value::Kind::kList) {
     r.outcome = Outcome::kUnknown;
     r.unknown_reason = items.isError() ? items.errorMessage() : "for_each did not give a list";
+    r.unknown_reasons = {r.unknown_reason};
     return r;
   }
   bool undecided = false;
@@ -114,8 +116,11 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
     Value subject = rule.subject->eval(frame);
     if (v.isError() || (v.asBool() && subject.isError())) {
       undecided = true;
-      if (r.unknown_reason.empty())
-        r.unknown_reason = v.isError() ? v.errorMessage() : subject.errorMessage();
+      const std::string& why = v.isError() ? v.errorMessage() : subject.errorMessage();
+      if (std::find(r.unknown_reasons.begin(), r.unknown_reasons.end(), why) ==
+          r.unknown_reasons.end())
+        r.unknown_reasons.push_back(why);
+      if (r.unknown_reason.empty()) r.unknown_reason = why;
       if (!subject.isError()) r.unknown_subjects.push_back(subject.toText());
       continue;
     }

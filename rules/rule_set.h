@@ -58,8 +58,11 @@ struct Finding {
 struct RuleResult {
   const CompiledRule* rule = nullptr;
   Outcome outcome = Outcome::kPass;
-  std::vector<Finding> findings;              // kFail: one per failing subject
-  std::string unknown_reason;                 // why it (or an element) could not be decided
+  std::vector<Finding> findings;  // kFail: one per failing subject
+  std::string unknown_reason;     // why it (or an element) could not be decided
+  // Every distinct reason, in the order met (the first is unknown_reason): one for each way an
+  // element could not be decided, e.g. one per unreadable contact.
+  std::vector<std::string> unknown_reasons;
   std::vector<std::string> unknown_subjects;  // for_each elements that could not be decided
   // A fail that left some elements undecided: findings not listed here must not be resolved.
   bool incomplete = false;

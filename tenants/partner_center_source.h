@@ -2,13 +2,17 @@
 // The live source: Partner Center and Microsoft Graph, merged with the inventory export into
 // one Tenant per id (docs/tenant-model.md shows which call fills which part).
 //
-// First the lists: our Partner Center customers (paged) and our GDAP relationships (partner
-// side, paged). Then each tenant is read on its own by a bounded pool of workers: customer
+// First the sign-in check (App+User: one refresh of the partner user's token; a refresh token
+// Entra no longer accepts is one error for the whole scan, and what app-only calls can read is
+// still read), then the lists: our Partner Center customers and our GDAP relationships (partner
+// side), every page. Then each tenant is read on its own by a bounded pool of workers: customer
 // details and indirect relationships from Partner Center (customers only), organization and
-// partners from Graph inside the customer tenant. A part that cannot be read becomes a fetch
-// problem on that tenant, so the rules that need it come out unknown; one tenant's failure
-// never stops the scan. Tenants are handed to the sink one at a time as they are finished, so
-// a scan never holds every tenant's data at once.
+// partners from Graph inside the customer tenant, every page of each; the partners' names come
+// from the PartnerDirectory. A part that cannot be read becomes a fetch problem on that tenant
+// whose reason names what would fix it, so the rules that need it come out unknown; a contact a
+// permission hides is kept as an unread contact (tenant.h). One tenant's failure never stops
+// the scan. Tenants are handed to the sink one at a time as they are finished, so a scan never
+// holds every tenant's data at once.
 #pragma once
 
 #include <functional>
@@ -19,6 +23,7 @@
 #include "common/status.h"
 #include "msapi/api_client.h"
 #include "tenants/inventory_source.h"
+#include "tenants/partner_directory.h"
 #include "tenants/tenant.h"
 
 namespace cspwatch::tenants {
@@ -31,12 +36,19 @@ struct PartnerCenterSourceOptions {
   int page_size = 200;
   // Called after each tenant, with the number done and the total (may be empty).
   std::function<void(size_t done, size_t total)> progress;
+  // App+User: refreshes the partner user's token once (may be empty: app-only). A
+  // kUnauthenticated answer means only a new `cspwatch auth login` helps.
+  std::function<Status()> check_user_sign_in;
+  // Partners' names (may be null: partners stay ids).
+  PartnerDirectory* directory = nullptr;
 };
 
 struct SourceReport {
   size_t tenants = 0;
   bool complete = true;  // every list (customers, relationships, inventory) was read
-  Diagnostics problems;  // list-level failures and skipped inventory rows
+  Diagnostics problems;  // list-level failures, a failed sign-in, skipped inventory rows
+  // Set when Entra refused the partner user's refresh token: every App+User part is unknown.
+  std::optional<std::string> sign_in_failure;
 };
 
 class PartnerCenterSource {
@@ -52,11 +64,17 @@ class PartnerCenterSource {
   // `customer`: whether the tenant is in our customer list; nullopt when the list could not be
   // read.
   void readTenant(Tenant& t, std::optional<bool> customer);
+  void readCustomerDetails(Tenant& t, std::vector<ContactEmail>& contacts);
+  void readIndirectRelationships(Tenant& t);
+  void readOrganization(Tenant& t, std::vector<ContactEmail>& contacts);
+  void readPartners(Tenant& t);
+  void namePartners(std::vector<CustomerPartner>& partners);
 
   PartnerCenterSourceOptions options_;
   msapi::ApiClient& api_;
   const Inventory* inventory_;
-  bool user_tokens_;
+  bool user_tokens_;          // App+User configured
+  std::string user_failure_;  // set when the partner user cannot sign in (then app-only)
   msapi::Cancellation& cancel_;
 };
 

@@ -40,11 +40,23 @@ inline constexpr const char* kSourceGraph = "graph";
 inline constexpr const char* kSourceInventory = "inventory";
 
 // A partner as the customer tenant lists it (crossTenantAccessPolicy/partners).
+// The customer-side list carries only the partner's tenant id; its name and default domain
+// are looked up (Graph findTenantInformationByTenantId) and stay null when the lookup fails.
 struct CustomerPartner {
-  std::string tenant_id;              // the partner's tenant
-  std::optional<std::string> name;    // resolved display name, if known
-  std::optional<std::string> mpn_id;  // Partner ID, if known
-  bool is_service_provider = false;   // "is a Cloud Service Provider for your organization"
+  CustomerPartner() = default;
+  CustomerPartner(std::string tenant_id_, std::optional<std::string> name_,
+                  std::optional<std::string> mpn_id_, bool is_service_provider_,
+                  std::optional<std::string> default_domain_ = std::nullopt)
+      : tenant_id(std::move(tenant_id_)),
+        name(std::move(name_)),
+        mpn_id(std::move(mpn_id_)),
+        is_service_provider(is_service_provider_),
+        default_domain(std::move(default_domain_)) {}
+  std::string tenant_id;                      // the partner's tenant
+  std::optional<std::string> name;            // resolved display name, if known
+  std::optional<std::string> mpn_id;          // Partner ID, if known
+  bool is_service_provider = false;           // "is a Cloud Service Provider for your organization"
+  std::optional<std::string> default_domain;  // resolved default domain, if known
 };
 
 // An indirect reseller/provider relationship from Partner Center /relationships.
@@ -81,10 +93,22 @@ inline constexpr const char* kPurposeTechnicalNotification = "technical_notifica
 inline constexpr const char* kPurposeInvitation = "invitation";
 const std::vector<std::string>& contactPurposes();
 
+// An address on file. Knowledge is per contact: a contact a source could not read (a field a
+// missing permission hides, a call that failed) is kept with `unread` saying why and what would
+// fix it, and an empty address; rules see its address as unknown, so that contact is
+// could-not-check while the contacts that were read are checked as usual.
 struct ContactEmail {
-  std::string address;
-  std::string purpose;  // one of contactPurposes()
-  std::string source;   // kSourcePartnerCenter, kSourceGraph or kSourceInventory
+  ContactEmail() = default;
+  ContactEmail(std::string address_, std::string purpose_, std::string source_,
+               std::optional<std::string> unread_ = std::nullopt)
+      : address(std::move(address_)),
+        purpose(std::move(purpose_)),
+        source(std::move(source_)),
+        unread(std::move(unread_)) {}
+  std::string address;                // empty when unread
+  std::string purpose;                // one of contactPurposes()
+  std::string source;                 // kSourcePartnerCenter, kSourceGraph or kSourceInventory
+  std::optional<std::string> unread;  // why it could not be read; nullopt when it was
 };
 
 struct FetchProblem {

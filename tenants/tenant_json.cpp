@@ -94,11 +94,12 @@ class Decoder {
   }
 
   std::optional<CustomerPartner> partner(YamlMap& m) {
-    m.checkKeys({"tenant_id", "name", "mpn_id", "is_service_provider"});
+    m.checkKeys({"tenant_id", "name", "default_domain", "mpn_id", "is_service_provider"});
     CustomerPartner p;
     auto id = m.getGuid("tenant_id", true);
     if (id) p.tenant_id = *id;
     p.name = m.getString("name");
+    if (auto d = m.getString("default_domain")) p.default_domain = toLowerAscii(*d);
     p.mpn_id = m.getString("mpn_id");
     p.is_service_provider = m.getBool("is_service_provider").value_or(false);
     return p;
@@ -152,9 +153,17 @@ class Decoder {
   }
 
   std::optional<ContactEmail> contact(YamlMap& m) {
-    m.checkKeys({"address", "purpose", "source"});
+    m.checkKeys({"address", "purpose", "source", "unread"});
     ContactEmail c;
-    c.address = m.getString("address", true).value_or("");
+    // An unread contact has a null address and says why in 'unread'.
+    c.unread = m.getString("unread");
+    if (c.unread && c.unread->empty())
+      m.error("bad-value", m.valueLocation("unread"),
+              "'unread' must say why the contact could not be read");
+    if (c.unread && known(m, "address"))
+      m.error("bad-value", m.valueLocation("address"),
+              "a contact with 'unread' has no address (write address: null)");
+    c.address = c.unread ? "" : m.getString("address", true).value_or("");
     if (!c.address.empty() && !looksLikeEmail(c.address))
       m.error("bad-value", m.valueLocation("address"),
               "'" + c.address + "' is not an email address");
@@ -297,6 +306,7 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
            Object::Ptr x = newObject();
            x->set("tenant_id", p.tenant_id);
            x->set("name", optional(p.name));
+           x->set("default_domain", optional(p.default_domain));
            x->set("mpn_id", optional(p.mpn_id));
            x->set("is_service_provider", p.is_service_provider);
            return x;
@@ -331,9 +341,10 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
   o->set("dap_enabled", t.dap_enabled ? Poco::Dynamic::Var(*t.dap_enabled) : Poco::Dynamic::Var());
   o->set("contacts", knownList(t.contacts, [](const ContactEmail& c) {
            Object::Ptr x = newObject();
-           x->set("address", c.address);
+           x->set("address", c.unread ? Poco::Dynamic::Var() : Poco::Dynamic::Var(c.address));
            x->set("purpose", c.purpose);
            x->set("source", c.source);
+           if (c.unread) x->set("unread", *c.unread);
            return x;
          }));
   o->set("created_at", optionalTime(t.created_at));

@@ -17,7 +17,8 @@ const ObjectType& partnerType() {
                             {{"tenant_id", str(), "the partner's tenant id"},
                              {"name", str(), "display name, or null"},
                              {"mpn_id", str(), "Partner ID, or null"},
-                             {"is_service_provider", boolean(), "a CSP of the customer"}}};
+                             {"is_service_provider", boolean(), "a CSP of the customer"},
+                             {"default_domain", str(), "default domain, or null"}}};
   return t;
 }
 
@@ -52,7 +53,7 @@ const ObjectType& adminType() {
 
 const ObjectType& contactType() {
   static const ObjectType t{"ContactEmail",
-                            {{"address", str(), "the email address"},
+                            {{"address", str(), "the email address (unknown when unread)"},
                              {"purpose", str(), "admin_credentials, billing, company, ..."},
                              {"source", str(), "partner_center, graph or inventory"}}};
   return t;
@@ -140,7 +141,7 @@ Value tenantToValue(const Tenant& t) {
   f.push_back(knownList(t, t.partners, Part::kPartners, "partners", [](const CustomerPartner& p) {
     return Value::object(&partnerType(),
                          {Value::string(p.tenant_id), optString(p.name), optString(p.mpn_id),
-                          Value::boolean(p.is_service_provider)});
+                          Value::boolean(p.is_service_provider), optString(p.default_domain)});
   }));
   f.push_back(knownList(t, t.indirect_relationships, Part::kIndirectRelationships,
                         "indirect_relationships", [](const IndirectRelationship& r) {
@@ -170,8 +171,11 @@ Value tenantToValue(const Tenant& t) {
       break;
     }
   f.push_back(knownList(t, t.contacts, contacts_part, "contacts", [](const ContactEmail& c) {
-    return Value::object(&contactType(), {Value::string(c.address), Value::string(c.purpose),
-                                          Value::string(c.source)});
+    // An unread contact's address is an error value whose message is the reason: every rule
+    // that reads it comes out unknown for that contact, with that reason.
+    Value address = c.unread ? Value::error(*c.unread) : Value::string(c.address);
+    return Value::object(&contactType(),
+                         {std::move(address), Value::string(c.purpose), Value::string(c.source)});
   }));
   f.push_back(optTime(t.created_at));
   f.push_back(optTime(t.onboarded_at));

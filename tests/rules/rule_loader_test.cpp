@@ -160,6 +160,44 @@ rules:
   CHECK_FALSE(res.incomplete);
 }
 
+TEST_CASE("loader: each contact that could not be read gives its own reason, beside failures") {
+  LoadResult r = load({{"a.yaml", R"y(
+rules:
+  - id: off-domain
+    title: t
+    severity: high
+    description: d
+    for_each: c in tenant.contacts
+    subject: c.address.lowerAscii()
+    when: '!c.address.endsWith("@contoso.com")'
+    message: m
+    remediation: x
+)y"}});
+  Tenant t = tenant();
+  t.contacts = std::vector<tenants::ContactEmail>{
+      {"Owner@Gmail.com", "admin_credentials", "inventory"},
+      {"", "company", "partner_center", std::string("company email hidden: no Global Reader")},
+      {"", "technical_notification", "graph", std::string("technical contacts hidden: no scope")},
+      {"", "billing", "partner_center", std::string("company email hidden: no Global Reader")},
+      {"it@contoso.com", "billing", "partner_center"}};
+  RuleResult res = evalOne(r, t, "off-domain");
+  CHECK(res.outcome == Outcome::kFail);  // the failure found is reported, not hidden
+  CHECK(res.incomplete);                 // and nothing is resolved on the strength of it
+  CHECK(subjects(res) == std::vector<std::string>{"owner@gmail.com"});
+  // Each distinct reason once, in order; the unreadable contacts name no subject.
+  CHECK(res.unknown_reasons == std::vector<std::string>{"company email hidden: no Global Reader",
+                                                        "technical contacts hidden: no scope"});
+  CHECK(res.unknown_reason == res.unknown_reasons.front());
+  CHECK(res.unknown_subjects.empty());
+
+  t.contacts = std::vector<tenants::ContactEmail>{
+      {"", "company", "partner_center", std::string("company email hidden: no Global Reader")},
+      {"it@contoso.com", "billing", "partner_center"}};
+  res = evalOne(r, t, "off-domain");
+  CHECK(res.outcome == Outcome::kUnknown);  // never a pass
+  CHECK(res.unknown_reasons.size() == 1);
+}
+
 TEST_CASE("loader: exceptions carve out matching elements, as data") {
   LoadResult r = load({{"a.yaml", std::string(kRules) + R"y(
   - id: free-mail-except

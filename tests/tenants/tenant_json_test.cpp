@@ -26,9 +26,10 @@ Tenant fullTenant() {
   t.verified_domains = std::vector<std::string>{"contoso.onmicrosoft.com", "contoso.co.nz"};
   t.in_customer_list = true;
   t.relationship_to_partner = "reseller";
-  t.partners =
-      std::vector<CustomerPartner>{{"3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64",
-                                    std::string("Northwind"), std::string("5123456"), true}};
+  t.partners = std::vector<CustomerPartner>{
+      {"3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64", std::string("Northwind"), std::string("5123456"),
+       true, std::string("northwindit.onmicrosoft.com")},
+      {"5e9a3c7d-1b4f-4d28-8a6e-0c2f7b9d3e41", std::nullopt, std::nullopt, false}};
   t.indirect_relationships =
       std::vector<IndirectRelationship>{{"8c1e5a2f-3d7b-4e96-a0c8-6b2f9d4e1a73", "Harbour",
                                          std::nullopt, "is_indirect_cloud_solution_provider_of"}};
@@ -49,7 +50,9 @@ Tenant fullTenant() {
   r.partner_consent_pending = true;
   t.admin_relationships = std::vector<AdminRelationship>{r};
   t.dap_enabled = false;
-  t.contacts = std::vector<ContactEmail>{{"it@contoso.co.nz", "billing", "partner_center"}};
+  t.contacts = std::vector<ContactEmail>{
+      {"it@contoso.co.nz", "billing", "partner_center"},
+      {"", "company", "partner_center", std::string("company email hidden: no Global Reader")}};
   t.created_at = parseTimestamp("2024-05-01T10:00:00Z");
   t.onboarded_at = parseTimestamp("2024-05-02T00:00:00Z");
   t.fetch_problems = {{"partners", "HTTP 403"}};
@@ -72,7 +75,34 @@ TEST_CASE("the tenant model survives a JSON round trip field by field") {
   CHECK(back->admin_relationships->at(0).end_at == t.admin_relationships->at(0).end_at);
   CHECK(back->admin_relationships->at(0).partner_consent_pending);
   CHECK(back->contacts->at(0).purpose == "billing");
+  CHECK_FALSE(back->contacts->at(0).unread);
+  CHECK(back->contacts->at(1).unread ==
+        std::optional<std::string>("company email hidden: no Global Reader"));
+  CHECK(back->contacts->at(1).address.empty());
+  CHECK(text.find("\"address\": null") != std::string::npos);
+  CHECK(back->partners->at(0).default_domain ==
+        std::optional<std::string>("northwindit.onmicrosoft.com"));
+  CHECK_FALSE(back->partners->at(1).name);
   CHECK(back->fetch_problems.at(0).part == "partners");
+}
+
+TEST_CASE("an unread contact needs its reason and has no address") {
+  const std::string id = "\"id\": \"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\"";
+  Diagnostics d;
+  CHECK_FALSE(decode("{" + id +
+                         ", \"contacts\": [{\"address\": \"a@b.c\", \"purpose\": \"company\","
+                         " \"unread\": \"hidden\"}]}",
+                     d));
+  CHECK_THAT(d.renderText(), Catch::Contains("has no address"));
+  Diagnostics d2;
+  CHECK_FALSE(decode("{" + id +
+                         ", \"contacts\": [{\"address\": null, \"purpose\": \"company\","
+                         " \"unread\": \"\"}]}",
+                     d2));
+  CHECK_THAT(d2.renderText(), Catch::Contains("must say why"));
+  Diagnostics d3;
+  CHECK_FALSE(decode("{" + id + ", \"contacts\": [{\"address\": null, \"purpose\": \"company\"}]}",
+                     d3));  // neither an address nor a reason
 }
 
 TEST_CASE("unknown parts stay unknown and empty parts stay empty through JSON") {
