@@ -20,6 +20,7 @@
 #include "sim/faults.h"
 #include "sim/http_types.h"
 #include "sim/login.h"
+#include "sim/profile.h"
 #include "sim/world.h"
 
 namespace cspwatch::sim {
@@ -34,8 +35,11 @@ struct SentMail {
 
 class SimApi {
  public:
-  // `faults` may be null (no throttling, no faults); it must outlive the SimApi.
-  SimApi(World world, LoginService& login, const Clock& clock, FaultInjector* faults = nullptr);
+  // `faults` may be null (no throttling, no faults); it must outlive the SimApi. `profile`
+  // says how the answers vary where Microsoft's documentation leaves a choice (sim/profile.h);
+  // the default is the realistic profile.
+  SimApi(World world, LoginService& login, const Clock& clock, FaultInjector* faults = nullptr,
+         SimProfile profile = {});
 
   // The fault this request meets (counted in the stats), and the answer a fault that is an
   // HTTP response gives. Drops and truncation are the server's to carry out.
@@ -66,24 +70,33 @@ class SimApi {
   void setOverride(Override override_fn);
 
  private:
+  Response faultAnswer(Fault fault, const Request& request);
+  Response withRequestIds(Response answer, const Request& request);
+  // Partner Center (sim/pc_routes.cpp).
   Response partnerCenter(const Request& r, const std::string& path);
-  Response graph(const Request& r, const std::string& path);
   Response customers(const Request& r);
   Response customer(const tenants::Tenant& t);
-  Response relationships(const tenants::Tenant& t);
+  Response relationships(const Request& r, const tenants::Tenant& t);
+  // Graph (sim/graph_routes.cpp, sim/graph_mail.cpp).
+  Response graph(const Request& r, const std::string& path);
   Response adminRelationships(const Request& r);
-  Response organization(const tenants::Tenant& t);
-  Response partners(const tenants::Tenant& t);
+  Response accessAssignments(const Request& r, const std::string& relationship_id);
+  Response contracts(const Request& r);
+  Response tenantInformation(const Request& r, const std::string& arguments);
+  Response organization(const Request& r, const tenants::Tenant& t);
+  Response partners(const Request& r, const tenants::Tenant& t);
   Response sendMail(const Request& r, const AccessToken& token, const std::string& mailbox);
 
   std::optional<Response> throttled(const std::string& scope, bool partner_center);
   std::optional<Response> overridden(const Request& r, const std::string& tenant);
 
   World world_;
+  SimProfile profile_;
   LoginService& login_;
   const Clock& clock_;
   FaultInjector* faults_;
   std::atomic<int64_t> offset_seconds_{0};
+  std::atomic<uint64_t> answers_{0};  // numbers Graph's request-ids
   std::mutex stats_mutex_;
   std::map<std::string, int64_t> stats_;
   std::vector<std::pair<const tenants::Tenant*, const tenants::AdminRelationship*>>
@@ -97,8 +110,7 @@ class SimApi {
 
 // Graph's error body: {"error": {"code", "message", "innerError": {...}}}.
 Response graphError(int status, const std::string& code, const std::string& message, Timestamp now);
-// Partner Center's error body: {"code", "description", "errorName", ...}.
-Response partnerCenterError(int status, int code, const std::string& name,
-                            const std::string& description);
+// Partner Center's error body: {"code", "description", "data", "source"}.
+Response partnerCenterError(int status, int code, const std::string& description);
 
 }  // namespace cspwatch::sim

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/generator.h"
 
+#include <algorithm>
 #include <random>
 
 #include "common/text.h"
@@ -95,9 +96,21 @@ AdminRelationship ourGdap(Rng& r, const std::string& tenant_id, Timestamp now) {
 
 World generateWorld(size_t count, uint64_t seed, Timestamp now) {
   Rng r(seed);
+  // What our access shows of each tenant comes from a stream of its own, so that the tenants
+  // and their problems stay what they were for a seed.
+  Rng access(seed ^ 0xacce55ULL);
   World w;
   w.partner = {"Northwind IT Services", kPartnerId, {"5123456"},
                {kDistributor},          {kTrusted}, {"northwind-it.com.au"}};
+  // Other partners' names, as Graph's findTenantInformationByTenantId gives them.
+  w.directory = {
+      {kPartnerId, "Northwind IT Services", "northwindit.onmicrosoft.com"},
+      {kDistributor, "Harbour Distribution Pty Ltd", "harbourdistribution.onmicrosoft.com"},
+      {kTrusted, "Fabrikam Dynamics Specialists", "fabrikamdynamics.onmicrosoft.com"}};
+  const char* kIncumbentDomains[] = {"adatum.onmicrosoft.com", "litwaretech.onmicrosoft.com",
+                                     "prosewarecloud.onmicrosoft.com"};
+  for (size_t k = 0; k < 3; ++k)
+    w.directory.push_back({kIncumbents[k], kIncumbentNames[k], kIncumbentDomains[k]});
   w.tenants.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     Tenant t;
@@ -123,7 +136,8 @@ World generateWorld(size_t count, uint64_t seed, Timestamp now) {
     std::vector<ContactEmail> contacts = {
         {"csp-admin@northwind-it.com.au", "admin_credentials", "inventory"},
         {"accounts@" + domain, "billing", "partner_center"},
-        {"it@" + domain, "technical_notification", "graph"}};
+        {"it@" + domain, "technical_notification", "graph"},
+        {"office@" + domain, "company", "partner_center"}};
     t.created_at = days(now, -static_cast<int64_t>(200 + r.below(2000)));
     t.onboarded_at = days(now, -static_cast<int64_t>(r.below(1000)));
 
@@ -189,11 +203,32 @@ World generateWorld(size_t count, uint64_t seed, Timestamp now) {
         t.partners.reset();
         t.fetch_problems = {{"partners", "HTTP 403 Forbidden: Authorization_RequestDenied"}};
         break;
+      case 12:  // company email: the owner's personal mailbox
+        contacts[3].address = "accounts." + slug(t.name).substr(0, 6) + "@" + kFreeMail[i % 5];
+        break;
       default:
         break;
     }
-    t.admin_relationships = rels;
     t.contacts = contacts;
+    // Where Microsoft hides data instead of refusing: about one tenant in ten lets us read only
+    // the basics of its organization (technical contacts unknown). Partner Center shows the
+    // company details with DAP or a GDAP role such as Global Reader: seven in eight tenants get
+    // Global Reader in our relationships; of the rest, those whose roles hold none of the
+    // roles Partner Center asks for have their company email withheld.
+    TenantAccess a;
+    a.organization_basic_only = access.chance(0.1);
+    if (a.organization_basic_only) w.access[t.id] = a;
+    const char* kGlobalReader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+    if (access.chance(0.875))
+      for (auto& rel : rels)
+        if (std::find(rel.role_definition_ids.begin(), rel.role_definition_ids.end(),
+                      kGlobalReader) == rel.role_definition_ids.end())
+          rel.role_definition_ids.push_back(kGlobalReader);
+    t.admin_relationships = rels;
+    // About one tenant in six also lists an ordinary B2B partner (a supplier's tenant): not a
+    // service provider, and not in the directory, so its name cannot be looked up.
+    if (t.partners && access.chance(1.0 / 6))
+      t.partners->push_back({access.guid(), std::nullopt, std::nullopt, false});
     w.tenants.push_back(std::move(t));
   }
   return w;

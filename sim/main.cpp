@@ -89,6 +89,19 @@ int main(int argc, char** argv) {
          "Withhold a permission from the app, or a role from the partner user (repeatable): " +
              join(withholdablePermissions(), ", "))
       ->check(CLI::IsMember(withholdablePermissions()));
+  // Where Microsoft's documentation leaves the answer open (sim/profile.h): varied by default.
+  SimProfile profile;
+  app.add_option("--page-size", profile.page_size,
+                 "Items a page of every collection (0: 2 or 3, varied per collection)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  app.add_option("--link-form", profile.link_form,
+                 "Partner Center link URIs: v1, short (without /v1) or varied")
+      ->check(CLI::IsMember({"v1", "short", "varied"}))
+      ->capture_default_str();
+  bool no_bom = false, no_empty_pages = false;
+  app.add_flag("--no-bom", no_bom, "No UTF-8 byte-order mark before Partner Center bodies");
+  app.add_flag("--no-empty-pages", no_empty_pages, "Never an empty first page of a Graph list");
   bool exit_after_setup = false;
   app.add_flag("--no-serve", exit_after_setup,
                "Write the requested files and exit without serving");
@@ -165,7 +178,10 @@ int main(int argc, char** argv) {
   }
   LoginService login(login_options, seed);
   FaultInjector injector(faults);
-  SimApi api(std::move(world), login, clock, &injector);
+  profile.bom = !no_bom;
+  profile.empty_pages = !no_empty_pages;
+  profile.seed = seed;
+  SimApi api(std::move(world), login, clock, &injector, profile);
 
   // Block the termination signals in every thread; the main thread waits for them below.
   sigset_t signals;

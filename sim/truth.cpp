@@ -19,7 +19,7 @@ using tenants::AdminRelationship;
 using tenants::Tenant;
 
 constexpr const char* kGlobalAdmin = "62e90394-69f5-4237-9190-012177145e10";
-const std::set<std::string> kCheckedPurposes = {"admin_credentials", "billing",
+const std::set<std::string> kCheckedPurposes = {"admin_credentials", "billing", "company",
                                                 "technical_notification", "invitation"};
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
@@ -34,10 +34,13 @@ struct Observed {
   std::vector<AdminRelationship> ours;               // our relationships only
   std::optional<std::vector<std::string>> verified;  // unknown without organization access
   std::optional<std::vector<tenants::CustomerPartner>> partners;
-  std::optional<std::vector<tenants::ContactEmail>> contacts;
+  std::vector<tenants::ContactEmail> contacts;  // those read
+  std::set<std::string> unread_purposes;        // contacts that could not be read
 };
 
-Observed observe(const Tenant& t, const PartnerIdentity& us) {
+Observed observe(const Tenant& t, const World& world) {
+  const PartnerIdentity& us = world.partner;
+  const TenantAccess access = world.accessOf(t.id);
   Observed o;
   o.in_inventory = t.hasSource(tenants::kSourceInventory);
   o.listed = t.in_customer_list.value_or(false);
@@ -47,18 +50,22 @@ Observed observe(const Tenant& t, const PartnerIdentity& us) {
       if (r.partner_tenant_id == us.tenant_id) o.ours.push_back(r);
   o.verified = t.verified_domains;
   o.partners = t.partners;
-  // Contacts: the inventory's, plus Partner Center's (customers only; unknown when the
-  // details are denied), plus Graph's (unknown without organization access).
-  std::vector<tenants::ContactEmail> all;
-  bool known = true;
+  // Knowledge is per contact: the inventory's; Partner Center's (customers only): billing and
+  // company when the details are readable, company unknown when they are withheld; Graph's
+  // technical contacts, unknown when the organization cannot be read or only its basics can.
+  const bool details = o.listed && t.dap_enabled.has_value();
+  const bool organization = t.verified_domains.has_value() && !access.organization_basic_only;
+  const bool company = world.companyDetailsVisible(t);
+  if (o.listed && !details) o.unread_purposes.insert({"billing", "company"});
+  if (details && !company) o.unread_purposes.insert("company");
+  if (!organization) o.unread_purposes.insert("technical_notification");
   for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{})) {
-    if (c.source == tenants::kSourceInventory && o.in_inventory) all.push_back(c);
-    if (c.source == tenants::kSourcePartnerCenter && o.listed) all.push_back(c);
-    if (c.source == tenants::kSourceGraph) all.push_back(c);
+    if (c.source == tenants::kSourceInventory && o.in_inventory) o.contacts.push_back(c);
+    if (c.source == tenants::kSourcePartnerCenter && details &&
+        !(c.purpose == "company" && !company))
+      o.contacts.push_back(c);
+    if (c.source == tenants::kSourceGraph && organization) o.contacts.push_back(c);
   }
-  if (o.listed && !t.dap_enabled) known = false;
-  if (!t.verified_domains) known = false;
-  if (known) o.contacts = all;
   return o;
 }
 
@@ -81,7 +88,7 @@ std::vector<TruthEntry> computeTruth(const World& world, Timestamp now) {
   std::vector<TruthEntry> out;
   const PartnerIdentity& us = world.partner;
   for (const auto& t : world.tenants) {
-    const Observed o = observe(t, us);
+    const Observed o = observe(t, world);
     if (!o.in_inventory && !o.listed) continue;  // cspwatch never hears of it
     auto add = [&](const char* rule, const std::string& subject, const char* outcome = "fail") {
       out.push_back({rule, t.id, subject, outcome});
@@ -130,24 +137,23 @@ std::vector<TruthEntry> computeTruth(const World& world, Timestamp now) {
         add("gdap-approval-stale", r.id);
     }
 
-    if (!o.contacts) {
-      add("admin-email-unverified", "", "unknown");
-    } else {
-      std::set<std::string> failing;
-      bool undecided = false;
-      for (const auto& c : *o.contacts) {
-        if (!kCheckedPurposes.count(c.purpose)) continue;
-        const std::string domain = emailDomain(c.address);
-        if (contains(us.email_domains, domain)) continue;
-        if (!o.verified) {
-          undecided = true;
-          continue;
-        }
-        if (!contains(*o.verified, domain)) failing.insert(toLowerAscii(c.address));
+    // Each contact read is checked; each one that could not be read leaves the rule undecided
+    // for that contact, beside whatever the others show (a fail then also has an unknown row).
+    std::set<std::string> failing;
+    bool undecided = false;
+    for (const auto& p : o.unread_purposes) undecided = undecided || kCheckedPurposes.count(p);
+    for (const auto& c : o.contacts) {
+      if (!kCheckedPurposes.count(c.purpose)) continue;
+      const std::string domain = emailDomain(c.address);
+      if (contains(us.email_domains, domain)) continue;
+      if (!o.verified) {
+        undecided = true;
+        continue;
       }
-      for (const auto& s : failing) add("admin-email-unverified", s);
-      if (failing.empty() && undecided) add("admin-email-unverified", "", "unknown");
+      if (!contains(*o.verified, domain)) failing.insert(toLowerAscii(c.address));
     }
+    for (const auto& s : failing) add("admin-email-unverified", s);
+    if (undecided) add("admin-email-unverified", "", "unknown");
   }
   std::sort(out.begin(), out.end(), [](const TruthEntry& a, const TruthEntry& b) {
     return std::tie(a.rule, a.tenant_id, a.subject, a.outcome) <

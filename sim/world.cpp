@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/world.h"
 
+#include <algorithm>
+#include <functional>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -15,6 +18,37 @@ const tenants::Tenant* World::find(const std::string& id) const {
   for (const auto& t : tenants)
     if (t.id == id) return &t;
   return nullptr;
+}
+
+TenantAccess World::accessOf(const std::string& tenant_id) const {
+  auto it = access.find(tenant_id);
+  return it == access.end() ? TenantAccess{} : it->second;
+}
+
+bool World::companyDetailsVisible(const tenants::Tenant& t) const {
+  if (t.dap_enabled.value_or(false)) return true;
+  static const char* kRoles[] = {"62e90394-69f5-4237-9190-012177145e10",   // Global Administrator
+                                 "9360feb5-f418-4baa-8175-e2a00bac4301",   // Directory Writers
+                                 "f2ef992c-3afb-46b9-b7cf-a126ee74c451",   // Global Reader
+                                 "8329153b-31d0-4727-b945-745eb3bc5f31"};  // Domain Name Admin.
+  for (const auto& r : t.admin_relationships.value_or(std::vector<tenants::AdminRelationship>{})) {
+    if (r.partner_tenant_id != partner.tenant_id ||
+        (r.status != "active" && r.status != "expiring"))
+      continue;
+    for (const char* role : kRoles)
+      if (std::find(r.role_definition_ids.begin(), r.role_definition_ids.end(), role) !=
+          r.role_definition_ids.end())
+        return true;
+  }
+  return false;
+}
+
+std::optional<DirectoryEntry> World::lookup(const std::string& tenant_id) const {
+  for (const auto& d : directory)
+    if (d.tenant_id == tenant_id) return d;
+  if (const tenants::Tenant* t = find(tenant_id))
+    return DirectoryEntry{t->id, t->name, t->default_domain};
+  return std::nullopt;
 }
 
 const Mailbox* World::findMailbox(const std::string& upn_or_id) const {
@@ -32,7 +66,7 @@ Result<World> parseWorld(const std::string& text, const std::string& file) {
   YamlMap top(*doc, file, "world", "world", d);
   World w;
   if (top.valid()) {
-    top.checkKeys({"schema_version", "partner", "tenants", "mailboxes"});
+    top.checkKeys({"schema_version", "partner", "tenants", "mailboxes", "access", "directory"});
     YamlMap p(top.get("partner"), file, "world", "partner", d, *doc);
     if (p.valid()) {
       p.checkKeys({"name", "tenant_id", "mpn_ids", "distributor_tenant_ids",
@@ -79,6 +113,40 @@ Result<World> parseWorld(const std::string& text, const std::string& file) {
         }
       }
     }
+    // Optional: what our access shows of some tenants, and other tenants' names.
+    auto listOf = [&](const char* key, const std::function<void(YamlMap&)>& item_fn) {
+      YAML::Node items = top.get(key);
+      if (!items.IsDefined() || items.IsNull()) return;
+      if (!items.IsSequence()) {
+        top.error("wrong-type", top.valueLocation(key),
+                  std::string("'") + key + "' must be a list, found " + describeNode(items));
+        return;
+      }
+      for (const auto& item : items) {
+        YamlMap m(item, file, "world", key, d, items);
+        if (m.valid()) item_fn(m);
+      }
+    };
+    listOf("access", [&](YamlMap& m) {
+      m.checkKeys({"tenant_id", "organization"});
+      auto id = m.getGuid("tenant_id", true);
+      TenantAccess a;
+      if (auto org = m.getString("organization")) {
+        if (*org != "full" && *org != "basic")
+          m.error("bad-value", m.valueLocation("organization"),
+                  "'organization' must be full or basic, found '" + *org + "'");
+        a.organization_basic_only = *org == "basic";
+      }
+      if (id) w.access[*id] = a;
+    });
+    listOf("directory", [&](YamlMap& m) {
+      m.checkKeys({"tenant_id", "display_name", "default_domain"});
+      DirectoryEntry e;
+      e.tenant_id = m.getGuid("tenant_id", true).value_or("");
+      e.display_name = m.getString("display_name", true).value_or("");
+      e.default_domain = toLowerAscii(m.getString("default_domain", true).value_or(""));
+      w.directory.push_back(std::move(e));
+    });
   }
   if (d.hasErrors()) return Status::invalidArgument(d.renderText());
   return w;
@@ -124,6 +192,27 @@ std::string worldToJson(const World& w) {
       boxes->add(o);
     }
     doc->set("mailboxes", boxes);
+  }
+  if (!w.access.empty()) {
+    Poco::JSON::Array::Ptr access = new Poco::JSON::Array();
+    for (const auto& [id, a] : w.access) {
+      Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("tenant_id", id);
+      o->set("organization", a.organization_basic_only ? "basic" : "full");
+      access->add(o);
+    }
+    doc->set("access", access);
+  }
+  if (!w.directory.empty()) {
+    Poco::JSON::Array::Ptr dir = new Poco::JSON::Array();
+    for (const auto& e : w.directory) {
+      Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("tenant_id", e.tenant_id);
+      o->set("display_name", e.display_name);
+      o->set("default_domain", e.default_domain);
+      dir->add(o);
+    }
+    doc->set("directory", dir);
   }
   return tenants::jsonText(doc, true);
 }

@@ -17,6 +17,7 @@
 //    access policy keeps our app out of (app_access false).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,14 +36,40 @@ struct Mailbox {
   bool app_access = true;  // false: an application access policy refuses our app (403)
 };
 
+// What our access lets the services show of one tenant where Microsoft hides data instead of
+// refusing the call (docs/simulator.md#worlds).
+struct TenantAccess {
+  // Graph /organization answers as to an app with only User.Read: id, displayName and
+  // verifiedDomains, every other property null (Learn: organization-list).
+  bool organization_basic_only = false;
+};
+
+// Another tenant as Graph's findTenantInformationByTenantId describes it.
+struct DirectoryEntry {
+  std::string tenant_id;
+  std::string display_name;
+  std::string default_domain;
+};
+
 struct World {
   PartnerIdentity partner;
   std::vector<tenants::Tenant> tenants;
+  std::map<std::string, TenantAccess> access;  // by tenant id; absent: full access
+  std::vector<DirectoryEntry> directory;       // tenants other than the world's own (partners)
   // The partner tenant's mailboxes; nullopt (the key absent): every mailbox exists and
   // accepts our app.
   std::optional<std::vector<Mailbox>> mailboxes;
 
   const tenants::Tenant* find(const std::string& tenant_id) const;
+  TenantAccess accessOf(const std::string& tenant_id) const;
+  // Whether Partner Center shows us a customer's company details (companyProfile.email,
+  // .address, customDomains): "The Get Customer ID API call will not return the following
+  // attributes ... if the partner doesn't have DAP access", and with GDAP one of the roles
+  // get-a-customer-by-id lists (Global Administrator, Directory Writers, Global Reader; the
+  // en-gb page: Domain Name Administrator) in an active relationship of ours.
+  bool companyDetailsVisible(const tenants::Tenant& t) const;
+  // The name and default domain of any tenant: a directory entry, a world tenant, or us.
+  std::optional<DirectoryEntry> lookup(const std::string& tenant_id) const;
   // The listed mailbox whose address (case-insensitively) or id is `upn_or_id`, or null.
   const Mailbox* findMailbox(const std::string& upn_or_id) const;
 };

@@ -280,6 +280,10 @@ std::vector<std::string> GraphSchema::propertyNames(const std::string& type) con
   return names;
 }
 
+void GraphSchema::allowDocumentedNulls(const std::string& type, std::set<std::string> except) {
+  documented_nulls_[type] = std::move(except);
+}
+
 void GraphSchema::allowDocumentedDynamic(const std::string& type, const std::string& property,
                                          JsonKind kind) {
   dynamic_[shortTypeName(type)][property] = kind;
@@ -338,6 +342,10 @@ void GraphSchema::checkStructured(const Var& value, const std::string& type_name
       if (auto it = c->properties.find(name); it != c->properties.end()) return &it->second;
     return nullptr;
   };
+  auto documentedNull = [&](const std::string& name) {
+    auto d = documented_nulls_.find(type->name);
+    return d != documented_nulls_.end() && d->second.count(name) == 0;
+  };
   const bool open = std::any_of(types.begin(), types.end(), [](const Type* c) { return c->open; });
   std::string chain_text = "microsoft.graph." + type->name;
   for (size_t i = 1; i < types.size(); ++i) chain_text += " < " + types[i]->name;
@@ -361,6 +369,7 @@ void GraphSchema::checkStructured(const Var& value, const std::string& type_name
       continue;
     }
     if (const Property* prop = declaredProperty(key)) {
+      if (jsonKind(it->second) == JsonKind::kNull && documentedNull(key)) continue;
       checkValue(it->second, prop->type, prop->nullable, p, options, out);
       continue;
     }

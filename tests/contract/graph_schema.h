@@ -72,6 +72,12 @@ class GraphSchema {
   // the JSON kind `kind` (any kind when the doc shows null) or null.
   void allowDocumentedDynamic(const std::string& type, const std::string& property, JsonKind kind);
 
+  // Properties of `type` a Microsoft doc says may come back null whatever the metadata's
+  // Nullable facet says, every one but those in `except`: organization-list.md, "Applications
+  // granted the User.Read permission are able to read only the id, displayName, and
+  // verifiedDomains properties ... All other properties return with null values."
+  void allowDocumentedNulls(const std::string& type, std::set<std::string> except);
+
   bool hasType(const std::string& name) const;
   // `type` is `base` or derives from it.
   bool derivesFrom(const std::string& type, const std::string& base) const;
@@ -110,6 +116,7 @@ class GraphSchema {
   std::map<std::string, Type> types_;                   // by short name
   std::map<std::string, std::set<std::string>> enums_;  // by short name
   std::map<std::string, std::map<std::string, JsonKind>> dynamic_;
+  std::map<std::string, std::set<std::string>> documented_nulls_;  // type -> properties kept
   std::string source_, commit_, date_;
 };
 

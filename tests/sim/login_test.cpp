@@ -164,11 +164,15 @@ TEST_CASE("sim graph: access assignments and contracts complete the partner-side
           "&client_secret=s3cret&scope=" + urlEncode("https://graph.microsoft.com/.default"));
   const std::string bearer =
       "Bearer " + parseObject(tok.body)->getValue<std::string>("access_token");
-  HttpResult list = httpRequest(
-      "GET", sim.base + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships?$top=5",
-      {{"Authorization", bearer}});
-  const std::string id =
-      parseObject(list.body)->getArray("value")->getObject(0)->getValue<std::string>("id");
+  // The first relationship, on whichever page it comes (a first page may be empty).
+  std::string id, url = sim.base + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships";
+  while (id.empty() && !url.empty()) {
+    auto page = parseObject(httpRequest("GET", url, {{"Authorization", bearer}}).body);
+    if (page->getArray("value")->size() > 0)
+      id = page->getArray("value")->getObject(0)->getValue<std::string>("id");
+    url = page->optValue<std::string>("@odata.nextLink", "");
+  }
+  REQUIRE_FALSE(id.empty());
   HttpResult aa =
       httpRequest("GET",
                   sim.base + "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/" + id +
@@ -187,13 +191,17 @@ TEST_CASE("sim graph: access assignments and contracts complete the partner-side
               "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/nope/accessAssignments",
           {{"Authorization", bearer}})
           .status == 404);
-  HttpResult contracts =
-      httpRequest("GET", sim.base + "/graph/v1.0/contracts", {{"Authorization", bearer}});
-  REQUIRE(contracts.status == 200);
+  size_t contracts = 0;
+  for (std::string next = sim.base + "/graph/v1.0/contracts"; !next.empty();) {
+    HttpResult page = httpRequest("GET", next, {{"Authorization", bearer}});
+    REQUIRE(page.status == 200);
+    contracts += parseObject(page.body)->getArray("value")->size();
+    next = parseObject(page.body)->optValue<std::string>("@odata.nextLink", "");
+  }
   size_t dap = 0;
   for (const auto& t : sim.api.world().tenants)
     dap += t.in_customer_list.value_or(false) && t.dap_enabled.value_or(false);
-  CHECK(parseObject(contracts.body)->getArray("value")->size() == dap);
+  CHECK(contracts == dap);
 }
 
 // ---- Sign-in as Entra ID enforces it (docs/simulator.md#sign-in) ----

@@ -21,9 +21,10 @@ namespace {
 const Timestamp kNow = *parseTimestamp("2026-11-25T00:00:00Z");
 
 // What cspwatch's sources will assemble for a world tenant (docs/simulator.md): our own admin
-// relationships only; contacts known when every part that holds some was readable; not-listed
-// tenants have no DAP and no Partner Center relationships.
-tenants::Tenant observed(const tenants::Tenant& t, const PartnerIdentity& us) {
+// relationships only; not-listed tenants have no DAP and no Partner Center relationships;
+// knowledge per contact: a contact the access withholds is there unread, with a reason.
+tenants::Tenant observed(const tenants::Tenant& t, const World& world) {
+  const PartnerIdentity& us = world.partner;
   tenants::Tenant o = t;
   const bool listed = t.in_customer_list.value_or(false);
   o.in_customer_list = listed;
@@ -35,13 +36,24 @@ tenants::Tenant observed(const tenants::Tenant& t, const PartnerIdentity& us) {
     o.dap_enabled = false;
     o.indirect_relationships = std::vector<tenants::IndirectRelationship>{};
   }
+  const bool details = listed && t.dap_enabled.has_value();
+  const bool company = world.companyDetailsVisible(t);
+  const bool organization = t.verified_domains && !world.accessOf(t.id).organization_basic_only;
   std::vector<tenants::ContactEmail> contacts;
-  for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{}))
-    if (c.source != "partner_center" || listed) contacts.push_back(c);
-  if ((listed && !t.dap_enabled) || !t.verified_domains)
-    o.contacts.reset();
-  else
-    o.contacts = contacts;
+  for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{})) {
+    if (c.source == "partner_center" && (!details || (c.purpose == "company" && !company)))
+      continue;
+    if (c.source == "graph" && !organization) continue;
+    contacts.push_back(c);
+  }
+  if (listed && !details) {
+    contacts.push_back({"", "billing", "partner_center", "details denied"});
+    contacts.push_back({"", "company", "partner_center", "details denied"});
+  }
+  if (details && !company) contacts.push_back({"", "company", "partner_center", "hidden"});
+  if (!organization)
+    contacts.push_back({"", "technical_notification", "graph", "organization not read"});
+  o.contacts = contacts;
   return o;
 }
 
@@ -102,11 +114,11 @@ TEST_CASE("sim truth: agrees with the rules engine over what cspwatch can observ
     std::set<std::string> engine;
     for (const auto& t : world.tenants) {
       if (!t.in_customer_list.value_or(false) && !t.hasSource("inventory")) continue;
-      for (const auto& r : loaded.rules->evaluate(
-               tenants::tenantToValue(observed(t, world.partner)), world.partner, kNow)) {
+      for (const auto& r : loaded.rules->evaluate(tenants::tenantToValue(observed(t, world)),
+                                                  world.partner, kNow)) {
         for (const auto& f : r.findings)
           engine.insert(r.rule->id + " " + t.id + " " + f.subject + " fail");
-        if (r.outcome == rules::Outcome::kUnknown)
+        if (r.outcome == rules::Outcome::kUnknown || r.incomplete)
           engine.insert(r.rule->id + " " + t.id + "  unknown");
       }
     }

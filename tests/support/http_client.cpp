@@ -35,7 +35,9 @@ HttpResult httpRequest(const std::string& method, const std::string& url,
 }
 
 Poco::JSON::Object::Ptr parseObject(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+  // Partner Center's bodies (and the simulator's) begin with a UTF-8 byte-order mark.
+  const bool bom = text.rfind("\xEF\xBB\xBF", 0) == 0;
+  return Poco::JSON::Parser().parse(bom ? text.substr(3) : text).extract<Poco::JSON::Object::Ptr>();
 }
 
 std::string urlEncode(const std::string& s) {

@@ -21,7 +21,8 @@ HttpResult httpRequest(const std::string& method, const std::string& url,
                        const std::string& body = "",
                        const std::string& content_type = "application/x-www-form-urlencoded");
 
-// The JSON object in `text`; throws (failing the test) when it is not one.
+// The JSON object in `text` (after a UTF-8 byte-order mark, if any); throws (failing the test)
+// when it is not one.
 Poco::JSON::Object::Ptr parseObject(const std::string& text);
 
 // `s` percent-encoded for a form field or query value.
