@@ -84,7 +84,7 @@ std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPol
     for (const auto& to : route.to)
       if (!digests.count(to)) {
         order.push_back(to);
-        digests[to] = RecipientMessage{"digest", to, {}};
+        digests[to] = RecipientMessage{"digest", to, {}, ""};
       }
   auto deliverTo = [&](const Route& route, int section, size_t index, const AlertItem& item) {
     if (!hasSection(route, static_cast<Section>(section))) return;
@@ -121,6 +121,14 @@ std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPol
     }
   }
   std::vector<RecipientMessage> out;
+  if (input.sign_in_failure)
+    for (const auto& to : order) {
+      RecipientMessage m;
+      m.kind = "signin";
+      m.recipient = to;
+      m.reason = *input.sign_in_failure;
+      out.push_back(std::move(m));
+    }
   for (const auto& to : order)
     if (auto c = critical.find(to); c != critical.end()) out.push_back(c->second);
   for (const auto& to : order) {
@@ -128,12 +136,36 @@ std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPol
     bool newsworthy = false;
     for (const auto& section : d.sections)
       for (const auto& item : section) newsworthy = newsworthy || item.newsworthy;
+    auto& unknown = d.sections[static_cast<int>(Section::kCouldNotCheck)];
+    unknown = groupCouldNotCheck(unknown);
     if (newsworthy) out.push_back(std::move(d));
   }
   return out;
 }
 
+std::vector<AlertItem> groupCouldNotCheck(const std::vector<AlertItem>& items) {
+  std::vector<AlertItem> out;
+  std::map<std::pair<std::string, std::string>, size_t> where;  // (rule, reason) -> out index
+  for (const auto& item : items) {
+    const auto key = std::make_pair(item.rule_id, item.reason);
+    auto it = where.find(key);
+    if (it == where.end()) {
+      where.emplace(key, out.size());
+      out.push_back(item);
+      out.back().group_tenants = {item.tenant_name.empty() ? item.tenant_id : item.tenant_name};
+      continue;
+    }
+    AlertItem& g = out[it->second];
+    g.group_tenants.push_back(item.tenant_name.empty() ? item.tenant_id : item.tenant_name);
+    g.newsworthy = g.newsworthy || item.newsworthy;
+    g.scans_in_a_row = std::max(g.scans_in_a_row, item.scans_in_a_row);
+    if (item.since && (!g.since || *item.since < *g.since)) g.since = item.since;
+  }
+  return out;
+}
+
 std::string subjectFor(const RecipientMessage& m) {
+  if (m.kind == "signin") return "[cspwatch] CRITICAL: cspwatch cannot sign in to Partner Center";
   auto count = [&m](Section s) { return m.sections[static_cast<int>(s)].size(); };
   std::vector<std::string> parts;
   if (size_t n = count(Section::kNew)) parts.push_back(std::to_string(n) + " new");
@@ -153,7 +185,9 @@ std::string subjectFor(const RecipientMessage& m) {
     const auto& items = m.sections[static_cast<int>(s)];
     if (items.empty()) continue;
     const AlertItem& first = items.front();
-    const std::string where = first.tenant_name.empty() ? first.tenant_id : first.tenant_name;
+    std::string where = first.tenant_name.empty() ? first.tenant_id : first.tenant_name;
+    if (first.group_tenants.size() > 1)
+      where += " and " + plural(first.group_tenants.size() - 1, "other tenant", "other tenants");
     if (s == Section::kCouldNotCheck)
       headline = "could not check " +
                  (first.rule_id == "*" ? std::string("anything") : lowerFirst(first.rule_title)) +

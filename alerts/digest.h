@@ -53,6 +53,9 @@ struct AlertItem {
   // False: listed when a digest goes out anyway (so it never reads as all-clear), but not a
   // reason to send one.
   bool newsworthy = true;
+  // Could not be checked, grouped: every tenant with the same rule and reason, in order (the
+  // first is tenant_id/tenant_name). Empty for other items.
+  std::vector<std::string> group_tenants;
 };
 
 struct RouteMatch {  // every non-empty list must match (an item matches a list if any entry does)
@@ -77,14 +80,19 @@ struct DigestInput {
   int64_t scan_id = 0;
   Timestamp now;
   std::vector<AlertItem> sections[kSectionCount];
+  // Set when cspwatch cannot sign in as the partner user and the admins are due to hear of it:
+  // every recipient then also gets a "signin" message saying so (first, like critical ones).
+  std::optional<std::string> sign_in_failure;
 };
 
 // What one recipient gets: "digest" (sections), "critical" (only the new and reopened
-// findings of immediate severities, in the kNew/kReopened sections) or "test".
+// findings of immediate severities, in the kNew/kReopened sections), "signin" (cspwatch cannot
+// sign in to Partner Center: `reason`, no sections) or "test".
 struct RecipientMessage {
   std::string kind;
   std::string recipient;
   std::vector<AlertItem> sections[kSectionCount];
+  std::string reason;  // "signin": why cspwatch cannot sign in
   bool empty() const;
 };
 
@@ -93,8 +101,13 @@ struct RecipientMessage {
 // item without a tenant (a suppression for every tenant).
 bool routeMatches(const Route& route, const AlertItem& item);
 
-// Critical messages first (queued first, so delivered first), then one digest per recipient
-// with something newsworthy; recipients in the order the routes name them.
+// Checks that could not be made, one item per rule and reason: the same gap in many tenants
+// (a GDAP role missing everywhere) reads as one line naming the tenants. Order kept.
+std::vector<AlertItem> groupCouldNotCheck(const std::vector<AlertItem>& items);
+
+// "signin" messages first (to every recipient), then critical ones (queued first, so delivered
+// first), then one digest per recipient with something newsworthy; recipients in the order the
+// routes name them. Could-not-check sections are grouped (groupCouldNotCheck).
 std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPolicy& policy);
 
 // "[cspwatch] 3 new, 1 resolved: our company is not listed as the tenant's partner on Contoso

@@ -105,9 +105,21 @@ mu::data itemData(const AlertItem& item, Section section) {
   set("severity", item.severity);
   d.set("severity_colour", severityColour(item.severity));
   set("why", item.why);
-  set("tenant_id", item.tenant_id);
-  set("tenant_name",
-      item.tenant_id.empty() && item.tenant_name.empty() ? "every tenant" : item.tenant_name);
+  if (item.group_tenants.size() > 1) {
+    // Could not be checked, the same way in several tenants: one line naming them.
+    constexpr size_t kNamed = 10;
+    std::string names;
+    for (size_t i = 0; i < item.group_tenants.size() && i < kNamed; ++i)
+      names += (i ? ", " : "") + item.group_tenants[i];
+    if (item.group_tenants.size() > kNamed)
+      names += " and " + std::to_string(item.group_tenants.size() - kNamed) + " more";
+    set("tenant_id", "");
+    set("tenant_name", std::to_string(item.group_tenants.size()) + " tenants (" + names + ")");
+  } else {
+    set("tenant_id", item.tenant_id);
+    set("tenant_name",
+        item.tenant_id.empty() && item.tenant_name.empty() ? "every tenant" : item.tenant_name);
+  }
   set("subject", item.subject);
   set("message", item.message);
   set("remediation", item.remediation);
@@ -171,6 +183,7 @@ RenderedBody MailTemplates::render(const RecipientMessage& message,
   root.set("is_digest", message.kind == "digest");
   root.set("is_critical", message.kind == "critical");
   root.set("is_test", message.kind == "test");
+  root.set("is_signin", message.kind == "signin");
   root.set("subject", context.subject);
   root.set("partner_name", context.partner_name);
   root.set("scan_id", std::to_string(context.scan_id));

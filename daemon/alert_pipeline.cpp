@@ -99,6 +99,12 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
       if (!(skip_suppressed && row.suppressed))
         in.sections[static_cast<int>(s)].push_back(itemFor(row, *tags));
   };
+  if (changes.sign_in_failure) {
+    // Told when it starts, then once a day while it lasts.
+    auto due = store.signInAlertDue(changes.scan_id, now, std::chrono::hours(24));
+    if (!due) return due.status();
+    if (*due) in.sign_in_failure = changes.sign_in_failure;
+  }
   add(Section::kNew, changes.opened, true);
   add(Section::kReopened, changes.reopened, true);
   add(Section::kResolved, changes.resolved, false);
@@ -132,12 +138,22 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
     } else {
       item.rule_title = u.rule_id;
     }
-    item.reason =
-        u.rule_id == "*" ? "the tenant could not be read: " + problemsText(u.reason) : u.reason;
     item.since = u.since;
     item.scans_in_a_row = u.scans;
     item.newsworthy = u.scans == alerts_.could_not_check_after_scans;
-    in.sections[static_cast<int>(Section::kCouldNotCheck)].push_back(std::move(item));
+    if (u.rule_id == "*") {
+      item.reason = "the tenant could not be read: " + problemsText(u.reason);
+      in.sections[static_cast<int>(Section::kCouldNotCheck)].push_back(std::move(item));
+      continue;
+    }
+    // One item per reason: each contact that could not be read, say, is its own line, and
+    // tenants missing the same permission group together in the digest.
+    for (const auto& line : split(u.reason, '\n')) {
+      if (line.empty()) continue;
+      alerts::AlertItem one = item;
+      one.reason = line;
+      in.sections[static_cast<int>(Section::kCouldNotCheck)].push_back(std::move(one));
+    }
   }
 
   // Suppressions expiring within the notice period; news when one entered it since the
@@ -195,6 +211,16 @@ alerts::RenderedBody AlertPipeline::renderBody(const alerts::RecipientMessage& m
   if (m.kind == "test")
     ctx.intro =
         "This is a test message from cspwatch. If you can read it, alerts reach this address.";
+  if (m.kind == "signin")
+    ctx.intro =
+        "cspwatch cannot sign in to Partner Center as " + partner_name_ +
+        "'s partner user. Until someone signs in again, every check that needs App+User access "
+        "(the customers' partner lists and organizations through GDAP, indirect relationships) "
+        "could not be checked, in every tenant: their state is unknown, not fine.\n\nWhy: " +
+        m.reason +
+        "\n\nFix: on the cspwatch host, as the service user, run 'cspwatch auth login' and sign "
+        "in with MFA as the partner user (docs/operations.md#first-run). The next scan reads "
+        "everything again. This message repeats once a day while sign-in fails.";
   return templates_.render(m, ctx);
 }
 

@@ -126,7 +126,8 @@ int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const ru
       ctx.out << "alerts: " << sent->delivered << " delivered, " << sent->retrying
               << " waiting to retry, " << sent->failed << " failed\n";
   }
-  return kExitOk;
+  // Recorded, but every App+User check was could-not-check: a source could not be used.
+  return source.sign_in_failure ? kExitProblems : kExitOk;
 }
 
 }  // namespace
@@ -169,10 +170,13 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
             ++failed;
           }
           if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
+            // One row per reason: each unreadable contact, say, is its own could-not-check.
             std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
-            rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
-                            "could not be checked: " + r.unknown_reason, ""});
-            ++unknown;
+            for (const auto& why : r.unknown_reasons) {
+              rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
+                              "could not be checked: " + why, ""});
+              ++unknown;
+            }
           }
         }
         return Status::ok();
@@ -229,7 +233,8 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     ctx.out << report->tenants << " tenant(s), " << loaded.rules->rules().size()
             << " rule(s): " << failed << " finding(s), " << unknown << " could not be checked\n";
   }
-  return kExitOk;
+  // Every App+User check was could-not-check: a source could not be used.
+  return report->sign_in_failure ? kExitProblems : kExitOk;
 }
 
 }  // namespace cspwatch::daemon

@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/logging.h"
 #include "common/text.h"
 #include "daemon/value_json.h"
 #include "tenants/inventory_source.h"
@@ -19,13 +20,25 @@ namespace cspwatch::daemon {
 
 namespace {
 
+// Contacts that could not be read (a permission hides them), each as a problem of its own.
+std::vector<tenants::FetchProblem> unreadContacts(const tenants::Tenant& t) {
+  std::vector<tenants::FetchProblem> out;
+  for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{}))
+    if (c.unread) out.push_back({"contact", c.purpose + " (" + c.source + "): " + *c.unread});
+  return out;
+}
+
+// Read fully: every part, and every contact.
 storage::ReadStatus readStatusOf(const tenants::Tenant& t) {
-  return t.fetch_problems.empty() ? storage::ReadStatus::kFull : storage::ReadStatus::kPartial;
+  return t.fetch_problems.empty() && unreadContacts(t).empty() ? storage::ReadStatus::kFull
+                                                               : storage::ReadStatus::kPartial;
 }
 
 std::string problemsJson(const tenants::Tenant& t) {
   Poco::JSON::Array::Ptr a = new Poco::JSON::Array();
-  for (const auto& p : t.fetch_problems) {
+  std::vector<tenants::FetchProblem> problems = t.fetch_problems;
+  for (auto& p : unreadContacts(t)) problems.push_back(std::move(p));
+  for (const auto& p : problems) {
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     o->set("part", p.part);
     o->set("reason", p.reason);
@@ -47,7 +60,8 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
                                  msapi::Cancellation* cancel,
-                                 const std::function<void(size_t, size_t)>& progress) {
+                                 const std::function<void(size_t, size_t)>& progress,
+                                 tenants::PartnerDirectory* names) {
   const Value partner = rules::RuleSet::partnerValue(config.partner);
   return readTenants(
       config,
@@ -56,13 +70,14 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                               rules.evaluate(tenants::tenantToValue(tenant), partner, now)};
         return sink(outcome);
       },
-      cancel, progress);
+      cancel, progress, names);
 }
 
 Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      const std::function<Status(const tenants::Tenant&)>& evaluate,
                                      msapi::Cancellation* cancel,
-                                     const std::function<void(size_t, size_t)>& progress) {
+                                     const std::function<void(size_t, size_t)>& progress,
+                                     tenants::PartnerDirectory* names) {
   ScanSourceReport report;
   std::optional<tenants::Inventory> inventory;
   if (config.inventory) {
@@ -128,6 +143,12 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   options.graph_url = pc.graph_url;
   options.concurrency = pc.concurrency;
   options.progress = progress;
+  options.check_user_sign_in = [&tokens, &config]() -> Status {
+    auto token = tokens.userToken(config.partner.tenant_id, msapi::Audience::kPartnerCenter);
+    return token ? Status::ok() : token.status();
+  };
+  tenants::PartnerDirectory own_names({}, SystemClock().now());
+  options.directory = names != nullptr ? names : &own_names;
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
@@ -138,6 +159,8 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   report.partner_center = use(msapi::Api::kPartnerCenter);
   report.graph = use(msapi::Api::kGraph);
   if (!result) return result.status();
+  report.names_looked_up = options.directory->lookedUp();
+  report.sign_in_failure = result->sign_in_failure;
   report.tenants = result->tenants;
   report.complete = result->complete && (!inventory || inventory->unreadable == 0);
   report.diagnostics = result->problems;
@@ -161,7 +184,9 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
                 : r.outcome == rules::Outcome::kFail ? storage::EvalOutcome::kFail
                                                      : storage::EvalOutcome::kUnknown;
     e.incomplete = r.incomplete;
-    e.unknown_reason = r.unknown_reason;
+    // One line per distinct reason (an unreadable contact each): digests list each line as
+    // its own could-not-check item.
+    e.unknown_reason = join(r.unknown_reasons, "\n");
     for (const auto& f : r.findings)
       e.failures.push_back({f.subject, rules::severityName(r.rule->severity), f.message,
                             f.remediation, valueToJson(f.evidence)});
@@ -181,6 +206,15 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
   if (!scan) return scan.status();
   const long crash_after = crashAfterTenants();
   long staged = 0;
+  // Partners' names as the database holds them; the scan looks up those missing or stale.
+  std::map<std::string, tenants::TenantInfo> known_names;
+  if (auto stored = store.directory(); stored)
+    for (const auto& e : *stored)
+      known_names[e.tenant_id] = {e.tenant_id, e.display_name, e.default_domain, e.looked_up_at};
+  else
+    log().warn("partners' names could not be read from the database: {}",
+               stored.status().message());
+  tenants::PartnerDirectory names(std::move(known_names), now);
   auto report = runScan(
       config, rules, now,
       [&](const TenantOutcome& o) -> Status {
@@ -192,7 +226,7 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
           return Status::aborted("stopped: cspwatch is shutting down");
         return Status::ok();
       },
-      cancel, progress);
+      cancel, progress, &names);
   if (report && source_report != nullptr) *source_report = *report;
   if (!report && (report.status().code() == Status::Code::kAborted ||
                   (cancel != nullptr && cancel->cancelled()))) {
@@ -210,8 +244,32 @@ Result<storage::ScanSummary> recordScan(const AppConfig& config, const rules::Ru
   std::vector<std::string> enabled;
   for (const auto& r : rules.rules())
     if (r.enabled) enabled.push_back(r.id);
-  auto summary = store.applyScan(*scan, enabled, report->complete, now, notify);
-  if (!summary) (void)store.failScan(*scan, now, summary.status().message());
+  // Entra refused the partner user's refresh token: noted on the scan, and the alerts know it
+  // (the admins hear of it: every App+User check is could-not-check until someone signs in).
+  storage::OutboxHook hook = notify;
+  if (report->sign_in_failure) {
+    if (Status s = store.noteSignInFailure(*scan, *report->sign_in_failure); !s) {
+      (void)store.failScan(*scan, now, s.message());
+      return s;
+    }
+    if (notify)
+      hook = [&notify, &report](const storage::ScanChanges& changes) {
+        storage::ScanChanges with = changes;
+        with.sign_in_failure = report->sign_in_failure;
+        return notify(with);
+      };
+  }
+  auto summary = store.applyScan(*scan, enabled, report->complete, now, hook);
+  if (!summary) {
+    (void)store.failScan(*scan, now, summary.status().message());
+    return summary;
+  }
+  std::vector<storage::DirectoryEntry> looked_up;
+  for (const auto& n : report->names_looked_up)
+    looked_up.push_back({n.tenant_id, n.display_name, n.default_domain, n.looked_up_at});
+  // The scan stands without them: the next one looks the names up again.
+  if (Status s = store.saveDirectory(looked_up); !s)
+    log().warn("partners' names could not be stored: {}", s.message());
   return summary;
 }
 

@@ -13,9 +13,10 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "daemon/app_config.h"
+#include "msapi/cancellation.h"
 #include "rules/rule_set.h"
 #include "storage/finding_store.h"
-#include "msapi/cancellation.h"
+#include "tenants/partner_directory.h"
 #include "tenants/tenant.h"
 
 namespace cspwatch::daemon {
@@ -36,6 +37,9 @@ struct ScanSourceReport {
   size_t tenants = 0;
   bool complete = true;     // every source listed its tenants (no unreadable inventory row)
   Diagnostics diagnostics;  // skipped inventory rows, source problems
+  // Entra refused the partner user's refresh token: run `cspwatch auth login`.
+  std::optional<std::string> sign_in_failure;
+  std::vector<tenants::TenantInfo> names_looked_up;  // partners' names this scan looked up
 };
 
 // Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
@@ -46,14 +50,17 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
                                  msapi::Cancellation* cancel = nullptr,
-                                 const std::function<void(size_t, size_t)>& progress = {});
+                                 const std::function<void(size_t, size_t)>& progress = {},
+                                 tenants::PartnerDirectory* names = nullptr);
 
 // The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
-// a time (`cspwatch tenants list`, and runScan underneath).
+// a time (`cspwatch tenants list`, and runScan underneath). `names` (may be null: a directory of
+// this call's own) names the partners the customers list.
 Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      const std::function<Status(const tenants::Tenant&)>& sink,
                                      msapi::Cancellation* cancel = nullptr,
-                                     const std::function<void(size_t, size_t)>& progress = {});
+                                     const std::function<void(size_t, size_t)>& progress = {},
+                                     tenants::PartnerDirectory* names = nullptr);
 
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);

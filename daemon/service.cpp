@@ -238,6 +238,13 @@ std::pair<bool, std::string> Service::health() const {
   const Timestamp now = clock_.now();
   // Healthy: a scan that read tenants completed within two intervals (remembered across
   // restarts: it comes from the database at start). Just started, no failure yet: healthy.
+  // Entra refused the partner user's refresh token: every App+User check is could-not-check
+  // until someone runs `cspwatch auth login`, however recent the last scan.
+  if (sign_in_failure_)
+    return {false,
+            "cannot sign in to Partner Center as the partner user (run 'cspwatch auth "
+            "login'): " +
+                *sign_in_failure_};
   if (last_success_ && now - *last_success_ <= 2 * interval)
     return {true, "last scan completed " + formatTimestamp(*last_success_)};
   if (last_success_)
@@ -315,6 +322,7 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
           last_success_ = clock_.now();
         else
           scan_failed_since_success_ = true;
+        sign_in_failure_ = source.sign_in_failure;
       }
       outcome = "last scan " + std::to_string(summary->scan_id) + " " + summary->status + " " +
                 formatTimestamp(now) + ": " + std::to_string(summary->tenants_total) +

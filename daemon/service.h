@@ -92,7 +92,8 @@ class Service {
   std::thread worker_;
   Timestamp started_at_;
   std::optional<Timestamp> last_scan_start_;
-  std::optional<Timestamp> last_success_;  // the last scan that read tenants (from the db)
+  std::optional<Timestamp> last_success_;       // the last scan that read tenants (from the db)
+  std::optional<std::string> sign_in_failure_;  // the last scan could not sign in as the user
   bool scan_failed_since_success_ = false;
   std::atomic<int64_t> last_progress_{0};  // steady_clock ticks of the job's last progress
   void touch() { last_progress_ = std::chrono::steady_clock::now().time_since_epoch().count(); }

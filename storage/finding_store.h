@@ -134,6 +134,8 @@ struct ScanDiff {
 struct ScanChanges {
   int64_t scan_id = 0;
   std::vector<FindingRow> opened, reopened, resolved;
+  // cspwatch could not sign in as the partner user in this scan (noteSignInFailure).
+  std::optional<std::string> sign_in_failure;
 };
 using OutboxHook = std::function<Result<std::vector<OutboxMessage>>(const ScanChanges&)>;
 
@@ -144,6 +146,12 @@ struct UnknownStreak {
   int64_t since_scan = 0;
   Timestamp since;
   int scans = 0;  // applied scans in a row, this streak's first included
+};
+
+// Another tenant's name and default domain as Graph described it, and when.
+struct DirectoryEntry {
+  std::string tenant_id, display_name, default_domain;
+  Timestamp looked_up_at;
 };
 
 class FindingStore {
@@ -195,6 +203,16 @@ class FindingStore {
   Result<std::map<std::pair<std::string, std::string>, int64_t>> openCounts();
   // Every known tenant's name: tenant id -> name.
   Result<std::map<std::string, std::string>> tenantNames();
+  // The partner user's sign-in (storage/sign_in.cpp). Notes on `scan` that Entra refused it.
+  Status noteSignInFailure(int64_t scan, const std::string& error);
+  // Whether the admins are due to hear of a failed sign-in in `scan`: the applied scan before
+  // it signed in fine (the failure is new), or no "signin" message went out in the `every`
+  // before `now`.
+  Result<bool> signInAlertDue(int64_t scan, Timestamp now, Seconds every);
+  // Other tenants' names (storage/directory.cpp): every entry, and new or refreshed ones
+  // written (insert or replace), in a transaction of their own.
+  Result<std::vector<DirectoryEntry>> directory();
+  Status saveDirectory(const std::vector<DirectoryEntry>& entries);
   // When the latest scan applied before `scan` (completed or partial) finished; nullopt if none.
   Result<std::optional<Timestamp>> previousScanFinished(int64_t scan);
   Result<std::vector<ScanRow>> listScans(int limit = 50);

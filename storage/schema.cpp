@@ -165,6 +165,18 @@ CREATE TABLE reminders (
 );
 ALTER TABLE tenants ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 )sql",
+      // 6: other tenants' names (partners listed by our customers), as Graph's
+      // findTenantInformationByTenantId gives them; looked up again after 7 days. Scans note
+      // when cspwatch could not sign in as the partner user (the admins are told once a day).
+      R"sql(
+ALTER TABLE scans ADD COLUMN sign_in_error TEXT;
+CREATE TABLE tenant_directory (
+  tenant_id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  default_domain TEXT NOT NULL,
+  looked_up_at INTEGER NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

@@ -205,3 +205,56 @@ TEST_CASE("digest: an item a route matches but does not want in that section goe
   CHECK(sec(*s, Section::kNew).size() == 1);
   CHECK(sec(*s, Section::kReminders).empty());
 }
+
+TEST_CASE("digest: the same gap in many tenants is one could-not-check line naming them",
+          "[digest]") {
+  DigestInput in;
+  auto gap = [](const std::string& tenant, const std::string& reason, int scans) {
+    AlertItem i;
+    i.rule_id = "admin-email-unverified";
+    i.rule_title = "A contact address is on a domain we cannot vouch for";
+    i.tenant_id = "id-" + tenant;
+    i.tenant_name = tenant;
+    i.reason = reason;
+    i.scans_in_a_row = scans;
+    i.since = *parseTimestamp("2026-11-20T00:00:00Z") + std::chrono::hours(scans);
+    return i;
+  };
+  const std::string hidden = "company email hidden: our GDAP lacks Global Reader";
+  const std::string tech = "technical contacts hidden: Organization.Read.All missing";
+  sec(in, Section::kCouldNotCheck) = {gap("Acme", hidden, 2), gap("Acme", tech, 2),
+                                      gap("Beta", hidden, 5), gap("Gamma", hidden, 3)};
+  auto out = routeScan(in, {{route("all", {"ops@x"}, {}, true)}});
+  const RecipientMessage* m = find(out, "digest", "ops@x");
+  REQUIRE(m != nullptr);
+  const auto& items = sec(*m, Section::kCouldNotCheck);
+  REQUIRE(items.size() == 2);  // one per (rule, reason), in order
+  CHECK(items[0].reason == hidden);
+  CHECK(items[0].group_tenants == std::vector<std::string>{"Acme", "Beta", "Gamma"});
+  CHECK(items[0].scans_in_a_row == 5);
+  CHECK(items[0].since == *parseTimestamp("2026-11-20T02:00:00Z"));
+  CHECK(items[1].reason == tech);
+  CHECK(items[1].group_tenants == std::vector<std::string>{"Acme"});
+  CHECK_THAT(subjectFor(*m), Catch::Contains("2 could not be checked"));
+  CHECK_THAT(subjectFor(*m), Catch::Contains("on Acme and 2 other tenants"));
+}
+
+TEST_CASE("digest: a failed sign-in sends every recipient a message of its own, first",
+          "[digest]") {
+  DigestInput in;
+  sec(in, Section::kNew) = {finding("dap-enabled", "medium", "Acme")};
+  in.sign_in_failure = "AADSTS700082: the refresh token has expired due to inactivity";
+  auto out = routeScan(
+      in, {{route("sec", {"sec@x"}, {{"medium"}, {}, {}, {}}), route("all", {"ops@x"}, {}, true)}});
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].kind == "signin");
+  CHECK(out[0].recipient == "sec@x");
+  CHECK(out[1].kind == "signin");
+  CHECK(out[1].recipient == "ops@x");
+  CHECK(out[0].reason == *in.sign_in_failure);
+  CHECK(subjectFor(out[0]) == "[cspwatch] CRITICAL: cspwatch cannot sign in to Partner Center");
+  CHECK(out[2].kind == "digest");
+  in.sign_in_failure.reset();
+  for (const auto& m : routeScan(in, {{route("all", {"ops@x"}, {}, true)}}))
+    CHECK(m.kind != "signin");
+}

@@ -143,7 +143,11 @@ TEST_CASE("cli scan --once --dry-run: the demo's findings as JSON, with unknowns
   CHECK(seen.count("gdap-expiring/Clearwater Pools & Spas"));
   CHECK(seen.count("admin-email-unverified/Rangitoto Realty"));
   CHECK_FALSE(seen.count("gdap-missing/Bellbird Bookkeeping"));  // one finding per root cause
-  CHECK(unknown == 2);
+  // Two parts that could not be read (an organization, a partner list) and three contacts a
+  // missing permission hides (two company emails, one tenant's technical contacts).
+  CHECK(unknown == 5);
+  CHECK(seen.count("admin-email-unverified/Kingfisher Electrical Services"));
+  CHECK(seen.count("admin-email-unverified/Norfolk Pine Motors"));
 }
 
 TEST_CASE("cli scan: usage errors exit 2") {

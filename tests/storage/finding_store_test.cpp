@@ -381,3 +381,68 @@ TEST_CASE("store: a scan left running by a crash is marked interrupted at the ne
   REQUIRE(rows);
   CHECK(rows->empty());
 }
+
+TEST_CASE("store: partners' names are kept, replaced when looked up again, and survive reopening") {
+  TempDir dir;
+  const Timestamp t0 = kStart, t1 = kStart + std::chrono::hours(24 * 8);
+  {
+    auto store = FindingStore::open(dir.file("c.db"));
+    REQUIRE(store);
+    auto empty = store->directory();
+    REQUIRE(empty);
+    CHECK(empty->empty());
+    REQUIRE(store->saveDirectory({{kT1, "Adatum", "adatum.onmicrosoft.com", t0},
+                                  {kT2, "Litware", "litware.onmicrosoft.com", t0}}));
+    REQUIRE(store->saveDirectory({{kT1, "Adatum Managed Services", "adatum.onmicrosoft.com", t1}}));
+    REQUIRE(store->saveDirectory({}));  // nothing looked up: nothing written
+  }
+  auto store = FindingStore::open(dir.file("c.db"));
+  REQUIRE(store);
+  auto all = store->directory();
+  REQUIRE(all);
+  std::map<std::string, DirectoryEntry> by_id;
+  for (const auto& e : *all) by_id[e.tenant_id] = e;
+  REQUIRE(by_id.size() == 2);
+  CHECK(by_id[kT1].display_name == "Adatum Managed Services");
+  CHECK(by_id[kT1].looked_up_at == t1);
+  CHECK(by_id[kT2].default_domain == "litware.onmicrosoft.com");
+}
+
+TEST_CASE("store: the admins hear of a failed sign-in when it starts, then once a day") {
+  Harness h;
+  auto scanWith = [&](std::optional<std::string> failure) {
+    h.now += std::chrono::hours(6);
+    auto id = h.store.beginScan(h.now, "hash");
+    REQUIRE(id);
+    REQUIRE(h.store.stageTenant(kBoth[0]));
+    if (failure) REQUIRE(h.store.noteSignInFailure(*id, *failure));
+    bool due = false;
+    auto sum = h.store.applyScan(
+        *id, h.rules, true, h.now, [&](const ScanChanges& c) -> Result<std::vector<OutboxMessage>> {
+          auto d = h.store.signInAlertDue(c.scan_id, h.now, std::chrono::hours(24));
+          REQUIRE(d);
+          due = *d;
+          std::vector<OutboxMessage> out;
+          if (due && failure) {
+            OutboxMessage m;
+            m.message_id = "<signin-" + std::to_string(c.scan_id) + "@x>";
+            m.kind = "signin";
+            m.recipients = "ops@x";
+            m.created_at = h.now;
+            m.next_attempt_at = h.now;
+            out.push_back(m);
+          }
+          return out;
+        });
+    REQUIRE(sum);
+    return due && failure.has_value();
+  };
+  CHECK_FALSE(scanWith(std::nullopt));
+  CHECK(scanWith("AADSTS700082"));        // it starts: told
+  CHECK_FALSE(scanWith("AADSTS700082"));  // 6 h later: not again
+  CHECK_FALSE(scanWith("AADSTS700082"));
+  CHECK_FALSE(scanWith("AADSTS700082"));
+  CHECK(scanWith("AADSTS700082"));  // a day after the first message: again
+  CHECK_FALSE(scanWith(std::nullopt));
+  CHECK(scanWith("AADSTS70043"));  // fixed, then broken again: told at once
+}
