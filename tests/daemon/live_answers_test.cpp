@@ -233,3 +233,36 @@ TEST_CASE("live answers: while sign-in fails /healthz is unhealthy and names aut
   d.signal(SIGTERM);
   CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
 }
+
+TEST_CASE("live answers: a list whose later page cannot be read is unknown, never short") {
+  // One tenant's partner list: its first page is served, every later page fails. Read as the
+  // first page alone, the incumbent listed further down would pass unseen.
+  sim::World w = *sim::loadWorld(testing::sourcePath("etc/demo/world.json"));
+  std::string victim;
+  for (auto& t : w.tenants)
+    if (t.partners && t.partners->size() >= 3 && victim.empty()) {
+      victim = t.id;
+      // Two B2B partners first: whatever the page size (2 or 3), the rest is on a later page.
+      t.partners->insert(
+          t.partners->begin(),
+          {{"0a0b0c0d-0000-4000-8000-000000000001", std::nullopt, std::nullopt, false},
+           {"0a0b0c0d-0000-4000-8000-000000000002", std::nullopt, std::nullopt, false}});
+    }
+  REQUIRE_FALSE(victim.empty());
+  Live live(std::move(w));
+  live.api.setOverride(
+      [&](const sim::Request& r, const std::string& tenant) -> std::optional<sim::Response> {
+        if (tenant == victim && endsWith(r.path, "/crossTenantAccessPolicy/partners") &&
+            !r.param("$skiptoken").empty())
+          return sim::graphError(503, "serviceNotAvailable",
+                                 "The service is temporarily unavailable.", kNow);
+        return std::nullopt;
+      });
+  bool unknown = false;
+  for (const auto& f : live.dryRun())
+    if (field(f, "tenant_id") == victim && field(f, "rule") == "incumbent-admin-access") {
+      CHECK(field(f, "outcome") == "unknown");
+      unknown = unknown || field(f, "outcome") == "unknown";
+    }
+  CHECK(unknown);
+}

@@ -82,6 +82,12 @@ TEST_CASE("organization: nulls from a User.Read-only answer are unknown, empty l
   REQUIRE(none.technical_mails);
   CHECK(none.technical_mails->empty());
 
+  Strict nulls("test");
+  auto no_domains = organizationFrom(parse(R"({"id":"x","verifiedDomains":null})"), nulls);
+  REQUIRE(nulls.ok());
+  CHECK_FALSE(no_domains.verified_domains.has_value());  // unknown, not "no verified domain"
+  CHECK_FALSE(no_domains.technical_mails.has_value());   // absent: unknown too
+
   Strict in3("test");
   (void)organizationFrom(parse(R"({"technicalNotificationMails":[7],"verifiedDomains":[]})"), in3);
   CHECK_FALSE(in3.ok());  // a wrong type is a malformed answer, not a skipped item
