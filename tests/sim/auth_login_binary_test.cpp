@@ -127,7 +127,15 @@ TEST_CASE("auth login binary: the redirected address pasted on stdin signs in (o
   LoginWorld w(false, false);
   InteractiveProcess p("cspwatch", {"--config", w.config, "auth", "login", "--timeout", "2m"});
   const std::string url = waitForUrl(p);
-  CHECK_THAT(p.out().text(), Catch::Contains("paste it here and press Enter"));
+  // The invitation to paste comes on a line after the address: wait for it, as a user would.
+  const std::string kPaste = "paste it here and press Enter";
+  CHECK_FALSE(p.out()
+                  .waitFor(
+                      [&kPaste](const std::string& text) {
+                        return text.find(kPaste) == std::string::npos ? std::string() : kPaste;
+                      },
+                      kWait)
+                  .empty());
   // The laptop's browser could not reach the server's localhost: the user copies the address.
   BrowserVisit visit = visitAuthorize(url, false);
   REQUIRE(visit.authorize_status == 302);
