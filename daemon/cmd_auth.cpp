@@ -16,6 +16,7 @@
 #include "daemon/auth_checks.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/credentials.h"
 #include "msapi/api_client.h"
 #include "msapi/auth_code_login.h"
 #include "msapi/device_login.h"
@@ -37,37 +38,6 @@ std::optional<AppConfig> configWithPartnerCenter(const CommandContext& ctx) {
     return std::nullopt;
   }
   return cfg;
-}
-
-// The confidential app's credentials as the configuration gives them (secret file, the
-// environment, or a certificate), for `auth login`.
-Result<msapi::Credentials> confidentialCredentials(const AppConfig& cfg) {
-  const auto& pc = *cfg.partner_center;
-  msapi::Credentials c;
-  c.login_url = pc.login_url;
-  c.client_id = pc.client_id;
-  c.certificate_file = pc.client_certificate_file;
-  c.key_file = pc.client_key_file;
-  c.refresh_token_file = pc.refresh_token_file;
-  c.partner_center_url = pc.partner_center_url;
-  c.graph_url = pc.graph_url;
-  c.partner_tenant_id = cfg.partner.tenant_id;
-  c.public_client = false;
-  if (!pc.client_key_file.empty()) return c;
-  if (!pc.client_secret_file.empty()) {
-    auto secret = readWholeFile(pc.client_secret_file);
-    if (!secret)
-      return Status::unavailable("cannot read the client secret: " + secret.status().message());
-    c.client_secret = std::string(trim(*secret));
-  } else if (const char* env = std::getenv(kClientSecretEnv)) {
-    c.client_secret = env;
-  } else {
-    return Status::invalidArgument(
-        std::string("no client secret: a confidential app (public_client: false) redeems the "
-                    "sign-in with its secret or certificate; set client_secret_file, ") +
-        kClientSecretEnv + " or client_certificate_file and client_key_file");
-  }
-  return c;
 }
 
 // SIGINT and SIGTERM end a waiting sign-in cleanly (nothing is stored) instead of killing the
@@ -132,12 +102,13 @@ int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
   } else {
     // A confidential app (the Secure Application Model): the authorization code with PKCE and
     // a loopback redirect, redeemed with the app's secret or certificate.
-    auto credentials = confidentialCredentials(*cfg);
-    if (!credentials) {
-      ctx.err << "cspwatch: " << credentials.status().message() << "\n";
+    auto configured = configuredCredentials(pc, cfg->partner.tenant_id);
+    if (configured && configured->missing_secret) configured = noClientSecret();
+    if (!configured) {
+      ctx.err << "cspwatch: " << configured.status().message() << "\n";
       return kExitProblems;
     }
-    msapi::TokenProvider tokens(std::move(credentials.value()), http, clock, &cancel);
+    msapi::TokenProvider tokens(std::move(configured->credentials), http, clock, &cancel);
     msapi::AuthCodeLoginOptions a;
     a.port = options.port;
     a.timeout = options.timeout;
@@ -168,31 +139,13 @@ int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
     tenant = *id;
   }
   const auto& pc = *cfg->partner_center;
-  msapi::Credentials c{pc.login_url,       pc.client_id,         "", pc.client_certificate_file,
-                       pc.client_key_file, pc.refresh_token_file};
-  c.retry_base = pc.backoff_base;
-  c.partner_center_url = pc.partner_center_url;
-  c.graph_url = pc.graph_url;
-  c.partner_tenant_id = cfg->partner.tenant_id;
-  c.public_client = pc.public_client;
-  std::string how = "with the certificate " + pc.client_certificate_file;
-  if (pc.public_client) {
-    how = "as a public client: no secret or certificate, every call as the partner user";
-  } else if (pc.client_key_file.empty()) {
-    how = "with no client secret";
-    if (!pc.client_secret_file.empty()) {
-      auto secret = readWholeFile(pc.client_secret_file);
-      if (!secret) {
-        ctx.err << "cspwatch: " << secret.status().message() << "\n";
-        return kExitProblems;
-      }
-      c.client_secret = std::string(trim(*secret));
-      how = "with the client secret from " + pc.client_secret_file;
-    } else if (const char* env = std::getenv(kClientSecretEnv)) {
-      c.client_secret = env;
-      how = std::string("with the client secret from $") + kClientSecretEnv;
-    }
+  auto configured = configuredCredentials(pc, cfg->partner.tenant_id);
+  if (!configured) {
+    ctx.err << "cspwatch: " << configured.status().message() << "\n";
+    return kExitProblems;
   }
+  msapi::Credentials c = std::move(configured->credentials);
+  const std::string how = configured->how;
   // The scan's client: the same tokens, pacing, retries and paging (daemon/scan_runner.cpp).
   SystemClock clock;
   msapi::Cancellation cancel;

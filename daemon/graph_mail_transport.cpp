@@ -28,6 +28,7 @@
 #include "common/guid.h"
 #include "common/logging.h"
 #include "common/text.h"
+#include "daemon/credentials.h"
 #include "msapi/cancellation.h"
 #include "msapi/http_client.h"
 #include "msapi/token_provider.h"
@@ -142,18 +143,6 @@ std::string describe(const msapi::HttpResponse& r) {
   return what;
 }
 
-Result<std::string> clientSecret(const PartnerCenterConfig& pc) {
-  if (!pc.client_secret_file.empty()) {
-    auto secret = readWholeFile(pc.client_secret_file);
-    if (!secret)
-      return Status::unavailable("cannot read the client secret: " + secret.status().message());
-    return std::string(trim(*secret));
-  }
-  if (const char* env = std::getenv(kClientSecretEnv)) return std::string(env);
-  return Status::invalidArgument(std::string("no client secret: set client_secret_file or ") +
-                                 kClientSecretEnv);
-}
-
 }  // namespace
 
 struct GraphMailTransport::Impl {
@@ -193,23 +182,14 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
     return Status::invalidArgument("refusing Graph URL '" + graph +
                                    "': only https is allowed, except to a loopback address");
 
-  msapi::Credentials credentials;
-  credentials.login_url = pc.login_url;
-  credentials.client_id = pc.client_id;
-  credentials.certificate_file = pc.client_certificate_file;
-  credentials.key_file = pc.client_key_file;
+  auto configured = configuredCredentials(pc, *tenant);
+  if (!configured) return configured.status();
+  if (configured->missing_secret) return noClientSecret();
+  msapi::Credentials credentials = std::move(configured->credentials);
   // The token endpoint's own retries stay short (0.2 s doubling, about 3 s in all): the
   // outbox retries a failed delivery later anyway.
   credentials.retry_base =
       std::min<std::chrono::milliseconds>(pc.backoff_base, std::chrono::milliseconds(100));
-  credentials.partner_center_url = pc.partner_center_url;
-  credentials.graph_url = pc.graph_url;
-  credentials.partner_tenant_id = *tenant;
-  if (pc.client_key_file.empty()) {
-    auto secret = clientSecret(pc);
-    if (!secret) return secret.status();
-    credentials.client_secret = std::move(secret.value());
-  }
 
   auto impl = std::make_unique<Impl>();
   impl->http = msapi::HttpClient(msapi::withNetwork(
@@ -219,7 +199,7 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   impl->tenant = *tenant;
   impl->url = graph + "/v1.0/users/" + escapePathSegment(mailbox) + "/sendMail";
   impl->tokens = std::make_unique<msapi::TokenProvider>(std::move(credentials), impl->http,
-                                                          impl->clock, &impl->cancel);
+                                                        impl->clock, &impl->cancel);
   return std::unique_ptr<GraphMailTransport>(new GraphMailTransport(std::move(impl)));
 }
 

@@ -10,6 +10,7 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
+#include "daemon/credentials.h"
 #include "daemon/value_json.h"
 #include "tenants/inventory_source.h"
 #include "tenants/partner_center_source.h"
@@ -101,30 +102,10 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
   }
   // The live source.
   const PartnerCenterConfig& pc = *config.partner_center;
-  msapi::Credentials credentials;
-  credentials.login_url = pc.login_url;
-  credentials.client_id = pc.client_id;
-  credentials.certificate_file = pc.client_certificate_file;
-  credentials.key_file = pc.client_key_file;
-  credentials.refresh_token_file = pc.refresh_token_file;
-  credentials.retry_base = pc.backoff_base;
-  credentials.partner_center_url = pc.partner_center_url;
-  credentials.graph_url = pc.graph_url;
-  credentials.partner_tenant_id = config.partner.tenant_id;
-  credentials.public_client = pc.public_client;  // no secret: every call as the partner user
-  if (pc.client_key_file.empty() && !pc.public_client) {
-    if (!pc.client_secret_file.empty()) {
-      auto secret = readWholeFile(pc.client_secret_file);
-      if (!secret)
-        return Status::unavailable("cannot read the client secret: " + secret.status().message());
-      credentials.client_secret = std::string(trim(*secret));
-    } else if (const char* env = std::getenv(kClientSecretEnv)) {
-      credentials.client_secret = env;
-    } else {
-      return Status::invalidArgument(std::string("no client secret: set client_secret_file or ") +
-                                     kClientSecretEnv);
-    }
-  }
+  auto configured = configuredCredentials(pc, config.partner.tenant_id);
+  if (!configured) return configured.status();
+  if (configured->missing_secret) return noClientSecret();
+  msapi::Credentials credentials = std::move(configured->credentials);
   msapi::Cancellation local_cancel;
   msapi::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
   SystemClock clock;

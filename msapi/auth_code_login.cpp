@@ -70,16 +70,6 @@ std::string htmlEscape(const std::string& s) {
   return out;
 }
 
-// The first line of an error_description ("AADSTSnnnn: text"), without the trace lines.
-std::string firstLine(std::string text) {
-  for (const char* end : {"\r", "\n", " Trace ID:"}) {
-    const size_t at = text.find(end);
-    if (at != std::string::npos) text.erase(at);
-  }
-  if (text.size() > 400) text = text.substr(0, 400) + "...";
-  return text;
-}
-
 // The page the browser gets back: a title and one sentence, never a token or the code.
 std::string page(int status, const std::string& title, const std::string& text) {
   const std::string reason = status == 200   ? "OK"
@@ -116,7 +106,7 @@ class Attempt {
   Status finish(const RedirectAnswer& a) {
     if (!a.error.empty()) {
       std::string message = "the sign-in was refused in the browser (" + a.error + ")";
-      if (!a.error_description.empty()) message += ": " + firstLine(a.error_description);
+      if (!a.error_description.empty()) message += ": " + entraErrorLine(a.error_description);
       if (a.error == "access_denied")
         message +=
             ". The partner user (or, for the whole tenant, an admin) must consent to the app's "

@@ -55,23 +55,21 @@ int aadstsCode(const Poco::JSON::Object::Ptr& body, const std::string& descripti
   return code;
 }
 
-// The first line of Entra's error_description ("AADSTSnnnn: text"), without the trace,
-// correlation and time lines that follow it.
-std::string firstLine(std::string description) {
-  for (const char* end : {"\r", "\n", " Trace ID:"}) {
-    const size_t at = description.find(end);
-    if (at != std::string::npos) description.erase(at);
-  }
-  if (description.size() > 400) description = description.substr(0, 400) + "...";
-  return description;
-}
-
 }  // namespace
 
 std::string tokenScope(const Credentials& c, Audience audience, bool user) {
   if (audience == Audience::kGraph) return defaultScope(c.graph_url);
   return user ? userImpersonationScope(c.partner_center_url) + " offline_access"
               : defaultScope(c.partner_center_url);
+}
+
+std::string entraErrorLine(std::string description) {
+  for (const char* end : {"\r", "\n", " Trace ID:"}) {
+    const size_t at = description.find(end);
+    if (at != std::string::npos) description.erase(at);
+  }
+  if (description.size() > 400) description = description.substr(0, 400) + "...";
+  return description;
 }
 
 TokenProvider::TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
@@ -202,7 +200,7 @@ Status TokenProvider::refusal(const std::string& tenant, Grant grant, int http_s
       body->optValue<std::string>("error", "HTTP " + std::to_string(http_status));
   const std::string description = body->optValue<std::string>("error_description", "");
   const int code = aadstsCode(body, description);
-  const std::string said = "(" + error + "): " + firstLine(description);
+  const std::string said = "(" + error + "): " + entraErrorLine(description);
   if (grant == Grant::kAuthorizationCode)
     return Status::invalidArgument("Entra ID refused the authorization code " + said);
   if (grant != Grant::kRefreshToken)

@@ -61,6 +61,10 @@ struct Credentials {
 // "<partner_center_url>/user_impersonation offline_access"; delegated Graph "<graph_url>/.default".
 std::string tokenScope(const Credentials& credentials, Audience audience, bool user);
 
+// The first line of Entra's error_description ("AADSTSnnnn: text"), without the trace,
+// correlation and time lines that follow it, at most 400 characters: what a message may quote.
+std::string entraErrorLine(std::string description);
+
 class TokenProvider {
  public:
   TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
