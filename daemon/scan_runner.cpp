@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/scan_runner.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 
@@ -31,8 +32,11 @@ std::vector<tenants::FetchProblem> unreadContacts(const tenants::Tenant& t) {
 
 // Read fully: every part, and every contact.
 storage::ReadStatus readStatusOf(const tenants::Tenant& t) {
-  return t.fetch_problems.empty() && unreadContacts(t).empty() ? storage::ReadStatus::kFull
-                                                               : storage::ReadStatus::kPartial;
+  const auto& contacts = t.contacts.value_or(std::vector<tenants::ContactEmail>{});
+  const bool hidden = std::any_of(contacts.begin(), contacts.end(),
+                                  [](const tenants::ContactEmail& c) { return c.unread; });
+  return t.fetch_problems.empty() && !hidden ? storage::ReadStatus::kFull
+                                             : storage::ReadStatus::kPartial;
 }
 
 std::string problemsJson(const tenants::Tenant& t) {
@@ -128,7 +132,7 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
     auto token = tokens.userToken(config.partner.tenant_id, msapi::Audience::kPartnerCenter);
     return token ? Status::ok() : token.status();
   };
-  tenants::PartnerDirectory own_names({}, SystemClock().now());
+  tenants::PartnerDirectory own_names({}, clock.now());
   options.directory = names != nullptr ? names : &own_names;
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);

@@ -236,8 +236,6 @@ std::pair<bool, std::string> Service::health() const {
   std::lock_guard<std::mutex> lock(mutex_);
   const Seconds interval = loaded_ ? loaded_->config.schedule_interval : Seconds(6 * 3600);
   const Timestamp now = clock_.now();
-  // Healthy: a scan that read tenants completed within two intervals (remembered across
-  // restarts: it comes from the database at start). Just started, no failure yet: healthy.
   // Entra refused the partner user's refresh token: every App+User check is could-not-check
   // until someone runs `cspwatch auth login`, however recent the last scan.
   if (sign_in_failure_)
@@ -245,6 +243,8 @@ std::pair<bool, std::string> Service::health() const {
             "cannot sign in to Partner Center as the partner user (run 'cspwatch auth "
             "login'): " +
                 *sign_in_failure_};
+  // Healthy: a scan that read tenants completed within two intervals (remembered across
+  // restarts: it comes from the database at start). Just started, no failure yet: healthy.
   if (last_success_ && now - *last_success_ <= 2 * interval)
     return {true, "last scan completed " + formatTimestamp(*last_success_)};
   if (last_success_)

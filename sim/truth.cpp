@@ -61,8 +61,7 @@ Observed observe(const Tenant& t, const World& world) {
   if (!organization) o.unread_purposes.insert("technical_notification");
   for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{})) {
     if (c.source == tenants::kSourceInventory && o.in_inventory) o.contacts.push_back(c);
-    if (c.source == tenants::kSourcePartnerCenter && details &&
-        !(c.purpose == "company" && !company))
+    if (c.source == tenants::kSourcePartnerCenter && details && (c.purpose != "company" || company))
       o.contacts.push_back(c);
     if (c.source == tenants::kSourceGraph && organization) o.contacts.push_back(c);
   }

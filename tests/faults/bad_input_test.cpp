@@ -54,8 +54,13 @@ namespace {
 constexpr const char* kCorpus = "tests/faults/bad_input";
 constexpr rlim_t kMemoryLimit = rlim_t{1} << 30;   // address space of each child
 constexpr rlim_t kOutputLimit = rlim_t{64} << 20;  // any file it writes, stdout included
-constexpr double kTimeLimit = 10.0;                // seconds, wall clock, per run
 constexpr bool kSanitized = testing::kAddressSanitizer;
+// Seconds, wall clock, per run. Under AddressSanitizer the allocation-heavy inputs (a million
+// CSV rows, 200,000 records) take about ten times as long as in the release build: 7 s of the
+// 10 on a quiet 2-core machine, and over 10 beside another test (seen before and after the
+// real-answers work: 6.9 s and 7.2 s for the same input). The release build keeps the 10 s
+// bound; the sanitized one gets three times as long, still far below a hang.
+constexpr double kTimeLimit = kSanitized ? 30.0 : 10.0;
 const std::string kNow = "2026-03-02T00:00:00Z";    // the good scan
 const std::string kLater = "2026-03-02T01:00:00Z";  // the scan with the bad input
 

@@ -42,7 +42,7 @@ tenants::Tenant observed(const tenants::Tenant& t, const World& world) {
   std::vector<tenants::ContactEmail> contacts;
   for (const auto& c : t.contacts.value_or(std::vector<tenants::ContactEmail>{})) {
     if (c.source == "partner_center" && (!details || (c.purpose == "company" && !company)))
-      continue;
+      continue;  // withheld: added below as unread
     if (c.source == "graph" && !organization) continue;
     contacts.push_back(c);
   }
