@@ -26,6 +26,15 @@ namespace cspwatch::daemon {
 
 namespace {
 
+// A subject as people read it: a partner's tenant id (incumbent-admin-access) with the name and
+// domain Graph gave it, "Adatum Managed Services (adatum.onmicrosoft.com)"; anything else as is.
+std::string subjectLabel(const tenants::Tenant& t, const std::string& subject) {
+  for (const auto& p : t.partners.value_or(std::vector<tenants::CustomerPartner>{}))
+    if (p.tenant_id == subject && p.name)
+      return *p.name + (p.default_domain ? " (" + *p.default_domain + ")" : "");
+  return subject;
+}
+
 struct Row {
   const rules::CompiledRule* rule;
   const tenants::Tenant* tenant;
@@ -227,9 +236,11 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
       const bool unknown_row = row.outcome == rules::Outcome::kUnknown;
       table.addRow({unknown_row ? "unknown" : rules::severityName(row.rule->severity), row.rule->id,
                     row.tenant->name,
-                    unknown_row ? row.message.substr(row.message.find(':') + 2) : row.subject});
+                    unknown_row ? row.message.substr(row.message.find(':') + 2)
+                                : subjectLabel(*row.tenant, row.subject)});
     }
-    table.print(ctx.out);
+    // 140 columns: room for a partner's name and domain beside the tenant's name.
+    table.print(ctx.out, 140);
     ctx.out << report->tenants << " tenant(s), " << loaded.rules->rules().size()
             << " rule(s): " << failed << " finding(s), " << unknown << " could not be checked\n";
   }

@@ -150,6 +150,15 @@ TEST_CASE("cli scan --once --dry-run: the demo's findings as JSON, with unknowns
   CHECK(seen.count("admin-email-unverified/Norfolk Pine Motors"));
 }
 
+TEST_CASE("cli scan --once --dry-run: the table names an incumbent partner by name and domain") {
+  Run r = cli({"--config", sourcePath("etc/demo/cspwatch.yaml"), "scan", "--once", "--dry-run",
+               "--now", "2026-11-25T00:00:00Z"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Adatum Managed Services (adatum.onmicrosoft.com)"));
+  CHECK(r.out.find("5e9a3c7d-1b4f-4d28-8a6e-0c2f7b9d3e41") == std::string::npos);
+}
+
 TEST_CASE("cli scan: usage errors exit 2") {
   std::string config = sourcePath("etc/demo/cspwatch.yaml");
   CHECK(cli({"--config", config, "scan", "--once", "--dry-run", "--now", "tomorrow"}).code == 2);
