@@ -180,7 +180,9 @@ Result<std::string> renderMessage(const MailMessage& m) {
   std::string out;
   out += "From: " + *from + "\r\n";
   out += "To: " + to + "\r\n";
-  out += "Subject: " + encodeHeaderValue(m.subject, 9) + "\r\n";
+  // A subject names tenants, whose names are not ours: invisible characters are shown escaped
+  // (a right-to-left override must not turn the rest of the line around in the inbox).
+  out += "Subject: " + encodeHeaderValue(showInvisible(m.subject), 9) + "\r\n";
   out += "Date: " + rfc5322Date(m.date) + "\r\n";
   out += "Message-ID: " + m.message_id + "\r\n";
   out += "MIME-Version: 1.0\r\n";

@@ -2,7 +2,11 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <numeric>
+
+#include <re2/re2.h>
 
 namespace cspwatch {
 
@@ -170,6 +174,39 @@ std::string printable(std::string_view s) {
     out.append(s.substr(i, len));
     i += len;
   }
+  return out;
+}
+
+std::string showInvisible(std::string_view s) {
+  // RE2's Unicode tables decide what is a format character (Cf): they follow Unicode's releases,
+  // which a hand-written list of ranges would not.
+  static const RE2 invisible(R"([\p{Cf}\p{Zl}\p{Zp}\x{80}-\x{9f}])");
+  std::string out;
+  re2::StringPiece text(s.data(), s.size()), match;
+  size_t from = 0;
+  while (from < s.size() && invisible.Match(text, from, s.size(), RE2::UNANCHORED, &match, 1)) {
+    const size_t at = static_cast<size_t>(match.data() - s.data());
+    out.append(s.substr(from, at - from));
+    from = at + match.size();
+    if (match.size() < 2) {  // not a character RE2 decoded (it never is; kept as it came)
+      out.append(match.data(), match.size());
+      continue;
+    }
+    // The match is one well-formed UTF-8 character of two to four bytes.
+    const auto b = [&](size_t i) { return static_cast<unsigned char>(match[i]); };
+    uint32_t cp = match.size() == 2   ? (b(0) & 0x1Fu) << 6 | (b(1) & 0x3Fu)
+                  : match.size() == 3 ? (b(0) & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu)
+                                      : (b(0) & 0x07u) << 18 | (b(1) & 0x3Fu) << 12 |
+                                            (b(2) & 0x3Fu) << 6 | (b(3) & 0x3Fu);
+    char escape[16];
+    if (cp > 0xFFFF)
+      std::snprintf(escape, sizeof escape, "\\U%08x", static_cast<unsigned>(cp));
+    else
+      std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(cp));
+    out += escape;
+  }
+  if (from == 0) return std::string(s);
+  out.append(s.substr(from));
   return out;
 }
 

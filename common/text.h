@@ -41,6 +41,14 @@ bool isValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
 // columns still line up). Valid UTF-8 is kept.
 std::string printable(std::string_view s);
 
+// `s` with every character that changes how text around it is shown, or shows nothing, written
+// as an escape ("\\u202e", "\\U000e0041") so that a name cannot disguise itself: bidirectional
+// overrides, embeddings and isolates, zero-width spaces and joiners, the byte-order mark, soft
+// hyphens and the other format characters (Unicode category Cf), line and paragraph separators
+// (Zl, Zp) and the C1 controls (U+0080 to U+009F). Everything else, malformed UTF-8 and the
+// ASCII controls included, is kept as it is: each sink already has its rule for those.
+std::string showInvisible(std::string_view s);
+
 // `s` itself when at most `max` bytes, else its first bytes (not splitting a UTF-8 character)
 // and "... (N bytes)": for quoting operator-written values in messages.
 std::string abbreviate(std::string_view s, size_t max = 200);

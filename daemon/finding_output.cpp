@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/finding_output.h"
 
+#include "common/text.h"
 #include "daemon/table.h"
 
 namespace cspwatch::daemon {
@@ -66,7 +67,9 @@ void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow
 }
 
 std::string csvField(const std::string& value) {
-  std::string v = value;
+  // Invisible characters are shown escaped, as in the table: a spreadsheet shows them as
+  // nothing, and a right-to-left override reverses what follows it.
+  std::string v = showInvisible(value);
   // Spreadsheets run cells that start like a formula; tenant data is not ours to run.
   if (!v.empty() &&
       (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/text.h"
+
 namespace cspwatch::daemon {
 
 size_t displayWidth(const std::string& s) {
@@ -30,8 +32,9 @@ std::string fit(const std::string& s, size_t width) {
 }
 
 std::string sanitize(const std::string& s) {
-  // Tenant data is not ours: keep control characters out of the terminal.
-  std::string out = s;
+  // Tenant data is not ours: keep control characters out of the terminal, and show the
+  // invisible ones (a right-to-left override would make "moc.osotnoc" read "contoso.com").
+  std::string out = showInvisible(s);
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return out;

@@ -98,6 +98,18 @@ TEST_CASE("mail: tenant data cannot inject headers, non-ASCII and long subjects 
   CHECK(decodeWords(subject) == m.subject);
 }
 
+TEST_CASE("mail: invisible characters in a subject are shown escaped") {
+  MailMessage m = sample();
+  m.subject = "New finding on Contoso \u202emoc.evil\u200b";
+  auto text = renderMessage(m);
+  REQUIRE(text);
+  // Escaped, the subject is plain ASCII: it needs no encoded-words.
+  std::string subject;
+  for (const auto& l : headers(*text))
+    if (startsWith(l, "Subject: ")) subject = l.substr(9);
+  CHECK(subject == "New finding on Contoso \\u202emoc.evil\\u200b");
+}
+
 TEST_CASE("mail: invalid or injected addresses are refused, never written") {
   MailMessage m = sample();
   m.to = {"admins@northwind-it.com.au\r\nBcc: x@evil.example"};

@@ -85,3 +85,22 @@ TEST_CASE("abbreviate cuts long values without splitting a character and says ho
   CHECK(abbreviate(std::string(30, 'a'), 10) == "aaaaaaaaaa... (30 bytes)");
   CHECK(abbreviate("aaaaaaaaa\xC3\xA9zz", 10) == "aaaaaaaaa... (13 bytes)");
 }
+
+TEST_CASE("showInvisible escapes bidirectional overrides and other invisible characters") {
+  // U+202E RIGHT-TO-LEFT OVERRIDE: "Contoso <RLO>moc.evil" shows as "Contoso live.com".
+  CHECK(showInvisible("Contoso \u202emoc.evil") == "Contoso \\u202emoc.evil");
+  // Embeddings, isolates and marks; zero-width space, non-joiner, joiner, word joiner, BOM,
+  // soft hyphen, Arabic letter mark, line and paragraph separators, a C1 control (NEL).
+  CHECK(showInvisible("a\u202ab\u2066c\u2069d\u200fe") == "a\\u202ab\\u2066c\\u2069d\\u200fe");
+  CHECK(showInvisible("Con\u200btoso\u200c\u200d\u2060\ufeff\u00ad\u061c") ==
+        "Con\\u200btoso\\u200c\\u200d\\u2060\\ufeff\\u00ad\\u061c");
+  CHECK(showInvisible("x\u2028y\u2029z\u0085") == "x\\u2028y\\u2029z\\u0085");
+  // Above the BMP: a TAG character (used to hide text) gets the long form.
+  CHECK(showInvisible("a\U000e0041b") == "a\\U000e0041b");
+  // Visible text, every script, is kept as it is, and so are ASCII controls and bad bytes
+  // (each sink has its own rule for those).
+  for (const std::string kept :
+       {"M\u00fcller & S\u00f6hne GmbH", "\u05e9\u05dc\u05d5\u05dd",
+        "\u0645\u0631\u062d\u0628\u0627", "\u6771\u4eac", "tab\there", "bad\xff\x80" "byte", ""})
+    CHECK(showInvisible(kept) == kept);
+}

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/finding_output.h"
+
 using namespace cspwatch::daemon;
 
 TEST_CASE("tables fit the width by cutting shrinkable columns") {
@@ -27,4 +29,21 @@ TEST_CASE("control characters in cells cannot reach the terminal") {
   t.print(out);
   CHECK(out.str().find('\x1b') == std::string::npos);
   CHECK(out.str().find('\r') == std::string::npos);
+}
+
+TEST_CASE("invisible characters in cells are shown escaped, so a name cannot disguise itself") {
+  Table t({{"NAME", true, 4}});
+  t.addRow({"Contoso \u202emoc.evil"});
+  t.addRow({"Fabri\u200bkam"});
+  std::ostringstream out;
+  t.print(out, 200);
+  CHECK(out.str().find("\u202e") == std::string::npos);
+  CHECK(out.str().find("Contoso \\u202emoc.evil") != std::string::npos);
+  CHECK(out.str().find("Fabri\\u200bkam") != std::string::npos);
+}
+
+TEST_CASE("CSV cells show invisible characters escaped and still guard formulas") {
+  CHECK(csvField("Contoso \u202emoc.evil") == "Contoso \\u202emoc.evil");
+  CHECK(csvField("\u200b=HYPERLINK(1)") == "\\u200b=HYPERLINK(1)");
+  CHECK(csvField("=1+1") == "'=1+1");
 }
