@@ -4,25 +4,16 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
-#include <istream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/SHA2Engine.h>
-#include <Poco/ThreadPool.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -33,16 +24,6 @@
 namespace cspwatch::daemon {
 
 namespace {
-
-using Poco::Net::HTTPResponse;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
-
-// What every connection thread reads; immutable once the server runs.
-struct Shared {
-  HttpHandlers handlers;
-  std::string token;  // empty: no token asked for
-};
 
 // SHA-256 of both, then every byte compared: the time taken says nothing about where (or
 // whether) the tokens differ, nor about the token's length.
@@ -60,8 +41,9 @@ bool sameSecret(const std::string& given, const std::string& expected) {
 }
 
 // The credentials of "Authorization: Bearer <token>" (scheme in any case), or nullopt.
-std::optional<std::string> bearerToken(const HTTPServerRequest& req) {
-  const std::string value = req.get("Authorization", "");
+std::optional<std::string> bearerToken(const RequestHead& req) {
+  const std::string* field = req.field("authorization");
+  const std::string value = field ? *field : "";
   constexpr std::string_view kScheme = "bearer";
   if (value.size() <= kScheme.size() || toLowerAscii(value.substr(0, kScheme.size())) != kScheme)
     return std::nullopt;
@@ -73,41 +55,23 @@ std::optional<std::string> bearerToken(const HTTPServerRequest& req) {
   return value.substr(begin, end - begin);
 }
 
-enum class BodyCheck { kOk, kTooLarge };
-
-// Past kMaxRequestBody a body is refused, but up to this much of it is still read (8 KiB at a
-// time, and dropped) so that closing the connection sends the 413 to the client: closing with
-// unread data would reset the connection and could lose the answer.
-constexpr Poco::Int64 kDrainLimit = 1024 * 1024;
-
-// Reads and drops the request body (no route takes one), so that the next request on a
-// keep-alive connection starts where it should; says whether it was too large.
-BodyCheck consumeBody(HTTPServerRequest& req) {
-  if (req.hasContentLength() && req.getContentLength64() > kDrainLimit) return BodyCheck::kTooLarge;
-  std::istream& in = req.stream();
-  char buf[8192];
-  Poco::Int64 total = 0;
-  while (total <= kDrainLimit && (in.read(buf, sizeof buf) || in.gcount() > 0))
-    total += in.gcount();
-  return total > static_cast<Poco::Int64>(kMaxRequestBody) ? BodyCheck::kTooLarge : BodyCheck::kOk;
+HttpResponse text(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
 }
 
-void send(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status,
-          const std::string& content_type, const std::string& body) {
-  resp.setStatusAndReason(status);
-  resp.setContentType(content_type);
-  resp.set("Cache-Control", "no-store");
-  resp.set("X-Content-Type-Options", "nosniff");
-  resp.setContentLength(static_cast<std::streamsize>(body.size()));
-  resp.send() << body;
+HttpResponse json(int status, std::string body) {
+  HttpResponse r = text(status, std::move(body));
+  r.content_type = "application/json";
+  return r;
 }
 
-void sendText(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
-  send(resp, status, "text/plain; charset=utf-8", body);
-}
-
-void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
-  send(resp, status, "application/json", body);
+HttpResponse methodNotAllowed(const char* allow) {
+  HttpResponse r = text(405, "method not allowed\n");
+  r.headers.emplace_back("Allow", allow);
+  return r;
 }
 
 // One line: a handler's explanation must not break the response into several.
@@ -117,98 +81,75 @@ std::string oneLine(std::string s) {
   return s;
 }
 
-class Handler final : public Poco::Net::HTTPRequestHandler {
+// The routes and the token; immutable once serving, called from several threads.
+class Router {
  public:
-  explicit Handler(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
+  Router(HttpHandlers handlers, std::string token)
+      : handlers_(std::move(handlers)), token_(std::move(token)) {}
 
-  void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
-    const std::string& uri = req.getURI();
-    const std::string path = uri.substr(0, uri.find_first_of("?#"));
-    const std::string& method = req.getMethod();
+  // Before the body is read: a client without the token costs no reading.
+  std::optional<HttpResponse> screen(const RequestHead& req) const {
+    // Everything but /healthz, unknown paths included, is behind the token when there is one.
+    if (authorized(req) || req.path == "/healthz") return std::nullopt;
+    HttpResponse r = text(401, "unauthorized\n");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+
+  HttpResponse serve(const RequestHead& req) const {
+    const bool authorized = this->authorized(req);
+    HttpResponse r;
     try {
-      serve(req, resp, path, method);
+      r = route(req, authorized);
     } catch (const std::exception& e) {
       // Poco exceptions derive from std::exception too. The message stays in the log: it may
       // say more about the machine than a client needs to know.
-      log().error("http: {} {}: {}", method, path, e.what());
-      if (!resp.sent()) {
-        resp.setKeepAlive(false);
-        sendText(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
-      }
+      log().error("http: {} {}: {}", req.method, req.path, e.what());
+      r = text(500, "internal error\n");
     }
+    // No keep-alive before authentication: a client without the token gets one answer per
+    // connection, so it cannot hold connections open between requests.
+    r.keep_alive = authorized && r.status != 500;
+    return r;
   }
 
  private:
-  void serve(HTTPServerRequest& req, HTTPServerResponse& resp, const std::string& path,
-             const std::string& method) {
-    // The token is checked before any body is read: a client without it costs no reading.
-    bool authorized = shared_->token.empty();
-    if (!authorized) {
-      const auto given = bearerToken(req);
-      authorized = given && sameSecret(*given, shared_->token);
-    }
-    if (!authorized && path != "/healthz") {
-      // Everything but /healthz, unknown paths included, is behind the token when there is one.
-      resp.setKeepAlive(false);  // an unread body may follow
-      resp.set("WWW-Authenticate", "Bearer");
-      sendText(resp, HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized\n");
-      return;
-    }
-    if (consumeBody(req) == BodyCheck::kTooLarge) {
-      resp.setKeepAlive(false);  // some of the body may still be on its way
-      sendText(resp, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, "request body too large\n");
-      return;
-    }
-    const HttpHandlers& h = shared_->handlers;
-    const bool get = method == "GET" || method == "HEAD";  // HEAD: Poco sends no body
-    if (path == "/healthz") {
-      if (!get) return methodNotAllowed(resp, "GET, HEAD");
-      if (!h.health) throw std::runtime_error("no health handler");
-      const auto [healthy, why] = h.health();
+  bool authorized(const RequestHead& req) const {
+    if (token_.empty()) return true;
+    const auto given = bearerToken(req);
+    return given && sameSecret(*given, token_);
+  }
+
+  HttpResponse route(const RequestHead& req, bool authorized) const {
+    const bool get =
+        req.method == "GET" || req.method == "HEAD";  // HEAD: the server drops the body
+    if (req.path == "/healthz") {
+      if (!get) return methodNotAllowed("GET, HEAD");
+      if (!handlers_.health) throw std::runtime_error("no health handler");
+      const auto [healthy, why] = handlers_.health();
       // Without the token (when there is one) the answer says no more than ok or not: the
       // explanation may name files and errors.
       const std::string detail = authorized ? ": " + oneLine(why) : "";
-      if (healthy)
-        sendText(resp, HTTPResponse::HTTP_OK, "ok" + detail + "\n");
-      else
-        sendText(resp, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "unhealthy" + detail + "\n");
-      return;
+      return healthy ? text(200, "ok" + detail + "\n") : text(503, "unhealthy" + detail + "\n");
     }
-    if (path == "/metrics") {
-      if (!get) return methodNotAllowed(resp, "GET, HEAD");
-      if (!h.metrics) throw std::runtime_error("no metrics handler");
-      send(resp, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", h.metrics());
-      return;
+    if (req.path == "/metrics") {
+      if (!get) return methodNotAllowed("GET, HEAD");
+      if (!handlers_.metrics) throw std::runtime_error("no metrics handler");
+      HttpResponse r = text(200, handlers_.metrics());
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
     }
-    if (path == "/v1/scan") {
-      if (method != "POST") return methodNotAllowed(resp, "POST");
-      if (!h.request_scan) throw std::runtime_error("no scan handler");
-      if (h.request_scan())
-        sendJson(resp, HTTPResponse::HTTP_ACCEPTED, "{\"accepted\":true}");
-      else
-        sendJson(resp, HTTPResponse::HTTP_CONFLICT, "{\"accepted\":false}");
-      return;
+    if (req.path == "/v1/scan") {
+      if (req.method != "POST") return methodNotAllowed("POST");
+      if (!handlers_.request_scan) throw std::runtime_error("no scan handler");
+      return handlers_.request_scan() ? json(202, "{\"accepted\":true}")
+                                      : json(409, "{\"accepted\":false}");
     }
-    sendText(resp, HTTPResponse::HTTP_NOT_FOUND, "not found\n");
+    return text(404, "not found\n");
   }
 
-  static void methodNotAllowed(HTTPServerResponse& resp, const char* allow) {
-    resp.set("Allow", allow);
-    sendText(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-  }
-
-  std::shared_ptr<const Shared> shared_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(shared_);
-  }
-
- private:
-  std::shared_ptr<const Shared> shared_;
+  HttpHandlers handlers_;
+  std::string token_;
 };
 
 bool isDecimalPort(const std::string& s) {
@@ -256,13 +197,6 @@ Result<ListenAddress> parseListenAddress(const std::string& listen) {
   return ListenAddress{host, std::stoi(port)};
 }
 
-struct HttpEndpoint::Impl {
-  // Declared before the server: connection threads run in it until stop() has joined them.
-  Poco::ThreadPool pool{"cspwatch-http", 1, kHttpThreads};
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-  std::mutex mu;  // stop() from several threads
-};
-
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const HttpEndpointOptions& options,
                                                           HttpHandlers handlers) {
   auto address = parseListenAddress(options.listen);
@@ -273,18 +207,17 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const HttpEndpointOpti
   if (!isLoopbackHost(address->host) && options.token.empty())
     return Status::invalidArgument("listen address " + options.listen +
                                    " is not loopback: a token is required");
+  const HttpLimits& l = options.limits;
+  if (l.max_connections == 0 || l.max_connections_per_client == 0 || l.head_timeout.count() <= 0 ||
+      l.body_timeout.count() <= 0 || l.send_timeout.count() <= 0)
+    return Status::invalidArgument("HTTP limits: every cap and timeout must be positive");
   registerSecret(options.token);  // should anything ever try to log it
 
-  auto shared = std::make_shared<Shared>();
-  shared->handlers = std::move(handlers);
-  shared->token = options.token;
-
-  auto impl = std::make_unique<Impl>();
+  Poco::Net::ServerSocket socket;
   int port = 0;
   try {
     const Poco::Net::SocketAddress sa(Poco::Net::IPAddress(address->host),
                                       static_cast<Poco::UInt16>(address->port));
-    Poco::Net::ServerSocket socket;
     // SO_REUSEADDR only: a restart binds despite connections in TIME_WAIT, but a port another
     // process listens on stays an error (SO_REUSEPORT would silently share it).
     if (sa.family() == Poco::Net::SocketAddress::IPv6)
@@ -293,43 +226,26 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const HttpEndpointOpti
       socket.bind(sa, true, false);
     socket.listen(64);
     port = socket.address().port();
-
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams();
-    params->setMaxThreads(kHttpThreads);
-    params->setMaxQueued(16);
-    params->setTimeout(Poco::Timespan(10, 0));
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    params->setMaxKeepAliveRequests(100);
-    impl->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(shared)),
-                                                           impl->pool, socket, params);
-    impl->server->start();
   } catch (const Poco::Exception& e) {
     return Status::unavailable("cannot listen on " + options.listen + ": " + e.displayText());
   } catch (const std::exception& e) {
     return Status::unavailable("cannot listen on " + options.listen + ": " + e.what());
   }
-  return std::unique_ptr<HttpEndpoint>(new HttpEndpoint(std::move(impl), port));
+
+  auto router = std::make_shared<const Router>(std::move(handlers), options.token);
+  HttpServerHandlers calls;
+  calls.screen = [router](const RequestHead& req) { return router->screen(req); };
+  calls.serve = [router](const RequestHead& req) { return router->serve(req); };
+  auto server = HttpServer::start(socket, options.limits, std::move(calls));
+  if (!server) return server.status();
+  return std::unique_ptr<HttpEndpoint>(new HttpEndpoint(std::move(*server), port));
 }
 
-HttpEndpoint::HttpEndpoint(std::unique_ptr<Impl> impl, int port)
-    : impl_(std::move(impl)), port_(port) {}
+HttpEndpoint::HttpEndpoint(std::unique_ptr<HttpServer> server, int port)
+    : server_(std::move(server)), port_(port) {}
 
 HttpEndpoint::~HttpEndpoint() { stop(); }
 
-void HttpEndpoint::stop() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->server) return;
-  try {
-    // Joins the acceptor (it polls every 250 ms), then shuts down every open connection's
-    // socket, so a thread waiting for a keep-alive client's next request wakes at once.
-    impl_->server->stopAll(true);
-  } catch (const std::exception& e) {
-    log().warn("http: stopping: {}", e.what());
-  }
-  // Handlers must not run once stop() has returned: wait for the connection threads.
-  impl_->pool.joinAll();
-  impl_->server.reset();  // closes the listening socket
-}
+void HttpEndpoint::stop() { server_->stop(); }
 
 }  // namespace cspwatch::daemon

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The daemon's local HTTP endpoint (Poco's HTTPServer on exactly the configured address):
+// The daemon's local HTTP endpoint, on exactly the configured address (connections, deadlines
+// and caps: http_server.h):
 //
 //   GET  /healthz   200 "ok: <explanation>" or 503 "unhealthy: <explanation>" (text/plain);
 //                   never needs the token
@@ -14,12 +15,19 @@
 //
 // The token: when the listen host is not loopback, a token is required (start() fails without
 // one). When a token is set (on any host), every request except GET /healthz must carry
-// "Authorization: Bearer <token>", else 401 with "WWW-Authenticate: Bearer"; the comparison
-// takes the same time wherever the tokens differ. The token is never logged nor sent back.
+// "Authorization: Bearer <token>", else 401 with "WWW-Authenticate: Bearer", sent before any
+// of the body is read; the comparison takes the same time wherever the tokens differ. The token
+// is never logged nor sent back. No keep-alive before authentication: with a token set, only a
+// request that carried it may leave its connection open for another ("Connection: close"
+// otherwise, /healthz included); without a token every request may.
 //
-// Serving uses at most kHttpThreads connection threads and one acceptor; an idle keep-alive
-// connection is closed after 5 s, a stalled request after 10 s. Handlers run on those threads,
-// possibly two at once, so they must be thread-safe; they are not called after stop() returns.
+// Slow clients cannot block it: a request must arrive within limits.head_timeout (5 s) for its
+// head and limits.body_timeout (5 s) for its body, however slowly its bytes come; each client
+// holds at most limits.max_connections_per_client (8) connections and all at most
+// limits.max_connections (128), the newest displacing the oldest of whoever holds the most, so
+// /healthz from the loopback answers while the caps are reached. One event thread reads every
+// connection; kHttpWorkers threads call the handlers, possibly at once, so they must be
+// thread-safe; they are not called after stop() returns.
 #pragma once
 
 #include <cstddef>
@@ -29,15 +37,14 @@
 #include <utility>
 
 #include "common/status.h"
+#include "daemon/http_server.h"
 
 namespace cspwatch::daemon {
-
-inline constexpr std::size_t kMaxRequestBody = 64 * 1024;  // bytes
-inline constexpr int kHttpThreads = 2;
 
 struct HttpEndpointOptions {
   std::string listen = "127.0.0.1:9807";  // host:port (see parseListenAddress); port 0 = any
   std::string token;  // bearer token (already read from its file by the caller); may be empty
+  HttpLimits limits;  // the service keeps the defaults; tests shorten them
 };
 
 struct HttpHandlers {
@@ -69,16 +76,15 @@ class HttpEndpoint {
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
   // Stops accepting, closes open connections (idle keep-alive ones too; a request being served
-  // is cut short) and waits for the connection threads: returns within about half a second.
-  // Idempotent. Not to be called from a handler.
+  // is cut short) and waits for the handler calls under way: returns at once when they are
+  // quick. Idempotent. Not to be called from a handler.
   void stop();
   // The bound port (the one chosen when options.listen asked for port 0).
   int port() const { return port_; }
 
  private:
-  struct Impl;  // the Poco parts (http_endpoint.cpp)
-  HttpEndpoint(std::unique_ptr<Impl> impl, int port);
-  std::unique_ptr<Impl> impl_;
+  HttpEndpoint(std::unique_ptr<HttpServer> server, int port);
+  std::unique_ptr<HttpServer> server_;
   int port_ = 0;
 };
 
