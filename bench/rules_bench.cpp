@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Rule evaluations per second per core over the default rule pack (etc/rules.d) on a generated
 // population: the demo inventory's 33 tenants (a realistic mix of healthy and broken ones)
-// repeated under new ids. One evaluation = one rule against one tenant.
+// repeated under new ids. One evaluation = one rule against one tenant. Also prints the most steps
+// one rule took for one tenant, against the default budget (docs/rules.md#evaluation-cost).
 //
 // Usage: rules_bench [TENANTS] [SECONDS]   (defaults 10000 and 3)
 #include <chrono>
@@ -59,6 +60,16 @@ int main(int argc, char** argv) {
   const Value partner_value = rules::RuleSet::partnerValue(partner);
   const Timestamp now = *parseTimestamp("2026-11-25T00:00:00Z");
 
+  // The costliest rule and tenant of the demo, in steps.
+  int64_t most_steps = 0;
+  std::string costliest;
+  for (size_t i = 0; i < inv->tenants.size() && i < values.size(); ++i)
+    for (const auto& r : loaded.rules->evaluate(values[i], partner_value, now))
+      if (r.steps > most_steps) {
+        most_steps = r.steps;
+        costliest = r.rule->id + " on " + inv->tenants[i].name;
+      }
+
   size_t evaluations = 0, fails = 0, unknown = 0, passes = 0;
   const auto wall_start = std::chrono::steady_clock::now();
   const double cpu_start = cpuSeconds();
@@ -82,5 +93,8 @@ int main(int argc, char** argv) {
   std::printf("rule evaluations per CPU-second: %.0f (wall %.2fs, cpu %.2fs, one thread)\n",
               evaluations / cpu, wall, cpu);
   std::printf("tenant-to-value conversions per CPU-second: %.0f\n", population / convert_cpu);
+  std::printf("most steps of one rule for one tenant: %lld (%s), budget %lld\n",
+              static_cast<long long>(most_steps), costliest.c_str(),
+              static_cast<long long>(rules::kDefaultMaxSteps));
   return 0;
 }

@@ -462,11 +462,13 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   }
   if (top.has("rules")) {
     YamlMap m(top.get("rules"), file, kPrefix, "section 'rules'", diags, *doc);
-    m.checkKeys({"paths"});
+    m.checkKeys({"paths", "max_steps_per_tenant"});
     if (auto paths = m.getStringList("paths")) {
       cfg.rule_paths.clear();
       for (const auto& p : *paths) cfg.rule_paths.push_back(resolvePath(base_dir, p));
     }
+    // From a thousand (the default pack needs a few hundred) to a billion (about a minute).
+    if (auto n = m.getInt("max_steps_per_tenant", 1000, 1000000000)) cfg.rules_max_steps = *n;
   }
   if (top.has("schedule")) {
     YamlMap m(top.get("schedule"), file, kPrefix, "section 'schedule'", diags, *doc);

@@ -17,6 +17,7 @@
 #include "common/diagnostic.h"
 #include "common/partner.h"
 #include "common/time.h"
+#include "rules/expr_eval.h"
 
 namespace cspwatch::daemon {
 
@@ -106,6 +107,7 @@ struct AppConfig {
   int tenant_gone_after_scans = 3;                        // storage.tenant_gone_after_scans
   Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
+  int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
   Seconds schedule_interval = std::chrono::hours(6);
   std::optional<AlertsConfig> alerts;
   HttpConfig http;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <set>
 
 #include <Poco/UUIDGenerator.h>
 
@@ -59,6 +60,14 @@ long crashAfterTenants() {
   return v == nullptr ? -1 : std::strtol(v, nullptr, 10);
 }
 
+// The rule set's load-time cost warnings, the first time a scan uses it: `scan --once` logs
+// them once, `cspwatch run` once per rule set it loads, not at every scan.
+void logCostWarnings(const rules::RuleSet& rules) {
+  for (const auto& d : rules.costWarningsOnce())
+    log().warn("{}: {}{} [{}]", d.location.str(), d.context.empty() ? "" : d.context + ": ",
+               d.message, d.code);
+}
+
 }  // namespace
 
 Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& rules,
@@ -68,11 +77,26 @@ Result<ScanSourceReport> runScan(const AppConfig& config, const rules::RuleSet& 
                                  const std::function<void(size_t, size_t)>& progress,
                                  tenants::PartnerDirectory* names) {
   const Value partner = rules::RuleSet::partnerValue(config.partner);
+  logCostWarnings(rules);
+  rules::EvalOptions options;
+  options.max_steps = config.rules_max_steps;
+  options.max_steps_setting = "rules.max_steps_per_tenant";
+  std::set<const rules::CompiledRule*> out_of_steps;  // warned about in this scan
   return readTenants(
       config,
       [&](const tenants::Tenant& tenant) {
-        TenantOutcome outcome{&tenant, readStatusOf(tenant),
-                              rules.evaluate(tenants::tenantToValue(tenant), partner, now)};
+        TenantOutcome outcome{
+            &tenant, readStatusOf(tenant),
+            rules.evaluate(tenants::tenantToValue(tenant), partner, now, options)};
+        for (const auto& r : outcome.results)
+          if (r.out_of_steps && out_of_steps.insert(r.rule).second)
+            log().warn(
+                "rule '{}' ({}:{}) ran out of steps for tenant {} ({}): it needs more than "
+                "rules.max_steps_per_tenant ({}) and is could-not-check there (other tenants it "
+                "runs out for are not named again in this scan); 'cspwatch rules check' points "
+                "at list macros nested over tenant lists, the usual cause",
+                r.rule->id, r.rule->site.file, r.rule->site.line, tenant.name, tenant.id,
+                config.rules_max_steps);
         return sink(outcome);
       },
       cancel, progress, names);

@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "rules/expr_nodes.h"
 #include "rules/functions.h"
+#include "rules/rule_lint.h"
 
 namespace cspwatch::rules {
 
@@ -76,6 +77,9 @@ NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
   }
   if (type != nullptr) *type = t;
   if (diags_.errorCount() != errors_before || ctx.failed) return nullptr;
+  std::set<std::string> memoised;
+  for (const auto& [name, index] : memo_index_) memoised.insert(name);
+  lintCost(expr, source, scope, macros_, memoised, diags_);  // warnings only (rules/rule_lint.h)
   return n;
 }
 

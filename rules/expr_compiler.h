@@ -51,7 +51,8 @@ class ExprCompiler {
 
   // Compiles `expr` with `scope` in view (innermost last). Comprehension variables take slots
   // from `next_slot`, which is advanced. Returns null if any error was reported; `type`, when
-  // given, receives the static result type.
+  // given, receives the static result type. An expression that compiles is also checked for
+  // costly nesting (warnings, rules/rule_lint.h).
   NodePtr compile(const Expr& expr, const ExprSource& source, const std::vector<Binding>& scope,
                   int& next_slot, Type* type = nullptr);
 

@@ -7,6 +7,11 @@
 
 namespace cspwatch::rules {
 
+const Value& Frame::outOfStepsError() {
+  static const Value kError = Value::error("evaluation stopped: its step budget is spent");
+  return kError;
+}
+
 Value asCondition(const Value& v) {
   if (v.isBool() || v.isError()) return v;
   return Value::error(std::string("expected a bool, found ") + Value::kindName(v.kind()));
@@ -17,10 +22,14 @@ namespace {
 
 using VK = Value::Kind;
 
+int64_t listLength(const Value& v) {
+  return v.kind() == VK::kList ? static_cast<int64_t>(v.asList().size()) : 0;
+}
+
 class Literal final : public Node {
  public:
   explicit Literal(Value v) : v_(std::move(v)) {}
-  Value eval(Frame&) const override { return v_; }
+  Value evalNode(Frame&) const override { return v_; }
 
  private:
   Value v_;
@@ -29,7 +38,7 @@ class Literal final : public Node {
 class Slot final : public Node {
  public:
   explicit Slot(int i) : i_(i) {}
-  Value eval(Frame& f) const override { return f.slots[i_]; }
+  Value evalNode(Frame& f) const override { return f.slots[i_]; }
 
  private:
   int i_;
@@ -50,7 +59,7 @@ class Select final : public Node {
  public:
   Select(NodePtr obj, int index, std::string name)
       : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
-  Value eval(Frame& f) const override { return fieldOf(obj_->eval(f), index_, name_); }
+  Value evalNode(Frame& f) const override { return fieldOf(obj_->eval(f), index_, name_); }
 
  private:
   NodePtr obj_;
@@ -62,7 +71,7 @@ class SlotSelect final : public Node {
  public:
   SlotSelect(int slot, int index, std::string name)
       : slot_(slot), index_(index), name_(std::move(name)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     const Value& obj = f.slots[slot_];
     if (obj.kind() == VK::kObject && index_ >= 0) {
       const ObjectData& o = obj.asObject();
@@ -81,7 +90,7 @@ class Has final : public Node {
  public:
   Has(NodePtr obj, int index, std::string name)
       : obj_(std::move(obj)), index_(index), name_(std::move(name)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value obj = obj_->eval(f);
     if (obj.isError()) return obj;
     if (obj.kind() != VK::kObject)
@@ -101,7 +110,7 @@ class Has final : public Node {
 class Index final : public Node {
  public:
   Index(NodePtr list, NodePtr pos) : list_(std::move(list)), pos_(std::move(pos)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value l = list_->eval(f);
     if (l.isError()) return l;
     Value p = pos_->eval(f);
@@ -123,7 +132,7 @@ class Index final : public Node {
 class List final : public Node {
  public:
   explicit List(std::vector<NodePtr> items) : items_(std::move(items)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     ValueList out;
     out.reserve(items_.size());
     for (const auto& n : items_) {
@@ -141,7 +150,7 @@ class List final : public Node {
 class Not final : public Node {
  public:
   explicit Not(NodePtr e) : e_(std::move(e)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value v = e_->eval(f);
     if (v.isError()) return v;
     if (!v.isBool())
@@ -156,7 +165,7 @@ class Not final : public Node {
 class Negate final : public Node {
  public:
   explicit Negate(NodePtr e) : e_(std::move(e)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value v = e_->eval(f);
     switch (v.kind()) {
       case VK::kError:
@@ -181,7 +190,7 @@ class Negate final : public Node {
 class And final : public Node {
  public:
   And(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value l = asCondition(l_->eval(f));
     if (l.isBool() && !l.asBool()) return l;
     Value r = asCondition(r_->eval(f));
@@ -197,7 +206,7 @@ class And final : public Node {
 class Or final : public Node {
  public:
   Or(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value l = asCondition(l_->eval(f));
     if (l.isBool() && l.asBool()) return l;
     Value r = asCondition(r_->eval(f));
@@ -213,7 +222,7 @@ class Or final : public Node {
 class Ternary final : public Node {
  public:
   Ternary(NodePtr c, NodePtr a, NodePtr b) : c_(std::move(c)), a_(std::move(a)), b_(std::move(b)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value c = asCondition(c_->eval(f));
     if (c.isError()) return c;
     return c.asBool() ? a_->eval(f) : b_->eval(f);
@@ -359,11 +368,14 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
 class Binary final : public Node {
  public:
   Binary(BinaryOp op, NodePtr l, NodePtr r) : op_(op), l_(std::move(l)), r_(std::move(r)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value a = l_->eval(f);
     if (a.isError()) return a;
     Value b = r_->eval(f);
     if (b.isError()) return b;
+    // `in`, `+` and `==` walk their list operands: a step per element.
+    if (const int64_t n = listLength(a) + listLength(b); n > 0 && !f.charge(n))
+      return Frame::outOfStepsError();
     switch (op_) {
       case BinaryOp::kEq:
         return Value::boolean(valuesEqual(a, b));
@@ -399,28 +411,44 @@ class Binary final : public Node {
 
 class Call final : public Node {
  public:
-  Call(const Function* fn, std::vector<NodePtr> args) : fn_(fn), args_(std::move(args)) {}
-  Value eval(Frame& f) const override {
+  Call(const Function* fn, std::vector<NodePtr> args)
+      : fn_(fn),
+        args_(std::move(args)),
+        walks_lists_(fn->name != "size"),
+        distinct_(fn->name == "distinct") {}
+  Value evalNode(Frame& f) const override {
     std::array<Value, 4> values;  // no function takes more (checked at compile time)
     const int n = static_cast<int>(args_.size());
+    int64_t walked = 0;  // a step per element of each list argument (join(), string(), ...)
     for (int i = 0; i < n; ++i) {
       values[i] = args_[i]->eval(f);
       if (values[i].isError()) return values[i];
+      if (walks_lists_) walked += listLength(values[i]);
     }
-    return fn_->impl(values.data(), n);
+    if (walked > 0 && !f.charge(walked)) return Frame::outOfStepsError();
+    Value result = fn_->impl(values.data(), n);
+    // distinct() compares each element with those kept so far: about n * kept / 2 comparisons.
+    if (distinct_ && !f.charge(walked * listLength(result) / 2)) return Frame::outOfStepsError();
+    return result;
   }
 
  private:
   const Function* fn_;
   std::vector<NodePtr> args_;
+  bool walks_lists_;  // size() does not: a list knows its length
+  bool distinct_;
 };
 
 class Memo final : public Node {
  public:
   Memo(int index, NodePtr inner) : index_(index), inner_(std::move(inner)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     if (!f.memo_valid[index_]) {
-      f.memo[index_] = inner_->eval(f);
+      Value v = inner_->eval(f);
+      // A value cut short by the step budget is not kept: the next rule, with a budget of its
+      // own, computes it again (and runs out as well if it really is that costly).
+      if (f.outOfSteps()) return v;
+      f.memo[index_] = std::move(v);
       f.memo_valid[index_] = 1;
     }
     return f.memo[index_];
@@ -435,7 +463,7 @@ class RegexMatch final : public Node {
  public:
   RegexMatch(NodePtr subject, std::shared_ptr<const Regex> re)
       : subject_(std::move(subject)), re_(std::move(re)) {}
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value s = subject_->eval(f);
     if (s.isError()) return s;
     if (s.kind() != VK::kString) return errorNoOverload("matches", &s, 1);
@@ -456,7 +484,7 @@ class Comprehend final : public Node {
         pred_(std::move(pred)),
         transform_(std::move(transform)) {}
 
-  Value eval(Frame& f) const override {
+  Value evalNode(Frame& f) const override {
     Value range = range_->eval(f);
     if (range.isError()) return range;
     if (range.kind() != VK::kList)
@@ -474,6 +502,7 @@ class Comprehend final : public Node {
     int64_t count = 0;
     ValueList out;
     for (const auto& item : items) {
+      if (!f.charge(1)) return Frame::outOfStepsError();  // stop at once, not after every element
       f.slots[slot_] = item;
       Value p;
       if (pred_) {

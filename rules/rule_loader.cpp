@@ -11,6 +11,7 @@
 #include "rules/expr_compiler.h"
 #include "rules/expr_nodes.h"
 #include "rules/expr_parser.h"
+#include "rules/rule_lint.h"
 
 namespace cspwatch::rules {
 
@@ -237,6 +238,8 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
   ExprCompiler compiler(&macros, diags_, kSlotElement);
   for (const auto& def : rules_) compileRule(def, *set, compiler);
   set->memo_count_ = compiler.memoCount();
+  for (const auto& d : diags_.items())  // for the scan's log (RuleSet::costWarningsOnce)
+    if (d.code == kCostlyNestingCode) set->cost_warnings_.push_back(d);
 
   for (const auto& [name, def] : lists_)
     if (!compiler.usedLists().count(name))
@@ -911,6 +914,8 @@ const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {
       {"rules.bad-exception", "a malformed exception (comps, values)"},
       {"rules.macro-cycle", "a macro that uses itself"},
       {"rules.too-complex", "an expression too large once its macros are inlined"},
+      {"rules.costly-nesting",
+       "(warning) a list macro over a tenant list inside another: the product of their sizes"},
       {"rules.unused-list", "(warning) a list nothing uses"},
       {"rules.folded-comment",
        "(warning) a // comment in a folded block that swallows the lines after it"},

@@ -2,6 +2,7 @@
 #include "rules/rule_set.h"
 
 #include <algorithm>
+#include <string>
 
 namespace cspwatch::rules {
 
@@ -62,13 +63,39 @@ Value RuleSet::partnerValue(const PartnerIdentity& p) {
                         strings(p.email_domains)});
 }
 
-std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const PartnerIdentity& partner,
-                                          Timestamp now) const {
-  return evaluate(tenant, partnerValue(partner), now);
+namespace {
+
+// 1000000 -> "1,000,000". By hand: std::locale's grouping depends on the locales installed.
+std::string withThousands(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
-std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& partner,
-                                          Timestamp now) const {
+}  // namespace
+
+std::string RuleSet::outOfStepsReason(const EvalOptions& options) {
+  return "rule evaluation stopped after " + withThousands(options.max_steps) + " steps" +
+         (options.max_steps_setting.empty() ? "" : " (" + options.max_steps_setting + ")") +
+         ": the rule is too costly for this tenant's data (list macros nested inside each other "
+         "over long lists multiply their sizes)";
+}
+
+std::vector<Diagnostic> RuleSet::costWarningsOnce() const {
+  if (cost_warnings_taken_.exchange(true)) return {};
+  return cost_warnings_;
+}
+
+std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const PartnerIdentity& partner,
+                                          Timestamp now, const EvalOptions& options) const {
+  return evaluate(tenant, partnerValue(partner), now, options);
+}
+
+std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& partner, Timestamp now,
+                                          const EvalOptions& options) const {
   std::vector<RuleResult> out;
   out.reserve(rules_.size());
   Frame frame;
@@ -81,7 +108,24 @@ std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& part
   for (const auto& rule : rules_) {
     if (!rule.enabled) continue;
     if (static_cast<int>(frame.slots.size()) < rule.frame_size) frame.slots.resize(rule.frame_size);
-    out.push_back(evaluateRule(rule, frame));
+    // Each rule has the whole budget for this tenant: a costly rule is unknown on its own and
+    // the rules after it are evaluated as usual.
+    frame.steps_left = options.max_steps;
+    RuleResult r = evaluateRule(rule, frame);
+    r.steps = options.max_steps - std::max<int64_t>(frame.steps_left, 0);
+    if (frame.outOfSteps()) {
+      // What was decided before the budget ran out depends on the order of the data: none of
+      // it is reported, so that a finding never comes and goes with the budget.
+      r.outcome = Outcome::kUnknown;
+      r.findings.clear();
+      r.incomplete = false;
+      r.unknown_subjects.clear();
+      r.unknown_reason = outOfStepsReason(options);
+      r.unknown_reasons = {r.unknown_reason};
+      r.out_of_steps = true;
+      frame.slots[kSlotElement] = Value::null();
+    }
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -111,6 +155,7 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
   }
   bool undecided = false;
   for (const auto& item : items.asList()) {
+    if (frame.outOfSteps()) break;  // the rule is unknown (evaluate()); the rest would be errors
     frame.slots[kSlotElement] = item;
     Value v = asCondition(rule.when->eval(frame));
     Value subject = rule.subject->eval(frame);

@@ -4,11 +4,13 @@
 // threads at once; share it as std::shared_ptr<const RuleSet> and swap the pointer on reload.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/diagnostic.h"
 #include "common/partner.h"
 #include "common/value.h"
 #include "rules/expr_eval.h"
@@ -66,6 +68,19 @@ struct RuleResult {
   std::vector<std::string> unknown_subjects;  // for_each elements that could not be decided
   // A fail that left some elements undecided: findings not listed here must not be resolved.
   bool incomplete = false;
+  // Steps the evaluation took (Frame::steps_left in rules/expr_eval.h).
+  int64_t steps = 0;
+  // The rule ran out of steps (EvalOptions::max_steps): it is kUnknown, with no findings, and
+  // the reason says so. Callers warn about the rule once, naming it and its file.
+  bool out_of_steps = false;
+};
+
+struct EvalOptions {
+  // Steps each rule may take for each tenant. A rule that needs more is unknown for that tenant
+  // and leaves the budget of the other rules untouched.
+  int64_t max_steps = kDefaultMaxSteps;
+  // Where the operator sets max_steps (a configuration key), named in the reason; may be empty.
+  std::string max_steps_setting;
 };
 
 class RuleSet {
@@ -81,9 +96,19 @@ class RuleSet {
 
   // Evaluates every enabled rule against one tenant (the Value of tenants::tenantToValue()).
   std::vector<RuleResult> evaluate(const Value& tenant, const PartnerIdentity& partner,
-                                   Timestamp now) const;
+                                   Timestamp now, const EvalOptions& options = {}) const;
   // The same with `partner` already converted (partnerValue()), for hot loops.
-  std::vector<RuleResult> evaluate(const Value& tenant, const Value& partner, Timestamp now) const;
+  std::vector<RuleResult> evaluate(const Value& tenant, const Value& partner, Timestamp now,
+                                   const EvalOptions& options = {}) const;
+
+  // Warnings of the load about the cost of evaluating these rules (rules.costly-nesting, see
+  // rules/rule_lint.h), for the log of a scan: the first call on this rule set returns them, later
+  // calls nothing, so a daemon that scans with one rule set many times logs them once.
+  // Thread-safe.
+  std::vector<Diagnostic> costWarningsOnce() const;
+
+  // The unknown reason of a rule that ran out of steps.
+  static std::string outOfStepsReason(const EvalOptions& options);
 
   static Value partnerValue(const PartnerIdentity& partner);
   static const ObjectType& partnerType();
@@ -97,6 +122,8 @@ class RuleSet {
   Value lists_;
   std::string hash_;
   int memo_count_ = 0;
+  std::vector<Diagnostic> cost_warnings_;
+  mutable std::atomic<bool> cost_warnings_taken_{false};
 };
 
 // Slots every rule's frame starts with.

@@ -164,3 +164,43 @@ TEST_CASE("cli scan: usage errors exit 2") {
   CHECK(cli({"--config", config, "scan", "--once", "--dry-run", "--now", "tomorrow"}).code == 2);
   CHECK(cli({"--config", config, "scan", "--once", "--dry-run", "--format", "xml"}).code == 2);
 }
+
+TEST_CASE("cli rules check: nested list macros over tenant lists warn at the inner one, exit 0") {
+  TempDir dir;
+  const std::string path = dir.write("rules/10-costly.yaml", R"y(rules:
+  - id: domain-pairs
+    title: Domain pairs
+    severity: low
+    description: d
+    when: >-
+      tenant.verified_domains.exists(a,
+        tenant.verified_domains.exists(b, a + b == "x"))
+    message: m
+    remediation: r
+)y");
+  Run r = cli({"rules", "check", dir.file("rules")});
+  CHECK(r.code == 0);  // warnings do not reject the rule set
+  CHECK_THAT(r.err, Catch::Contains(path +
+                                    ":8:33: warning: rule 'domain-pairs': when: exists() over a "
+                                    "tenant list runs once for each element of the exists() at " +
+                                    path +
+                                    ":7:31, also over a tenant list: it takes the product of "
+                                    "their sizes in steps (1,000 elements each: 1,000,000) "
+                                    "[rules.costly-nesting]"));
+  CHECK_THAT(r.err, Catch::Contains("  hint: nested comprehensions over tenant lists cost the "
+                                    "product of their sizes; filter the lists first"));
+  CHECK_THAT(r.out, Catch::Contains("1 rules (1 enabled) from 1 file(s), 1 warning(s)"));
+
+  Run json = cli({"rules", "check", "--format", "json", dir.file("rules")});
+  CHECK(json.code == 0);
+  Poco::JSON::Object::Ptr doc =
+      Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
+  CHECK(doc->getValue<int>("errors") == 0);
+  CHECK(doc->getValue<int>("warnings") == 1);
+  auto w = doc->getArray("diagnostics")->getObject(0);
+  CHECK(w->getValue<std::string>("severity") == "warning");
+  CHECK(w->getValue<std::string>("code") == "rules.costly-nesting");
+  CHECK(w->getValue<std::string>("file") == path);
+  CHECK(w->getValue<int>("line") == 8);
+  CHECK(w->getValue<int>("column") == 33);
+}
