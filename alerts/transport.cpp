@@ -15,6 +15,9 @@ std::string FileTransport::pathFor(const std::string& message_id) const {
 }
 
 Delivery FileTransport::deliver(const OutgoingMessage& message) {
+  // Message ids are predictable (alerts::stableMessageId), so the file's name is too: it is
+  // safe because writeFileAtomically never writes through a link at that name or any other,
+  // and makeTransport refuses a directory someone else could write in (common/file_safety.h).
   Status s = writeFileAtomically(pathFor(message.message_id), message.body, 0640);
   if (!s) return {false, false, s.message()};
   return {true, false, "written to " + pathFor(message.message_id)};

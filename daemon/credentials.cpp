@@ -2,11 +2,32 @@
 #include "daemon/credentials.h"
 
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/text.h"
 
 namespace cspwatch::daemon {
+
+Status checkSignInFiles(const PartnerCenterConfig& pc) {
+  std::vector<std::pair<std::string, std::string>> files;  // path, what
+  if (!pc.public_client && !pc.client_key_file.empty()) {
+    files.emplace_back(pc.client_key_file, "the client key file (client_key_file)");
+    files.emplace_back(pc.client_certificate_file,
+                       "the client certificate file (client_certificate_file)");
+  } else if (!pc.public_client) {
+    files.emplace_back(pc.client_secret_file, "the client secret file (client_secret_file)");
+  }
+  files.emplace_back(pc.refresh_token_file, "the refresh token file (refresh_token_file)");
+  for (const auto& [path, what] : files)
+    if (Status s = checkSecretFile(path, what); !s) return s;
+  if (!pc.refresh_token_file.empty())
+    return checkPrivateDirectory(parentDirectory(pc.refresh_token_file),
+                                 "the refresh token's directory");
+  return Status::ok();
+}
 
 Result<ConfiguredCredentials> configuredCredentials(const PartnerCenterConfig& pc,
                                                     const std::string& partner_tenant_id) {
@@ -22,6 +43,10 @@ Result<ConfiguredCredentials> configuredCredentials(const PartnerCenterConfig& p
   c.graph_url = pc.graph_url;
   c.partner_tenant_id = partner_tenant_id;
   c.public_client = pc.public_client;  // no secret: every call as the partner user
+  // Every file the sign-in reads or writes must be one only this user or root can change
+  // (common/file_safety.h), before any is used: the refresh token is rewritten in its
+  // directory at every rotation, and that directory is the state directory.
+  if (Status s = checkSignInFiles(pc); !s) return s;
   if (pc.public_client) {
     out.how = "as a public client: no secret or certificate, every call as the partner user";
   } else if (!pc.client_key_file.empty()) {

@@ -19,9 +19,15 @@ struct ConfiguredCredentials {
   bool missing_secret = false;  // a confidential app with neither a secret nor a certificate
 };
 
-// Fails only when the secret file cannot be read; the message names the file, never a secret.
+// Fails when the secret file cannot be read, or when a file it names or the refresh token's
+// directory could be changed by someone other than this user and root (checkSignInFiles); the
+// message names the file, never a secret.
 Result<ConfiguredCredentials> configuredCredentials(const PartnerCenterConfig& pc,
                                                     const std::string& partner_tenant_id);
+
+// The files the sign-in uses (the secret, or the key and certificate; the refresh token) and
+// the refresh token's directory, checked by common/file_safety.h's rule; a missing file passes.
+Status checkSignInFiles(const PartnerCenterConfig& pc);
 
 // The error for a confidential app without a secret or certificate (missing_secret).
 Status noClientSecret();

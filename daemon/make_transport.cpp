@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "alerts/smtp_transport.h"
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/text.h"
 #include "daemon/alert_pipeline.h"
@@ -14,8 +15,12 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
   if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
   const AlertsConfig& a = *cfg.alerts;
   if (a.transport == "file") {
-    // The directory is created on first use (0750: messages hold tenant details).
+    // The directory is created on first use (0750: messages hold tenant details). Messages are
+    // written in it by name, so it must be one nobody else can plant links or files in
+    // (common/file_safety.h).
     if (Status s = makeDirectories(a.file_dir, 0750); !s) return s;
+    if (Status s = checkPrivateDirectory(a.file_dir, "the mail directory (alerts.file.dir)"); !s)
+      return s;
     return std::unique_ptr<alerts::Transport>(new alerts::FileTransport(a.file_dir));
   }
   if (a.transport == "graph") {
@@ -34,6 +39,10 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
                                    : alerts::SmtpTls::kStartTls;
   s.username = a.smtp.username;
   if (!a.smtp.password_file.empty()) {
+    if (Status safe = checkSecretFile(a.smtp.password_file,
+                                      "the SMTP password file (alerts.smtp.password_file)");
+        !safe)
+      return safe;
     auto pw = readWholeFile(a.smtp.password_file);
     if (!pw)
       return Status::invalidArgument("SMTP password file " + a.smtp.password_file +

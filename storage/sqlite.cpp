@@ -13,6 +13,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "common/file_safety.h"
+#include "common/file_util.h"
+
 namespace cspwatch::storage {
 
 namespace {
@@ -204,6 +207,13 @@ Status Database::error(const std::string& what) const {
 }
 
 Result<Database> Database::open(const std::string& path, bool read_only) {
+  // SQLite creates and rewrites the -wal, -shm and -journal files beside the database by name,
+  // following any symbolic link there, even when opened read-only: the directory must be one
+  // nobody but this user and root can write in (common/file_safety.h). Here, not in the
+  // commands, so that every opener (service, scans, every CLI command) is covered. The file
+  // itself is then opened as named: only this user or root could have put a link there.
+  if (Status s = checkPrivateDirectory(parentDirectory(path), "the database's directory"); !s)
+    return s;
   if (!read_only) {
     // Create the file ourselves so that it is private from the first byte: SQLite would use
     // the umask, and the -wal/-shm files copy the database file's permissions.
