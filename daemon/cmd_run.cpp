@@ -14,6 +14,7 @@
 #include <Poco/StreamCopier.h>
 #include <pthread.h>
 
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
@@ -89,7 +90,7 @@ int scanNow(const CommandContext& ctx) {
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest req("POST", "/v1/scan", Poco::Net::HTTPMessage::HTTP_1_1);
     if (!cfg->http.token_file.empty()) {
-      auto token = readWholeFile(cfg->http.token_file);
+      auto token = readSecretFile(cfg->http.token_file, "the HTTP token file (http.token_file)");
       if (!token) {
         ctx.err << "cspwatch: http.token_file: " << token.status().message() << "\n";
         return kExitProblems;

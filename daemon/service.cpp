@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <sys/stat.h>
 
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
@@ -140,7 +141,8 @@ Status Service::start(std::ostream& err) {
     HttpEndpointOptions o;
     o.listen = loaded->config.http.listen;
     if (!loaded->config.http.token_file.empty()) {
-      auto token = readWholeFile(loaded->config.http.token_file);
+      auto token =
+          readSecretFile(loaded->config.http.token_file, "the HTTP token file (http.token_file)");
       if (!token) {
         err << "cspwatch: http.token_file: " << token.status().message() << "\n";
         return token.status();

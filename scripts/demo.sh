@@ -26,7 +26,7 @@ step "the first finding in full (--format json)"
 # The live data path: cspwatch-sim plays Partner Center, Graph and the login endpoint over
 # HTTP on 127.0.0.1, serving the demo world; --write-config points cspwatch at it.
 sim_dir=build/demo-sim
-rm -rf "$sim_dir" && mkdir -p "$sim_dir"
+rm -rf "$sim_dir" && mkdir -p -m 0755 "$sim_dir"
 build/bin/cspwatch-sim --world etc/demo/world.json --now "$now" --write-config "$sim_dir/cspwatch.yaml" \
   --rules-path "$PWD/etc/rules.d" >"$sim_dir/sim.out" 2>"$sim_dir/sim.err" &
 sim_pid=$!
@@ -42,7 +42,7 @@ wait $sim_pid 2>/dev/null || true
 trap - EXIT
 
 # Recording from the inventory alone: a fresh database under build/demo/, two scans six hours apart.
-mkdir -p build/demo
+mkdir -p -m 0755 build/demo
 rm -rf build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm build/demo/mail
 step "cspwatch --config $config scan --once (recorded), twice"
 "$bin" --config "$config" scan --once --now "$now"
