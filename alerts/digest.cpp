@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "common/redact.h"
+
 namespace cspwatch::alerts {
 
 namespace {
@@ -126,7 +128,7 @@ std::vector<RecipientMessage> routeScan(const DigestInput& input, const AlertPol
       RecipientMessage m;
       m.kind = "signin";
       m.recipient = to;
-      m.reason = *input.sign_in_failure;
+      m.reason = redactSecrets(*input.sign_in_failure);  // may quote Entra's words
       out.push_back(std::move(m));
     }
   for (const auto& to : order)
@@ -147,11 +149,15 @@ std::vector<AlertItem> groupCouldNotCheck(const std::vector<AlertItem>& items) {
   std::vector<AlertItem> out;
   std::map<std::pair<std::string, std::string>, size_t> where;  // (rule, reason) -> out index
   for (const auto& item : items) {
-    const auto key = std::make_pair(item.rule_id, item.reason);
+    // A reason may quote a server's words: redacted here too (and so the same gap with two
+    // tokens echoed is one line).
+    const std::string reason = redactSecrets(item.reason);
+    const auto key = std::make_pair(item.rule_id, reason);
     auto it = where.find(key);
     if (it == where.end()) {
       where.emplace(key, out.size());
       out.push_back(item);
+      out.back().reason = reason;
       out.back().group_tenants = {item.tenant_name.empty() ? item.tenant_id : item.tenant_name};
       continue;
     }

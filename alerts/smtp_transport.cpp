@@ -26,6 +26,7 @@
 #include <pthread.h>
 
 #include "common/net_util.h"
+#include "common/redact.h"
 #include "common/text.h"
 
 // Why the conversation is driven here, on Poco's DialogSocket, rather than through
@@ -135,12 +136,6 @@ std::string withCrlf(const std::string& body) {
   return out;
 }
 
-void replaceAll(std::string& s, const std::string& what, const std::string& with) {
-  if (what.empty()) return;
-  for (size_t pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + with.size()))
-    s.replace(pos, what.size(), with);
-}
-
 struct Reply {
   int code = 0;
   std::string text;  // the lines' texts, joined by spaces
@@ -171,7 +166,7 @@ class Connection {
                                        : "the server closed the connection mid-reply");
       if (line.size() < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) ||
           (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-        throw ProtocolError("not an SMTP reply: '" + line.substr(0, 80) + "'");
+        throw ProtocolError("not an SMTP reply: '" + outsideText(line, 80) + "'");
       const int code = std::stoi(line.substr(0, 3));
       if (lines > 0 && code != reply.code)
         throw ProtocolError("inconsistent reply codes " + std::to_string(reply.code) + " and " +
@@ -182,7 +177,12 @@ class Connection {
         reply.text += std::string(trim(line.substr(4)));
       }
       lines_.push_back(line.size() > 4 ? line.substr(4) : "");
-      if (line.size() == 3 || line[3] == ' ') return reply;
+      if (line.size() == 3 || line[3] == ' ') {
+        // The server's words, quoted in what we report: outside text (a server may echo what
+        // we sent it, such as the AUTH line).
+        reply.text = outsideText(reply.text);
+        return reply;
+      }
     }
     throw ProtocolError("reply longer than 100 lines");
   }
@@ -288,7 +288,7 @@ std::string describe(const Poco::Exception& e) {
   if (dynamic_cast<const Poco::Net::HostNotFoundException*>(&e) ||
       dynamic_cast<const Poco::Net::NoAddressFoundException*>(&e))
     return "host not found";
-  return e.displayText();
+  return outsideText(e.displayText());
 }
 
 std::string tlsSetupFailed(const std::string& ca_file, const std::string& why) {
@@ -304,6 +304,8 @@ struct SmtpTransport::Tls {
 
 SmtpTransport::SmtpTransport(SmtpSettings settings)
     : settings_(std::move(settings)), tls_(std::make_unique<Tls>()) {
+  // Found by redactSecrets plain and encoded, also inside AUTH PLAIN's base64.
+  registerSecret(settings_.password);
   if (settings_.tls == SmtpTls::kNone) return;
   try {
     Poco::Net::Context::Params params;
@@ -345,18 +347,14 @@ Delivery SmtpTransport::deliver(const OutgoingMessage& message) {
   try {
     d = converse(message);
   } catch (const std::exception& e) {
-    d = temporary(std::string("SMTP delivery failed: ") + e.what());
+    d = temporary("SMTP delivery failed: " + outsideText(e.what()));
   } catch (...) {
     d = temporary("SMTP delivery failed: unknown error");
   }
-  // No server should echo credentials, and nothing of ours includes them; this makes sure.
-  if (!settings_.password.empty()) {
-    replaceAll(d.reply, settings_.password, "********");
-    replaceAll(d.reply, base64(settings_.password), "********");
-    replaceAll(d.reply,
-               base64(std::string(1, '\0') + settings_.username + '\0' + settings_.password),
-               "********");
-  }
+  // No server should echo credentials, and nothing of ours includes them; this makes sure,
+  // in every form (the password plain, URL-encoded, in base64 at any offset: inside AUTH
+  // PLAIN's "\0user\0password" whatever the user name's length).
+  d.reply = redactSecrets(d.reply);
   return d;
 }
 
@@ -516,7 +514,7 @@ Delivery SmtpTransport::converse(const OutgoingMessage& message) {
     return temporary(stage + " failed: " + describe(e));
   } catch (const ProtocolError& e) {
     if (conn) conn->close();
-    return temporary(stage + " failed: " + e.what());
+    return temporary(stage + " failed: " + outsideText(e.what()));
   }
 }
 

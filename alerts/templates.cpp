@@ -8,6 +8,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "common/file_util.h"
+#include "common/redact.h"
 
 namespace cspwatch::alerts {
 
@@ -96,8 +97,10 @@ std::string oneLine(const std::string& s) {
 
 mu::data itemData(const AlertItem& item, Section section) {
   mu::data d;
+  // Every value redacted, the last line of defence before a message leaves: a reason may
+  // quote a server's words, and a finding's text a tenant's data.
   auto set = [&d](const char* key, const std::string& value) {
-    d.set(key, oneLine(value));
+    d.set(key, oneLine(redactSecrets(value)));
     d.set(std::string("has_") + key, !value.empty());
   };
   set("rule_id", item.rule_id == "*" ? "" : item.rule_id);
@@ -189,7 +192,7 @@ RenderedBody MailTemplates::render(const RecipientMessage& message,
   root.set("scan_id", std::to_string(context.scan_id));
   root.set("has_scan", context.scan_id != 0);
   root.set("generated_at", mailTime(context.now));
-  root.set("intro", context.intro);
+  root.set("intro", redactSecrets(context.intro));  // a "signin" intro quotes Entra's words
   root.set("has_intro", !context.intro.empty());
   root.set("could_not_check_after", std::to_string(context.could_not_check_after));
   root.set("recipient", message.recipient);

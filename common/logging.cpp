@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <mutex>
-#include <set>
 #include <vector>
 
 #include <spdlog/sinks/base_sink.h>
@@ -16,21 +15,6 @@
 namespace cspwatch {
 
 namespace {
-
-std::mutex secrets_mutex;
-std::set<std::string>& secrets() {
-  static std::set<std::string> s;
-  return s;
-}
-
-std::string redact(std::string text) {
-  std::lock_guard<std::mutex> lock(secrets_mutex);
-  for (const auto& s : secrets()) {
-    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 10))
-      text.replace(at, s.size(), "[redacted]");
-  }
-  return text;
-}
 
 // Redacts, then hands the message to the real sinks.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -54,7 +38,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string text = redact(std::string(msg.payload.data(), msg.payload.size()));
+    std::string text = redactSecrets({msg.payload.data(), msg.payload.size()});
     if (json_) text = jsonLine(msg, text);
     if (journal_) {
       // Every line of a message gets the priority: the journal makes each line an entry.
@@ -170,11 +154,5 @@ void addLogStream(std::ostream& out) {
 void removeLogStreams() { sink()->clearExtra(); }
 
 spdlog::logger& log() { return *logger(); }
-
-void registerSecret(const std::string& secret) {
-  if (secret.size() < 6) return;
-  std::lock_guard<std::mutex> lock(secrets_mutex);
-  secrets().insert(secret);
-}
 
 }  // namespace cspwatch

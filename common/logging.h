@@ -2,9 +2,9 @@
 // Logging through spdlog to stderr, in a form the journal reads well: no timestamps of our
 // own (journald adds them) and, when JOURNAL_STREAM is set, syslog priority prefixes ("<6>").
 //
-// Secrets never reach a log: code does not log them, and every message also passes through a
-// redactor that replaces any registered secret (client secrets, tokens, assertions) with
-// "[redacted]" before it is written. Thread-safe.
+// Secrets never reach a log: code does not log them, and every message also passes through
+// redactSecrets() (common/redact.h: registered secrets in their encoded forms, bearer tokens,
+// JWTs) before it is written. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -12,6 +12,8 @@
 #include <string>
 
 #include <spdlog/spdlog.h>
+
+#include "common/redact.h"  // registerSecret(), for the code that logs and registers
 
 namespace cspwatch {
 
@@ -31,9 +33,5 @@ void removeLogStreams();
 
 // The shared logger.
 spdlog::logger& log();
-
-// Registers a secret to be masked wherever it appears in a message. Values shorter than 6
-// characters are ignored (they would mask ordinary words).
-void registerSecret(const std::string& secret);
 
 }  // namespace cspwatch

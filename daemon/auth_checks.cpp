@@ -7,6 +7,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "common/redact.h"
 #include "common/text.h"
 #include "tenants/answer_parsers.h"
 #include "tenants/read_advice.h"
@@ -432,9 +433,11 @@ void printAuthChecks(std::ostream& out, const std::string& signs_in,
     out << result << printable(r.check) << "\n";
     if (!r.permission.empty()) out << "          needs:  " << r.permission << "\n";
     if (r.result == CheckResult::kOk) continue;
+    // The answer quotes the service (redacted where it entered, in msapi) and, for a malformed
+    // answer, its content: redacted again before it is printed.
     if (!r.detail.empty())
       out << (r.result == CheckResult::kSkipped ? "          why:    " : "          answer: ")
-          << printable(r.detail) << "\n";
+          << printable(redactSecrets(r.detail)) << "\n";
     if (!r.fix.empty()) out << "          fix:    " << r.fix << "\n";
   }
   out << rows.size() << " checks: " << counts[0] << " ok, " << counts[1] << " missing, "
@@ -461,7 +464,7 @@ std::string authChecksJson(const std::string& client_id, const std::vector<Check
     c->set("check", r.check);
     c->set("permission", r.permission);
     c->set("result", toLowerAscii(checkResultName(r.result)));
-    c->set("detail", r.detail);
+    c->set("detail", redactSecrets(r.detail));  // as printAuthChecks
     c->set("fix", r.fix);
     checks->add(c);
   }

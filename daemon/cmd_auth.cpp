@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/guid.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "daemon/app_config.h"
 #include "daemon/auth_checks.h"
@@ -117,7 +118,7 @@ int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
     s = msapi::authCodeLogin(a, tokens, clock, cancel, tell);
   }
   if (!s) {
-    ctx.err << "cspwatch: " << s.message() << "\n";
+    ctx.err << "cspwatch: " << redactSecrets(s.message()) << "\n";  // may quote Entra's words
     return kExitProblems;
   }
   ctx.out << "Signed in. The refresh token is stored in " << pc.refresh_token_file

@@ -27,6 +27,7 @@
 #include "common/file_util.h"
 #include "common/guid.h"
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "daemon/credentials.h"
 #include "msapi/cancellation.h"
@@ -100,28 +101,20 @@ std::string reasonPhrase(int status) {
   }
 }
 
-// Text from a server, fit for one log line and the outbox: control characters become spaces
-// and it is cut at `limit` bytes.
-std::string oneLine(const std::string& s, size_t limit = 300) {
-  std::string out;
-  for (char c : s.substr(0, limit)) out += (static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  if (s.size() > limit) out += "...";
-  return out;
-}
-
 struct GraphErrorBody {
   std::string code, message;
 };
 
-// Graph's {"error": {"code", "message"}}, when the body is one. Bodies are Graph's, never
-// ours: they cannot hold our secret or token.
+// Graph's {"error": {"code", "message"}}, when the body is one. A misconfigured or hostile
+// endpoint may echo our request in it (the bearer token, the message): each part is outside
+// text, redacted, on one line and cut (outsideText).
 GraphErrorBody parseGraphError(const std::string& body) {
   try {
     auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
     if (o->isObject("error")) {
       auto e = o->getObject("error");
-      return {oneLine(e->optValue<std::string>("code", ""), 100),
-              oneLine(e->optValue<std::string>("message", ""))};
+      return {outsideText(e->optValue<std::string>("code", ""), 100),
+              outsideText(e->optValue<std::string>("message", ""))};
     }
   } catch (const Poco::Exception&) {
   }
@@ -139,7 +132,7 @@ std::string describe(const msapi::HttpResponse& r) {
     what += " " + phrase;
   }
   if (const std::string id = r.header("request-id"); !id.empty())
-    what += " (request-id " + oneLine(id, 64) + ")";
+    what += " (request-id " + outsideText(id, 64) + ")";
   return what;
 }
 
@@ -173,7 +166,7 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   const std::string mailbox(trim(settings.mailbox));
   if (mailbox.empty()) return Status::invalidArgument("no sending mailbox for Graph sendMail");
   if (!looksLikeEmail(mailbox) && !isGuid(mailbox))
-    return Status::invalidArgument("the sending mailbox '" + oneLine(mailbox, 100) +
+    return Status::invalidArgument("the sending mailbox '" + outsideText(mailbox, 100) +
                                    "' is neither an address (user principal name) nor an id");
   if (pc.client_id.empty()) return Status::invalidArgument("no client_id for Graph sendMail");
   std::string graph = pc.graph_url;
@@ -224,7 +217,7 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
     if (!token) {
       // Temporary: a token endpoint outage passes, and a refused sign-in (an expired secret,
       // a missing consent) is for the operator to fix while the outbox keeps the message.
-      d.reply = "no Graph token for the partner tenant: " + token.status().message();
+      d.reply = redactSecrets("no Graph token for the partner tenant: " + token.status().message());
       return d;
     }
     req.headers = {{"Authorization", "Bearer " + *token},
@@ -234,7 +227,7 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
     if (!resp) {
       // A bad URL will not get better; a timeout or a dropped connection may.
       d.permanent = resp.status().code() == Status::Code::kInvalidArgument;
-      d.reply = "sendMail failed: " + resp.status().message();
+      d.reply = redactSecrets("sendMail failed: " + resp.status().message());
       log().debug("sendMail as {}: {}", impl_->mailbox, d.reply);
       return d;
     }
@@ -245,13 +238,13 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
                   describe(*resp));
       continue;
     }
-    d.reply = describe(*resp);
+    d.reply = describe(*resp);  // redacted in its parts
     if (resp->status >= 200 && resp->status < 300) {
       d.delivered = true;
     } else if (resp->status == 429) {
       // Not waited for here: the outbox's next attempt comes later than any Retry-After.
       if (const std::string after = resp->header("retry-after"); !after.empty())
-        d.reply += "; retry after " + oneLine(after, 20) + " s";
+        d.reply += "; retry after " + outsideText(after, 20) + " s";
     } else if (resp->status == 401) {
       d.reply += "; refused even with a fresh token: check the app's credentials and consent";
     } else if (resp->status == 408 || resp->status >= 500) {

@@ -12,6 +12,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 
 namespace cspwatch::msapi {
@@ -32,30 +33,36 @@ std::string_view withoutBom(std::string_view body) {
 
 std::string newGuid() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
 
-// "HTTP 403: Authorization_RequestDenied: Insufficient privileges ..." from either service's
-// error body; bodies are the services', never ours, so no secret can be in them.
-std::string describe(const HttpResponse& r) {
-  std::string what = "HTTP " + std::to_string(r.status);
+// What either service's error body says: "Authorization_RequestDenied: Insufficient
+// privileges ...", or "" when it says nothing we read.
+std::string errorText(const HttpResponse& r) {
   try {
     auto o = Poco::JSON::Parser()
                  .parse(std::string(withoutBom(r.body)))
                  .extract<Poco::JSON::Object::Ptr>();
     if (o->has("error") && o->isObject("error")) {
       auto e = o->getObject("error");
-      return what + ": " + e->optValue<std::string>("code", "") + ": " +
-             e->optValue<std::string>("message", "");
+      return e->optValue<std::string>("code", "") + ": " + e->optValue<std::string>("message", "");
     }
     if (o->has("description")) {
       // Partner Center's documented error body is {"code", "description", "data", "source"};
       // some answers add an errorName.
       const std::string name = o->optValue<std::string>("errorName", "");
-      return what + ": " + (name.empty() ? "" : name + ": ") +
-             o->getValue<std::string>("description");
+      return (name.empty() ? "" : name + ": ") + o->getValue<std::string>("description");
     }
-    if (o->has("message")) return what + ": " + o->getValue<std::string>("message");
+    if (o->has("message")) return o->getValue<std::string>("message");
   } catch (const Poco::Exception&) {
   }
-  return what;
+  return "";
+}
+
+// "HTTP 403: Authorization_RequestDenied: Insufficient privileges ...". The body is the
+// server's text, and a misconfigured or hostile server may echo our request in it (the
+// bearer token): it passes through outsideText, redacted and cut, like any text from outside.
+std::string describe(const HttpResponse& r) {
+  std::string what = "HTTP " + std::to_string(r.status);
+  const std::string said = errorText(r);
+  return said.empty() ? what : what + ": " + outsideText(said);
 }
 
 // Whether `next` (a next-page link from an answer) points at the server `from` was asked: same
@@ -226,7 +233,7 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
       continue;
     }
     if (graph)
-      last_ids = " (request-id " + printable(abbreviate(resp->header("request-id"), 64)) +
+      last_ids = " (request-id " + outsideText(resp->header("request-id"), 64) +
                  ", client-request-id " + client_request_id + ")";
     if (resp->status == 429 || resp->status == 503 || resp->status == 504) {
       // Throttled (429) or overloaded (503, 504): wait what the service asks, as Graph's SDK
@@ -297,7 +304,7 @@ Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {
         return doc.extract<Poco::JSON::Object::Ptr>();
       why = "not a JSON object";
     } catch (const Poco::Exception& e) {
-      why = abbreviate(e.displayText(), 200);
+      why = outsideText(e.displayText(), 200);
     }
   }
   bump(call.api, &ApiCounters::failed);

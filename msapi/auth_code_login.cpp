@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "msapi/cloud.h"
 
@@ -105,7 +106,9 @@ class Attempt {
   // Ends the attempt with the answer: the browser's error, or the code redeemed.
   Status finish(const RedirectAnswer& a) {
     if (!a.error.empty()) {
-      std::string message = "the sign-in was refused in the browser (" + a.error + ")";
+      // Both come from the redirect's query: outside text.
+      std::string message =
+          "the sign-in was refused in the browser (" + outsideText(a.error, 100) + ")";
       if (!a.error_description.empty()) message += ": " + entraErrorLine(a.error_description);
       if (a.error == "access_denied")
         message +=
@@ -287,7 +290,7 @@ Status authCodeLogin(const AuthCodeLoginOptions& o, TokenProvider& tokens, const
   const int port = listener.address().port();
   const Pkce pkce = makePkce();
   const std::string state = randomState();
-  registerSecret(pkce.verifier);
+  registerRotatingSecret(pkce.verifier);
   Attempt attempt(tokens, "http://localhost:" + std::to_string(port) + "/", state, pkce.verifier,
                   tell);
 

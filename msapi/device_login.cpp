@@ -7,92 +7,95 @@
 
 #include "common/file_util.h"
 #include "common/logging.h"
+#include "common/redact.h"
 #include "msapi/cloud.h"
 #include "msapi/token_provider.h"
 
-    namespace cspwatch::msapi {
+namespace cspwatch::msapi {
 
-  namespace {
+namespace {
 
-  std::string enc(const std::string& s) {
-    std::string out;
-    Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
-    return out;
+std::string enc(const std::string& s) {
+  std::string out;
+  Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
+  return out;
+}
+
+Result<Poco::JSON::Object::Ptr> post(const HttpClient& http, const std::string& url,
+                                     const std::string& form, int& status) {
+  auto resp = http.send(
+      {"POST", url, {{"Accept", "application/json"}}, form, "application/x-www-form-urlencoded"});
+  if (!resp) return resp.status();
+  status = resp->status;
+  try {
+    return Poco::JSON::Parser().parse(resp->body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return Status::unavailable("the sign-in service answered HTTP " + std::to_string(resp->status) +
+                               " without JSON");
   }
+}
 
-  Result<Poco::JSON::Object::Ptr> post(const HttpClient& http, const std::string& url,
-                                       const std::string& form, int& status) {
-    auto resp = http.send(
-        {"POST", url, {{"Accept", "application/json"}}, form, "application/x-www-form-urlencoded"});
-    if (!resp) return resp.status();
-    status = resp->status;
-    try {
-      return Poco::JSON::Parser().parse(resp->body).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception&) {
-      return Status::unavailable("the sign-in service answered HTTP " +
-                                 std::to_string(resp->status) + " without JSON");
+}  // namespace
+
+Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, const Clock& clock,
+                   Cancellation& cancel, const std::function<void(const std::string&)>& tell) {
+  const std::string scope = userImpersonationScope(o.partner_center_url) + " offline_access";
+  const std::string base = o.login_url + "/" + o.tenant + "/oauth2/v2.0/";
+  int status = 0;
+  // A public client: the client id alone, never a secret or an assertion.
+  auto start = post(http, base + "devicecode",
+                    "client_id=" + enc(o.client_id) + "&scope=" + enc(scope), status);
+  if (!start) return start.status();
+  if (status != 200)
+    return Status::invalidArgument(
+        "device sign-in refused (" +
+        outsideText((*start)->optValue<std::string>("error", "error"), 100) + "): " +
+        entraErrorLine((*start)->optValue<std::string>("error_description",
+                                                       "HTTP " + std::to_string(status))));
+  const std::string device_code = (*start)->optValue<std::string>("device_code", "");
+  registerRotatingSecret(device_code);
+  // The service's words, shown to the user: redacted like any text from outside.
+  tell(redactSecrets((*start)->optValue<std::string>(
+      "message", "Open " + (*start)->optValue<std::string>("verification_uri", "") +
+                     " and enter the code " + (*start)->optValue<std::string>("user_code", ""))));
+  const int interval = o.poll_seconds.value_or((*start)->optValue<int>("interval", 5));
+  const Timestamp deadline = clock.now() + Seconds(o.max_wait_seconds);
+  while (clock.now() < deadline) {
+    if (!cancel.sleepFor(std::chrono::seconds(interval)))
+      return Status::aborted("sign-in cancelled");
+    auto poll = post(http, base + "token",
+                     "grant_type=" + enc("urn:ietf:params:oauth:grant-type:device_code") +
+                         "&client_id=" + enc(o.client_id) + "&device_code=" + enc(device_code),
+                     status);
+    if (!poll) continue;  // a transient failure: poll again
+    if (status >= 500 || status == 429) continue;
+    const std::string error = (*poll)->optValue<std::string>("error", "");
+    if (status == 200) {
+      const std::string refresh = (*poll)->optValue<std::string>("refresh_token", "");
+      registerRotatingSecret((*poll)->optValue<std::string>("access_token", ""));
+      if (refresh.empty())
+        return Status::unavailable(
+            "signed in, but no refresh token came back (is offline_access consented?)");
+      registerRotatingSecret(refresh);
+      return writeFileAtomically(o.refresh_token_file, refresh + "\n", 0600);
     }
+    if (error == "authorization_pending" || error == "slow_down") continue;
+    const std::string said =
+        "(" + outsideText(error, 100) +
+        "): " + entraErrorLine((*poll)->optValue<std::string>("error_description", ""));
+    if (error == "invalid_client")
+      // AADSTS7000218 at the poll: the app registration does not allow public client flows
+      // (MicrosoftDocs/azure-docs#31986).
+      return Status::invalidArgument(
+          "Entra ID refused the device code sign-in " + said +
+          ". The app registration does not allow public client flows: turn on \"Allow public "
+          "client flows\" (Authentication) for a public client, or set public_client: false so "
+          "that 'cspwatch auth login' signs in as a confidential app with the authorization "
+          "code");
+    return Status::invalidArgument("sign-in failed " + said);
   }
-
-  }  // namespace
-
-  Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, const Clock& clock,
-                     Cancellation& cancel, const std::function<void(const std::string&)>& tell) {
-    const std::string scope = userImpersonationScope(o.partner_center_url) + " offline_access";
-    const std::string base = o.login_url + "/" + o.tenant + "/oauth2/v2.0/";
-    int status = 0;
-    // A public client: the client id alone, never a secret or an assertion.
-    auto start = post(http, base + "devicecode",
-                      "client_id=" + enc(o.client_id) + "&scope=" + enc(scope), status);
-    if (!start) return start.status();
-    if (status != 200)
-      return Status::invalidArgument("device sign-in refused (" +
-                                     (*start)->optValue<std::string>("error", "error") + "): " +
-                                     entraErrorLine((*start)->optValue<std::string>(
-                                         "error_description", "HTTP " + std::to_string(status))));
-    const std::string device_code = (*start)->optValue<std::string>("device_code", "");
-    registerSecret(device_code);
-    tell((*start)->optValue<std::string>(
-        "message", "Open " + (*start)->optValue<std::string>("verification_uri", "") +
-                       " and enter the code " + (*start)->optValue<std::string>("user_code", "")));
-    const int interval = o.poll_seconds.value_or((*start)->optValue<int>("interval", 5));
-    const Timestamp deadline = clock.now() + Seconds(o.max_wait_seconds);
-    while (clock.now() < deadline) {
-      if (!cancel.sleepFor(std::chrono::seconds(interval)))
-        return Status::aborted("sign-in cancelled");
-      auto poll = post(http, base + "token",
-                       "grant_type=" + enc("urn:ietf:params:oauth:grant-type:device_code") +
-                           "&client_id=" + enc(o.client_id) + "&device_code=" + enc(device_code),
-                       status);
-      if (!poll) continue;  // a transient failure: poll again
-      if (status >= 500 || status == 429) continue;
-      const std::string error = (*poll)->optValue<std::string>("error", "");
-      if (status == 200) {
-        const std::string refresh = (*poll)->optValue<std::string>("refresh_token", "");
-        registerSecret((*poll)->optValue<std::string>("access_token", ""));
-        if (refresh.empty())
-          return Status::unavailable(
-              "signed in, but no refresh token came back (is offline_access consented?)");
-        registerSecret(refresh);
-        return writeFileAtomically(o.refresh_token_file, refresh + "\n", 0600);
-      }
-      if (error == "authorization_pending" || error == "slow_down") continue;
-      const std::string said =
-          "(" + error +
-          "): " + entraErrorLine((*poll)->optValue<std::string>("error_description", ""));
-      if (error == "invalid_client")
-        // AADSTS7000218 at the poll: the app registration does not allow public client flows
-        // (MicrosoftDocs/azure-docs#31986).
-        return Status::invalidArgument(
-            "Entra ID refused the device code sign-in " + said +
-            ". The app registration does not allow public client flows: turn on \"Allow public "
-            "client flows\" (Authentication) for a public client, or set public_client: false so "
-            "that 'cspwatch auth login' signs in as a confidential app with the authorization "
-            "code");
-      return Status::invalidArgument("sign-in failed " + said);
-    }
-    return Status::unavailable("sign-in was not completed within " +
-                               std::to_string(o.max_wait_seconds) + " s");
-  }
+  return Status::unavailable("sign-in was not completed within " +
+                             std::to_string(o.max_wait_seconds) + " s");
+}
 
 }  // namespace cspwatch::msapi

@@ -25,6 +25,7 @@
 
 #include "common/logging.h"
 #include "common/net_util.h"
+#include "common/redact.h"
 #include "common/text.h"
 
 #ifndef CSPWATCH_VERSION
@@ -152,7 +153,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
   try {
     uri = Poco::URI(req.url);
   } catch (const Poco::Exception& e) {
-    return Status::invalidArgument("bad URL '" + req.url + "': " + e.displayText());
+    // A URL may come from an answer (a next-page link): outside text.
+    return Status::invalidArgument("bad URL '" + outsideText(req.url, 200) +
+                                   "': " + outsideText(e.displayText()));
   }
   const bool https = uri.getScheme() == "https";
   if (!https && !(uri.getScheme() == "http" && isLoopbackUrl(req.url)))
@@ -266,14 +269,16 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
       return out;
     } catch (const Poco::TimeoutException& e) {
       session.reset();
-      return Status::unavailable("timed out talking to " + where + ": " + e.displayText());
+      return Status::unavailable("timed out talking to " + where + ": " +
+                                 outsideText(e.displayText()));
     } catch (const Poco::Exception& e) {
       session.reset();
       if (reused && round == 0) continue;
-      return Status::unavailable("connection to " + where + " failed: " + e.displayText());
+      return Status::unavailable("connection to " + where +
+                                 " failed: " + outsideText(e.displayText()));
     } catch (const std::exception& e) {
       session.reset();
-      return Status::unavailable(std::string("HTTP exchange failed: ") + e.what());
+      return Status::unavailable("HTTP exchange failed: " + outsideText(e.what()));
     }
   }
   return Status::unavailable("connection to " + where + " failed");

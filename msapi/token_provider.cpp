@@ -17,6 +17,7 @@
 
 #include "common/file_util.h"
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "msapi/cloud.h"
 
@@ -68,8 +69,7 @@ std::string entraErrorLine(std::string description) {
     const size_t at = description.find(end);
     if (at != std::string::npos) description.erase(at);
   }
-  if (description.size() > 400) description = description.substr(0, 400) + "...";
-  return description;
+  return outsideText(description);
 }
 
 TokenProvider::TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
@@ -124,7 +124,7 @@ Result<std::string> TokenProvider::clientProof(const std::string& tenant) {
     Poco::JWT::Signer signer(
         new Poco::Crypto::RSAKey(static_cast<std::istream*>(nullptr), &key_in));
     const std::string assertion = signer.sign(jwt, Poco::JWT::Signer::ALGO_RS256);
-    registerSecret(assertion);
+    registerRotatingSecret(assertion);  // one per request
     return "client_assertion_type=" +
            formEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
            "&client_assertion=" + assertion;
@@ -132,7 +132,7 @@ Result<std::string> TokenProvider::clientProof(const std::string& tenant) {
     // The message names the files, never their contents.
     return Status::invalidArgument("cannot sign a client assertion with " + credentials_.key_file +
                                    " and " + credentials_.certificate_file + ": " +
-                                   e.displayText());
+                                   outsideText(e.displayText()));
   }
 }
 
@@ -143,7 +143,7 @@ Result<std::string> TokenProvider::currentRefreshToken() {
     return Status::unavailable("no refresh token: " + text.status().message() +
                                "; run 'cspwatch auth login'");
   refresh_token_ = std::string(trim(*text));
-  registerSecret(*refresh_token_);
+  registerRotatingSecret(*refresh_token_);  // each scan reads the newest one
   if (refresh_token_->empty())
     return Status::unavailable("the refresh token file is empty; run 'cspwatch auth login'");
   return *refresh_token_;
@@ -193,14 +193,16 @@ Result<Poco::JSON::Object::Ptr> TokenProvider::post(const std::string& tenant, s
 
 Status TokenProvider::refusal(const std::string& tenant, Grant grant, int http_status,
                               const Poco::JSON::Object::Ptr& body) {
-  // error and error_description carry no secret; they say what Entra refused and why. Which
-  // refusals mean what is decided by `error` and the AADSTS code, never by the text
-  // (reference-error-codes.md: "Never use this field to react to an error in your code").
+  // error and error_description say what Entra refused and why; a misconfigured or hostile
+  // endpoint may echo our form in them (the secret, the refresh token), so both pass through
+  // outsideText (in entraErrorLine for the description). Which refusals mean what is decided
+  // by `error` and the AADSTS code, never by the text (reference-error-codes.md: "Never use
+  // this field to react to an error in your code").
   const std::string error =
       body->optValue<std::string>("error", "HTTP " + std::to_string(http_status));
   const std::string description = body->optValue<std::string>("error_description", "");
   const int code = aadstsCode(body, description);
-  const std::string said = "(" + error + "): " + entraErrorLine(description);
+  const std::string said = "(" + outsideText(error, 100) + "): " + entraErrorLine(description);
   if (grant == Grant::kAuthorizationCode)
     return Status::invalidArgument("Entra ID refused the authorization code " + said);
   if (grant != Grant::kRefreshToken)
@@ -254,14 +256,14 @@ Result<std::string> TokenProvider::accept(const Poco::JSON::Object::Ptr& body,
   const std::string token = body->optValue<std::string>("access_token", "");
   const int64_t lifetime = body->optValue<int64_t>("expires_in", 3600);
   if (token.empty()) return Status::unavailable("token endpoint answered without an access token");
-  registerSecret(token);
+  registerRotatingSecret(token);
   log().debug("signed in to tenant {} for {} ({}); the token is good for {} s", tenant,
               audience == Audience::kGraph ? "Graph" : "Partner Center",
               user ? "App+User" : "app-only", lifetime);
   if (user && body->has("refresh_token")) {
     // Persist the rotated refresh token before anything else uses the old one's successor.
     const std::string next = body->getValue<std::string>("refresh_token");
-    registerSecret(next);
+    registerRotatingSecret(next);
     if (Status s = writeFileAtomically(credentials_.refresh_token_file, next + "\n", 0600); !s)
       return Status::ioError("cannot store the refresh token: " + s.message());
     refresh_token_ = next;
@@ -282,7 +284,11 @@ Result<std::string> TokenProvider::request(const std::string& tenant, Audience a
     if (it != cache_.end() && clock_.now() < it->second.refresh_after) return it->second.token;
     return std::nullopt;
   };
-  if (auto hit = cached()) return *hit;
+  if (auto hit = cached()) {
+    // The newest again among the rotating secrets: a token in use is never forgotten.
+    registerRotatingSecret(*hit);
+    return *hit;
+  }
   std::string form = "client_id=" + formEncode(credentials_.client_id) +
                      "&scope=" + formEncode(tokenScope(credentials_, audience, user));
   if (!user) {
@@ -328,8 +334,8 @@ Status TokenProvider::redeemAuthorizationCode(const std::string& code,
   if (!hasRefreshToken())
     return Status::invalidArgument(
         "no refresh_token_file configured: the refresh token is stored there");
-  registerSecret(code);
-  registerSecret(code_verifier);
+  registerRotatingSecret(code);
+  registerRotatingSecret(code_verifier);
   const std::string& tenant = credentials_.partner_tenant_id;
   const std::string form =
       "client_id=" + formEncode(credentials_.client_id) +

@@ -62,7 +62,8 @@ struct Credentials {
 std::string tokenScope(const Credentials& credentials, Audience audience, bool user);
 
 // The first line of Entra's error_description ("AADSTSnnnn: text"), without the trace,
-// correlation and time lines that follow it, at most 400 characters: what a message may quote.
+// correlation and time lines that follow it, through outsideText (redacted, at most about 300
+// bytes): what a message may quote.
 std::string entraErrorLine(std::string description);
 
 class TokenProvider {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/redact.h"
 #include "storage/schema.h"
 
 namespace cspwatch::storage {
@@ -116,7 +117,7 @@ Status FindingStore::stageTenant(const TenantRead& t) {
   stage_tenant_.bind(1, t.tenant_id)
       .bind(2, t.name)
       .bind(3, readStatusName(t.status))
-      .bind(4, t.problems_json)
+      .bind(4, redactSecrets(t.problems_json))  // reasons may quote a server; JSON stays JSON
       .bind(5, joinTags(t.tags));
   return stage_tenant_.run();
 }
@@ -154,7 +155,7 @@ Status FindingStore::stageEvaluation(const Evaluation& e) {
       .bind(2, e.tenant_id)
       .bind(3, outcome)
       .bind(4, int64_t{e.incomplete ? 1 : 0})
-      .bind(5, e.unknown_reason)
+      .bind(5, redactSecrets(e.unknown_reason))  // may quote a server's words
       .bind(6, digest);
   if (Status s = stage_eval_.run(); !s) return s;
   for (const auto& f : e.failures) {
@@ -205,7 +206,7 @@ Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string&
                         std::string(status == "interrupted" ? "interrupted" : "failed") +
                         "', finished_at = ?1, error = ?2 WHERE id = ?3");
   if (!st) return st.status();
-  st->bind(1, toUnixSeconds(now)).bind(2, error).bind(3, scan_id);
+  st->bind(1, toUnixSeconds(now)).bind(2, redactSecrets(error)).bind(3, scan_id);
   return st->run();
 }
 

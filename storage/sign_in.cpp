@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The partner user's sign-in across scans (finding_store.h): scans.sign_in_error and the
 // "signin" messages in the outbox.
+#include "common/redact.h"
 #include "storage/finding_store.h"
 
 namespace cspwatch::storage {
@@ -8,7 +9,7 @@ namespace cspwatch::storage {
 Status FindingStore::noteSignInFailure(int64_t scan, const std::string& error) {
   auto st = db_.prepare("UPDATE scans SET sign_in_error = ?1 WHERE id = ?2");
   if (!st) return st.status();
-  st->bind(1, error).bind(2, scan);
+  st->bind(1, redactSecrets(error)).bind(2, scan);  // Entra's words, quoted
   return st->run();
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/guid.h"
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "tenants/answer_parsers.h"
 #include "tenants/read_advice.h"
@@ -20,14 +21,16 @@ using msapi::Api;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
+// Reasons may quote a server's words (msapi passes them through outsideText); redacted again
+// here, where they become could-not-check reasons.
 void problem(Tenant& t, Part part, const std::string& why) {
-  t.fetch_problems.push_back({partName(part), why});
+  t.fetch_problems.push_back({partName(part), redactSecrets(why)});
 }
 
 // A contact that could not be read: its address unknown, `why` saying what would fix it.
 void unread(std::vector<ContactEmail>& contacts, const char* purpose, const char* source,
             const std::string& why) {
-  contacts.push_back({"", purpose, source, why});
+  contacts.push_back({"", purpose, source, redactSecrets(why)});
 }
 
 // The reason an unread contact gives when the call that carries it failed: the part and its
@@ -222,7 +225,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
     Status signed_in = options_.check_user_sign_in();
     if (signed_in.code() == Status::Code::kAborted) return signed_in;
     if (signed_in.code() == Status::Code::kUnauthenticated) {
-      user_failure_ = signed_in.message();
+      user_failure_ = redactSecrets(signed_in.message());
       report.sign_in_failure = user_failure_;
       report.problems.error(
           "source.sign-in", {},
@@ -259,9 +262,9 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
     report.complete = false;
     if (customers_read.code() != Status::Code::kCorruption)
       customers_read = customers_read.withMessage(readFailure(Call::kCustomerList, customers_read));
-    report.problems.error(
-        "source.customer-list", {},
-        "the Partner Center customer list could not be read: " + customers_read.message());
+    report.problems.error("source.customer-list", {},
+                          "the Partner Center customer list could not be read: " +
+                              redactSecrets(customers_read.message()));
   }
   std::map<std::string, std::vector<AdminRelationship>> relationships;
   Strict relationships_in(options_.graph_url +
@@ -288,9 +291,9 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
     if (relationships_read.code() != Status::Code::kCorruption)
       relationships_read = relationships_read.withMessage(
           readFailure(Call::kAdminRelationships, relationships_read));
-    report.problems.error(
-        "source.admin-relationships", {},
-        "the GDAP relationship list could not be read: " + relationships_read.message());
+    report.problems.error("source.admin-relationships", {},
+                          "the GDAP relationship list could not be read: " +
+                              redactSecrets(relationships_read.message()));
   }
   if (inventory_ != nullptr) report.problems.append(inventory_->diagnostics);
 
