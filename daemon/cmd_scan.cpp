@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// `cspwatch scan --once --dry-run`: read the sources, evaluate the rules, print the outcome.
+// `cspwatch scan --once --dry-run`: read the sources, evaluate the rules, print the outcome as
+// it comes. `cspwatch scan --once`: the same, recorded.
 #include <algorithm>
-#include <memory>
+#include <iostream>
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSONString.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "daemon/alert_pipeline.h"
@@ -35,13 +37,140 @@ std::string subjectLabel(const tenants::Tenant& t, const std::string& subject) {
   return subject;
 }
 
+// One line of a dry run: a finding, or a check that could not be made (one line per reason).
 struct Row {
   const rules::CompiledRule* rule;
-  const tenants::Tenant* tenant;
   std::string subject;
   rules::Outcome outcome;
   std::string message;
   std::string remediation;
+};
+
+// A tenant's lines in the order they are printed: failures before could-not-check, then by
+// severity, then by rule (a rule's subjects in the order it found them).
+std::vector<Row> rowsOf(const TenantOutcome& o) {
+  std::vector<Row> rows;
+  for (const auto& r : o.results) {
+    for (const auto& f : r.findings)
+      rows.push_back({r.rule, f.subject, rules::Outcome::kFail, f.message, f.remediation});
+    if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
+      // One row per reason: each unreadable contact, say, is its own could-not-check.
+      std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
+      for (const auto& why : r.unknown_reasons)
+        rows.push_back(
+            {r.rule, subject, rules::Outcome::kUnknown, "could not be checked: " + why, ""});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.outcome != b.outcome) return a.outcome == rules::Outcome::kFail;
+    if (a.rule->severity != b.rule->severity) return a.rule->severity < b.rule->severity;
+    return a.rule->id < b.rule->id;
+  });
+  return rows;
+}
+
+// Prints a dry run as it goes: each tenant's lines as soon as its outcome arrives, so that
+// memory does not grow with the tenants (a 200,000-tenant inventory has 1.6 million lines).
+// Nothing is printed before the first line, so a scan that fails before any tenant prints
+// nothing on stdout. The table has fixed column widths; the JSON document is written a piece at
+// a time, with "tenants", known only at the end, after "findings".
+class DryRunOutput {
+ public:
+  DryRunOutput(std::ostream& out, OutputFormat format, const rules::RuleSet& rules, Timestamp now)
+      : out_(out),
+        json_(format == OutputFormat::kJson),
+        rules_(rules),
+        now_(now),
+        table_(out, columns(rules)) {}
+
+  void tenant(const tenants::Tenant& t, const std::vector<Row>& rows) {
+    for (const auto& row : rows) {
+      if (row.outcome == rules::Outcome::kFail)
+        ++failed_;
+      else
+        ++unknown_;
+      if (json_)
+        jsonRow(t, row);
+      else
+        tableRow(t, row);
+    }
+  }
+
+  // The end: the JSON document closed with the count of tenants, or the table's count line.
+  void finish(size_t tenants) {
+    if (json_) {
+      begin();
+      out_ << (rows_ > 0 ? "\n  ]" : "]") << ",\n  \"tenants\": " << tenants << "\n}\n";
+    } else {
+      table_.printHeader();
+      out_ << tenants << " tenant(s), " << rules_.rules().size() << " rule(s): " << failed_
+           << " finding(s), " << unknown_ << " could not be checked\n";
+    }
+  }
+
+ private:
+  // Messages are long: the table names each finding; --format json carries the full text. 140
+  // columns: room for a partner's name and domain, or a GDAP relationship's id (73 characters)
+  // whole, beside the tenant's name (cut past 30). The rule column is as wide as the longest
+  // rule id (the rule set is known before the scan; at most 40).
+  static std::vector<StreamedTable::Column> columns(const rules::RuleSet& rules) {
+    size_t rule_width = 4;
+    for (const auto& r : rules.rules()) rule_width = std::max(rule_width, displayWidth(r.id));
+    rule_width = std::min<size_t>(rule_width, 40);
+    const size_t severity = 8, tenant = 30, gaps = 3 * 2;
+    return {{"SEVERITY", severity},
+            {"RULE", rule_width},
+            {"TENANT", tenant},
+            {"SUBJECT / WHY UNKNOWN", 140 - gaps - severity - rule_width - tenant}};
+  }
+
+  void tableRow(const tenants::Tenant& t, const Row& row) {
+    const bool unknown_row = row.outcome == rules::Outcome::kUnknown;
+    table_.printRow({unknown_row ? "unknown" : rules::severityName(row.rule->severity),
+                     row.rule->id, t.name,
+                     unknown_row ? row.message.substr(row.message.find(':') + 2)
+                                 : subjectLabel(t, row.subject)});
+  }
+
+  // The document's first fields, once.
+  void begin() {
+    if (begun_) return;
+    begun_ = true;
+    out_ << "{\n  \"schema_version\": 1,\n  \"now\": ";
+    Poco::toJSON(formatTimestamp(now_), out_, Poco::JSON_WRAP_STRINGS);
+    out_ << ",\n  \"rule_set\": ";
+    Poco::toJSON(rules_.hash(), out_, Poco::JSON_WRAP_STRINGS);
+    out_ << ",\n  \"findings\": [";
+  }
+
+  // Written by hand, not built as a Poco object per finding: strings escaped as Poco's
+  // stringifier escapes them, laid out as the whole document used to be.
+  void jsonRow(const tenants::Tenant& t, const Row& row) {
+    begin();
+    out_ << (rows_++ > 0 ? ",\n    {" : "\n    {");
+    auto field = [this](const char* key, const std::string& value, bool last = false) {
+      out_ << "\n      \"" << key << "\": ";
+      Poco::toJSON(value, out_, Poco::JSON_WRAP_STRINGS);
+      if (!last) out_ << ",";
+    };
+    field("rule", row.rule->id);
+    field("tenant_id", t.id);
+    field("tenant_name", t.name);
+    field("subject", row.subject);
+    field("outcome", rules::outcomeName(row.outcome));
+    field("severity", rules::severityName(row.rule->severity));
+    field("message", row.message);
+    field("remediation", row.remediation, true);
+    out_ << "\n    }";
+  }
+
+  std::ostream& out_;
+  bool json_;
+  const rules::RuleSet& rules_;
+  Timestamp now_;
+  StreamedTable table_;
+  bool begun_ = false;
+  size_t rows_ = 0, failed_ = 0, unknown_ = 0;
 };
 
 int recordAndSummarise(const CommandContext& ctx, const AppConfig& cfg, const rules::RuleSet& rules,
@@ -163,87 +292,27 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     return recordAndSummarise(ctx, *cfg, *loaded.rules, now, options.now.has_value(),
                               options.format);
 
-  std::vector<Row> rows;
-  size_t failed = 0, unknown = 0;
-  std::vector<std::unique_ptr<tenants::Tenant>> keep;
+  DryRunOutput output(ctx.out, options.format, *loaded.rules, now);
+  // On a terminal the lines themselves show the progress (and a bar on stderr would break
+  // them); with stdout sent elsewhere, the bar shows on stderr when that is a terminal.
+  const bool lines_on_terminal = &ctx.out == &std::cout && ::isatty(STDOUT_FILENO);
   ProgressBar bar(ctx.err);
   auto report = runScan(
       *cfg, *loaded.rules, now,
-      [&](const TenantOutcome& o) -> Status {
-        keep.push_back(std::make_unique<tenants::Tenant>(*o.tenant));
-        const tenants::Tenant* tenant = keep.back().get();
-        for (const auto& r : o.results) {
-          for (const auto& f : r.findings) {
-            rows.push_back(
-                {r.rule, tenant, f.subject, rules::Outcome::kFail, f.message, f.remediation});
-            ++failed;
-          }
-          if (r.outcome == rules::Outcome::kUnknown || r.incomplete) {
-            // One row per reason: each unreadable contact, say, is its own could-not-check.
-            std::string subject = r.unknown_subjects.empty() ? "" : r.unknown_subjects.front();
-            for (const auto& why : r.unknown_reasons) {
-              rows.push_back({r.rule, tenant, subject, rules::Outcome::kUnknown,
-                              "could not be checked: " + why, ""});
-              ++unknown;
-            }
-          }
-        }
+      [&output](const TenantOutcome& o) -> Status {
+        output.tenant(*o.tenant, rowsOf(o));
         return Status::ok();
       },
-      nullptr, [&bar](size_t done, size_t total) { bar.update(done, total); });
+      nullptr,
+      [&bar, lines_on_terminal](size_t done, size_t total) {
+        if (!lines_on_terminal) bar.update(done, total);
+      });
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
     return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;
   }
   ctx.err << report->diagnostics.renderText();
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    if (a.outcome != b.outcome) return a.outcome == rules::Outcome::kFail;
-    if (a.rule->severity != b.rule->severity) return a.rule->severity < b.rule->severity;
-    if (a.rule->id != b.rule->id) return a.rule->id < b.rule->id;
-    return a.tenant->name < b.tenant->name;
-  });
-
-  if (options.format == OutputFormat::kJson) {
-    using Poco::JSON::Array;
-    using Poco::JSON::Object;
-    Object::Ptr doc = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    doc->set("schema_version", 1);
-    doc->set("now", formatTimestamp(now));
-    doc->set("rule_set", loaded.rules->hash());
-    doc->set("tenants", static_cast<int>(report->tenants));
-    Array::Ptr list = new Array();
-    for (const auto& row : rows) {
-      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      o->set("rule", row.rule->id);
-      o->set("tenant_id", row.tenant->id);
-      o->set("tenant_name", row.tenant->name);
-      o->set("subject", row.subject);
-      o->set("outcome", std::string(rules::outcomeName(row.outcome)));
-      o->set("severity", std::string(rules::severityName(row.rule->severity)));
-      o->set("message", row.message);
-      o->set("remediation", row.remediation);
-      list->add(o);
-    }
-    doc->set("findings", list);
-    ctx.out << tenants::jsonText(doc, true) << "\n";
-  } else {
-    // Messages are long: the table names each finding; --format json carries the full text.
-    Table table({{"SEVERITY", false, 8},
-                 {"RULE", false, 10},
-                 {"TENANT", true, 16, 2},
-                 {"SUBJECT / WHY UNKNOWN", true, 12, 1}});
-    for (const auto& row : rows) {
-      const bool unknown_row = row.outcome == rules::Outcome::kUnknown;
-      table.addRow({unknown_row ? "unknown" : rules::severityName(row.rule->severity), row.rule->id,
-                    row.tenant->name,
-                    unknown_row ? row.message.substr(row.message.find(':') + 2)
-                                : subjectLabel(*row.tenant, row.subject)});
-    }
-    // 140 columns: room for a partner's name and domain beside the tenant's name.
-    table.print(ctx.out, 140);
-    ctx.out << report->tenants << " tenant(s), " << loaded.rules->rules().size()
-            << " rule(s): " << failed << " finding(s), " << unknown << " could not be checked\n";
-  }
+  output.finish(report->tenants);
   // Every App+User check was could-not-check: a source could not be used.
   return report->sign_in_failure ? kExitProblems : kExitOk;
 }

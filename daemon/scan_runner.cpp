@@ -108,25 +108,35 @@ Result<ScanSourceReport> readTenants(const AppConfig& config,
                                      const std::function<void(size_t, size_t)>& progress,
                                      tenants::PartnerDirectory* names) {
   ScanSourceReport report;
+  if (!config.partner_center) {
+    if (!config.inventory)
+      return Status::invalidArgument(
+          "no source to scan: configure sources.partner_center or sources.inventory");
+    // The inventory alone: each tenant is evaluated as it is read, so that a scan holds one
+    // tenant at a time, not the file.
+    size_t records = 0;  // the file's rows, skipped ones included: the progress total
+    auto read = tenants::readInventoryFile(
+        config.inventory->path,
+        [&](tenants::Tenant&& tenant) {
+          if (Status s = evaluate(tenant); !s) return s;
+          ++report.tenants;
+          if (progress) progress(report.tenants, std::max(records, report.tenants));
+          return Status::ok();
+        },
+        [&records](size_t n) { records = n; });
+    if (!read) return read.status();
+    if (progress && report.tenants > 0 && report.tenants < records)
+      progress(report.tenants, report.tenants);  // rows were skipped: done all the same
+    report.diagnostics = read->diagnostics;
+    // Rows that could not be read may name tenants: absent ones must not count as gone.
+    report.complete = read->unreadable == 0;
+    return report;
+  }
   std::optional<tenants::Inventory> inventory;
   if (config.inventory) {
     auto inv = tenants::loadInventoryFile(config.inventory->path);
     if (!inv) return inv.status();
     inventory = std::move(inv.value());
-  }
-  if (!config.partner_center) {
-    if (!inventory)
-      return Status::invalidArgument(
-          "no source to scan: configure sources.partner_center or sources.inventory");
-    report.diagnostics = inventory->diagnostics;
-    // Rows that could not be read may name tenants: absent ones must not count as gone.
-    report.complete = inventory->unreadable == 0;
-    for (const auto& tenant : inventory->tenants) {
-      if (Status s = evaluate(tenant); !s) return s;
-      ++report.tenants;
-      if (progress) progress(report.tenants, inventory->tenants.size());
-    }
-    return report;
   }
   // The live source.
   const PartnerCenterConfig& pc = *config.partner_center;

@@ -83,4 +83,30 @@ void Table::print(std::ostream& out, size_t max_width) const {
   for (const auto& row : rows_) line(row);
 }
 
+void StreamedTable::printHeader() {
+  if (header_printed_) return;
+  header_printed_ = true;
+  std::vector<std::string> headers;
+  for (const auto& col : columns_) headers.push_back(col.header);
+  line(headers);
+}
+
+void StreamedTable::printRow(const std::vector<std::string>& cells) {
+  printHeader();
+  line(cells);
+  ++rows_;
+}
+
+void StreamedTable::line(const std::vector<std::string>& cells) {
+  std::string text;
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const size_t width = columns_[c].width;
+    std::string cell = fit(c < cells.size() ? sanitize(cells[c]) : "", width);
+    text += cell;
+    if (c + 1 < columns_.size()) text += std::string(width - displayWidth(cell) + 2, ' ');
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  out_ << text << "\n";
+}
+
 }  // namespace cspwatch::daemon

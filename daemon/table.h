@@ -30,6 +30,33 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A table printed row by row as the rows come, for output too long to hold (`scan --dry-run`
+// over 200,000 tenants): every column has a fixed width, so no pass over the rows comes first.
+// Cells are made safe and cut to their width ("...") as Table's are; the last column is not
+// padded. The header line is printed before the first row, or by printHeader() for a table
+// that has none. Not thread-safe.
+class StreamedTable {
+ public:
+  struct Column {
+    std::string header;
+    size_t width;
+  };
+
+  StreamedTable(std::ostream& out, std::vector<Column> columns)
+      : out_(out), columns_(std::move(columns)) {}
+  void printRow(const std::vector<std::string>& cells);
+  void printHeader();  // once; later calls do nothing
+  size_t rows() const { return rows_; }
+
+ private:
+  void line(const std::vector<std::string>& cells);
+
+  std::ostream& out_;
+  std::vector<Column> columns_;
+  bool header_printed_ = false;
+  size_t rows_ = 0;
+};
+
 size_t displayWidth(const std::string& utf8);
 
 }  // namespace cspwatch::daemon

@@ -9,43 +9,48 @@ namespace cspwatch::tenants {
 
 std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
                                Diagnostics& diags) {
+  TextWindow window(text);
+  CsvReader reader(window, file);
   std::vector<CsvRecord> records;
-  size_t pos = 0;
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
-  int line = 1;
-  size_t line_start = pos;  // offset of the current line's first byte, for columns
-  const size_t n = text.size();
+  CsvRecord rec;
+  while (reader.next(rec, diags)) records.push_back(std::move(rec));
+  return records;
+}
 
-  auto column = [&](size_t at) { return static_cast<int>(at - line_start) + 1; };
-  auto newline = [&](size_t at) {  // `at` is the offset just past the line break
-    ++line;
-    line_start = at;
-  };
+CsvReader::CsvReader(TextWindow& text, const std::string& file) : text_(text), file_(file) {
+  if (text_.has(2) && text_.view(0, 3) == "\xEF\xBB\xBF") pos_ = line_start_ = 3;
+}
 
-  while (pos < n) {
-    CsvRecord rec;
-    rec.line = line;
+bool CsvReader::next(CsvRecord& rec, Diagnostics& diags) {
+  TextWindow& text = text_;
+  size_t& pos = pos_;
+  auto column = [&](size_t at) { return static_cast<int>(at - line_start_) + 1; };
+
+  while (text.has(pos)) {
+    text.release(pos);  // a record never looks back past its first byte
+    rec = CsvRecord{};
+    rec.line = line_;
     bool bad = false;
     std::string bad_message;
-    int bad_line = line, bad_col = 1;
+    int bad_line = line_, bad_col = 1;
     // Blank line: skip.
-    if (text[pos] == '\n' || text[pos] == '\r') {
-      pos += text.compare(pos, 2, "\r\n") == 0 ? 2 : 1;
+    if (lineBreakAt(pos)) {
+      pos += crlfAt(pos) ? 2 : 1;
       newline(pos);
       continue;
     }
     while (true) {  // one field per iteration
       CsvField f;
-      f.line = line;
+      f.line = line_;
       f.column = column(pos);
-      const bool quoted = pos < n && text[pos] == '"';
+      const bool quoted = text.has(pos) && text.at(pos) == '"';
       if (quoted) {
         ++pos;
         bool closed = false;
-        while (pos < n) {
-          char c = text[pos];
+        while (text.has(pos)) {
+          char c = text.at(pos);
           if (c == '"') {
-            if (pos + 1 < n && text[pos + 1] == '"') {
+            if (text.has(pos + 1) && text.at(pos + 1) == '"') {
               f.value += '"';
               pos += 2;
               continue;
@@ -54,10 +59,10 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
             closed = true;
             break;
           }
-          if (c == '\n' || c == '\r') {  // a line break inside the field: LF, CRLF or CR
+          if (isLineBreak(c)) {  // a line break inside the field: LF, CRLF or CR
             f.value += c;
             ++pos;
-            if (c == '\r' && pos < n && text[pos] == '\n') f.value += text[pos++];
+            if (c == '\r' && text.has(pos) && text.at(pos) == '\n') f.value += text.at(pos++);
             newline(pos);
             continue;
           }
@@ -71,22 +76,22 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
           bad_col = f.column;
           break;
         }
-        if (pos < n && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r' && !bad) {
+        if (text.has(pos) && text.at(pos) != ',' && !isLineBreak(text.at(pos)) && !bad) {
           bad = true;
           bad_message = "unexpected text after a closing quote";
-          bad_line = line;
+          bad_line = line_;
           bad_col = column(pos);
         }
       } else {
-        while (pos < n && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') {
-          if (text[pos] == '"' && !bad) {
+        while (text.has(pos) && text.at(pos) != ',' && !isLineBreak(text.at(pos))) {
+          if (text.at(pos) == '"' && !bad) {
             bad = true;
             bad_message =
                 "a quote inside an unquoted field (quote the whole field and double the quote)";
-            bad_line = line;
+            bad_line = line_;
             bad_col = column(pos);
           }
-          f.value += text[pos++];
+          f.value += text.at(pos++);
         }
       }
       // A NUL byte or bytes that are not UTF-8: the file is UTF-16, binary or in a legacy
@@ -117,9 +122,9 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
         bad_col = f.column + (exact ? static_cast<int>(bad_at) + (quoted ? 1 : 0) : 0);
       }
       // Skip the rest of a bad field up to the separator so we stay in step.
-      while (bad && pos < n && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') ++pos;
+      while (bad && text.has(pos) && text.at(pos) != ',' && !isLineBreak(text.at(pos))) ++pos;
       rec.fields.push_back(std::move(f));
-      if (pos < n && text[pos] == ',') {
+      if (text.has(pos) && text.at(pos) == ',') {
         ++pos;
         continue;
       }
@@ -127,18 +132,18 @@ std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
     }
     // End of record: consume the line break (LF, CRLF, or a lone CR as old Mac exports end
     // lines; the line count must move on for each, or later positions are wrong).
-    if (pos < n && (text[pos] == '\r' || text[pos] == '\n')) {
-      pos += text.compare(pos, 2, "\r\n") == 0 ? 2 : 1;
+    if (lineBreakAt(pos)) {
+      pos += crlfAt(pos) ? 2 : 1;
       newline(pos);
     }
     if (bad) {
-      diags.error("inventory.csv-syntax", {file, bad_line, bad_col}, bad_message,
+      diags.error("inventory.csv-syntax", {file_, bad_line, bad_col}, bad_message,
                   "this row was skipped");
       continue;
     }
-    records.push_back(std::move(rec));
+    return true;
   }
-  return records;
+  return false;
 }
 
 }  // namespace cspwatch::tenants

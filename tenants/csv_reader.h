@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/diagnostic.h"
+#include "tenants/text_window.h"
 
 namespace cspwatch::tenants {
 
@@ -36,5 +37,33 @@ inline constexpr size_t kMaxCsvField = 64 * 1024;
 // goes on with the next line.
 std::vector<CsvRecord> readCsv(const std::string& text, const std::string& file,
                                Diagnostics& diags);
+
+// The same, one record at a time from a window (tenants/text_window.h) that it releases as it
+// goes, so that a file of any length is read in the memory of one record. `text` and `file`
+// must outlive the reader.
+class CsvReader {
+ public:
+  CsvReader(TextWindow& text, const std::string& file);
+  // The next good record, skipping blank lines and malformed records (each reported in `diags`
+  // as readCsv() reports it); false at the end of the text.
+  bool next(CsvRecord& record, Diagnostics& diags);
+
+ private:
+  bool lineBreakAt(size_t at) { return text_.has(at) && isLineBreak(text_.at(at)); }
+  static bool isLineBreak(char c) { return c == '\n' || c == '\r'; }
+  bool crlfAt(size_t at) {
+    return text_.has(at + 1) && text_.at(at) == '\r' && text_.at(at + 1) == '\n';
+  }
+  void newline(size_t at) {  // `at` is the offset just past the line break
+    ++line_;
+    line_start_ = at;
+  }
+
+  TextWindow& text_;
+  const std::string& file_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  size_t line_start_ = 0;  // offset of the current line's first byte, for columns
+};
 
 }  // namespace cspwatch::tenants

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading a JSON inventory must take memory for one tenant at a time (plus the Tenants it
 // returns), not for the whole file: yaml-cpp's nodes for a whole file cost about 27 bytes per
-// byte. This binary counts the heap in use through a replaced operator new (every C++
-// allocation, yaml-cpp's included) and checks the peak, which, unlike RSS or timing, does not
-// depend on the allocator or the machine. Its own binary, so no other test pays for the count.
+// byte. And readInventoryFile(), which hands the tenants over one at a time, must take memory for
+// one record whatever the file's length, CSV or JSON. This binary counts the heap in use through a
+// replaced operator new (every C++ allocation, yaml-cpp's included) and checks the peak, which,
+// unlike RSS or timing, does not depend on the allocator or the machine. Its own binary, so no
+// other test pays for the count.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <new>
 
 #include <catch2/catch.hpp>
 #include <malloc.h>
 
 #include "tenants/inventory_source.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -117,4 +121,58 @@ TEST_CASE("the memory check would see the whole document being loaded") {
                << "; streamed: peak " << streamed.peak << ", kept " << streamed.kept);
   CHECK(whole.peak > 5 * whole.kept);
   CHECK(streamed.peak < streamed.kept + streamed.kept / 2);
+}
+
+namespace {
+
+// `n` tenants as an inventory CSV, about 130 bytes a row.
+std::string generatedCsv(int n) {
+  std::string text = "tenant_id,name,domain,admin_email,onboarded_at,tags\n";
+  char row[256];
+  for (int i = 0; i < n; ++i) {
+    std::snprintf(row, sizeof row,
+                  "%08x-13a1-4e3b-9c2b-5f5f0e7b1a2c,Customer %d Ltd,customer%d.onmicrosoft.com,"
+                  "admin@customer%d.com,2024-05-01,tier:gold;region:nz\n",
+                  i, i, i, i);
+    text += row;
+  }
+  return text;
+}
+
+// The heap a file's reading takes above what was in use before, when the tenants are handed
+// over and dropped one by one (as a scan over the inventory alone does).
+size_t streamedPeak(const std::string& path, size_t& tenants) {
+  const size_t before = g_in_use.load();
+  g_peak = before;
+  tenants = 0;
+  auto report = readInventoryFile(path, [&tenants](Tenant&&) {
+    ++tenants;
+    return Status::ok();
+  });
+  REQUIRE(report);
+  return g_peak.load() - before;
+}
+
+}  // namespace
+
+TEST_CASE("an inventory file handed over a tenant at a time takes memory for one, not the file") {
+  // readInventoryFile keeps the record being read and, to find duplicates, the ids read (about
+  // 32 bytes a tenant). Holding the file or the tenants takes 1,000 bytes a tenant or more.
+  cspwatch::testing::TempDir dir;
+  std::map<int, size_t> json_peak, csv_peak;
+  for (int n : {2000, 20000}) {
+    const std::string json = dir.write("inv.json", generatedInventory(n));
+    const std::string csv = dir.write("inv.csv", generatedCsv(n));
+    size_t json_tenants = 0, csv_tenants = 0;
+    json_peak[n] = streamedPeak(json, json_tenants);
+    csv_peak[n] = streamedPeak(csv, csv_tenants);
+    INFO(n << " tenants: JSON peak " << json_peak[n] << ", CSV peak " << csv_peak[n]);
+    CHECK(json_tenants == static_cast<size_t>(n));
+    CHECK(csv_tenants == static_cast<size_t>(n));
+  }
+  INFO("JSON peak " << json_peak[2000] << " then " << json_peak[20000] << ", CSV peak "
+                    << csv_peak[2000] << " then " << csv_peak[20000]);
+  const size_t more = 18000, per_tenant = 48;  // the ids' 32 bytes, and a rehash's growth
+  CHECK(json_peak[20000] - json_peak[2000] < more * per_tenant);
+  CHECK(csv_peak[20000] - csv_peak[2000] < more * per_tenant);
 }

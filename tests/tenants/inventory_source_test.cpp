@@ -6,6 +6,7 @@
 #include "common/file_util.h"
 #include "common/text.h"
 #include "tenants/tenant_json.h"
+#include "tenants/text_window.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -218,4 +219,155 @@ TEST_CASE("inventory JSON: the shipped demo inventory reads the same a tenant at
   const std::string broken = replaceAll(*text, "\"id\"", "\"idd\"");
   CHECK(streamedOrNot(broken) == wholeDocument(broken));
   CHECK(streamedOrNot(broken).find("inv.json:") != std::string::npos);
+}
+
+namespace {
+
+// What readInventory() gives reading `text` from a file `read_bytes` at a time, collected as an
+// Inventory; `records` receives what it was told of the rows, and `first_tenant_after` whether
+// it was told before the first tenant.
+Result<Inventory> readFromFile(const TempDir& dir, const std::string& name, const std::string& text,
+                               size_t read_bytes, size_t* records = nullptr) {
+  const std::string path = dir.write(name, text);
+  auto window = TextWindow::open(path, kMaxFileBytes, read_bytes);
+  REQUIRE(window);
+  Inventory inv;
+  bool told = false;
+  auto report = readInventory(
+      *window, name, formOf(name),
+      [&](Tenant&& t) {
+        CHECK(told);  // the count comes before the first tenant
+        inv.tenants.push_back(std::move(t));
+        return Status::ok();
+      },
+      [&](size_t n) {
+        CHECK_FALSE(told);
+        told = true;
+        if (records != nullptr) *records = n;
+      });
+  if (!report) return report.status();
+  CHECK(report->tenants == inv.tenants.size());
+  inv.diagnostics = report->diagnostics;
+  inv.skipped = report->skipped;
+  inv.unreadable = report->unreadable;
+  return inv;
+}
+
+std::string csvRows(const std::string& header, const std::vector<std::string>& rows,
+                    const std::string& eol = "\n") {
+  std::string text = header + eol;
+  for (const auto& r : rows) text += r + eol;
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("inventory from a file a few bytes at a time: the same as from the whole text") {
+  TempDir dir;
+  auto demo = readWholeFile(testing::sourcePath("etc/demo/inventory.json"));
+  REQUIRE(demo);
+  const std::string one = kOne, bad = kBadOne, two = kTwo;
+  const std::vector<std::string> json = {
+      *demo,
+      replaceAll(*demo, "\"id\"", "\"idd\""),  // every record broken: positions throughout
+      "\xEF\xBB\xBF{\"tenants\": [" + bad + ",\r\n " + two + "]}\r\n",
+      "{\"tenants\":[" + bad + "],\"partner\":{\"a\":[1,{\"b\":null}]},\"schema_version\":1}",
+      "[" + one + ", " + one + "]",
+      "{\"tenants\": [" + bad + "], \"schema_versoin\": 1, \"extra\": {\"x\": [1]}}",
+      "{\"tenants\": 12}",
+      "[" + one + ", " + bad + ",]",                               // not strict: read whole
+      "[" + one + ", " + bad,                                      // cut short
+      "[" + one + ",\n" + bad + ", \"caf\xC3\xA9\", \"\xFF\"]",    // not UTF-8 near the end
+      "tenants:\n  - id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c\n",  // YAML
+      "",
+  };
+  const std::vector<std::string> csv = {
+      kGoodCsv,
+      csvRows("tenant_id,domain,name,admin_email,onboarded_at,tags",
+              {"52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,a.com,\"Two\nlines\",a@a.com,2024-05-01,x",
+               "not-a-guid,x.com,X,a@x.com,2024-01-01,", "bad\"quote,1,2,3,4,5", "",
+               "6b1f0a3e-2d4c-4e8f-9a7b-1c3d5e7f9a0b,b.com,B,,,",
+               "52EAAD04-13A1-4E3B-9C2B-5F5F0E7B1A2C,dup.com,Dup,,,", "\"unclosed,1,2"},
+              "\r\n"),
+      "\xEF\xBB\xBFtenant_id,admin_emial\r52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,a@b.com\r",
+      "\xFF\xFEt\0e\0",
+      "domain,name\nx.com,X\n",
+      "",
+  };
+  for (size_t read_bytes : {size_t{1}, size_t{3}, size_t{7}, TextWindow::kReadBytes}) {
+    for (const auto& text : json) {
+      INFO("JSON, " << read_bytes << " bytes a read: " << text.substr(0, 200));
+      CHECK(outcome(readFromFile(dir, "inv.json", text, read_bytes)) ==
+            outcome(parseInventoryJson(text, "inv.json")));
+    }
+    for (const auto& text : csv) {
+      INFO("CSV, " << read_bytes << " bytes a read: " << text.substr(0, 200));
+      CHECK(outcome(readFromFile(dir, "inv.csv", text, read_bytes)) ==
+            outcome(parseInventoryCsv(text, "inv.csv")));
+    }
+  }
+}
+
+TEST_CASE("inventory CSV: syntax errors are listed first, then the header's, then the rows'") {
+  // The order of the days when the whole file was split into records before a row was read,
+  // kept by the reader that goes row by row: 60 rows with a bad value, then 60 with a quote
+  // out of place, then a duplicate. The first 100 unreadable rows in that order are listed.
+  std::vector<std::string> rows;
+  for (int i = 0; i < 60; ++i) rows.push_back("not-a-guid-" + std::to_string(i) + ",x");
+  for (int i = 0; i < 60; ++i) rows.push_back("bad\"quote" + std::to_string(i) + ",x");
+  rows.push_back("52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,x");
+  rows.push_back("52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c,y");
+  auto inv = parseInventoryCsv(csvRows("tenant_id,nmae", rows), "inv.csv");
+  REQUIRE(inv);
+  CHECK(inv->tenants.size() == 1);
+  CHECK(inv->unreadable == 120);
+  CHECK(inv->skipped == 121);
+  const auto& items = inv->diagnostics.items();
+  REQUIRE(items.size() == 60 + 1 + 40 + 1 + 1);
+  for (size_t i = 0; i < 60; ++i) CHECK(items[i].code == "inventory.csv-syntax");
+  CHECK(items[0].location.line == 62);
+  CHECK(items[60].code == "inventory.unknown-column");
+  for (size_t i = 61; i < 101; ++i) CHECK(items[i].code == "inventory.bad-value");
+  CHECK(items[61].location.line == 2);
+  CHECK(items[101].code == "inventory.duplicate-tenant");
+  CHECK(items[102].message == "20 more unreadable row(s) were skipped");
+  // Each listed line is quoted.
+  CHECK_THAT(inv->diagnostics.renderText(), Catch::Contains("  bad\"quote0,x\n"));
+  CHECK_THAT(inv->diagnostics.renderText(), Catch::Contains("  not-a-guid-39,x\n"));
+}
+
+TEST_CASE("inventory: a problem with the whole file comes before any tenant is handed over") {
+  TempDir dir;
+  const std::string one = kOne, two = kTwo;
+  for (const std::string& text :
+       {"[" + one + ",\n" + two + ",\n" + "{\"id\": ",
+        "{\"tenants\": [" + one + "], \"schema_versoin\": 1}", "[" + one + "] trailing"}) {
+    INFO(text);
+    size_t handed = 0;
+    auto report = readInventoryFile(dir.write("inv.json", text), [&handed](Tenant&&) {
+      ++handed;
+      return Status::ok();
+    });
+    if (text.find("trailing") == std::string::npos) CHECK_FALSE(report);
+    CHECK(handed == (report ? 1u : 0u));
+  }
+  // The sink's error stops the reading and is its result.
+  auto stopped = readInventoryFile(dir.write("inv.csv", kGoodCsv),
+                                   [](Tenant&&) { return Status::aborted("stop"); });
+  REQUIRE_FALSE(stopped);
+  CHECK(stopped.status().message() == "stop");
+}
+
+TEST_CASE("inventory: the rows a file holds are told before the first tenant") {
+  TempDir dir;
+  size_t records = 0;
+  auto csv = readFromFile(dir, "inv.csv", std::string(kGoodCsv) + "bad\"row,1\nnot-a-guid,2\n", 7,
+                          &records);
+  REQUIRE(csv);
+  CHECK(records == 4);  // the header aside, bad rows included
+  CHECK(csv->tenants.size() == 2);
+  auto json =
+      readFromFile(dir, "inv.json", std::string("[") + kOne + ", " + kBadOne + "]", 5, &records);
+  REQUIRE(json);
+  CHECK(records == 2);
 }
