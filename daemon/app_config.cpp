@@ -93,11 +93,11 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
                        Diagnostics& diags, AppConfig& cfg, const YAML::Node& parent) {
   YamlMap m(node, file, kPrefix, "section 'sources.partner_center'", diags, parent);
   if (!m.valid()) return;
-  m.checkKeys({"cloud", "login_url", "partner_center_url", "graph_url", "client_id",
-               "public_client", "client_secret_file", "client_certificate_file", "client_key_file",
-               "refresh_token_file", "concurrency", "retry_backoff_ms", "pc_requests_per_minute",
-               "graph_requests_per_10s"},
-              {"client_secret", "refresh_token", "password"});
+  m.checkKeys(
+      {"cloud", "login_url", "partner_center_url", "graph_url", "client_id", "public_client",
+       "client_secret_file", "client_certificate_file", "client_key_file", "refresh_token_file",
+       "concurrency", "retry_backoff_ms", "pc_requests_per_minute", "graph_requests_per_10s"},
+      {"client_secret", "refresh_token", "password"});
   PartnerCenterConfig pc;
   if (auto cloud = m.getString("cloud")) {
     if (auto endpoints = msapi::cloudEndpoints(*cloud)) {
@@ -106,10 +106,10 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
       pc.partner_center_url = endpoints->partner_center;
       pc.graph_url = endpoints->graph;
     } else {
-      m.error("bad-value", m.valueLocation("cloud"),
-              "'cloud' must be one of " + join(msapi::cloudNames(), ", ") + ", found '" + *cloud +
-                  "'",
-              didYouMean(*cloud, msapi::cloudNames()));
+      m.error(
+          "bad-value", m.valueLocation("cloud"),
+          "'cloud' must be one of " + join(msapi::cloudNames(), ", ") + ", found '" + *cloud + "'",
+          didYouMean(*cloud, msapi::cloudNames()));
     }
   }
   for (auto [key, target] : {std::pair<const char*, std::string*>{"login_url", &pc.login_url},
@@ -135,8 +135,9 @@ void readPartnerCenter(const YAML::Node& node, const std::string& file, const st
             "give both, or neither and a client secret");
   pc.public_client = m.getBool("public_client").value_or(false);
   if (pc.public_client && (m.has("client_secret_file") || m.has("client_certificate_file")))
-    m.error("bad-value", m.keyLocation(m.has("client_secret_file") ? "client_secret_file"
-                                                                   : "client_certificate_file"),
+    m.error("bad-value",
+            m.keyLocation(m.has("client_secret_file") ? "client_secret_file"
+                                                      : "client_certificate_file"),
             "a public client presents no secret or certificate, and Entra refuses one that does "
             "(AADSTS700025)",
             "remove it, or set public_client: false for a confidential app (the Secure "
@@ -610,8 +611,9 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
                   "SMTP file " + f + " cannot be read: " + std::strerror(errno));
   }
   if (!cfg.network.ca_file.empty() && !readable(cfg.network.ca_file))
-    d.warning("config.missing-file", where,
-              "network.ca_file " + cfg.network.ca_file + " cannot be read: " + std::strerror(errno));
+    d.warning(
+        "config.missing-file", where,
+        "network.ca_file " + cfg.network.ca_file + " cannot be read: " + std::strerror(errno));
   for (const auto& p : cfg.rule_paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0)

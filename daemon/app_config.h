@@ -42,7 +42,7 @@ struct PartnerCenterConfig {
   // device code, no secret or certificate is ever sent, and every call is made as the signed-in
   // partner user. False (the default, the Secure Application Model): a confidential app.
   bool public_client = false;
-  int concurrency = 8;             // tenants read at once
+  int concurrency = 8;                          // tenants read at once
   std::chrono::milliseconds backoff_base{500};  // first retry wait; doubles each attempt
   double pc_requests_per_minute = 480;          // client-side pacing, under Partner Center's 500
   double graph_requests_per_10s = 3000;         // under Graph's 3,500 per app and tenant

@@ -99,8 +99,10 @@ TEST_CASE("showInvisible escapes bidirectional overrides and other invisible cha
   CHECK(showInvisible("a\U000e0041b") == "a\\U000e0041b");
   // Visible text, every script, is kept as it is, and so are ASCII controls and bad bytes
   // (each sink has its own rule for those).
-  for (const std::string kept :
-       {"M\u00fcller & S\u00f6hne GmbH", "\u05e9\u05dc\u05d5\u05dd",
-        "\u0645\u0631\u062d\u0628\u0627", "\u6771\u4eac", "tab\there", "bad\xff\x80" "byte", ""})
+  for (const std::string kept : {"M\u00fcller & S\u00f6hne GmbH", "\u05e9\u05dc\u05d5\u05dd",
+                                 "\u0645\u0631\u062d\u0628\u0627", "\u6771\u4eac", "tab\there",
+                                 "bad\xff\x80"
+                                 "byte",
+                                 ""})
     CHECK(showInvisible(kept) == kept);
 }
