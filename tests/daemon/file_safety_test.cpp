@@ -17,13 +17,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/as_nobody.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/demo_partner.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using Catch::Contains;
+using testing::asNobody;
 using testing::cli;
+using testing::kNobody;
 using testing::listDirectory;
 using testing::readFile;
 using testing::sourcePath;
@@ -31,23 +34,7 @@ using testing::TempDir;
 
 namespace {
 
-constexpr uid_t kNobody = 65534;
 const std::string kT0 = "2026-11-25T00:00:00Z";
-
-// Runs `act` as nobody (uid and gid 65534, no other groups) in a child process; true when every
-// step and `act` succeeded. The test process may have threads, so the child only makes system
-// calls: whatever `act` needs is prepared before.
-bool asNobody(const std::function<bool()>& act) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const bool ok =
-        ::setgroups(0, nullptr) == 0 && ::setgid(kNobody) == 0 && ::setuid(kNobody) == 0 && act();
-    ::_exit(ok ? 0 : 1);
-  }
-  int status = 0;
-  return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-         WEXITSTATUS(status) == 0;
-}
 
 bool isRoot() {
   if (::geteuid() == 0) return true;
