@@ -22,9 +22,9 @@
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
-using testing::asNobody;
 using testing::kNobody;
 using testing::listDirectory;
+using testing::plantLinksAsNobody;
 using testing::readFile;
 using testing::TempDir;
 
@@ -72,16 +72,14 @@ struct Scene {
       names.push_back(state + hidden);
     return names;
   }
-  // Links at each of `names` to `to`, made by nobody.
+  // Links at each of `names` (all in `state`) to `to`, made by nobody.
   void plant(const std::vector<std::string>& names, const std::string& to) const {
-    std::vector<const char*> raw;
-    for (const auto& n : names) raw.push_back(n.c_str());
-    const char* dest = to.c_str();
-    REQUIRE(asNobody([&] {
-      for (const char* n : raw)
-        if (::symlink(dest, n) != 0) return false;
-      return true;
-    }));
+    std::vector<std::string> plain;
+    for (const auto& n : names) {
+      REQUIRE(n.rfind(state + "/", 0) == 0);
+      plain.push_back(n.substr(state.size() + 1));
+    }
+    REQUIRE(plantLinksAsNobody(state, plain, to));
     for (const auto& n : names) REQUIRE(isLink(n));
   }
 };

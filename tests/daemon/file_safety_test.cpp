@@ -28,6 +28,7 @@ using testing::asNobody;
 using testing::cli;
 using testing::kNobody;
 using testing::listDirectory;
+using testing::plantLinksAsNobody;
 using testing::readFile;
 using testing::sourcePath;
 using testing::TempDir;
@@ -61,16 +62,16 @@ void giveToNobody(const std::string& path) {
   REQUIRE(::chown(path.c_str(), kNobody, kNobody) == 0);
 }
 
-// Links at each of `names` to `to`, made by nobody.
+// Links at each of `names` (all in one directory) to `to`, made by nobody.
 void plantAsNobody(const std::vector<std::string>& names, const std::string& to) {
-  std::vector<const char*> raw;
-  for (const auto& n : names) raw.push_back(n.c_str());
-  const char* dest = to.c_str();
-  REQUIRE(asNobody([&] {
-    for (const char* n : raw)
-      if (::symlink(dest, n) != 0) return false;
-    return true;
-  }));
+  REQUIRE_FALSE(names.empty());
+  const std::string dir = names[0].substr(0, names[0].rfind('/'));
+  std::vector<std::string> plain;
+  for (const auto& n : names) {
+    REQUIRE(n.rfind(dir + "/", 0) == 0);
+    plain.push_back(n.substr(dir.size() + 1));
+  }
+  REQUIRE(plantLinksAsNobody(dir, plain, to));
 }
 
 // A configuration over the demo inventory in `dir`, its database at `db`, with `extra` appended
@@ -163,10 +164,12 @@ TEST_CASE("file safety: a secret file others can write or another user owns is r
   // Another user trusts root's files, and its own.
   const std::string roots = withMode(dir.write("roots", "s"), 0644);
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
-  const char* r = roots.c_str();
-  const char* t = theirs.c_str();
-  const char* gr = group.c_str();
-  CHECK(asNobody([&] {
+  const auto inDir = [&](const std::string& path) {
+    REQUIRE(path.rfind(dir.path() + "/", 0) == 0);
+    return path.substr(dir.path().size() + 1);
+  };
+  const std::string r = inDir(roots), t = inDir(theirs), gr = inDir(group);
+  CHECK(asNobody(dir.path(), [&] {
     return checkSecretFile(r, "x").isOk() && checkSecretFile(t, "x").isOk() &&
            !checkSecretFile(gr, "x").isOk();
   }));
