@@ -171,7 +171,7 @@ class FindingStore {
   // tenants, so absent tenants count towards tenant-gone. `notify`, when given, sees what the
   // scan changed and returns the messages to queue in the outbox, inside the same transaction:
   // a scan's changes and their alerts are stored together or not at all. An error from it
-  // abandons the whole apply.
+  // abandons the whole apply. The phases, their SQL and their order: storage/apply_scan.cpp.
   Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
                                 bool sources_complete, Timestamp now,
                                 const OutboxHook& notify = {});

@@ -95,6 +95,21 @@ std::string errorText(sqlite3* db) {
   return msg;
 }
 
+// The start of `sql` on one line, for an error message: statements written as raw strings span
+// lines, and an error is logged and stored as one line.
+std::string sqlOnOneLine(const std::string& sql, size_t max = 60) {
+  std::string out;
+  for (char c : sql) {
+    if (out.size() >= max) break;
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Statement::Statement(Statement&& o) noexcept
@@ -256,7 +271,7 @@ Result<Statement> Database::prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) !=
       SQLITE_OK)
-    return error("cannot prepare '" + sql.substr(0, 60) + "'");
+    return error("cannot prepare '" + sqlOnOneLine(sql) + "'");
   return Statement(stmt, db_);
 }
 

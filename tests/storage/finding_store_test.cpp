@@ -382,6 +382,32 @@ TEST_CASE("store: a scan left running by a crash is marked interrupted at the ne
   CHECK(rows->empty());
 }
 
+TEST_CASE("store: a statement failing mid-apply abandons the whole scan, with a one-line error") {
+  Harness h;
+  h.scan(kBoth, {fail("r1", kT1, {"a"}), pass("r2", kT1), pass("r1", kT2), pass("r2", kT2)});
+  // A later phase (the unknown streaks) cannot be prepared: every phase before it has already
+  // written in the transaction.
+  REQUIRE(h.store.db().exec("DROP TABLE unknowns"));
+  auto id = h.store.beginScan(h.now + std::chrono::hours(1), "hash");
+  REQUIRE(id);
+  for (const auto& t : kBoth) REQUIRE(h.store.stageTenant(t));
+  for (const auto& e : {pass("r1", kT1), fail("r2", kT1, {"b"}), pass("r1", kT2), pass("r2", kT2)})
+    REQUIRE(h.store.stageEvaluation(e));
+  auto sum = h.store.applyScan(*id, h.rules, true, h.now + std::chrono::hours(1));
+  REQUIRE_FALSE(sum);
+  const std::string message = sum.status().message();
+  CHECK_THAT(message, Catch::Contains("cannot prepare 'UPDATE unknowns SET until_scan = ?3 WHERE"));
+  CHECK_THAT(message, Catch::Contains("no such table: unknowns"));
+  CHECK(message.find('\n') == std::string::npos);  // the statement spans lines, the error not
+  // Nothing of the second scan was applied: r1/1/a still open, r2/1/b never opened.
+  auto all = h.findings();
+  REQUIRE(all.size() == 1);
+  CHECK(all["r1/1/a"].state == "open");
+  auto scans = h.store.listScans();
+  REQUIRE(scans);
+  CHECK(scans->at(0).status == "running");
+}
+
 TEST_CASE("store: partners' names are kept, replaced when looked up again, and survive reopening") {
   TempDir dir;
   const Timestamp t0 = kStart, t1 = kStart + std::chrono::hours(24 * 8);
