@@ -2,6 +2,7 @@
 #include "rules/expr_compiler.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/text.h"
 #include "rules/expr_nodes.h"
@@ -19,6 +20,54 @@ const std::vector<std::string> kComprehensions = {"all", "exists", "exists_one",
 
 bool known(const Type& t) { return !t.isDyn(); }
 bool isNumberType(const Type& t) { return t.kind == K::kInt || t.kind == K::kDouble; }
+
+Type literalType(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return Type::of(K::kNull);
+    case Value::Kind::kBool:
+      return Type::of(K::kBool);
+    case Value::Kind::kInt:
+      return Type::of(K::kInt);
+    case Value::Kind::kDouble:
+      return Type::of(K::kDouble);
+    case Value::Kind::kString:
+      return Type::of(K::kString);
+    default:
+      return Type::dyn();
+  }
+}
+
+// The type of `lt op rt` for +, -, *, / and % with both operand types known; nullopt when no
+// overload takes them.
+std::optional<Type> arithmeticType(BinaryOp bop, const Type& lt, const Type& rt) {
+  const K a = lt.kind, b = rt.kind;
+  if (isNumberType(lt) && isNumberType(rt) &&
+      !(bop == BinaryOp::kMod && (a == K::kDouble || b == K::kDouble)))
+    return Type::of(a == K::kInt && b == K::kInt ? K::kInt : K::kDouble);
+  if (bop == BinaryOp::kAdd && a == K::kString && b == K::kString) return lt;
+  if (bop == BinaryOp::kAdd && a == K::kList && b == K::kList)
+    return lt.elem && rt.elem && lt.elem->kind == rt.elem->kind ? lt : Type::listOf(Type::dyn());
+  if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kTimestamp && b == K::kDuration)
+    return lt;
+  if (bop == BinaryOp::kAdd && a == K::kDuration && b == K::kTimestamp) return rt;
+  if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kDuration && b == K::kDuration)
+    return lt;
+  if (bop == BinaryOp::kSub && a == K::kTimestamp && b == K::kTimestamp)
+    return Type::of(K::kDuration);
+  return std::nullopt;
+}
+
+// How to mend `lt op rt` when no operator takes them; "" if there is nothing to say.
+std::string mismatchHint(const Type& lt, const Type& rt) {
+  if ((lt.kind == K::kTimestamp || rt.kind == K::kTimestamp || lt.kind == K::kDuration ||
+       rt.kind == K::kDuration) &&
+      (lt.kind == K::kString || rt.kind == K::kString))
+    return "convert text with timestamp(\"...\") or duration(\"30d\")";
+  if (lt.kind == K::kTimestamp && rt.kind == K::kInt)
+    return "add a duration: t + duration(\"30d\")";
+  return "";
+}
 
 // The lists object's type name; selecting an unknown field of it is an unknown list.
 constexpr const char* kListsTypeName = "lists";
@@ -96,28 +145,9 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
     ~Deeper() { --depth; }
   } deeper(depth_);
   switch (e.kind) {
-    case Expr::Kind::kLiteral: {
-      switch (e.literal.kind()) {
-        case Value::Kind::kNull:
-          type = Type::of(K::kNull);
-          break;
-        case Value::Kind::kBool:
-          type = Type::of(K::kBool);
-          break;
-        case Value::Kind::kInt:
-          type = Type::of(K::kInt);
-          break;
-        case Value::Kind::kDouble:
-          type = Type::of(K::kDouble);
-          break;
-        case Value::Kind::kString:
-          type = Type::of(K::kString);
-          break;
-        default:
-          type = Type::dyn();
-      }
+    case Expr::Kind::kLiteral:
+      type = literalType(e.literal);
       return nodes::literal(e.literal);
-    }
     case Expr::Kind::kIdent:
       return ident(e, ctx, type);
     case Expr::Kind::kSelect:
@@ -141,24 +171,8 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
       if (!l || !i) return nullptr;
       return nodes::index(std::move(l), std::move(i));
     }
-    case Expr::Kind::kList: {
-      std::vector<NodePtr> items;
-      Type elem;
-      bool first = true, same = true;
-      for (const auto& a : e.args) {
-        Type t;
-        items.push_back(node(*a, ctx, t));
-        if (first)
-          elem = t;
-        else if (t.kind != elem.kind || t.object != elem.object)
-          same = false;
-        first = false;
-      }
-      type = Type::listOf(same && !first ? elem : Type::dyn());
-      for (const auto& n : items)
-        if (!n) return nullptr;
-      return nodes::list(std::move(items));
-    }
+    case Expr::Kind::kList:
+      return listLiteral(e, ctx, type);
     case Expr::Kind::kUnary: {
       Type t;
       NodePtr operand = node(*e.args[0], ctx, t);
@@ -187,6 +201,26 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
     }
   }
   return nullptr;
+}
+
+// [a, b, ...]: a list of the items' type when they all have one, else of dyn.
+NodePtr ExprCompiler::listLiteral(const Expr& e, Ctx& ctx, Type& type) {
+  std::vector<NodePtr> items;
+  Type elem;
+  bool first = true, same = true;
+  for (const auto& a : e.args) {
+    Type t;
+    items.push_back(node(*a, ctx, t));
+    if (first)
+      elem = t;
+    else if (t.kind != elem.kind || t.object != elem.object)
+      same = false;
+    first = false;
+  }
+  type = Type::listOf(same && !first ? elem : Type::dyn());
+  for (const auto& n : items)
+    if (!n) return nullptr;
+  return nodes::list(std::move(items));
 }
 
 NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
@@ -424,6 +458,13 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
   type = Type::of(fn->result);
   if (fn->name == "distinct") type = types[0];
   if (!ok) return nullptr;
+  return callNode(e, fn, ctx, std::move(args));
+}
+
+// The call of `fn` on its compiled `args`: a literal pattern of matches() compiled once, the
+// hidden `now` of daysUntil() and daysSince().
+NodePtr ExprCompiler::callNode(const Expr& e, const Function* fn, Ctx& ctx,
+                               std::vector<NodePtr> args) {
   if (fn->name == "matches" && e.args[1]->kind == Expr::Kind::kLiteral &&
       e.args[1]->literal.kind() == Value::Kind::kString) {
     auto re = Regex::compile(e.args[1]->literal.asString());
@@ -443,7 +484,7 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
         args.push_back(nodes::slot(it->slot));
         break;
       }
-    if (static_cast<int>(args.size()) != n + 1) {
+    if (args.size() != e.args.size() + 1) {
       error(ctx, e.pos, "rules.bad-call", e.name + "() needs 'now', which is not available here");
       return nullptr;
     }
@@ -496,39 +537,15 @@ NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {
     default: {
       type = Type::dyn();
       if (!both) break;
-      const K a = lt.kind, b = rt.kind;
-      if (isNumberType(lt) && isNumberType(rt) &&
-          !(bop == BinaryOp::kMod && (a == K::kDouble || b == K::kDouble)))
-        type = Type::of(a == K::kInt && b == K::kInt ? K::kInt : K::kDouble);
-      else if (bop == BinaryOp::kAdd && a == K::kString && b == K::kString)
-        type = lt;
-      else if (bop == BinaryOp::kAdd && a == K::kList && b == K::kList)
-        type =
-            lt.elem && rt.elem && lt.elem->kind == rt.elem->kind ? lt : Type::listOf(Type::dyn());
-      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kTimestamp &&
-               b == K::kDuration)
-        type = lt;
-      else if (bop == BinaryOp::kAdd && a == K::kDuration && b == K::kTimestamp)
-        type = rt;
-      else if ((bop == BinaryOp::kAdd || bop == BinaryOp::kSub) && a == K::kDuration &&
-               b == K::kDuration)
-        type = lt;
-      else if (bop == BinaryOp::kSub && a == K::kTimestamp && b == K::kTimestamp)
-        type = Type::of(K::kDuration);
+      if (auto t = arithmeticType(bop, lt, rt))
+        type = *t;
       else
         mismatch = true;
     }
   }
   if (mismatch) {
-    std::string hint;
-    if ((lt.kind == K::kTimestamp || rt.kind == K::kTimestamp || lt.kind == K::kDuration ||
-         rt.kind == K::kDuration) &&
-        (lt.kind == K::kString || rt.kind == K::kString))
-      hint = "convert text with timestamp(\"...\") or duration(\"30d\")";
-    else if (lt.kind == K::kTimestamp && rt.kind == K::kInt)
-      hint = "add a duration: t + duration(\"30d\")";
     error(ctx, e.pos, "rules.type-mismatch",
-          "no operator " + lt.name() + " " + op + " " + rt.name(), hint);
+          "no operator " + lt.name() + " " + op + " " + rt.name(), mismatchHint(lt, rt));
     return nullptr;
   }
   if (!l || !r) return nullptr;

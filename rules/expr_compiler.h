@@ -35,6 +35,8 @@ struct Macro {
 };
 using MacroTable = std::map<std::string, Macro>;
 
+struct Function;
+
 struct Binding {
   std::string name;
   Type type;
@@ -67,8 +69,10 @@ class ExprCompiler {
   NodePtr ident(const Expr& e, Ctx& ctx, Type& type);
   NodePtr selectField(const Expr& e, Ctx& ctx, Type& type);
   NodePtr callFunction(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr callNode(const Expr& e, const Function* fn, Ctx& ctx, std::vector<NodePtr> args);
   NodePtr macroCall(const Expr& e, Ctx& ctx, Type& type);
   NodePtr binaryOp(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr listLiteral(const Expr& e, Ctx& ctx, Type& type);
   void error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,
              const std::string& hint = {});
   void expectBool(const Ctx& ctx, int pos, const Type& t, const std::string& what);

@@ -70,6 +70,11 @@ class Node {
 
 using NodePtr = std::unique_ptr<const Node>;
 
+// The steps walking `v` costs: its length when it is a list, else nothing.
+inline int64_t listLength(const Value& v) {
+  return v.kind() == Value::Kind::kList ? static_cast<int64_t>(v.asList().size()) : 0;
+}
+
 // Truthiness for conditions: true only for the bool true. Errors stay errors; anything else
 // that is not a bool becomes an error naming its kind.
 Value asCondition(const Value& v);

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-// Factories for the evaluator's node types (rules/expr_eval.cpp). Only the compiler builds
-// nodes; every argument is owned by the node returned.
+// Factories for the evaluator's node types (rules/expr_eval.cpp; the binary operators' in
+// rules/binary_ops.h). Only the compiler builds nodes; every argument is owned by the node
+// returned.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "rules/binary_ops.h"
 #include "rules/expr_eval.h"
 #include "rules/functions.h"
 #include "rules/regex.h"
 
 namespace cspwatch::rules::nodes {
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMod, kLt, kLe, kGt, kGe, kEq, kNe, kIn };
 enum class Comprehension { kAll, kExists, kExistsOne, kFilter, kMap };
 
 NodePtr literal(Value v);
@@ -31,7 +32,6 @@ NodePtr negate(NodePtr operand);
 NodePtr logicalAnd(NodePtr lhs, NodePtr rhs);
 NodePtr logicalOr(NodePtr lhs, NodePtr rhs);
 NodePtr ternary(NodePtr condition, NodePtr then_value, NodePtr else_value);
-NodePtr binary(BinaryOp op, NodePtr lhs, NodePtr rhs);
 NodePtr call(const Function* function, std::vector<NodePtr> args);
 // The value of `inner`, computed once per frame and kept in frame.memo[memo_index].
 NodePtr memo(int memo_index, NodePtr inner);

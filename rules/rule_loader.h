@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loads rule files (docs/rules.md) into a RuleSet, in three stages after Falco's loader:
-// read (YAML shape and types of each file), collect (merge files in order, apply explicit
-// overrides), compile (resolve names against the tenant model, compile conditions, subjects,
+// Loads rule files (docs/rules.md) into a RuleSet, in three stages after Falco's loader, each
+// its own file: read (rules/rule_reader.h: YAML shape and types of each file), collect
+// (rules/rule_collector.h: merge files in order, apply explicit overrides), compile
+// (rules/rule_compiler.h: resolve names against the tenant model, compile conditions, subjects,
 // messages and exceptions). Every problem in every file is collected; a rule set with any error
 // is rejected whole, so a daemon can keep its last good one.
 //

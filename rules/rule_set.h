@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A loaded, compiled and immutable set of rules, and what evaluating it against one tenant
-// gives. Built only by loadRules() (rules/rule_loader.h). Safe to evaluate from several
-// threads at once; share it as std::shared_ptr<const RuleSet> and swap the pointer on reload.
+// gives. Built only by loadRules() (rules/rule_loader.h), through its compiler
+// (rules/rule_compiler.h). Safe to evaluate from several threads at once; share it as
+// std::shared_ptr<const RuleSet> and swap the pointer on reload.
 #pragma once
 
 #include <atomic>
@@ -114,7 +115,7 @@ class RuleSet {
   static const ObjectType& partnerType();
 
  private:
-  friend class RuleSetBuilder;
+  friend class RuleCompiler;
   RuleResult evaluateRule(const CompiledRule& rule, Frame& frame) const;
 
   std::vector<CompiledRule> rules_;
