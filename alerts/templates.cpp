@@ -9,6 +9,7 @@
 
 #include "common/file_util.h"
 #include "common/redact.h"
+#include "common/text_position.h"
 
 namespace cspwatch::alerts {
 
@@ -29,22 +30,14 @@ std::string positioned(const std::string& name, const std::string& source,
                        const std::string& error) {
   static const std::regex kAt(" at ([0-9]+)$");
   std::smatch m;
-  int line = 1, column = 1;
+  TextPosition at;
   std::string what = error;
   if (std::regex_search(error, m, kAt)) {
-    size_t offset = std::stoul(m[1].str());
-    for (size_t i = 0; i < offset && i < source.size(); ++i) {
-      if (source[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    at = textPosition(source, std::min<size_t>(std::stoul(m[1].str()), source.size()));
     what = error.substr(0, static_cast<size_t>(m.position(0)));
   }
-  return name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": error: " + what +
-         " [alerts.template-syntax]";
+  return name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+         ": error: " + what + " [alerts.template-syntax]";
 }
 
 struct SectionText {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/text.h"
+#include "common/text_position.h"
 
 namespace cspwatch {
 
@@ -54,19 +55,6 @@ size_t Diagnostics::warningCount() const {
 
 namespace {
 
-// Line `line` (1-based) of `text`, without its line break; empty if out of range. A line ends
-// at LF, CRLF or a lone CR (the inventory reader counts lines the same way).
-std::string lineOf(const std::string& text, int line) {
-  size_t start = 0;
-  for (int i = 1; i < line; ++i) {
-    start = text.find_first_of("\r\n", start);
-    if (start == std::string::npos) return {};
-    start += text.compare(start, 2, "\r\n") == 0 ? 2 : 1;
-  }
-  const size_t end = text.find_first_of("\r\n", start);
-  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
 // Long source lines (a 10 MB value, minified JSON) are shown as a window around the column.
 constexpr size_t kMaxShownLine = 160;
 // Messages quote what the operator wrote; a huge value must not flood the terminal.
@@ -85,7 +73,7 @@ std::string Diagnostics::renderOne(const Diagnostic& d, const std::string* sourc
   if (!d.code.empty()) out += " [" + d.code + "]";
   out += "\n";
   if (source_text != nullptr && d.location.line > 0) {
-    std::string line = lineOf(*source_text, d.location.line);
+    std::string line(lineText(*source_text, d.location.line));
     int column = d.location.column;
     std::string before, after;
     if (line.size() > kMaxShownLine) {

@@ -14,6 +14,7 @@
 
 #include "common/guid.h"
 #include "common/text.h"
+#include "common/text_position.h"
 
 namespace cspwatch {
 
@@ -77,15 +78,8 @@ SourceLocation locateInScalar(const std::string& file, const std::string& text,
     while (r < text.size() && text[r] != value[v] &&
            (text[r] == ' ' || text[r] == '\t' || text[r] == '\n' || text[r] == '\r'))
       ++r;
-  // Line and column of raw offset r.
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < r && i < text.size(); ++i)
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  return {file, line, static_cast<int>(r - line_start) + 1};
+  const TextPosition at = textPosition(text, r);
+  return {file, at.line, at.column};
 }
 
 std::string describeNode(const YAML::Node& node) {
@@ -106,16 +100,10 @@ std::string describeNode(const YAML::Node& node) {
 
 namespace {
 
-// The 1-based line and column of byte `offset`, lines ending at LF.
+// The 1-based line and column of byte `offset`.
 SourceLocation locationOfOffset(const std::string& file, const std::string& text, size_t offset) {
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset && i < text.size(); ++i)
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  return {file, line, static_cast<int>(offset - line_start) + 1};
+  const TextPosition at = textPosition(text, offset);
+  return {file, at.line, at.column};
 }
 
 // What yaml-cpp would accept silently or misread: a NUL byte (yaml-cpp stops there, or the

@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "common/guid.h"
 #include "common/text.h"
+#include "common/text_position.h"
 #include "common/yaml_util.h"
 #include "tenants/csv_reader.h"
 #include "tenants/tenant_json.h"
@@ -471,7 +472,8 @@ class JsonScanner {
  private:
   // REQUIRES: the byte at the position was loaded (peek() or atEnd() said so).
   void advance() {
-    if (text_.at(pos_.offset++) == '\n') {
+    const char c = text_.at(pos_.offset++);
+    if (endsLine(c, peek())) {
       ++pos_.line;
       pos_.column = 1;
     } else {

@@ -177,3 +177,11 @@ TEST_CASE("templates: a syntax error names file:line:column", "[templates]") {
   REQUIRE_FALSE(missing);
   CHECK(contains(missing.status().message(), "/nonexistent/templates/digest.txt.mustache"));
 }
+
+TEST_CASE("templates: a syntax error after lone-CR line ends names the line editors show",
+          "[templates]") {
+  auto t = MailTemplates::parse("ok {{name}}\rline two {{#items}} never closed\r", "<p></p>",
+                                "digest.txt.mustache", "digest.html");
+  REQUIRE_FALSE(t);
+  CHECK(contains(t.status().message(), "digest.txt.mustache:2:"));
+}
