@@ -11,7 +11,7 @@
 #include <ctime>
 #include <string>
 
-#include "daemon/rule_files.h"
+#include "config/rule_files.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant_value.h"
 
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   const double min_seconds = argc > 2 ? std::strtod(argv[2], nullptr) : 3.0;
   const std::string root = CSPWATCH_SOURCE_DIR;
 
-  rules::LoadResult loaded = daemon::loadRuleFiles({root + "/etc/rules.d"});
+  rules::LoadResult loaded = config::loadRuleFiles({root + "/etc/rules.d"});
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s", loaded.diagnostics.renderText().c_str());
     return 1;

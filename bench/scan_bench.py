@@ -40,7 +40,7 @@ import urllib.request
 
 PC_PER_MINUTE = 500  # Partner Center, per partner (documented)
 GRAPH_PER_10S = 3500  # Graph, per app and tenant (documented, small tenant)
-CLIENT_PC_PER_MINUTE = 480  # cspwatch's default pacing (daemon/app_config.h)
+CLIENT_PC_PER_MINUTE = 480  # cspwatch's default pacing (config/app_config.h)
 CLIENT_GRAPH_PER_10S = 3000
 
 

@@ -51,7 +51,7 @@ add_custom_command(
 add_custom_target(cspwatch_man ALL DEPENDS ${_cspwatch_man_dir}/cspwatch.1.gz)
 
 # --- install rules ---------------------------------------------------------------------------
-# /usr/bin/cspwatch comes from daemon/CMakeLists.txt (install(TARGETS cspwatch)).
+# /usr/bin/cspwatch comes from cli/CMakeLists.txt (install(TARGETS cspwatch)).
 install(FILES ${_cspwatch_man_dir}/cspwatch.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(FILES etc/cspwatch.yaml DESTINATION ${_cspwatch_etc})

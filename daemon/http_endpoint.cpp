@@ -152,12 +152,6 @@ class Router {
   std::string token_;
 };
 
-bool isDecimalPort(const std::string& s) {
-  return !s.empty() && s.size() <= 5 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) &&
-         std::stoi(s) <= 65535;
-}
-
 // A token that can travel in a header: printable ASCII without spaces.
 bool isUsableToken(const std::string& token) {
   return std::all_of(token.begin(), token.end(),
@@ -165,37 +159,6 @@ bool isUsableToken(const std::string& token) {
 }
 
 }  // namespace
-
-Result<ListenAddress> parseListenAddress(const std::string& listen) {
-  auto bad = [&](const std::string& why) {
-    return Status::invalidArgument("listen address \"" + listen + "\": " + why +
-                                   " (expected HOST:PORT, e.g. 127.0.0.1:9807 or [::1]:9807)");
-  };
-  std::string host, port;
-  if (!listen.empty() && listen.front() == '[') {
-    const std::size_t close = listen.find(']');
-    if (close == std::string::npos) return bad("no closing bracket");
-    host = listen.substr(1, close - 1);
-    if (close + 1 >= listen.size() || listen[close + 1] != ':') return bad("no port");
-    port = listen.substr(close + 2);
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return bad("not an IPv6 address");
-  } else {
-    const std::size_t colon = listen.rfind(':');
-    if (colon == std::string::npos) return bad("no port");
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-    if (host.find(':') != std::string::npos) return bad("an IPv6 address goes in brackets");
-    if (host.empty()) return bad("no host");
-    in_addr v4{};
-    if (toLowerAscii(host) == "localhost")
-      host = "127.0.0.1";  // never looked up: minimal systems have no /etc/hosts
-    else if (::inet_pton(AF_INET, host.c_str(), &v4) != 1)
-      return bad("the host must be an IP address or localhost");
-  }
-  if (!isDecimalPort(port)) return bad("the port must be a number from 0 to 65535");
-  return ListenAddress{host, std::stoi(port)};
-}
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const HttpEndpointOptions& options,
                                                           HttpHandlers handlers) {

@@ -36,6 +36,7 @@
 #include <string>
 #include <utility>
 
+#include "common/net_util.h"
 #include "common/status.h"
 #include "daemon/http_server.h"
 
@@ -52,16 +53,6 @@ struct HttpHandlers {
   std::function<std::string()> metrics;                  // Prometheus text
   std::function<bool()> request_scan;  // true: a scan was queued (or one already runs/waits)
 };
-
-struct ListenAddress {
-  std::string host;  // an IP address, without brackets: "127.0.0.1", "::1", "0.0.0.0"
-  int port = 0;
-};
-
-// "127.0.0.1:9807", "[::1]:9807", "localhost:9807" -> host and port. The host must be a dotted
-// IPv4 address, an IPv6 address in brackets or "localhost" (which becomes 127.0.0.1; it is never
-// looked up); the port 0 to 65535 in decimal. Anything else is an invalidArgument Status.
-Result<ListenAddress> parseListenAddress(const std::string& listen);
 
 class HttpEndpoint {
  public:

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "daemon/version.h"
+#include "common/version.h"
 
 namespace cspwatch::daemon {
 

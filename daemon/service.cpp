@@ -14,21 +14,22 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
-#include "daemon/alert_pipeline.h"
+#include "config/make_transport.h"
+#include "config/rule_files.h"
 #include "daemon/http_endpoint.h"
-#include "daemon/outbox_sender.h"
-#include "daemon/rule_files.h"
-#include "daemon/scan_runner.h"
-#include "daemon/store_options.h"
+#include "daemon/scan_setup.h"
+#include "scan/alert_pipeline.h"
+#include "scan/outbox_sender.h"
+#include "scan/scan_runner.h"
 #include "storage/outbox.h"
 
 namespace cspwatch::daemon {
 
 // Everything a scan needs, loaded and checked together; replaced whole on reload.
 struct Service::Loaded {
-  AppConfig config;
+  config::AppConfig config;
   std::shared_ptr<const rules::RuleSet> rules;
-  std::shared_ptr<AlertPipeline> pipeline;  // null without an alerts section
+  std::shared_ptr<scan::AlertPipeline> pipeline;  // null without an alerts section
 };
 
 struct Service::Endpoint {
@@ -87,7 +88,7 @@ Service::~Service() {
   if (worker_.joinable()) worker_.join();
 }
 
-std::string Service::fingerprint(const AppConfig& config) const {
+std::string Service::fingerprint(const config::AppConfig& config) const {
   std::ostringstream out;
   describe(options_.config_path, out);
   for (const auto& p : config.rule_paths) describe(p, out);
@@ -97,12 +98,12 @@ std::string Service::fingerprint(const AppConfig& config) const {
 
 Status Service::load(std::ostream& err, std::shared_ptr<const Loaded>& out) {
   Diagnostics diags;
-  auto cfg = loadConfig(options_.config_path, diags);
+  auto cfg = config::loadConfig(options_.config_path, diags);
   if (!cfg) {
     err << diags.renderText();
     return Status::invalidArgument("the configuration " + options_.config_path + " is invalid");
   }
-  rules::LoadResult loaded = loadRuleFiles(cfg->rule_paths);
+  rules::LoadResult loaded = config::loadRuleFiles(cfg->rule_paths);
   if (!loaded.ok()) {
     err << loaded.diagnostics.renderText();
     return Status::invalidArgument("the rule set has errors");
@@ -111,12 +112,12 @@ Status Service::load(std::ostream& err, std::shared_ptr<const Loaded>& out) {
   l->config = std::move(*cfg);
   l->rules = std::move(loaded.rules);
   if (l->config.alerts) {
-    auto p = AlertPipeline::create(l->config, *l->rules);
+    auto p = alertPipeline(l->config, *l->rules);
     if (!p) {
       err << p.status().message() << "\n";
       return Status::invalidArgument("the mail templates are invalid");
     }
-    l->pipeline = std::make_shared<AlertPipeline>(std::move(*p));
+    l->pipeline = std::make_shared<scan::AlertPipeline>(std::move(*p));
   }
   out = std::move(l);
   return Status::ok();
@@ -126,8 +127,8 @@ Status Service::start(std::ostream& err) {
   std::shared_ptr<const Loaded> loaded;
   if (Status s = load(err, loaded); !s) return s;
   // The database must open (and migrate) before we claim to be ready.
-  auto store =
-      storage::FindingStore::open(loaded->config.storage_path, storeOptions(loaded->config));
+  auto store = storage::FindingStore::open(loaded->config.storage_path,
+                                           config::storeOptions(loaded->config));
   if (!store) {
     err << "cspwatch: " << store.status().message() << "\n";
     return store.status();
@@ -220,7 +221,7 @@ void Service::reload(const std::string& why) {
     notifier_.ready("reload failed (" + s.message() + "); " + statusLine());
     return;
   }
-  const AppConfig& before = loaded_->config;
+  const config::AppConfig& before = loaded_->config;
   if (fresh->config.storage_path != before.storage_path ||
       fresh->config.http.listen != before.http.listen ||
       fresh->config.http.enabled != before.http.enabled)
@@ -272,9 +273,9 @@ void Service::launch(bool scan) {
 }
 
 void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
-  const AppConfig& cfg = l->config;
+  const config::AppConfig& cfg = l->config;
   std::string outcome;
-  auto store = storage::FindingStore::open(cfg.storage_path, storeOptions(cfg));
+  auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
   if (!store) {
     outcome = "the database cannot be opened: " + store.status().message();
     if (scan) {
@@ -291,9 +292,9 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
     const auto t0 = std::chrono::steady_clock::now();
     log().info("scan started");
     notifier_.status("scanning since " + formatTimestamp(now));
-    ScanSourceReport source;
-    auto summary = recordScan(
-        cfg, *l->rules, *store, now, [this](size_t, size_t) { touch(); },
+    scan::ScanSourceReport source;
+    auto summary = scan::recordScan(
+        scanSources(cfg), *l->rules, *store, now, [this](size_t, size_t) { touch(); },
         l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{}, &cancel_, &source);
     const double took = secondsSince(t0);
     // Skipped inventory rows and lists that could not be read, one log line each (the first
@@ -353,17 +354,18 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
   }
   // Due mail goes out after every scan and on the delivery timer.
   if (store && cfg.alerts && !cancel_.cancelled()) {
-    auto transport = makeTransport(cfg);
+    auto transport = config::makeTransport(cfg);
     if (!transport) {
       log().error("alerts stay queued: {}", transport.status().message());
     } else {
       storage::Outbox outbox(store->db());
       const auto& a = *cfg.alerts;
-      auto sent = deliverAllDue(outbox, **transport, clock_,
-                                senderOptions(a.retry_first, a.retry_max, a.give_up_after, [this] {
-                                  touch();  // each message is progress
-                                  return cancel_.cancelled();
-                                }));
+      auto sent = scan::deliverAllDue(
+          outbox, **transport, clock_,
+          scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after, [this] {
+            touch();  // each message is progress
+            return cancel_.cancelled();
+          }));
       if (sent)
         metrics_.addDeliveries(sent->delivered, sent->failed);
       else
@@ -463,7 +465,7 @@ int Service::run() {
     log().error("the running job did not stop within {} ms; exiting without it",
                 options_.stop_bound.count());
     if (auto store = storage::FindingStore::open(loaded_->config.storage_path,
-                                                 storeOptions(loaded_->config)))
+                                                 config::storeOptions(loaded_->config)))
       (void)store->markInterrupted(clock_.now());
     log().flush();
     std::fflush(nullptr);

@@ -25,7 +25,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "daemon/app_config.h"
+#include "config/app_config.h"
 #include "daemon/metrics.h"
 #include "daemon/systemd_notify.h"
 #include "msapi/cancellation.h"
@@ -70,7 +70,7 @@ class Service {
   struct Loaded;
   Status load(std::ostream& err, std::shared_ptr<const Loaded>& out);
   void reload(const std::string& why);
-  std::string fingerprint(const AppConfig& config) const;
+  std::string fingerprint(const config::AppConfig& config) const;
   void launch(bool scan);
   void work(bool scan, std::shared_ptr<const Loaded> loaded);
   std::pair<bool, std::string> health() const;

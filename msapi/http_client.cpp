@@ -29,7 +29,7 @@
 #include "common/text.h"
 
 #ifndef CSPWATCH_VERSION
-#error "CSPWATCH_VERSION comes from CMake (msapi/CMakeLists.txt)"
+#error "CSPWATCH_VERSION comes from CMake (common/CMakeLists.txt)"
 #endif
 
 namespace cspwatch::msapi {

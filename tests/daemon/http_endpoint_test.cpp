@@ -28,12 +28,14 @@
 #include <unistd.h>
 
 #include "common/text.h"
+#include "config/app_config.h"
 #include "daemon/http_connection.h"
 #include "daemon/http_request_reader.h"
 #include "tests/support/http_client.h"
 
 using namespace cspwatch;
 using namespace cspwatch::daemon;
+using namespace cspwatch::config;
 using cspwatch::testing::httpRequest;
 
 namespace {

@@ -16,11 +16,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/version.h"
+#include "common/version.h"
+#include "config/app_config.h"
 #include "tests/support/prometheus.h"
 
 using namespace cspwatch;
 using namespace cspwatch::daemon;
+using namespace cspwatch::config;
 using cspwatch::testing::Exposition;
 using cspwatch::testing::LabelSet;
 using cspwatch::testing::parse;

@@ -7,10 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "config/app_config.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
 using namespace cspwatch::daemon;
+using namespace cspwatch::config;
 using Catch::Contains;
 
 namespace {

@@ -60,8 +60,8 @@ struct Outcome {
 };
 
 Outcome dryRun(const std::string& cfg, Timestamp now) {
-  auto r = testing::cli({"-c", cfg, "scan", "--once", "--dry-run", "--format", "json", "--now",
-                         formatTimestamp(now)});
+  auto r = testing::cliRun({"-c", cfg, "scan", "--once", "--dry-run", "--format", "json", "--now",
+                            formatTimestamp(now)});
   INFO(r.err);
   REQUIRE(r.code == 0);
   auto doc = Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Object::Ptr>();
@@ -119,12 +119,12 @@ TEST_CASE(
   }
 
   // Recorded: a clean scan, then a faulted one, resolves nothing and adds nothing.
-  auto first = testing::cli(
+  auto first = testing::cliRun(
       {"-c", clean_cfg, "scan", "--once", "--format", "json", "--now", formatTimestamp(now)});
   REQUIRE(first.code == 0);
   for (int round = 0; round < 1; ++round) {
-    auto second = testing::cli({"-c", heavy_cfg, "scan", "--once", "--format", "json", "--now",
-                                formatTimestamp(now + Seconds(3600 * (round + 1)))});
+    auto second = testing::cliRun({"-c", heavy_cfg, "scan", "--once", "--format", "json", "--now",
+                                   formatTimestamp(now + Seconds(3600 * (round + 1)))});
     INFO(second.out << second.err);
     REQUIRE(second.code == 0);
     auto doc = Poco::JSON::Parser().parse(second.out).extract<Poco::JSON::Object::Ptr>();

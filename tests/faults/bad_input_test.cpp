@@ -363,7 +363,8 @@ const char* const kEveryPartRule = R"(rules:
 
 // Open and resolved findings, without the times a later scan moves on.
 std::set<std::string> storedFindings(const std::string& config) {
-  auto r = testing::cli({"-c", config, "findings", "list", "--state", "all", "--format", "json"});
+  auto r =
+      testing::cliRun({"-c", config, "findings", "list", "--state", "all", "--format", "json"});
   INFO(r.err);
   REQUIRE(r.code == 0);
   auto doc = Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Object::Ptr>();
@@ -641,7 +642,7 @@ TEST_CASE(
     // Nothing stored changed: the bad answer neither resolved nor added a finding.
     CHECK(storedFindings(cfg) == good.findings);
     // And the tenant (for a list: every tenant) is reported could-not-check, saying why.
-    auto diff = testing::cli({"-c", cfg, "scans", "diff", "1", "2", "--format", "json"});
+    auto diff = testing::cliRun({"-c", cfg, "scans", "diff", "1", "2", "--format", "json"});
     REQUIRE(diff.code == 0);
     auto doc = Poco::JSON::Parser().parse(diff.out).extract<Poco::JSON::Object::Ptr>();
     CHECK(doc->getArray("resolved")->size() == 0);
@@ -701,7 +702,7 @@ TEST_CASE("bad input: valid answers of unusual shape are read, not refused as ma
     world.api().setOverride(nullptr);
     INFO(path << " answered " << body << "\n" << r.describe());
     REQUIRE(r.exit_code == 0);
-    auto diff = testing::cli({"-c", cfg, "scans", "diff", "1", "2", "--format", "json"});
+    auto diff = testing::cliRun({"-c", cfg, "scans", "diff", "1", "2", "--format", "json"});
     REQUIRE(diff.code == 0);
     auto doc = Poco::JSON::Parser().parse(diff.out).extract<Poco::JSON::Object::Ptr>();
     auto unknown = doc->getArray("became_unknown");

@@ -116,7 +116,7 @@ TEST_CASE(
       CHECK(shown.find(kSecret) == std::string::npos);
     }
     // The stored token works for App+User calls, refreshed with the secret.
-    auto status = cli({"--config", w.config, "auth", "status"});
+    auto status = cliRun({"--config", w.config, "auth", "status"});
     INFO(status.out << status.err);
     CHECK(status.code == 0);
     CHECK_THAT(status.out, Catch::Contains("ok      Partner Center, App+User"));
@@ -186,7 +186,7 @@ TEST_CASE(
       REQUIRE(w.refreshToken());
       CHECK(w.mode() == 0600);
       // Every check signs in as the partner user, without a secret.
-      auto status = cli({"--config", w.config, "auth", "status"});
+      auto status = cliRun({"--config", w.config, "auth", "status"});
       INFO(status.out << status.err);
       CHECK(status.code == 0);
     } else {
@@ -217,11 +217,11 @@ TEST_CASE(
   CHECK_THAT(config, Catch::Contains("    public_client: true\n"));
   CHECK(config.find("client_secret") == std::string::npos);
   CHECK(::access(dir.file("client_secret").c_str(), F_OK) != 0);
-  auto check = cli({"--config", dir.file("cspwatch.yaml"), "config", "check"});
+  auto check = cliRun({"--config", dir.file("cspwatch.yaml"), "config", "check"});
   INFO(check.out << check.err);
   CHECK(check.code == 0);
   // The written refresh token refreshes without a secret; app-only checks fall back to it.
-  auto status = cli({"--config", dir.file("cspwatch.yaml"), "auth", "status"});
+  auto status = cliRun({"--config", dir.file("cspwatch.yaml"), "auth", "status"});
   INFO(status.out << status.err);
   CHECK(status.code == 0);
   CHECK(status.out.find("FAILED") == std::string::npos);
@@ -233,7 +233,7 @@ TEST_CASE("auth login binary: --port and --timeout are checked before anything s
        {std::vector<std::string>{"--timeout", "soon"}, {"--timeout", "0s"}, {"--port", "70000"}}) {
     std::vector<std::string> args{"--config", w.config, "auth", "login"};
     args.insert(args.end(), bad.begin(), bad.end());
-    auto r = cli(args);
+    auto r = cliRun(args);
     INFO(r.err);
     CHECK(r.code == 2);
   }

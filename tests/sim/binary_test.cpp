@@ -27,7 +27,7 @@ TEST_CASE("sim binary: --write-config writes a config cspwatch accepts, with pri
     REQUIRE(::stat(dir.file(secret).c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
   }
-  auto check = testing::cli({"--config", dir.file("cspwatch.yaml"), "config", "check"});
+  auto check = testing::cliRun({"--config", dir.file("cspwatch.yaml"), "config", "check"});
   INFO(check.err);
   CHECK(check.code == 0);
   // The written inventory holds the demo's tenants, as cspwatch reads inventories.

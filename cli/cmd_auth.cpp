@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// `cspwatch auth login` and `cspwatch auth status` (its checks: daemon/auth_checks.h).
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include <Poco/UUIDGenerator.h>
+#include <pthread.h>
+
+#include "cli/auth_checks.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/guid.h"
+#include "common/redact.h"
+#include "common/text.h"
+#include "config/app_config.h"
+#include "msapi/api_client.h"
+#include "msapi/auth_code_login.h"
+#include "msapi/configured_credentials.h"
+#include "msapi/device_login.h"
+#include "msapi/token_provider.h"
+
+namespace cspwatch::cli {
+
+namespace {
+
+std::optional<config::AppConfig> configWithPartnerCenter(const CommandContext& ctx) {
+  Diagnostics diags;
+  auto cfg = config::loadConfig(ctx.config_path, diags);
+  if (!cfg) {
+    ctx.err << diags.renderText();
+    return std::nullopt;
+  }
+  if (!cfg->partner_center) {
+    ctx.err << "cspwatch: " << cfg->file << ": sources.partner_center is not configured\n";
+    return std::nullopt;
+  }
+  return cfg;
+}
+
+// SIGINT and SIGTERM end a waiting sign-in cleanly (nothing is stored) instead of killing the
+// process: they are blocked here and taken by a thread with sigwait(), as in `cspwatch run`.
+// The previous signal mask comes back at the end.
+class SignalsCancel {
+ public:
+  explicit SignalsCancel(msapi::Cancellation& cancel) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    thread_ = std::thread([this, &cancel] {
+      int sig = 0;
+      while (sigwait(&signals_, &sig) == 0 && !done_.load()) cancel.cancel();
+    });
+  }
+  ~SignalsCancel() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SignalsCancel(const SignalsCancel&) = delete;
+  SignalsCancel& operator=(const SignalsCancel&) = delete;
+
+ private:
+  sigset_t signals_{}, previous_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
+  auto cfg = configWithPartnerCenter(ctx);
+  if (!cfg) return kExitUsage;
+  const auto& pc = *cfg->partner_center;
+  if (pc.refresh_token_file.empty()) {
+    ctx.err << "cspwatch: set sources.partner_center.refresh_token_file: the refresh token is "
+               "stored there\n";
+    return kExitUsage;
+  }
+  SystemClock clock;
+  msapi::HttpClient http(
+      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
+  msapi::Cancellation cancel;
+  auto tell = [&ctx](const std::string& message) { ctx.out << message << "\n" << std::flush; };
+  Status s;
+  if (pc.public_client) {
+    // A public client: the device code, and no secret or assertion, now or on any refresh.
+    msapi::DeviceLoginOptions d;
+    d.login_url = pc.login_url;
+    d.tenant = cfg->partner.tenant_id;
+    d.client_id = pc.client_id;
+    d.refresh_token_file = pc.refresh_token_file;
+    d.partner_center_url = pc.partner_center_url;
+    d.poll_seconds = options.poll_seconds;
+    d.max_wait_seconds = static_cast<int>(options.timeout.count());
+    SignalsCancel signals(cancel);
+    s = msapi::deviceLogin(d, http, clock, cancel, tell);
+  } else {
+    // A confidential app (the Secure Application Model): the authorization code with PKCE and
+    // a loopback redirect, redeemed with the app's secret or certificate.
+    auto configured = msapi::configuredCredentials(pc, cfg->partner.tenant_id);
+    if (configured && configured->missing_secret) configured = msapi::noClientSecret();
+    if (!configured) {
+      ctx.err << "cspwatch: " << configured.status().message() << "\n";
+      return kExitProblems;
+    }
+    msapi::TokenProvider tokens(std::move(configured->credentials), http, clock, &cancel);
+    msapi::AuthCodeLoginOptions a;
+    a.port = options.port;
+    a.timeout = options.timeout;
+    a.paste_fd = options.paste_fd;
+    SignalsCancel signals(cancel);
+    s = msapi::authCodeLogin(a, tokens, clock, cancel, tell);
+  }
+  if (!s) {
+    ctx.err << "cspwatch: " << redactSecrets(s.message()) << "\n";  // may quote Entra's words
+    return kExitProblems;
+  }
+  ctx.out << "Signed in. The refresh token is stored in " << pc.refresh_token_file
+          << " (mode 0600).\n";
+  return kExitOk;
+}
+
+int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
+  auto cfg = configWithPartnerCenter(ctx);
+  if (!cfg) return kExitUsage;
+  std::string tenant;
+  if (!options.tenant.empty()) {
+    auto id = normalizeGuid(options.tenant);
+    if (!id) {
+      ctx.err << "cspwatch: --tenant must be a customer's tenant id (a GUID), found '"
+              << printable(options.tenant) << "'\n";
+      return kExitUsage;
+    }
+    tenant = *id;
+  }
+  const auto& pc = *cfg->partner_center;
+  auto configured = msapi::configuredCredentials(pc, cfg->partner.tenant_id);
+  if (!configured) {
+    ctx.err << "cspwatch: " << configured.status().message() << "\n";
+    return kExitProblems;
+  }
+  msapi::Credentials c = std::move(configured->credentials);
+  const std::string how = configured->how;
+  // The scan's client: the same tokens, pacing, retries and paging (daemon/scan_runner.cpp).
+  SystemClock clock;
+  msapi::Cancellation cancel;
+  msapi::HttpClient http(
+      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
+  msapi::TokenProvider tokens(c, http, clock, &cancel);
+  msapi::ApiOptions api_options;
+  api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  api_options.backoff_base = pc.backoff_base;
+  api_options.pc_per_minute = pc.pc_requests_per_minute;
+  api_options.graph_per_10s = pc.graph_requests_per_10s;
+  msapi::ApiClient api(http, tokens, cancel, api_options);
+  AuthCheckSettings settings;
+  settings.partner_tenant_id = cfg->partner.tenant_id;
+  settings.partner_center_url = pc.partner_center_url;
+  settings.graph_url = pc.graph_url;
+  settings.public_client = pc.public_client;
+  settings.refresh_token_file = pc.refresh_token_file;
+  settings.customer_tenant = tenant;
+  settings.graph_mail = cfg->alerts && cfg->alerts->transport == "graph";
+  const auto rows = runAuthChecks(settings, tokens, api);
+  if (options.format == OutputFormat::kJson)
+    ctx.out << authChecksJson(pc.client_id, rows) << "\n";
+  else
+    printAuthChecks(ctx.out, "app " + pc.client_id + " signing in " + how, rows);
+  return allRanOk(rows) ? kExitOk : kExitProblems;
+}
+
+}  // namespace cspwatch::cli

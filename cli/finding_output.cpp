@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/finding_output.h"
+
+#include "cli/table.h"
+#include "common/text.h"
+
+namespace cspwatch::cli {
+
+namespace {
+
+std::string optTime(const std::optional<Timestamp>& t) { return t ? formatTimestamp(*t) : ""; }
+
+const std::vector<std::string> kCsvColumns = {"id",
+                                              "rule",
+                                              "tenant_id",
+                                              "tenant_name",
+                                              "subject",
+                                              "state",
+                                              "suppressed",
+                                              "severity",
+                                              "first_seen",
+                                              "last_seen",
+                                              "resolved_at",
+                                              "resolved_reason",
+                                              "times_reopened",
+                                              "message",
+                                              "remediation"};
+
+}  // namespace
+
+Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("id", f.id);
+  o->set("rule", f.rule_id);
+  o->set("tenant_id", f.tenant_id);
+  o->set("tenant_name", f.tenant_name);
+  o->set("subject", f.subject);
+  o->set("state", f.state);
+  o->set("suppressed", f.suppressed);
+  o->set("severity", f.severity);
+  o->set("first_seen", formatTimestamp(f.first_seen));
+  o->set("last_seen",
+         f.last_seen ? Poco::Dynamic::Var(formatTimestamp(*f.last_seen)) : Poco::Dynamic::Var());
+  o->set("resolved_at", f.resolved_at ? Poco::Dynamic::Var(formatTimestamp(*f.resolved_at))
+                                      : Poco::Dynamic::Var());
+  o->set("resolved_reason",
+         f.resolved_reason.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(f.resolved_reason));
+  o->set("times_reopened", f.times_reopened);
+  o->set("message", f.message);
+  o->set("remediation", f.remediation);
+  return o;
+}
+
+void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows) {
+  Table t({{"ID", false, 2},
+           {"SEVERITY", false, 8},
+           {"RULE", false, 10},
+           {"TENANT", true, 14, 2},
+           {"SUBJECT", true, 10, 1},
+           {"STATE", false, 5},
+           {"LAST SEEN", false, 10}});
+  for (const auto& f : rows)
+    t.addRow({std::to_string(f.id), f.severity, f.rule_id,
+              f.tenant_name.empty() ? f.tenant_id : f.tenant_name, f.subject,
+              f.suppressed ? "suppr." : f.state, f.last_seen ? formatDate(*f.last_seen) : "-"});
+  t.print(out);
+}
+
+std::string csvField(const std::string& value) {
+  // Invisible characters are shown escaped, as in the table: a spreadsheet shows them as
+  // nothing, and a right-to-left override reverses what follows it.
+  std::string v = showInvisible(value);
+  // Spreadsheets run cells that start like a formula; tenant data is not ours to run.
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
+    v = "'" + v;
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string quoted = "\"";
+  for (char c : v) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>& rows) {
+  for (size_t i = 0; i < kCsvColumns.size(); ++i) out << (i ? "," : "") << kCsvColumns[i];
+  out << "\r\n";
+  for (const auto& f : rows) {
+    const std::vector<std::string> cells = {std::to_string(f.id),
+                                            f.rule_id,
+                                            f.tenant_id,
+                                            f.tenant_name,
+                                            f.subject,
+                                            f.state,
+                                            f.suppressed ? "true" : "false",
+                                            f.severity,
+                                            formatTimestamp(f.first_seen),
+                                            optTime(f.last_seen),
+                                            optTime(f.resolved_at),
+                                            f.resolved_reason,
+                                            std::to_string(f.times_reopened),
+                                            f.message,
+                                            f.remediation};
+    for (size_t i = 0; i < cells.size(); ++i) out << (i ? "," : "") << csvField(cells[i]);
+    out << "\r\n";
+  }
+}
+
+}  // namespace cspwatch::cli

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// How findings are printed: a table that fits 100 columns, JSON and CSV with a versioned
+// schema (docs/storage.md#output-schemas). Finding rows carry at least id, rule, tenant_id,
+// tenant_name, subject, state, suppressed, severity, first_seen, last_seen and message.
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "storage/finding_store.h"
+
+namespace cspwatch::cli {
+
+inline constexpr int kFindingSchemaVersion = 1;
+
+Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f);
+void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows);
+void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>& rows);
+// A CSV field: quoted when needed, and defused when a spreadsheet would run it as a formula.
+std::string csvField(const std::string& value);
+
+}  // namespace cspwatch::cli

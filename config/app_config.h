@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// cspwatch.yaml: the operator's configuration (docs/configuration.md lists every key).
+//
+// Loading is strict: unknown keys (with did-you-mean), duplicate keys, wrong types, bad values
+// and secrets written inline are all reported with file:line:column, every one of them, not
+// just the first. Secrets are only ever read from files (`*_file`) or the environment.
+// Relative paths are resolved against the directory of the config file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "alerts/alerts_config.h"
+#include "alerts/digest.h"
+#include "common/diagnostic.h"
+#include "common/partner.h"
+#include "common/time.h"
+#include "msapi/settings.h"
+#include "rules/expr_eval.h"
+#include "storage/finding_store.h"
+
+namespace cspwatch::config {
+
+struct InventoryConfig {
+  std::string path;
+};
+
+// The `http` section: the local health, metrics and control endpoint (docs/operations.md).
+struct HttpConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9807";
+  std::string token_file;  // required when `listen` is not a loopback address
+};
+
+// Sections whose settings belong to the layer that uses them (defined there, so that scan/ and
+// alerts/ never see this file): sources.partner_center and network (msapi/), alerts (alerts/).
+using PartnerCenterConfig = msapi::PartnerCenterConfig;
+using NetworkConfig = msapi::NetworkConfig;
+using AlertsConfig = alerts::AlertsConfig;
+using SmtpConfig = alerts::SmtpConfig;
+using msapi::kClientSecretEnv;
+
+inline constexpr const char* kDefaultConfigPath = "/etc/cspwatch/cspwatch.yaml";
+
+struct AppConfig {
+  std::string file;  // where it was read from
+  PartnerIdentity partner;
+  std::optional<PartnerCenterConfig> partner_center;  // sources.partner_center, if configured
+  std::optional<InventoryConfig> inventory;           // sources.inventory, if configured
+  std::string storage_path = "/var/lib/cspwatch/cspwatch.db";
+  int tenant_gone_after_scans = 3;                        // storage.tenant_gone_after_scans
+  Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
+  std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
+  int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
+  Seconds schedule_interval = std::chrono::hours(6);
+  std::optional<AlertsConfig> alerts;
+  HttpConfig http;
+  NetworkConfig network;
+  std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
+};
+
+// Where a secret named `path` is read from: under systemd, the unit's credential for that file
+// ($CREDENTIALS_DIRECTORY/<basename> or .../cspwatch_<basename>, LoadCredential=) when there is
+// one; `path` otherwise.
+std::string secretPath(const std::string& path);
+
+// Reads a `partner` section (the same keys wherever it appears: config, rule test files).
+std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,
+                                                  Diagnostics& diags);
+
+// Parses config text. `file` names it in diagnostics; `base_dir` resolves relative paths.
+// Returns nullopt when `diags` got any error.
+std::optional<AppConfig> parseConfig(const std::string& text, const std::string& file,
+                                     const std::string& base_dir, Diagnostics& diags);
+
+// A configuration larger than this is refused unread ("config.unreadable"); a real one is a
+// few KiB.
+inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+
+// Reads and parses the file at `path`; an unreadable file (a directory, one larger than
+// kMaxConfigBytes) is a "config.unreadable" error.
+std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags);
+
+// Problems that make a valid config unusable on this machine: missing inventory file, secret
+// files that cannot be read, rule paths that do not exist. Warnings, not errors: the
+// daemon may start before they appear, but `config check` reports them (exit 1).
+Diagnostics checkEnvironment(const AppConfig& config);
+
+// The store's options as the configuration sets them.
+inline storage::StoreOptions storeOptions(const AppConfig& cfg) {
+  return {cfg.tenant_gone_after_scans, cfg.max_suppression};
+}
+
+}  // namespace cspwatch::config

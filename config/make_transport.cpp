@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// makeTransport (config/make_transport.h): the configured transport, with its secrets read.
+#include "config/make_transport.h"
+
+#include <sys/stat.h>
+
+#include "alerts/graph_mail_transport.h"
+#include "alerts/smtp_transport.h"
+#include "common/file_safety.h"
+#include "common/file_util.h"
+#include "common/guid.h"
+#include "common/text.h"
+#include "msapi/configured_credentials.h"
+
+namespace cspwatch::config {
+
+Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
+  if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
+  const AlertsConfig& a = *cfg.alerts;
+  if (a.transport == "file") {
+    // The directory is created on first use (0750: messages hold tenant details). Messages are
+    // written in it by name, so it must be one nobody else can plant links or files in
+    // (common/file_safety.h).
+    if (Status s = makeDirectories(a.file_dir, 0750); !s) return s;
+    if (Status s = checkPrivateDirectory(a.file_dir, "the mail directory (alerts.file.dir)"); !s)
+      return s;
+    return std::unique_ptr<alerts::Transport>(new alerts::FileTransport(a.file_dir));
+  }
+  if (a.transport == "graph") {
+    if (!cfg.partner_center)
+      return Status::invalidArgument("'transport: graph' needs sources.partner_center");
+    auto tenant = normalizeGuid(cfg.partner.tenant_id);
+    if (!tenant)
+      return Status::invalidArgument("the partner tenant id '" + cfg.partner.tenant_id +
+                                     "' is not a GUID");
+    auto configured = msapi::configuredCredentials(*cfg.partner_center, *tenant);
+    if (!configured) return configured.status();
+    if (configured->missing_secret) return msapi::noClientSecret();
+    auto t = alerts::GraphMailTransport::create(
+        std::move(configured->credentials),
+        alerts::GraphMailSettings{a.graph_mailbox,
+                                  cfg.partner_center->graph_url,
+                                  {cfg.network.proxy, cfg.network.no_proxy, cfg.network.ca_file}});
+    if (!t) return t.status();
+    return std::unique_ptr<alerts::Transport>(std::move(*t));
+  }
+  alerts::SmtpSettings s;
+  s.host = a.smtp.host;
+  s.port = a.smtp.port;
+  s.tls = a.smtp.tls == "implicit" ? alerts::SmtpTls::kImplicit
+          : a.smtp.tls == "none"   ? alerts::SmtpTls::kNone
+                                   : alerts::SmtpTls::kStartTls;
+  s.username = a.smtp.username;
+  if (!a.smtp.password_file.empty()) {
+    if (Status safe = checkSecretFile(a.smtp.password_file,
+                                      "the SMTP password file (alerts.smtp.password_file)");
+        !safe)
+      return safe;
+    auto pw = readWholeFile(a.smtp.password_file);
+    if (!pw)
+      return Status::invalidArgument("SMTP password file " + a.smtp.password_file +
+                                     " cannot be read: " + pw.status().message());
+    // One trailing line break (as editors and echo leave it) is not part of the password.
+    std::string password = *pw;
+    if (!password.empty() && password.back() == '\n') password.pop_back();
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    s.password = std::move(password);
+  }
+  s.envelope_from = a.smtp.envelope_from;
+  s.ca_file = a.smtp.ca_file;
+  s.timeout = std::chrono::duration_cast<std::chrono::seconds>(a.smtp.timeout);
+  return std::unique_ptr<alerts::Transport>(new alerts::SmtpTransport(std::move(s)));
+}
+
+}  // namespace cspwatch::config

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// The scan as the configuration describes it: what scan/ takes, made from config/'s model. The
+// service and the CLI commands (scan, tenants list, alerts) build their scans through these, so
+// both read the same sources the same way. Pure: nothing is read from disk here except the mail
+// templates alertPipeline loads.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "config/app_config.h"
+#include "rules/rule_set.h"
+#include "scan/alert_pipeline.h"
+#include "scan/scan_runner.h"
+
+namespace cspwatch::daemon {
+
+// The sources, partner and rule budget of `cfg`.
+scan::ScanSources scanSources(const config::AppConfig& cfg);
+
+// The alert pipeline of `cfg.alerts`; an invalidArgument Status naming the file when the
+// configuration has no alerts section, or when the templates cannot be loaded.
+Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
+                                          const rules::RuleSet& rules);
+Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
+                                          std::map<std::string, scan::RuleInfo> rule_info);
+
+}  // namespace cspwatch::daemon

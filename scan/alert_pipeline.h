@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// From a scan to queued mail (docs/alerts.md): gathers what a scan changed and what else is
+// due (reminders, checks that could not be made for N scans in a row, suppressions about to
+// expire) from the FindingStore, routes it to recipients (alerts/digest.h), renders each message
+// with the operator's templates (alerts/templates.h) and hands the finished messages to the
+// outbox. As applyScan's hook this runs inside the scan's transaction, so the scan's changes,
+// their messages and the reminder counts are stored together or not at all.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerts/alerts_config.h"
+#include "alerts/digest.h"
+#include "alerts/templates.h"
+#include "alerts/transport.h"
+#include "rules/rule_set.h"
+#include "storage/finding_store.h"
+
+namespace cspwatch::scan {
+
+// What the digest says about a rule (from the rule set in force).
+struct RuleInfo {
+  std::string title, description, severity;
+  std::vector<std::string> tags;
+};
+
+class AlertPipeline {
+ public:
+  // Loads the templates `alerts.templates_dir` names; `partner_name` is the partner the
+  // messages speak for (daemon/scan_setup.h makes one from the configuration).
+  static Result<AlertPipeline> create(const alerts::AlertsConfig& alerts,
+                                      const std::string& partner_name, const rules::RuleSet& rules);
+  // Without a rule set (the CLI outside a scan): rule titles come from the findings' rule ids.
+  static Result<AlertPipeline> create(const alerts::AlertsConfig& alerts,
+                                      const std::string& partner_name,
+                                      std::map<std::string, RuleInfo> rule_info);
+
+  // The digest input for `scan`: its changes plus everything due at `now`.
+  Result<alerts::DigestInput> gather(storage::FindingStore& store,
+                                     const storage::ScanChanges& changes, Timestamp now);
+  // Routes and renders `input`. Each message has a stable Message-ID derived from the scan,
+  // the time and the recipient.
+  Result<std::vector<storage::OutboxMessage>> render(const alerts::DigestInput& input);
+  // The routed messages without rendering (preview, tests).
+  std::vector<alerts::RecipientMessage> route(const alerts::DigestInput& input) const;
+  alerts::RenderedBody renderBody(const alerts::RecipientMessage& message,
+                                  const alerts::DigestInput& input) const;
+  std::string fromHeader() const { return alerts_.from; }
+
+  // applyScan's hook: gather, render, and count the reminders that went out.
+  storage::OutboxHook hook(storage::FindingStore& store, Timestamp now);
+
+  // A test message for `to` through the same templates (cspwatch alerts test).
+  Result<storage::OutboxMessage> testMessage(const std::string& to, Timestamp now);
+
+ private:
+  AlertPipeline(alerts::AlertsConfig alerts, std::string partner_name,
+                std::map<std::string, RuleInfo> rule_info, alerts::MailTemplates templates)
+      : alerts_(std::move(alerts)),
+        partner_name_(std::move(partner_name)),
+        rules_(std::move(rule_info)),
+        templates_(std::move(templates)) {}
+  alerts::AlertItem itemFor(const storage::FindingRow& row,
+                            const std::map<std::string, std::vector<std::string>>& tags) const;
+  Result<storage::OutboxMessage> finish(const alerts::RecipientMessage& message,
+                                        const alerts::DigestInput& input) const;
+
+  alerts::AlertsConfig alerts_;
+  std::string partner_name_;
+  std::map<std::string, RuleInfo> rules_;
+  alerts::MailTemplates templates_;
+};
+
+}  // namespace cspwatch::scan

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// One scan: read every tenant from the sources, evaluate the rule set against each, and hand
+// each tenant's results to a sink as it goes (tenants are streamed, not all held at once).
+// `cspwatch scan --dry-run` prints what the sink gets; `cspwatch scan --once` stages it in
+// the FindingStore and applies it at the end.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/partner.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "msapi/cancellation.h"
+#include "msapi/settings.h"
+#include "rules/rule_set.h"
+#include "storage/finding_store.h"
+#include "tenants/partner_directory.h"
+#include "tenants/tenant.h"
+
+namespace cspwatch::scan {
+
+// What a scan reads and how, as the configuration says (daemon/scan_setup.h converts it; this
+// layer never sees the configuration). At least one of partner_center and inventory_path is set.
+struct ScanSources {
+  PartnerIdentity partner;
+  std::optional<msapi::PartnerCenterConfig> partner_center;  // sources.partner_center
+  std::optional<std::string> inventory_path;                 // sources.inventory.path
+  msapi::NetworkConfig network;
+  int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
+};
+
+struct TenantOutcome {
+  const tenants::Tenant* tenant;
+  storage::ReadStatus read_status;
+  std::vector<rules::RuleResult> results;  // empty when the tenant could not be read at all
+};
+
+// What one API was asked during a scan (ApiClient counters).
+struct ApiUse {
+  int64_t requests = 0, retries = 0, throttled = 0, failed = 0;
+};
+
+struct ScanSourceReport {
+  ApiUse partner_center, graph;  // zero when only the inventory was read
+  size_t tenants = 0;
+  bool complete = true;     // every source listed its tenants (no unreadable inventory row)
+  Diagnostics diagnostics;  // skipped inventory rows, source problems
+  // Entra refused the partner user's refresh token: run `cspwatch auth login`.
+  std::optional<std::string> sign_in_failure;
+  std::vector<tenants::TenantInfo> names_looked_up;  // partners' names this scan looked up
+};
+
+// Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
+// tenant. An unreadable source is an error Status (nothing was evaluated).
+// `cancel` (may be null) stops a scan early, e.g. on shutdown. `progress` (may be empty) is
+// told how many tenants are done out of how many, after each one.
+Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSet& rules,
+                                 Timestamp now,
+                                 const std::function<Status(const TenantOutcome&)>& sink,
+                                 msapi::Cancellation* cancel = nullptr,
+                                 const std::function<void(size_t, size_t)>& progress = {},
+                                 tenants::PartnerDirectory* names = nullptr);
+
+// The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
+// a time (`cspwatch tenants list`, and runScan underneath). `names` (may be null: a directory of
+// this call's own) names the partners the customers list.
+Result<ScanSourceReport> readTenants(const ScanSources& sources,
+                                     const std::function<Status(const tenants::Tenant&)>& sink,
+                                     msapi::Cancellation* cancel = nullptr,
+                                     const std::function<void(size_t, size_t)>& progress = {},
+                                     tenants::PartnerDirectory* names = nullptr);
+
+// Converts one tenant's results for the store.
+std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
+storage::TenantRead toTenantRead(const TenantOutcome& outcome);
+
+// Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
+// A failure after begin marks the scan failed (and stores nothing else). `notify` (may be
+// empty) queues the scan's alerts in the same transaction (daemon/alert_pipeline.h).
+// `cancel` (may be null) stops it early: the scan is then marked interrupted, nothing is
+// applied, and the Status is kAborted. `source_report` (may be null) receives what the sources
+// reported, API use included.
+Result<storage::ScanSummary> recordScan(const ScanSources& sources, const rules::RuleSet& rules,
+                                        storage::FindingStore& store, Timestamp now,
+                                        const std::function<void(size_t, size_t)>& progress = {},
+                                        const storage::OutboxHook& notify = {},
+                                        msapi::Cancellation* cancel = nullptr,
+                                        ScanSourceReport* source_report = nullptr);
+
+}  // namespace cspwatch::scan

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: Apache-2.0
+// From scans to queued mail on a real SQLite file: what each scan queues (new, still open with
+// backed-off reminders, resolved, could not be checked, suppressions expiring), that an
+// unchanged scan queues nothing, and that queueing is part of the scan's transaction.
+#include "scan/alert_pipeline.h"
+
+#include <catch2/catch.hpp>
+
+#include "common/text.h"
+#include "config/app_config.h"
+#include "storage/outbox.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cspwatch;
+using namespace cspwatch::scan;
+using namespace cspwatch::config;
+using namespace cspwatch::storage;
+using Catch::contains;
+using cspwatch::testing::TempDir;
+
+namespace {
+
+const std::string kT1 = "11111111-1111-1111-1111-111111111111";
+const std::string kT2 = "22222222-2222-2222-2222-222222222222";
+const Timestamp kStart = *parseTimestamp("2026-11-01T00:00:00Z");
+
+AppConfig pipelineConfig() {
+  AppConfig cfg;
+  cfg.partner.name = "Northwind IT";
+  AlertsConfig a;
+  a.from = "cspwatch <cspwatch@northwind.example>";
+  a.templates_dir = std::string(CSPWATCH_SOURCE_DIR) + "/etc/templates";
+  alerts::Route ops;
+  ops.name = "ops";
+  ops.to = {"ops@northwind.example"};
+  ops.is_default = true;
+  a.routes = {ops};
+  cfg.alerts = a;
+  return cfg;
+}
+
+Evaluation fail(const std::string& rule, const std::string& tenant, const std::string& subject,
+                const std::string& severity = "high") {
+  Evaluation e{rule, tenant, EvalOutcome::kFail, false, "", {}};
+  e.failures.push_back(
+      {subject, severity, "what is wrong with " + subject, "how to fix it", "null"});
+  return e;
+}
+Evaluation pass(const std::string& rule, const std::string& tenant) {
+  return {rule, tenant, EvalOutcome::kPass, false, "", {}};
+}
+
+struct Harness {
+  TempDir dir;
+  FindingStore store;
+  AlertPipeline pipeline;
+  Timestamp now = kStart;
+  std::vector<std::string> rules = {"r1", "r2"};
+
+  explicit Harness(AppConfig cfg = pipelineConfig())
+      : store(open(dir.file("c.db"))), pipeline(make(cfg)) {}
+  static FindingStore open(const std::string& path) {
+    auto s = FindingStore::open(path);
+    REQUIRE(s);
+    return std::move(s.value());
+  }
+  static AlertPipeline make(const AppConfig& cfg) {
+    std::map<std::string, RuleInfo> info = {
+        {"r1",
+         {"Our company is not listed as the tenant's partner", "Nobody gets credit.", "high", {}}},
+        {"r2", {"Our DAP is still enabled", "DAP is over-privileged.", "critical", {}}}};
+    auto p = AlertPipeline::create(*cfg.alerts, cfg.partner.name, info);
+    INFO(p.status().message());
+    REQUIRE(p);
+    return std::move(*p);
+  }
+  // A scan `after` the previous one; returns the messages it queued.
+  std::vector<OutboxMessage> scan(const std::vector<Evaluation>& evals, Seconds after,
+                                  std::vector<TenantRead> tenants = {}) {
+    now += after;
+    if (tenants.empty())
+      tenants = {{kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}},
+                 {kT2, "Fabrikam", ReadStatus::kFull, "[]", {}}};
+    auto id = store.beginScan(now, "hash");
+    REQUIRE(id);
+    for (const auto& t : tenants) REQUIRE(store.stageTenant(t));
+    for (const auto& e : evals) REQUIRE(store.stageEvaluation(e));
+    auto sum = store.applyScan(*id, rules, true, now, pipeline.hook(store, now));
+    INFO(sum.status().message());
+    REQUIRE(sum);
+    Outbox outbox(store.db());
+    auto all = outbox.recent(1000);
+    REQUIRE(all);
+    std::vector<OutboxMessage> out;
+    for (auto it = all->rbegin(); it != all->rend(); ++it)  // oldest (first queued) first
+      if (it->scan_id == *id) out.push_back(*it);
+    return out;
+  }
+};
+
+const auto kHour = std::chrono::hours(1);
+const auto kDay = std::chrono::hours(24);
+
+}  // namespace
+
+TEST_CASE("pipeline: a new finding is mailed once, an unchanged scan sends nothing", "[pipeline]") {
+  Harness h;
+  auto first = h.scan({fail("r1", kT1, ""), pass("r2", kT1)}, kHour);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].kind == "digest");
+  CHECK(first[0].recipients == "ops@northwind.example");
+  CHECK(first[0].subject ==
+        "[cspwatch] 1 new: our company is not listed as the tenant's partner on Contoso Ltd");
+  CHECK(contains(first[0].body, "Message-ID: <"));
+  CHECK(h.scan({fail("r1", kT1, ""), pass("r2", kT1)}, kHour).empty());
+}
+
+TEST_CASE("pipeline: reminders back off (1, 2, 4, 7 days) and stop while suppressed",
+          "[pipeline]") {
+  Harness h;
+  const std::vector<Evaluation> open = {fail("r1", kT1, "")};
+  REQUIRE(h.scan(open, kHour).size() == 1);
+  // Each wait may come up to a tenth early (a scan that starts a little earlier still counts).
+  CHECK(h.scan(open, std::chrono::hours(21)).empty());  // 21 h: not yet
+  auto r1 = h.scan(open, std::chrono::hours(3));        // 24 h after opening
+  REQUIRE(r1.size() == 1);
+  CHECK(r1[0].subject ==
+        "[cspwatch] 1 reminder: our company is not listed as the tenant's "
+        "partner on Contoso Ltd");
+  CHECK(contains(r1[0].body, "reminded 1 time(s)"));
+  CHECK(h.scan(open, std::chrono::hours(40)).empty());  // the next one waits 2 days
+  auto r2 = h.scan(open, std::chrono::hours(8));
+  REQUIRE(r2.size() == 1);
+  CHECK(contains(r2[0].body, "reminded 2 time(s)"));
+  CHECK(h.scan(open, std::chrono::hours(80)).empty());  // then 4 days
+  REQUIRE(h.scan(open, std::chrono::hours(16)).size() == 1);
+  CHECK(h.scan(open, std::chrono::hours(150)).empty());  // then 7 days, and 7 days again
+  REQUIRE(h.scan(open, std::chrono::hours(18)).size() == 1);
+  CHECK(h.scan(open, std::chrono::hours(150)).empty());
+  REQUIRE(h.scan(open, std::chrono::hours(18)).size() == 1);
+
+  // Suppressed: no reminders, however long.
+  Suppression s;
+  s.rule_id = "r1";
+  s.reason = "moving to us";
+  s.owner = "jo";
+  s.expires_at = h.now + std::chrono::hours(24 * 60);
+  REQUIRE(h.store.addSuppression(s, "test", h.now));
+  CHECK(h.scan(open, std::chrono::hours(24 * 30)).empty());
+}
+
+TEST_CASE("pipeline: a resolved finding is mailed in the resolved section once", "[pipeline]") {
+  Harness h;
+  REQUIRE(h.scan({fail("r1", kT1, "")}, kHour).size() == 1);
+  auto resolved = h.scan({pass("r1", kT1)}, kHour);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].subject ==
+        "[cspwatch] 1 resolved: resolved: our company is not listed as "
+        "the tenant's partner on Contoso Ltd");
+  CHECK(contains(resolved[0].body, "Resolved"));
+  CHECK(h.scan({pass("r1", kT1)}, kHour).empty());
+  // Failing again: reopened, and the reminder count starts over.
+  auto again = h.scan({fail("r1", kT1, "")}, kHour);
+  REQUIRE(again.size() == 1);
+  CHECK(contains(again[0].subject, "1 reopened"));
+}
+
+TEST_CASE("pipeline: critical findings get their own message, queued first", "[pipeline]") {
+  Harness h;
+  auto out = h.scan({fail("r2", kT1, "", "critical"), fail("r1", kT2, "")}, kHour);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].kind == "critical");
+  CHECK(out[0].subject == "[cspwatch] CRITICAL: our DAP is still enabled on Contoso Ltd");
+  CHECK(out[1].kind == "digest");
+  CHECK(out[0].id < out[1].id);
+}
+
+TEST_CASE("pipeline: a tenant unreadable for N scans in a row is reported once, then rides along",
+          "[pipeline]") {
+  Harness h;
+  const std::vector<TenantRead> unread = {{kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}},
+                                          {kT2,
+                                           "Fabrikam",
+                                           ReadStatus::kNone,
+                                           "[{\"part\":\"customer\",\"reason\":\"403 Forbidden\"}]",
+                                           {}}};
+  REQUIRE(h.scan({pass("r1", kT1)}, kHour).empty());
+  CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());  // 1 scan: could be a blip
+  auto second = h.scan({pass("r1", kT1)}, kHour, unread);   // 2 in a row: tell
+  REQUIRE(second.size() == 1);
+  CHECK(contains(second[0].subject, "1 could not be checked"));
+  CHECK(contains(second[0].body, "Fabrikam"));
+  CHECK(contains(second[0].body, "customer: 403 Forbidden"));
+  CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());  // already told
+  // A digest that goes out anyway lists it again, so it never reads as all-clear.
+  auto later = h.scan({fail("r1", kT1, "")}, kHour, unread);
+  REQUIRE(later.size() == 1);
+  CHECK(contains(later[0].subject, "1 new, 1 could not be checked"));
+}
+
+TEST_CASE("pipeline: a suppression about to expire is announced once", "[pipeline]") {
+  Harness h;
+  REQUIRE(h.scan({fail("r1", kT1, "")}, kHour).size() == 1);
+  Suppression s;
+  s.rule_id = "r1";
+  s.tenant_id = kT1;
+  s.reason = "customer moving to us in December";
+  s.owner = "jo";
+  s.expires_at = h.now + std::chrono::hours(24 * 10);
+  REQUIRE(h.store.addSuppression(s, "test", h.now));
+  CHECK(h.scan({fail("r1", kT1, "")}, kDay).empty());                       // 9 days left
+  auto notice = h.scan({fail("r1", kT1, "")}, std::chrono::hours(24 * 3));  // 6 days left
+  REQUIRE(notice.size() == 1);
+  CHECK(contains(notice[0].subject, "1 suppression expiring"));
+  CHECK(contains(notice[0].body, "customer moving to us in December"));
+  CHECK(h.scan({fail("r1", kT1, "")}, kDay).empty());
+}
+
+TEST_CASE("pipeline: a failure while composing abandons the whole scan", "[pipeline]") {
+  Harness h;
+  REQUIRE(h.scan({fail("r1", kT1, "")}, kHour).size() == 1);
+  h.now += kHour;
+  auto id = h.store.beginScan(h.now, "hash");
+  REQUIRE(id);
+  REQUIRE(h.store.stageTenant({kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}}));
+  REQUIRE(h.store.stageEvaluation(pass("r1", kT1)));
+  auto sum = h.store.applyScan(*id, h.rules, true, h.now,
+                               [](const ScanChanges&) -> Result<std::vector<OutboxMessage>> {
+                                 return Status::ioError("disk full");
+                               });
+  REQUIRE_FALSE(sum);
+  auto open = h.store.listFindings({"open", "", "", ""}, h.now);
+  REQUIRE(open);
+  CHECK(open->size() == 1);  // not resolved: the scan and its alerts go together
+}
+
+TEST_CASE("pipeline: a tenant that leaves the sources is no longer reported as unchecked",
+          "[pipeline]") {
+  Harness h;
+  const std::vector<TenantRead> unread = {
+      {kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}},
+      {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer\",\"reason\":\"403\"}]", {}}};
+  REQUIRE(h.scan({pass("r1", kT1)}, kHour, unread).empty());
+  REQUIRE(h.scan({pass("r1", kT1)}, kHour, unread).size() == 1);  // reported
+  const std::vector<TenantRead> only_contoso = {{kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}}};
+  CHECK(h.scan({pass("r1", kT1)}, kHour, only_contoso).empty());
+  auto later = h.scan({fail("r1", kT1, "")}, kHour, only_contoso);
+  REQUIRE(later.size() == 1);
+  CHECK_FALSE(contains(later[0].subject, "could not be checked"));
+  CHECK_FALSE(contains(later[0].body, "Fabrikam"));
+}
+
+TEST_CASE("pipeline: a suppression created inside the notice window is announced once",
+          "[pipeline]") {
+  Harness h;
+  REQUIRE(h.scan({fail("r1", kT1, "")}, kHour).size() == 1);
+  Suppression s;
+  s.rule_id = "r1";
+  s.tenant_id = kT1;
+  s.reason = "short one";
+  s.owner = "jo";
+  s.expires_at = h.now + std::chrono::hours(24 * 3);
+  REQUIRE(h.store.addSuppression(s, "test", h.now + std::chrono::minutes(30)));
+  auto notice = h.scan({fail("r1", kT1, "")}, kHour);
+  REQUIRE(notice.size() == 1);
+  CHECK(contains(notice[0].subject, "1 suppression expiring"));
+  CHECK(contains(notice[0].body, "Contoso Ltd"));  // the tenant's name, not its id
+  CHECK(h.scan({fail("r1", kT1, "")}, kHour).empty());
+}
+
+TEST_CASE("pipeline: a daily scan a few minutes early still sends the day's reminder",
+          "[pipeline]") {
+  Harness h;
+  const std::vector<Evaluation> open = {fail("r1", kT1, "")};
+  REQUIRE(h.scan(open, kHour).size() == 1);
+  CHECK(h.scan(open, std::chrono::hours(24) - std::chrono::minutes(5)).size() == 1);
+}
+
+TEST_CASE("pipeline: a reminder no route takes is not counted as sent", "[pipeline]") {
+  AppConfig cfg = pipelineConfig();
+  cfg.alerts->routes[0].sections = {alerts::Section::kNew};  // the only route: no reminders
+  Harness h(cfg);
+  const std::vector<Evaluation> open = {fail("r1", kT1, "")};
+  REQUIRE(h.scan(open, kHour).size() == 1);
+  CHECK(h.scan(open, kDay).empty());
+  auto rows = h.store.listFindings({"open", "", "", ""}, h.now);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->at(0).times_reminded == 0);
+}
