@@ -2,7 +2,8 @@
 // What to tell whom after a scan (docs/alerts.md): the scan's alert items in sections, routed
 // to recipients by severity, rule id, rule tags and tenant tags, merged into one digest per
 // recipient, plus a separate "act now" message for critical findings. Pure: no clock, no
-// files, no database; the daemon gathers the items and the templates render the result.
+// files, no database; the scan's alert pipeline (scan/alert_pipeline.h) gathers the items
+// and the templates render the result.
 //
 // Routing: an item goes to every route that matches it and lists its section; a route marked
 // `is_default` (which has no matchers) receives the items no other route took in that section. A

@@ -34,7 +34,7 @@ struct GraphMailSettings {
 
 class GraphMailTransport final : public alerts::Transport {
  public:
-  // Signs in with `credentials` (the app's, as config/credentials.h reads them; its
+  // Signs in with `credentials` (the app's, as msapi/configured_credentials.h reads them; its
   // partner_tenant_id is the tenant whose mailbox sends) and sends through `settings`. Fails
   // on an empty or malformed mailbox or tenant id, a Graph URL that is not https (loopback
   // aside) or a public client (no secret or certificate); nothing is sent until deliver().

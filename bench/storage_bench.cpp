@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     stage_s = seconds(t0);
     auto t1 = Clock::now();
     // With alert_queries, the hook runs the queries the alert pipeline makes in every apply
-    // (daemon/alert_pipeline.cpp): due reminders, could-not-check streaks, tenant tags.
+    // (scan/alert_pipeline.cpp): due reminders, could-not-check streaks, tenant tags.
     OutboxHook hook;
     if (alert_queries)
       hook = [&](const ScanChanges&) -> Result<std::vector<OutboxMessage>> {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `cspwatch auth login` and `cspwatch auth status` (its checks: daemon/auth_checks.h).
+// `cspwatch auth login` and `cspwatch auth status` (its checks: cli/auth_checks.h).
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -147,7 +147,7 @@ int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
   }
   msapi::Credentials c = std::move(configured->credentials);
   const std::string how = configured->how;
-  // The scan's client: the same tokens, pacing, retries and paging (daemon/scan_runner.cpp).
+  // The scan's client: the same tokens, pacing, retries and paging (scan/scan_runner.cpp).
   SystemClock clock;
   msapi::Cancellation cancel;
   msapi::HttpClient http(

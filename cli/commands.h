@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The subcommands behind the CLI, one function each, callable from tests without a process.
-// Each returns an exit code (daemon/cli.h) and writes results to `out`, problems to `err`.
+// Each returns an exit code (cli/cli.h) and writes results to `out`, problems to `err`.
 #pragma once
 
 #include <optional>
@@ -77,7 +77,7 @@ struct AuthLoginOptions {
   int paste_fd = 0;                 // where the redirected URL may be pasted (stdin); -1: nowhere
 };
 int authLogin(const CommandContext& ctx, const AuthLoginOptions& options);
-// `auth status`: one request per permission a scan needs (daemon/auth_checks.h).
+// `auth status`: one request per permission a scan needs (cli/auth_checks.h).
 struct AuthStatusOptions {
   OutputFormat format = OutputFormat::kTable;  // kTable or kJson
   std::string tenant;  // the customer tenant of the per-tenant checks; "": the list's first

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: the rule-file loader (rules/rule_loader.h), fed as daemon/rule_files.cpp
+// libFuzzer target: the rule-file loader (rules/rule_loader.h), fed as config/rule_files.cpp
 // feeds it: file names and texts, in load order. The input is one or more rule files' texts,
 // separated by a line that is exactly `#@next-file` (a YAML comment, so a seed made of several
 // files stays one valid YAML text); at most 4 files, named 10-fuzz.yaml, 20-fuzz.yaml, ... so

@@ -80,7 +80,7 @@ storage::TenantRead toTenantRead(const TenantOutcome& outcome);
 
 // Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
 // A failure after begin marks the scan failed (and stores nothing else). `notify` (may be
-// empty) queues the scan's alerts in the same transaction (daemon/alert_pipeline.h).
+// empty) queues the scan's alerts in the same transaction (scan/alert_pipeline.h).
 // `cancel` (may be null) stops it early: the scan is then marked interrupted, nothing is
 // applied, and the Status is kAborted. `source_report` (may be null) receives what the sources
 // reported, API use included.
