@@ -2,7 +2,7 @@
 # Configures and builds cspwatch with a CMake preset (default: release, into build/).
 # Uses Ninja and ccache when they are installed.
 # Usage: scripts/build.sh [PRESET]
-#   release     build/        optimised with debug info (tests, demo, benchmarks)
+#   release     build/        optimised with line tables (tests, demo, benchmarks)
 #   debug       build-debug/  unoptimised
 #   asan-ubsan  build-asan/   clang, ASan + UBSan (+ LeakSanitizer), tests and fuzz targets
 #   fuzz        build-asan/   only the libFuzzer targets of the asan-ubsan tree
