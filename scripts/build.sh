@@ -9,12 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
-case "$preset" in
-  release) configure=release dir=build ;;
-  debug) configure=debug dir=build-debug ;;
-  asan-ubsan | fuzz) configure=asan-ubsan dir=build-asan ;;
-  *) echo "build.sh: unknown preset '$preset' (release, debug, asan-ubsan, fuzz)" >&2; exit 2 ;;
-esac
+. scripts/presets.sh
+configure=$(preset_configure "$preset") && dir=$(preset_dir "$preset") ||
+  { echo "build.sh: unknown preset '$preset' (release, debug, asan-ubsan, fuzz)" >&2; exit 2; }
 args=(--preset "$configure")
 if command -v ninja >/dev/null 2>&1; then args+=(-G Ninja); fi
 if command -v ccache >/dev/null 2>&1; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi

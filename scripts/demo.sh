@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
-bin=build/bin/cspwatch
+. scripts/presets.sh
+build=$(preset_dir release)
+bin=$build/bin/cspwatch
 config=etc/demo/cspwatch.yaml
 # The demo's data is a snapshot taken on this day; evaluate it as of then.
 now=2026-11-25T00:00:00Z
@@ -25,9 +27,9 @@ step "the first finding in full (--format json)"
 
 # The live data path: cspwatch-sim plays Partner Center, Graph and the login endpoint over
 # HTTP on 127.0.0.1, serving the demo world; --write-config points cspwatch at it.
-sim_dir=build/demo-sim
+sim_dir=$build/demo-sim
 rm -rf "$sim_dir" && mkdir -p -m 0755 "$sim_dir"
-build/bin/cspwatch-sim --world etc/demo/world.json --now "$now" --write-config "$sim_dir/cspwatch.yaml" \
+$build/bin/cspwatch-sim --world etc/demo/world.json --now "$now" --write-config "$sim_dir/cspwatch.yaml" \
   --rules-path "$PWD/etc/rules.d" >"$sim_dir/sim.out" 2>"$sim_dir/sim.err" &
 sim_pid=$!
 trap 'kill $sim_pid 2>/dev/null || true' EXIT
@@ -42,8 +44,8 @@ wait $sim_pid 2>/dev/null || true
 trap - EXIT
 
 # Recording from the inventory alone: a fresh database under build/demo/, two scans six hours apart.
-mkdir -p -m 0755 build/demo
-rm -rf build/demo/cspwatch.db build/demo/cspwatch.db-wal build/demo/cspwatch.db-shm build/demo/mail
+mkdir -p -m 0755 $build/demo
+rm -rf $build/demo/cspwatch.db $build/demo/cspwatch.db-wal $build/demo/cspwatch.db-shm $build/demo/mail
 step "cspwatch --config $config scan --once (recorded), twice"
 "$bin" --config "$config" scan --once --now "$now"
 "$bin" --config "$config" scan --once --now 2026-11-25T06:00:00Z
@@ -56,9 +58,9 @@ step "cspwatch --config $config alerts outbox --all (the digests the two scans q
 
 # The alert mail: transport 'file' writes each message as an .eml file (open it in any mail
 # client). Show where they are and the plain-text part of the service desk's first digest.
-step "the digest emails are in build/demo/mail/"
-ls -l build/demo/mail/*.eml
-first_digest=$(grep -l '^To: servicedesk@' build/demo/mail/*.eml | xargs ls -tr | head -1)
+step "the digest emails are in $build/demo/mail/"
+ls -l $build/demo/mail/*.eml
+first_digest=$(grep -l '^To: servicedesk@' $build/demo/mail/*.eml | xargs ls -tr | head -1)
 step "$first_digest: its text part"
 python3 - "$first_digest" <<'PY'
 import email, email.policy, sys

@@ -26,7 +26,9 @@ for t in "${targets[@]}"; do
   [ -d "fuzz/corpus/$t" ] || { echo "fuzz.sh: unknown target '$t' (${all_targets[*]})" >&2; exit 2; }
 done
 jobs=${FUZZ_JOBS:-$(nproc)}
-out=${FUZZ_OUT:-build-asan/fuzz-run}
+. scripts/presets.sh
+tree=$(preset_dir fuzz)
+out=${FUZZ_OUT:-$tree/fuzz-run}
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
 
 scripts/build.sh fuzz
@@ -44,7 +46,7 @@ run() {  # run TARGET: fuzz it for $seconds in $out/TARGET; libFuzzer's exit sta
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp fuzz/corpus/"$t"/* "$dir/corpus/"
-  (cd "$dir" && "$root/build-asan/bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  (cd "$dir" && "$root/$tree/bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
     -timeout=10 -dict="$root/fuzz/$t.dict" -artifact_prefix=artifacts/ -print_final_stats=1 \
     corpus >log 2>&1) || status=$?
   echo "$status" >"$dir/status"
@@ -55,7 +57,7 @@ mkdir -p "$out"
 for t in "${targets[@]}"; do
   inputs=(fuzz/crashes/"$t"/*)
   [ -e "${inputs[0]}" ] || continue
-  if ! "build-asan/bin/$t" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$t.replay.log" 2>&1; then
+  if ! "$tree/bin/$t" -timeout=10 -rss_limit_mb=2048 "${inputs[@]}" >"$out/$t.replay.log" 2>&1; then
     echo "fuzz.sh: a saved reproducer of $t fails again; see $out/$t.replay.log" >&2
     grep -E '^==[0-9]+== ?ERROR|^SUMMARY|Running:|contract broken' "$out/$t.replay.log" | tail -n 5 >&2
     exit 1
@@ -95,7 +97,7 @@ if [ "$failed" -ne 0 ]; then
       for a in "$dir"/artifacts/*; do echo "  input: $a"; done
       grep -E '^SUMMARY' "$dir/log" | sed 's/^/  /' || true
       echo "  log:   $dir/log"
-      echo "  again: build-asan/bin/$t <input>"
+      echo "  again: $tree/bin/$t <input>"
     elif ! grep -q '^Done' "$dir/log"; then
       echo
       echo "== $t: did not finish; the end of $dir/log:"

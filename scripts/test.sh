@@ -12,12 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir_of() { case "$1" in release) echo build ;; debug) echo build-debug ;; asan-ubsan) echo build-asan ;; esac; }
+. scripts/presets.sh
 suite() {  # suite PRESET [ctest args...]
   local preset=$1
   shift
   scripts/build.sh "$preset"
-  ctest --test-dir "$(dir_of "$preset")" --output-on-failure --parallel "$(nproc)" "$@"
+  ctest --test-dir "$(preset_dir "$preset")" --output-on-failure --parallel "$(nproc)" "$@"
 }
 
 scripts/install-deps.sh
