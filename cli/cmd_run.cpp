@@ -95,7 +95,7 @@ int scanNow(const CommandContext& ctx) {
         ctx.err << "cspwatch: http.token_file: " << token.status().message() << "\n";
         return kExitProblems;
       }
-      req.set("Authorization", "Bearer " + std::string(trim(*token)));
+      req.set("Authorization", "Bearer " + *token);
     }
     req.setContentLength(0);
     session.sendRequest(req);

@@ -134,9 +134,17 @@ Status checkPrivateDirectory(const std::string& path, const std::string& what,
   return check(path, what, st, true, options);
 }
 
+std::string secretText(std::string file_text) {
+  while (!file_text.empty() && (file_text.back() == '\n' || file_text.back() == '\r'))
+    file_text.pop_back();
+  return file_text;
+}
+
 Result<std::string> readSecretFile(const std::string& path, const std::string& what) {
   if (Status s = checkSecretFile(path, what); !s) return s;
-  return readWholeFile(path);
+  auto text = readWholeFile(path);
+  if (!text) return text.status();
+  return secretText(std::move(*text));
 }
 
 std::string secretReadableByOthers(const std::string& path) {

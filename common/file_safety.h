@@ -40,7 +40,13 @@ Status checkSecretFile(const std::string& path, const std::string& what,
 Status checkPrivateDirectory(const std::string& path, const std::string& what,
                              FileCheckOptions options = {});
 
-// checkSecretFile(), then the file's contents (readWholeFile's errors otherwise).
+// The one rule for every secret read from a file (client secret, refresh token, SMTP password,
+// HTTP token): the file's text without the line ends at its end (LF or CR LF, as editors and
+// `echo` leave them); everything else, spaces included, is the secret.
+std::string secretText(std::string file_text);
+
+// checkSecretFile(), then the secret the file holds (secretText); readWholeFile's errors
+// otherwise.
 Result<std::string> readSecretFile(const std::string& path, const std::string& what);
 
 // Who besides its owner can read the secret at `path`: "its group adm and all users (owner

@@ -52,19 +52,12 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
                                    : alerts::SmtpTls::kStartTls;
   s.username = a.smtp.username;
   if (!a.smtp.password_file.empty()) {
-    if (Status safe = checkSecretFile(a.smtp.password_file,
-                                      "the SMTP password file (alerts.smtp.password_file)");
-        !safe)
-      return safe;
-    auto pw = readWholeFile(a.smtp.password_file);
+    auto pw =
+        readSecretFile(a.smtp.password_file, "the SMTP password file (alerts.smtp.password_file)");
     if (!pw)
       return Status::invalidArgument("SMTP password file " + a.smtp.password_file +
-                                     " cannot be read: " + pw.status().message());
-    // One trailing line break (as editors and echo leave it) is not part of the password.
-    std::string password = *pw;
-    if (!password.empty() && password.back() == '\n') password.pop_back();
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    s.password = std::move(password);
+                                     " cannot be used: " + pw.status().message());
+    s.password = std::move(*pw);
   }
   s.envelope_from = a.smtp.envelope_from;
   s.ca_file = a.smtp.ca_file;

@@ -148,7 +148,7 @@ Status Service::start(std::ostream& err) {
         err << "cspwatch: http.token_file: " << token.status().message() << "\n";
         return token.status();
       }
-      o.token = std::string(trim(*token));
+      o.token = *token;
       registerSecret(o.token);
     }
     HttpHandlers h;

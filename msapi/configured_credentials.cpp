@@ -52,10 +52,11 @@ Result<ConfiguredCredentials> configuredCredentials(const PartnerCenterConfig& p
   } else if (!pc.client_key_file.empty()) {
     out.how = "with the certificate " + pc.client_certificate_file;
   } else if (!pc.client_secret_file.empty()) {
-    auto secret = readWholeFile(pc.client_secret_file);
+    auto secret =
+        readSecretFile(pc.client_secret_file, "the client secret file (client_secret_file)");
     if (!secret)
       return Status::unavailable("cannot read the client secret: " + secret.status().message());
-    c.client_secret = std::string(trim(*secret));
+    c.client_secret = std::move(*secret);
     out.how = "with the client secret from " + pc.client_secret_file;
   } else if (const char* env = std::getenv(kClientSecretEnv)) {
     c.client_secret = env;

@@ -15,6 +15,7 @@
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/redact.h"
@@ -138,11 +139,12 @@ Result<std::string> TokenProvider::clientProof(const std::string& tenant) {
 
 Result<std::string> TokenProvider::currentRefreshToken() {
   if (refresh_token_) return *refresh_token_;
-  auto text = readWholeFile(credentials_.refresh_token_file);
+  auto text = readSecretFile(credentials_.refresh_token_file,
+                             "the refresh token file (refresh_token_file)");
   if (!text)
     return Status::unavailable("no refresh token: " + text.status().message() +
                                "; run 'cspwatch auth login'");
-  refresh_token_ = std::string(trim(*text));
+  refresh_token_ = std::move(*text);
   registerRotatingSecret(*refresh_token_);  // each scan reads the newest one
   if (refresh_token_->empty())
     return Status::unavailable("the refresh token file is empty; run 'cspwatch auth login'");
