@@ -8,16 +8,33 @@
 #include <vector>
 
 #include "alerts/digest.h"
+#include "alerts/smtp_transport.h"
 #include "common/time.h"
 
 namespace cspwatch::alerts {
 
+// alerts.transport: how finished messages leave.
+enum class TransportKind { kSmtp, kGraph, kFile };
+
+// The name the configuration uses: "smtp", "graph" or "file".
+inline const char* transportName(TransportKind kind) {
+  switch (kind) {
+    case TransportKind::kSmtp:
+      return "smtp";
+    case TransportKind::kGraph:
+      return "graph";
+    case TransportKind::kFile:
+      break;
+  }
+  return "file";
+}
+
 // alerts.smtp (docs/alerts.md#smtp).
 struct SmtpConfig {
   std::string host;
-  int port = 587;                // default by tls: starttls 587, implicit 465, none 25
-  std::string tls = "starttls";  // starttls, implicit, none (none only to a loopback address)
-  std::string username;          // empty: no AUTH
+  int port = 587;                    // default by tls: starttls 587, implicit 465, none 25
+  SmtpTls tls = SmtpTls::kStartTls;  // tls: starttls, implicit, none (none: loopback only)
+  std::string username;              // empty: no AUTH
   std::string password_file;
   std::string ca_file;        // extra CA certificates to trust (a private CA)
   std::string envelope_from;  // MAIL FROM; default: the address in alerts.from
@@ -26,8 +43,8 @@ struct SmtpConfig {
 
 // The `alerts` section (docs/alerts.md). Present only when configured.
 struct AlertsConfig {
-  std::string transport = "file";  // smtp, graph, file
-  std::string from;                // "cspwatch <cspwatch@example.com>"
+  TransportKind transport = TransportKind::kFile;  // transport: smtp, graph, file
+  std::string from;                                // "cspwatch <cspwatch@example.com>"
   std::string templates_dir = "/etc/cspwatch/templates";
   std::vector<Seconds> reminders = {std::chrono::hours(24), std::chrono::hours(48),
                                     std::chrono::hours(96), std::chrono::hours(168)};

@@ -48,7 +48,9 @@ std::optional<scan::AlertPipeline> pipelineFor(const CommandContext& ctx,
 Result<std::unique_ptr<alerts::Transport>> transportFor(const CommandContext& ctx,
                                                         const config::AppConfig& cfg) {
   auto t = config::makeTransport(cfg);
-  if (!t) ctx.err << "cspwatch: cannot set up the '" << cfg.alerts->transport << "' transport\n";
+  if (!t)
+    ctx.err << "cspwatch: cannot set up the '" << alerts::transportName(cfg.alerts->transport)
+            << "' transport\n";
   return t;
 }
 
@@ -137,11 +139,12 @@ int alertsTest(const CommandContext& ctx, const std::string& to) {
   if (!transport) return fail(ctx, transport.status());
   alerts::Delivery d = (*transport)->deliver({message->message_id, to, message->body});
   if (d.delivered) {
-    ctx.out << "delivered a test message to " << to << " via " << cfg->alerts->transport << ": "
-            << d.reply << "\n";
+    ctx.out << "delivered a test message to " << to << " via "
+            << alerts::transportName(cfg->alerts->transport) << ": " << d.reply << "\n";
     return kExitOk;
   }
-  ctx.out << "NOT delivered to " << to << " via " << cfg->alerts->transport << ": " << d.reply
+  ctx.out << "NOT delivered to " << to << " via " << alerts::transportName(cfg->alerts->transport)
+          << ": " << d.reply
           << (d.permanent ? " (permanent: retrying will not help)" : " (temporary)") << "\n";
   return kExitProblems;
 }

@@ -166,7 +166,7 @@ int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
   settings.public_client = pc.public_client;
   settings.refresh_token_file = pc.refresh_token_file;
   settings.customer_tenant = tenant;
-  settings.graph_mail = cfg->alerts && cfg->alerts->transport == "graph";
+  settings.graph_mail = cfg->alerts && cfg->alerts->transport == alerts::TransportKind::kGraph;
   const auto rows = runAuthChecks(settings, tokens, api);
   if (options.format == OutputFormat::kJson)
     ctx.out << authChecksJson(pc.client_id, rows) << "\n";

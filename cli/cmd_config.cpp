@@ -78,10 +78,10 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const std::string& tex
   }
   if (cfg.alerts) {
     const config::AlertsConfig& a = *cfg.alerts;
-    if (a.transport == "smtp")
+    if (a.transport == alerts::TransportKind::kSmtp)
       secret(a.smtp.password_file, "the SMTP password file",
              where(f, root, {"alerts", "smtp", "password_file"}));
-    if (a.transport == "file")
+    if (a.transport == alerts::TransportKind::kFile)
       directory(a.file_dir, "the mail directory", where(f, root, {"alerts", "file", "dir"}));
   }
   secret(cfg.http.token_file, "the HTTP token file", where(f, root, {"http", "token_file"}));

@@ -191,16 +191,20 @@ void readSmtp(const YAML::Node& node, const std::string& file, const std::string
   SmtpConfig& s = a.smtp;
   s.host = m.getString("host", true).value_or("");
   if (auto t = m.getString("tls")) {
-    if (*t != "starttls" && *t != "implicit" && *t != "none")
+    if (*t == "starttls")
+      s.tls = alerts::SmtpTls::kStartTls;
+    else if (*t == "implicit")
+      s.tls = alerts::SmtpTls::kImplicit;
+    else if (*t == "none")
+      s.tls = alerts::SmtpTls::kNone;
+    else
       m.error("bad-value", m.valueLocation("tls"),
               "'tls' must be starttls, implicit or none, found '" + *t + "'",
               "starttls on port 587 is usual; implicit on 465");
-    else
-      s.tls = *t;
   }
-  s.port = s.tls == "implicit" ? 465 : s.tls == "none" ? 25 : 587;
+  s.port = s.tls == alerts::SmtpTls::kImplicit ? 465 : s.tls == alerts::SmtpTls::kNone ? 25 : 587;
   if (auto p = m.getInt("port", 1, 65535)) s.port = static_cast<int>(*p);
-  if (s.tls == "none" && !s.host.empty() && !isLoopbackHost(s.host))
+  if (s.tls == alerts::SmtpTls::kNone && !s.host.empty() && !isLoopbackHost(s.host))
     m.error("bad-value", m.valueLocation("tls"),
             "'tls: none' sends mail (and any password) in the clear; it is only allowed to a "
             "loopback address, not to " +
@@ -300,12 +304,16 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
                "graph", "file"});
   AlertsConfig a;
   if (auto t = m.getString("transport")) {
-    if (*t != "smtp" && *t != "graph" && *t != "file")
+    if (*t == "smtp")
+      a.transport = alerts::TransportKind::kSmtp;
+    else if (*t == "graph")
+      a.transport = alerts::TransportKind::kGraph;
+    else if (*t == "file")
+      a.transport = alerts::TransportKind::kFile;
+    else
       m.error("bad-value", m.valueLocation("transport"),
               "'transport' must be smtp, graph or file, found '" + *t + "'",
               hintFor(*t, {"smtp", "graph", "file"}));
-    else
-      a.transport = *t;
   }
   if (auto f = m.getString("from", true)) {
     if (!alerts::bareAddress(*f))
@@ -384,11 +392,11 @@ void readAlerts(const YAML::Node& node, const std::string& file, const std::stri
       if (auto d = f.getString("dir", true)) a.file_dir = resolvePath(base_dir, *d);
     }
   }
-  if (a.transport == "smtp" && !m.has("smtp"))
+  if (a.transport == alerts::TransportKind::kSmtp && !m.has("smtp"))
     m.error("missing-key", m.valueLocation("transport"),
             "'transport: smtp' needs an 'smtp' section",
             "host, port, tls, username, password_file");
-  if (a.transport == "graph") {
+  if (a.transport == alerts::TransportKind::kGraph) {
     if (!m.has("graph"))
       m.error("missing-key", m.valueLocation("transport"),
               "'transport: graph' needs a 'graph' section with the sending 'mailbox'");
@@ -605,7 +613,7 @@ Diagnostics checkEnvironment(const AppConfig& cfg) {
       d.warning("config.bad-templates", where,
                 "mail templates in " + a.templates_dir + ": " + t.status().message());
     for (const auto& f : {a.smtp.password_file, a.smtp.ca_file})
-      if (a.transport == "smtp" && !f.empty() && !readable(f))
+      if (a.transport == alerts::TransportKind::kSmtp && !f.empty() && !readable(f))
         d.warning("config.missing-file", where,
                   "SMTP file " + f + " cannot be read: " + std::strerror(errno));
   }

@@ -17,7 +17,7 @@ namespace cspwatch::config {
 Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
   if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
   const AlertsConfig& a = *cfg.alerts;
-  if (a.transport == "file") {
+  if (a.transport == alerts::TransportKind::kFile) {
     // The directory is created on first use (0750: messages hold tenant details). Messages are
     // written in it by name, so it must be one nobody else can plant links or files in
     // (common/file_safety.h).
@@ -26,7 +26,7 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
       return s;
     return std::unique_ptr<alerts::Transport>(new alerts::FileTransport(a.file_dir));
   }
-  if (a.transport == "graph") {
+  if (a.transport == alerts::TransportKind::kGraph) {
     if (!cfg.partner_center)
       return Status::invalidArgument("'transport: graph' needs sources.partner_center");
     auto tenant = normalizeGuid(cfg.partner.tenant_id);
@@ -47,9 +47,7 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
   alerts::SmtpSettings s;
   s.host = a.smtp.host;
   s.port = a.smtp.port;
-  s.tls = a.smtp.tls == "implicit" ? alerts::SmtpTls::kImplicit
-          : a.smtp.tls == "none"   ? alerts::SmtpTls::kNone
-                                   : alerts::SmtpTls::kStartTls;
+  s.tls = a.smtp.tls;
   s.username = a.smtp.username;
   if (!a.smtp.password_file.empty()) {
     auto pw =

@@ -181,7 +181,7 @@ TEST_CASE("the alerts section is read with its routes and transport settings", "
   REQUIRE(cfg);
   REQUIRE(cfg->alerts);
   const AlertsConfig& a = *cfg->alerts;
-  CHECK(a.transport == "smtp");
+  CHECK(a.transport == alerts::TransportKind::kSmtp);
   CHECK(a.smtp.port == 465);  // the default for implicit TLS
   CHECK(a.smtp.password_file == "/etc/cspwatch/smtp_password");
   CHECK(a.smtp.envelope_from == "cspwatch@northwind.example");
