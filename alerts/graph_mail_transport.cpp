@@ -166,6 +166,7 @@ Result<std::unique_ptr<GraphMailTransport>> GraphMailTransport::create(
   if (!looksLikeEmail(mailbox) && !isGuid(mailbox))
     return Status::invalidArgument("the sending mailbox '" + outsideText(mailbox, 100) +
                                    "' is neither an address (user principal name) nor an id");
+  credentials.partner_tenant_id = *tenant;  // the form the token provider compares
   if (credentials.client_id.empty())
     return Status::invalidArgument("no client_id for Graph sendMail");
   std::string graph = settings.graph_url;

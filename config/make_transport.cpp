@@ -8,7 +8,6 @@
 #include "alerts/smtp_transport.h"
 #include "common/file_safety.h"
 #include "common/file_util.h"
-#include "common/guid.h"
 #include "common/text.h"
 #include "msapi/configured_credentials.h"
 
@@ -29,11 +28,8 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
   if (a.transport == alerts::TransportKind::kGraph) {
     if (!cfg.partner_center)
       return Status::invalidArgument("'transport: graph' needs sources.partner_center");
-    auto tenant = normalizeGuid(cfg.partner.tenant_id);
-    if (!tenant)
-      return Status::invalidArgument("the partner tenant id '" + cfg.partner.tenant_id +
-                                     "' is not a GUID");
-    auto configured = msapi::configuredCredentials(*cfg.partner_center, *tenant);
+    // GraphMailTransport::create checks the tenant id and uses it normalised.
+    auto configured = msapi::configuredCredentials(*cfg.partner_center, cfg.partner.tenant_id);
     if (!configured) return configured.status();
     if (configured->missing_secret) return msapi::noClientSecret();
     auto t = alerts::GraphMailTransport::create(
