@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,34 @@ class CsvReader {
   bool next(CsvRecord& record, Diagnostics& diags);
 
  private:
+  // What makes a record malformed: the first problem found in it, at its place.
+  struct Defect {
+    std::string message;
+    int line;
+    int column;
+  };
+
+  // The fields of the record at the position, up to its line break (not taken); its defect.
+  std::optional<Defect> readFields(CsvRecord& rec);
+  // A quoted field from its opening quote: "" is a quote, line breaks are kept. False when the
+  // quote is never closed (the text ends first); text after the closing quote sets `defect`.
+  bool readQuoted(CsvField& f, std::optional<Defect>& defect);
+  // An unquoted field, up to a ',' or a line break; a quote inside it sets `defect`.
+  void readUnquoted(CsvField& f, std::optional<Defect>& defect);
+  // A field too long, or with a NUL byte or bytes that are not UTF-8.
+  static std::optional<Defect> checkValue(const CsvField& f, bool quoted);
+
+  int column(size_t at) const { return static_cast<int>(at - line_start_) + 1; }
   bool lineBreakAt(size_t at) { return text_.has(at) && isLineBreak(text_.at(at)); }
   static bool isLineBreak(char c) { return c == '\n' || c == '\r'; }
   bool crlfAt(size_t at) {
     return text_.has(at + 1) && text_.at(at) == '\r' && text_.at(at + 1) == '\n';
+  }
+  // Takes the line break at the position: LF, CRLF, or a lone CR as old Mac exports end lines
+  // (the line count must move on for each, or later positions are wrong).
+  void skipLineBreak() {
+    pos_ += crlfAt(pos_) ? 2 : 1;
+    newline(pos_);
   }
   void newline(size_t at) {  // `at` is the offset just past the line break
     ++line_;
