@@ -312,3 +312,48 @@ TEST_CASE("a public client needs no secret but cannot send mail through Graph") 
   CHECK_FALSE(mail);
   CHECK_THAT(d2.renderText(), Catch::Contains("Mail.Send"));
 }
+
+TEST_CASE("problems are reported section by section in reading order, whatever the file's order") {
+  // Each section has one mistake, and the file writes them in the opposite of the order in
+  // which parseConfig reads them: alerts last, after sources.partner_center that it may need.
+  const std::string text =
+      "alerts:\n"                                            // 1
+      "  transport: pigeon\n"                                // 2
+      "  from: a@example.com\n"                              // 3
+      "  routes:\n"                                          // 4
+      "    - {to: [a@example.com], default: true}\n"         // 5
+      "logging:\n"                                           // 6
+      "  format: xml\n"                                      // 7
+      "network:\n"                                           // 8
+      "  proxy: socks5://proxy\n"                            // 9
+      "http:\n"                                              // 10
+      "  listen: nowhere\n"                                  // 11
+      "schedule:\n"                                          // 12
+      "  interval: 1m\n"                                     // 13
+      "rules:\n"                                             // 14
+      "  max_steps_per_tenant: 1\n"                          // 15
+      "storage:\n"                                           // 16
+      "  max_suppression: 1h\n"                              // 17
+      "sources:\n"                                           // 18
+      "  inventory: {paht: x.csv}\n"                         // 19
+      "partner:\n"                                           // 20
+      "  name: N\n"                                          // 21
+      "  tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64\n"  // 22
+      "  email_domains: [nodot]\n";                          // 23
+  Diagnostics d;
+  CHECK_FALSE(parseConfig(text, "c.yaml", "/etc", d));
+  INFO(d.renderText());
+  std::vector<std::string> contexts;
+  std::vector<int> lines;
+  for (const auto& item : d.items()) {
+    contexts.push_back(item.context);
+    lines.push_back(item.location.line);
+  }
+  // sources.inventory: the misspelt key, then the then-missing path.
+  CHECK(contexts == std::vector<std::string>{"section 'partner'", "section 'sources.inventory'",
+                                             "section 'sources.inventory'", "section 'storage'",
+                                             "section 'rules'", "section 'schedule'",
+                                             "section 'http'", "section 'network'",
+                                             "section 'logging'", "section 'alerts'"});
+  CHECK(lines == std::vector<int>{23, 19, 19, 17, 15, 13, 11, 9, 7, 2});
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// checkEnvironment(): what makes a valid configuration unusable on this machine
+// (config/app_config.h).
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alerts/templates.h"
+#include "config/app_config.h"
+
+namespace cspwatch::config {
+
+Diagnostics checkEnvironment(const AppConfig& cfg) {
+  Diagnostics d;
+  auto readable = [](const std::string& p) { return ::access(p.c_str(), R_OK) == 0; };
+  SourceLocation where{cfg.file, 0, 0};
+  if (cfg.inventory && !readable(cfg.inventory->path))
+    d.warning("config.missing-file", where,
+              "inventory file " + cfg.inventory->path + " cannot be read: " + std::strerror(errno));
+  if (cfg.partner_center) {
+    const auto& pc = *cfg.partner_center;
+    if (pc.public_client) {
+      // No secret: every call is made as the signed-in partner user.
+    } else if (!pc.client_key_file.empty()) {
+      for (const auto& f : {pc.client_key_file, pc.client_certificate_file})
+        if (!readable(f))
+          d.warning("config.missing-file", where,
+                    "certificate file " + f + " cannot be read: " + std::strerror(errno));
+    } else if (pc.client_secret_file.empty()) {
+      if (std::getenv(kClientSecretEnv) == nullptr)
+        d.warning("config.missing-secret", where,
+                  std::string("no client secret: set client_secret_file or ") + kClientSecretEnv);
+    } else if (!readable(pc.client_secret_file)) {
+      d.warning("config.missing-file", where,
+                "client secret file " + pc.client_secret_file +
+                    " cannot be read: " + std::strerror(errno));
+    }
+    if (!pc.refresh_token_file.empty() && !readable(pc.refresh_token_file))
+      d.warning("config.missing-file", where,
+                "refresh token file " + pc.refresh_token_file +
+                    " cannot be read; run 'cspwatch auth login' to create it");
+  }
+  if (cfg.alerts) {
+    const AlertsConfig& a = *cfg.alerts;
+    if (auto t = alerts::MailTemplates::load(a.templates_dir); !t)
+      d.warning("config.bad-templates", where,
+                "mail templates in " + a.templates_dir + ": " + t.status().message());
+    for (const auto& f : {a.smtp.password_file, a.smtp.ca_file})
+      if (a.transport == alerts::TransportKind::kSmtp && !f.empty() && !readable(f))
+        d.warning("config.missing-file", where,
+                  "SMTP file " + f + " cannot be read: " + std::strerror(errno));
+  }
+  if (!cfg.network.ca_file.empty() && !readable(cfg.network.ca_file))
+    d.warning(
+        "config.missing-file", where,
+        "network.ca_file " + cfg.network.ca_file + " cannot be read: " + std::strerror(errno));
+  for (const auto& p : cfg.rule_paths) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0)
+      d.warning("config.missing-file", where, "rules path " + p + " does not exist");
+  }
+  return d;
+}
+
+}  // namespace cspwatch::config
