@@ -157,14 +157,25 @@ std::optional<Timestamp> Metrics::lastSuccessfulScan() const {
   return last_success_;
 }
 
+// One writer a group of families, each called with mu_ held, in the order of the families in
+// metrics.h; every family's HELP and TYPE lines are written whether or not it has a sample.
 std::string Metrics::prometheusText() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   out.reserve(4096);
-
   Family(out, "cspwatch_build_info", "gauge", "Always 1; the version of cspwatch running.")
       .sample({{"version", kVersion}}, int64_t{1});
+  writeScanFamilies(out);
+  writeLastAppliedFamilies(out);
+  writeApiFamilies(out);
+  writeMailFamilies(out);
+  Family f(out, "cspwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
+  f.sample({{"result", "ok"}}, reloads_ok_);
+  f.sample({{"result", "error"}}, reloads_error_);
+  return out;
+}
 
+void Metrics::writeScanFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_scans_total", "counter", "Scans ended, by status.");
     for (const auto& [status, n] : scans_) f.sample({{"status", status}}, n);
@@ -179,11 +190,12 @@ std::string Metrics::prometheusText() const {
              "When the last scan ended, whatever its status (Unix time).");
     if (last_scan_) f.sample({}, toUnixSeconds(*last_scan_));
   }
-  {
-    Family f(out, "cspwatch_last_successful_scan_timestamp_seconds", "gauge",
-             "When the last applied (completed or partial) scan ended (Unix time).");
-    if (last_success_) f.sample({}, toUnixSeconds(*last_success_));
-  }
+  Family f(out, "cspwatch_last_successful_scan_timestamp_seconds", "gauge",
+           "When the last applied (completed or partial) scan ended (Unix time).");
+  if (last_success_) f.sample({}, toUnixSeconds(*last_success_));
+}
+
+void Metrics::writeLastAppliedFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_tenants", "gauge",
              "Tenants of the last applied scan, by how much of them could be read.");
@@ -200,31 +212,34 @@ std::string Metrics::prometheusText() const {
         f.sample({{"rule", c.rule_id}, {"severity", c.severity}}, c.count);
     }
   }
-  {
-    Family f(out, "cspwatch_checks_unknown", "gauge",
-             "Checks the last applied scan could not make (rule and tenant pairs).");
-    if (last_applied_) f.sample({}, int64_t{last_applied_->checks_unknown});
+  Family f(out, "cspwatch_checks_unknown", "gauge",
+           "Checks the last applied scan could not make (rule and tenant pairs).");
+  if (last_applied_) f.sample({}, int64_t{last_applied_->checks_unknown});
+}
+
+void Metrics::writeApiFamilies(std::string& out) const {
+  struct ApiFamily {
+    const char* name;
+    const char* help;
+    int64_t ApiTotals::*count;
+  };
+  static const ApiFamily kApiFamilies[] = {
+      {"cspwatch_api_requests_total", "HTTP requests sent to Microsoft APIs, retries included.",
+       &ApiTotals::requests},
+      {"cspwatch_api_retries_total", "Requests to Microsoft APIs that were retried.",
+       &ApiTotals::retries},
+      {"cspwatch_api_throttled_total", "Throttled answers (429) from Microsoft APIs.",
+       &ApiTotals::throttled},
+      {"cspwatch_api_failures_total", "Requests to Microsoft APIs that failed for good.",
+       &ApiTotals::failed},
+  };
+  for (const ApiFamily& family : kApiFamilies) {
+    Family f(out, family.name, "counter", family.help);
+    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.*family.count);
   }
-  {
-    Family f(out, "cspwatch_api_requests_total", "counter",
-             "HTTP requests sent to Microsoft APIs, retries included.");
-    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.requests);
-  }
-  {
-    Family f(out, "cspwatch_api_retries_total", "counter",
-             "Requests to Microsoft APIs that were retried.");
-    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.retries);
-  }
-  {
-    Family f(out, "cspwatch_api_throttled_total", "counter",
-             "Throttled answers (429) from Microsoft APIs.");
-    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.throttled);
-  }
-  {
-    Family f(out, "cspwatch_api_failures_total", "counter",
-             "Requests to Microsoft APIs that failed for good.");
-    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.failed);
-  }
+}
+
+void Metrics::writeMailFamilies(std::string& out) const {
   Family(out, "cspwatch_outbox_queued", "gauge", "Messages waiting in the outbox.")
       .sample({}, outbox_queued_);
   Family(out, "cspwatch_outbox_failed", "gauge", "Messages in the outbox given up on.")
@@ -233,12 +248,6 @@ std::string Metrics::prometheusText() const {
       .sample({}, mail_delivered_);
   Family(out, "cspwatch_mail_failed_total", "counter", "Messages given up on.")
       .sample({}, mail_failed_);
-  {
-    Family f(out, "cspwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
-    f.sample({{"result", "ok"}}, reloads_ok_);
-    f.sample({{"result", "error"}}, reloads_error_);
-  }
-  return out;
 }
 
 }  // namespace cspwatch::daemon

@@ -87,6 +87,12 @@ class Metrics {
     int64_t requests = 0, retries = 0, throttled = 0, failed = 0;
   };
 
+  // The writers of prometheusText(), each of a group of families in metrics.h's order; mu_ held.
+  void writeScanFamilies(std::string& out) const;         // scans_total .. last successful scan
+  void writeLastAppliedFamilies(std::string& out) const;  // tenants, findings_open, checks_unknown
+  void writeApiFamilies(std::string& out) const;          // api_*_total
+  void writeMailFamilies(std::string& out) const;         // outbox_*, mail_*_total
+
   mutable std::mutex mu_;
   std::map<std::string, int64_t> scans_{
       {"completed", 0}, {"partial", 0}, {"failed", 0}, {"interrupted", 0}};  // by status
