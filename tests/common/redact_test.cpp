@@ -5,6 +5,7 @@
 // cap, the log, and the cost with 1,000 secrets registered.
 #include "common/redact.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -247,10 +248,13 @@ TEST_CASE("redact: log lines are redacted in every form") {
   CHECK(logged == "warning: posted refresh_token=[redacted] and Bearer [redacted]\n");
 }
 
-TEST_CASE("redact: a 200-byte reason with 1,000 secrets registered costs microseconds") {
+namespace {
+
+// 1,000 lasting secrets of 40 bytes and 500 rotating tokens of 1,240 (the newest
+// kMaxRotatingSecrets kept), or only the first lasting one.
+void registerSecrets(bool many) {
   forgetSecretsForTesting();
-  // 1,000 lasting secrets of 40 bytes, and the newest 128 of 500 rotating tokens of 1,240.
-  for (int i = 0; i < 1500; ++i) {
+  for (int i = 0; i < (many ? 1500 : 1); ++i) {
     std::string s = "secret-" + std::to_string(i * 7919) + "-";
     while (s.size() < 40) s += static_cast<char>('a' + (s.size() * 13 + i) % 26);
     if (i < 1000)
@@ -258,23 +262,42 @@ TEST_CASE("redact: a 200-byte reason with 1,000 secrets registered costs microse
     else
       registerRotatingSecret(s + std::string(1200, static_cast<char>('A' + i % 26)));
   }
-  REQUIRE(registeredSecretCount() == 1000 + kMaxRotatingSecrets);
+  REQUIRE(registeredSecretCount() == (many ? 1000 + kMaxRotatingSecrets : 1));
+}
+
+// Microseconds per redactSecrets(reason) over `rounds` calls; checks nothing is replaced.
+double microsPerCall(const std::string& reason, int rounds) {
+  size_t sink = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < rounds; ++i) sink += redactSecrets(reason).size();
+  const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
+  CHECK(sink == reason.size() * static_cast<size_t>(rounds));  // nothing replaced
+  return took.count() / rounds;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "redact: a 200-byte reason costs about the same with 1,128 secrets registered as with one") {
   const std::string reason =
       "HTTP 403: Authorization_RequestDenied: Insufficient privileges to complete the "
       "operation. (request-id 0d6b3c9e-7a2f-4f7e-9c61-2b1f3c9e7a2f); our GDAP relationship needs "
       "Security Reader or Global Reader";
   REQUIRE(reason.size() >= 200);
-  constexpr int kRounds = 20000;
-  size_t sink = 0;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kRounds; ++i) sink += redactSecrets(reason).size();
-  const auto per_call =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start) / kRounds;
-  CHECK(sink == reason.size() * kRounds);  // nothing replaced
-  // Measured 2-4 us on a shared 2-core machine (docs in the commit); the bound only catches a
-  // cost that grows with the registry.
-  WARN("redactSecrets: " << per_call.count() << " us per 200-byte reason, "
-                         << registeredSecretCount() << " secrets registered");
-  CHECK(per_call.count() < 200);
+  // The cost must not grow with the registry (a hash table of windows, not a search for each
+  // secret): the two are measured in turn, a few times, and the least of each kept, so that what
+  // else the machine runs (it slows both) drops out. Measured 1-4 us for either on a shared
+  // 2-core machine; a search for each of the 1,128 secrets in its forms would cost a hundred
+  // times one.
+  double one = 1e9, many = 1e9;
+  for (int turn = 0; turn < 3; ++turn) {
+    registerSecrets(false);
+    one = std::min(one, microsPerCall(reason, 5000));
+    registerSecrets(true);
+    many = std::min(many, microsPerCall(reason, 5000));
+  }
+  WARN("redactSecrets: " << many << " us per 200-byte reason with 1,128 secrets registered, " << one
+                         << " us with one");
+  CHECK(many < 10 * one);
   forgetSecretsForTesting();
 }
