@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <csignal>
 #include <ctime>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -11,26 +12,25 @@
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
-#include <Poco/Net/DialogSocket.h>
 #include <Poco/Net/IPAddress.h>
-#include <Poco/Net/MailStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/SocketStream.h>
 #include <Poco/Net/StreamSocket.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
 
+#include "alerts/smtp_connection.h"
 #include "common/net_util.h"
 #include "common/redact.h"
 #include "common/text.h"
 
-// Why the conversation is driven here, on Poco's DialogSocket, rather than through
-// Poco::Net::SMTPClientSession (Poco 1.11, as Debian 12 ships it):
+// Why the conversation is driven here and in alerts/smtp_connection.cpp, on Poco's
+// DialogSocket, rather than through Poco::Net::SMTPClientSession (Poco 1.11, as Debian 12 ships
+// it):
 //  - SMTPClientSession::sendCommand() reads replies with DialogSocket::receiveStatusMessage(),
 //    which loops forever (appending to a string) when the server closes the connection in the
 //    middle of a multi-line reply; a daemon must not hang on a broken server.
@@ -136,147 +136,10 @@ std::string withCrlf(const std::string& body) {
   return out;
 }
 
-struct Reply {
-  int code = 0;
-  std::string text;  // the lines' texts, joined by spaces
-  std::string str() const { return std::to_string(code) + (text.empty() ? "" : " " + text); }
-  int kind() const { return code / 100; }  // 2, 3, 4, 5
-};
-
-// Thrown inside converse() for a server that does not speak SMTP; reported as temporary.
-class ProtocolError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// One SMTP connection: command/reply pairs over a DialogSocket, STARTTLS, the message data.
-class Connection {
- public:
-  explicit Connection(const Poco::Net::StreamSocket& socket)
-      : dialog_(std::make_unique<Poco::Net::DialogSocket>(socket)) {}
-
-  Reply read() {
-    Reply reply;
-    // A reply is at most a few lines (EHLO lists extensions); a server that sends more is not
-    // one we want to read forever.
-    for (int lines = 0; lines < 100; ++lines) {
-      std::string line;
-      if (!dialog_->receiveMessage(line))
-        throw ProtocolError(lines == 0 ? "the server closed the connection"
-                                       : "the server closed the connection mid-reply");
-      if (line.size() < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) ||
-          (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-        throw ProtocolError("not an SMTP reply: '" + outsideText(line, 80) + "'");
-      const int code = std::stoi(line.substr(0, 3));
-      if (lines > 0 && code != reply.code)
-        throw ProtocolError("inconsistent reply codes " + std::to_string(reply.code) + " and " +
-                            std::to_string(code));
-      reply.code = code;
-      if (line.size() > 4) {
-        if (!reply.text.empty()) reply.text += ' ';
-        reply.text += std::string(trim(line.substr(4)));
-      }
-      lines_.push_back(line.size() > 4 ? line.substr(4) : "");
-      if (line.size() == 3 || line[3] == ' ') {
-        // The server's words, quoted in what we report: outside text (a server may echo what
-        // we sent it, such as the AUTH line).
-        reply.text = outsideText(reply.text);
-        return reply;
-      }
-    }
-    throw ProtocolError("reply longer than 100 lines");
-  }
-
-  Reply command(const std::string& line) {
-    lines_.clear();
-    dialog_->sendMessage(line);
-    return read();
-  }
-
-  // The text lines of the last reply (EHLO: one extension per line after the first).
-  const std::vector<std::string>& lines() const { return lines_; }
-
-  // TLS over this connection. A fresh DialogSocket: whatever the server sent before the
-  // handshake and we have not read yet is dropped (RFC 3207, 4.2), never taken as a reply.
-  void startTls(const std::string& host, Poco::Net::Context::Ptr context,
-                const Poco::Timespan& timeout) {
-    Poco::Net::SecureStreamSocket secure =
-        Poco::Net::SecureStreamSocket::attach(*dialog_, host, context);
-    secure.setReceiveTimeout(timeout);
-    secure.setSendTimeout(timeout);
-    dialog_ = std::make_unique<Poco::Net::DialogSocket>(secure);
-  }
-
-  // The message after "354": dot-stuffed, then CRLF.CRLF; returns the server's verdict.
-  Reply sendData(const std::string& crlf_body) {
-    lines_.clear();
-    Poco::Net::SocketOutputStream socket_out(*dialog_);
-    Poco::Net::MailOutputStream mail_out(socket_out);
-    mail_out.write(crlf_body.data(), static_cast<std::streamsize>(crlf_body.size()));
-    mail_out.close();  // the final CRLF if missing, then ".\r\n"
-    socket_out.flush();
-    // Socket errors inside a stream only set badbit.
-    if (!mail_out || !socket_out) throw Poco::IOException("sending the message data failed");
-    return read();
-  }
-
-  void quit() noexcept {
-    try {
-      command("QUIT");
-    } catch (...) {  // the message's fate is decided; a lost QUIT changes nothing
-    }
-    close();
-  }
-
-  void close() noexcept {
-    try {
-      dialog_->close();
-    } catch (...) {  // already closed or broken
-    }
-  }
-
- private:
-  static bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-  std::unique_ptr<Poco::Net::DialogSocket> dialog_;
-  std::vector<std::string> lines_;
-};
-
-struct Capabilities {
-  bool starttls = false;
-  bool auth = false;
-  std::vector<std::string> auth_mechanisms;  // lower-case
-};
-
-Capabilities capabilitiesOf(const std::vector<std::string>& ehlo_lines) {
-  Capabilities caps;
-  // The first line is the server's name, the others one extension each ("AUTH LOGIN PLAIN").
-  for (size_t i = 1; i < ehlo_lines.size(); ++i) {
-    std::string line = toLowerAscii(ehlo_lines[i]);
-    for (char& c : line)
-      if (c == '=') c = ' ';  // "AUTH=LOGIN PLAIN", an old form some servers still send
-    std::istringstream words(line);
-    std::string keyword;
-    words >> keyword;
-    if (keyword == "starttls") caps.starttls = true;
-    if (keyword == "auth") {
-      caps.auth = true;
-      for (std::string m; words >> m;) caps.auth_mechanisms.push_back(m);
-    }
-  }
-  return caps;
-}
-
 std::string toUpperCopy(std::string s) {
   for (char& c : s)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return s;
-}
-
-bool offers(const Capabilities& caps, const std::string& mechanism) {
-  for (const auto& m : caps.auth_mechanisms)
-    if (m == mechanism) return true;
-  return false;
 }
 
 Delivery temporary(std::string reply) { return {false, false, std::move(reply)}; }
@@ -294,6 +157,216 @@ std::string describe(const Poco::Exception& e) {
 std::string tlsSetupFailed(const std::string& ca_file, const std::string& why) {
   return "TLS setup failed" + (ca_file.empty() ? "" : " (ca_file " + ca_file + ")") + ": " + why;
 }
+
+// A reply that must be 2xx for the dialogue to go on: nullopt when it is, else a temporary
+// failure quoting it.
+std::optional<Delivery> unlessPositive(const smtp::Reply& r) {
+  if (r.kind() != 2) return temporary(r.str());
+  return std::nullopt;
+}
+
+// The same for a reply whose 5xx refuses the message itself (MAIL FROM, DATA, the data's end):
+// a 5xx is a permanent failure, another non-2xx a temporary one.
+std::optional<Delivery> unlessAccepted(const smtp::Reply& r) {
+  if (r.kind() == 5) return permanentFailure(r.str());
+  return unlessPositive(r);
+}
+
+// What a message goes out with, checked before any connection.
+struct Envelope {
+  std::string helo;                     // our EHLO name
+  std::vector<std::string> recipients;  // RCPT TO, in the message's order
+};
+
+// Fills `envelope` for `message`, or returns the failure known without a connection. Bad
+// settings are temporary (the operator fixes them and the queued message goes out); a bad
+// recipient is permanent.
+std::optional<Delivery> checkBeforeConnecting(const SmtpSettings& s, const OutgoingMessage& message,
+                                              Envelope& envelope) {
+  if (s.host.empty()) return temporary("no SMTP host configured");
+  if (s.port <= 0 || s.port > 65535)
+    return temporary("invalid SMTP port " + std::to_string(s.port));
+  if (!sendableAddress(s.envelope_from))
+    return temporary("invalid envelope sender '" + s.envelope_from + "'");
+  envelope.helo = s.helo_name.empty() ? Poco::Environment::nodeName() : s.helo_name;
+  for (char c : envelope.helo)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return temporary("invalid EHLO name '" + envelope.helo + "'");
+  for (const auto& part : split(message.recipients, ',')) {
+    std::string r(trim(part));
+    if (r.empty()) continue;
+    if (!sendableAddress(r)) return permanentFailure("invalid recipient address '" + r + "'");
+    envelope.recipients.push_back(r);
+  }
+  if (envelope.recipients.empty()) return permanentFailure("the message has no recipients");
+  if (!s.username.empty() && s.tls == SmtpTls::kNone && !isLoopbackHost(s.host))
+    return temporary("refusing to send the SMTP password unencrypted to " + s.host +
+                     ": use tls starttls or implicit");
+  return std::nullopt;
+}
+
+// One delivery's conversation with the server, a step for each part of the dialogue: connect
+// (with implicit TLS), greeting and EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO, DATA. A step
+// returns nullopt to go on, or how the delivery ended. Failures of the connection, TLS or the
+// protocol are exceptions (Poco's, smtp::ProtocolError); `stage()` then says what was under way.
+class Dialogue {
+ public:
+  Dialogue(const SmtpSettings& settings, Poco::Net::Context::Ptr context, Envelope envelope)
+      : s_(settings),
+        context_(std::move(context)),
+        envelope_(std::move(envelope)),
+        where_(s_.host + ":" + std::to_string(s_.port)),
+        // At least a second: Poco reads a zero receive timeout as "wait forever".
+        timeout_(std::max<long>(1, static_cast<long>(s_.timeout.count())), 0),
+        stage_("connect to " + where_) {}
+
+  // The whole dialogue. Once connected, every ending the server hears of says QUIT first;
+  // after an exception the caller closes the connection.
+  Delivery run(const std::string& body) {
+    connect();
+    std::optional<Delivery> ended = greet();
+    if (!ended && s_.tls == SmtpTls::kStartTls) ended = startTls();
+    if (!ended && !s_.username.empty()) ended = authenticate();
+    if (!ended) ended = mailFrom();
+    if (!ended) ended = rcptTo();
+    const Delivery delivery = ended ? *ended : sendMessage(body);
+    conn_->quit();
+    return delivery;
+  }
+
+  const std::string& stage() const { return stage_; }
+
+  void close() noexcept {
+    if (conn_) conn_->close();
+  }
+
+ private:
+  void connect() {
+    Poco::Net::StreamSocket socket;
+    // "localhost" is the loopback address by definition (RFC 6761); resolving it through
+    // /etc/hosts fails on minimal systems that have none, so it is not looked up.
+    const std::string address = toLowerAscii(s_.host) == "localhost" ? "127.0.0.1" : s_.host;
+    socket.connect(Poco::Net::SocketAddress(address, static_cast<Poco::UInt16>(s_.port)), timeout_);
+    socket.setReceiveTimeout(timeout_);
+    socket.setSendTimeout(timeout_);
+    socket.setNoDelay(true);
+    if (s_.tls == SmtpTls::kImplicit) {
+      stage_ = "TLS handshake with " + where_;
+      tls_verify_error.clear();
+      Poco::Net::SecureStreamSocket secure =
+          Poco::Net::SecureStreamSocket::attach(socket, s_.host, context_);
+      secure.setReceiveTimeout(timeout_);
+      secure.setSendTimeout(timeout_);
+      socket = secure;
+    }
+    conn_ = std::make_unique<smtp::Connection>(socket);
+    stage_ = "SMTP with " + where_;
+  }
+
+  // The server's greeting, then EHLO (HELO for a server from before ESMTP).
+  std::optional<Delivery> greet() {
+    if (auto ended = unlessPositive(conn_->read())) return ended;
+    smtp::Reply r = conn_->command("EHLO " + envelope_.helo);
+    if (r.kind() == 5) r = conn_->command("HELO " + envelope_.helo);
+    if (auto ended = unlessPositive(r)) return ended;
+    caps_ = smtp::capabilitiesOf(conn_->lines());
+    return std::nullopt;
+  }
+
+  std::optional<Delivery> startTls() {
+    if (!caps_.starttls)
+      return temporary(where_ +
+                       " does not offer STARTTLS; refusing to continue unencrypted (tls is "
+                       "starttls)");
+    if (auto ended = unlessPositive(conn_->command("STARTTLS"))) return ended;
+    stage_ = "TLS handshake with " + where_;
+    tls_verify_error.clear();
+    conn_->startTls(s_.host, context_, timeout_);
+    stage_ = "SMTP with " + where_;
+    // RFC 3207: forget what the server said before TLS and ask again.
+    if (auto ended = unlessPositive(conn_->command("EHLO " + envelope_.helo))) return ended;
+    caps_ = smtp::capabilitiesOf(conn_->lines());
+    return std::nullopt;
+  }
+
+  // AUTH PLAIN, else AUTH LOGIN: the two every server we meet offers.
+  std::optional<Delivery> authenticate() {
+    if (!caps_.auth) return temporary(where_ + " does not offer AUTH");
+    smtp::Reply r;
+    if (caps_.offers("plain")) {
+      // RFC 4616: authzid (empty), authcid, password, NUL-separated, in one argument.
+      r = conn_->command("AUTH PLAIN " +
+                         base64(std::string(1, '\0') + s_.username + '\0' + s_.password));
+    } else if (caps_.offers("login")) {
+      // Whatever the prompts say, LOGIN asks for the user name first, then the password.
+      r = conn_->command("AUTH LOGIN");
+      if (r.code == 334) r = conn_->command(base64(s_.username));
+      if (r.code == 334) r = conn_->command(base64(s_.password));
+    } else {
+      std::string offered;
+      for (const auto& m : caps_.auth_mechanisms)
+        offered += (offered.empty() ? "" : " ") + toUpperCopy(m);
+      return temporary(
+          where_ + " offers no AUTH mechanism we support (PLAIN, LOGIN); it offers: " + offered);
+    }
+    return unlessPositive(r);
+  }
+
+  std::optional<Delivery> mailFrom() {
+    return unlessAccepted(conn_->command("MAIL FROM:<" + s_.envelope_from + ">"));
+  }
+
+  // Each recipient in turn. The message goes on if any is accepted; when none is, the failure
+  // is permanent only if every refusal was.
+  std::optional<Delivery> rcptTo() {
+    smtp::Reply last_refusal;
+    bool all_refusals_permanent = true;
+    size_t accepted = 0;
+    for (const auto& rcpt : envelope_.recipients) {
+      const smtp::Reply r = conn_->command("RCPT TO:<" + rcpt + ">");
+      if (r.kind() == 2) {
+        ++accepted;
+        continue;
+      }
+      refused_.push_back(rcpt + " (" + r.str() + ")");
+      last_refusal = r;
+      if (r.kind() != 5) all_refusals_permanent = false;
+    }
+    if (accepted > 0) return std::nullopt;
+    const std::string reply =
+        envelope_.recipients.size() == 1
+            ? last_refusal.str()
+            : last_refusal.str() + "; every recipient refused: " + refusedList();
+    return all_refusals_permanent ? permanentFailure(reply) : temporary(reply);
+  }
+
+  // DATA, the message, and the server's verdict on it.
+  Delivery sendMessage(const std::string& body) {
+    const smtp::Reply go_ahead = conn_->command("DATA");
+    if (go_ahead.kind() == 5) return permanentFailure(go_ahead.str());
+    if (go_ahead.code != 354) return temporary(go_ahead.str());
+    const smtp::Reply r = conn_->sendData(withCrlf(body));
+    if (auto ended = unlessAccepted(r)) return *ended;
+    return {true, false, refused_.empty() ? r.str() : r.str() + "; refused: " + refusedList()};
+  }
+
+  // The refused recipients, "address (reply), ...".
+  std::string refusedList() const {
+    std::string list;
+    for (const auto& x : refused_) list += (list.empty() ? "" : ", ") + x;
+    return list;
+  }
+
+  const SmtpSettings& s_;
+  const Poco::Net::Context::Ptr context_;
+  const Envelope envelope_;
+  const std::string where_;  // host:port
+  const Poco::Timespan timeout_;
+  std::string stage_;  // what is under way, for a failure
+  std::unique_ptr<smtp::Connection> conn_;
+  smtp::Capabilities caps_;
+  std::vector<std::string> refused_;  // "address (reply)"
+};
 
 }  // namespace
 
@@ -359,162 +432,26 @@ Delivery SmtpTransport::deliver(const OutgoingMessage& message) {
 }
 
 Delivery SmtpTransport::converse(const OutgoingMessage& message) {
-  const SmtpSettings& s = settings_;
-  const std::string where = s.host + ":" + std::to_string(s.port);
-
-  // Checks that need no connection. Bad settings are temporary (the operator fixes them and
-  // the queued message goes out); a bad recipient is permanent.
-  if (s.host.empty()) return temporary("no SMTP host configured");
-  if (s.port <= 0 || s.port > 65535)
-    return temporary("invalid SMTP port " + std::to_string(s.port));
-  if (!sendableAddress(s.envelope_from))
-    return temporary("invalid envelope sender '" + s.envelope_from + "'");
-  const std::string helo = s.helo_name.empty() ? Poco::Environment::nodeName() : s.helo_name;
-  for (char c : helo)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
-      return temporary("invalid EHLO name '" + helo + "'");
-  std::vector<std::string> recipients;
-  for (const auto& part : split(message.recipients, ',')) {
-    std::string r(trim(part));
-    if (r.empty()) continue;
-    if (!sendableAddress(r)) return permanentFailure("invalid recipient address '" + r + "'");
-    recipients.push_back(r);
-  }
-  if (recipients.empty()) return permanentFailure("the message has no recipients");
-  const bool auth = !s.username.empty();
-  if (auth && s.tls == SmtpTls::kNone && !isLoopbackHost(s.host))
-    return temporary("refusing to send the SMTP password unencrypted to " + s.host +
-                     ": use tls starttls or implicit");
-  if (s.tls != SmtpTls::kNone && !tls_->context) return temporary(tls_->error);
+  Envelope envelope;
+  if (auto refused = checkBeforeConnecting(settings_, message, envelope)) return *refused;
+  if (settings_.tls != SmtpTls::kNone && !tls_->context) return temporary(tls_->error);
 
   ScopedSigpipeBlock no_sigpipe;
-  // At least a second: Poco reads a zero receive timeout as "wait forever".
-  const Poco::Timespan timeout(std::max<long>(1, static_cast<long>(s.timeout.count())), 0);
-  std::string stage = "connect to " + where;
-  std::unique_ptr<Connection> conn;
+  Dialogue dialogue(settings_, tls_->context, std::move(envelope));
   try {
-    Poco::Net::StreamSocket socket;
-    // "localhost" is the loopback address by definition (RFC 6761); resolving it through
-    // /etc/hosts fails on minimal systems that have none, so it is not looked up.
-    const std::string address = toLowerAscii(s.host) == "localhost" ? "127.0.0.1" : s.host;
-    socket.connect(Poco::Net::SocketAddress(address, static_cast<Poco::UInt16>(s.port)), timeout);
-    socket.setReceiveTimeout(timeout);
-    socket.setSendTimeout(timeout);
-    socket.setNoDelay(true);
-    if (s.tls == SmtpTls::kImplicit) {
-      stage = "TLS handshake with " + where;
-      tls_verify_error.clear();
-      Poco::Net::SecureStreamSocket secure =
-          Poco::Net::SecureStreamSocket::attach(socket, s.host, tls_->context);
-      secure.setReceiveTimeout(timeout);
-      secure.setSendTimeout(timeout);
-      socket = secure;
-    }
-    conn = std::make_unique<Connection>(socket);
-    stage = "SMTP with " + where;
-
-    // Every failure from here on says QUIT first.
-    auto fail = [&](Delivery d) {
-      conn->quit();
-      return d;
-    };
-
-    Reply r = conn->read();  // the greeting
-    if (r.kind() != 2) return fail(temporary(r.str()));
-    r = conn->command("EHLO " + helo);
-    if (r.kind() == 5) r = conn->command("HELO " + helo);  // a server from before ESMTP
-    if (r.kind() != 2) return fail(temporary(r.str()));
-    Capabilities caps = capabilitiesOf(conn->lines());
-
-    if (s.tls == SmtpTls::kStartTls) {
-      if (!caps.starttls)
-        return fail(temporary(where + " does not offer STARTTLS; refusing to continue "
-                                      "unencrypted (tls is starttls)"));
-      r = conn->command("STARTTLS");
-      if (r.kind() != 2) return fail(temporary(r.str()));
-      stage = "TLS handshake with " + where;
-      tls_verify_error.clear();
-      conn->startTls(s.host, tls_->context, timeout);
-      stage = "SMTP with " + where;
-      // RFC 3207: forget what the server said before TLS and ask again.
-      r = conn->command("EHLO " + helo);
-      if (r.kind() != 2) return fail(temporary(r.str()));
-      caps = capabilitiesOf(conn->lines());
-    }
-
-    if (auth) {
-      if (!caps.auth) return fail(temporary(where + " does not offer AUTH"));
-      if (offers(caps, "plain")) {
-        // RFC 4616: authzid (empty), authcid, password, NUL-separated, in one argument.
-        r = conn->command("AUTH PLAIN " +
-                          base64(std::string(1, '\0') + s.username + '\0' + s.password));
-      } else if (offers(caps, "login")) {
-        // Whatever the prompts say, LOGIN asks for the user name first, then the password.
-        r = conn->command("AUTH LOGIN");
-        if (r.code == 334) r = conn->command(base64(s.username));
-        if (r.code == 334) r = conn->command(base64(s.password));
-      } else {
-        std::string offered;
-        for (const auto& m : caps.auth_mechanisms)
-          offered += (offered.empty() ? "" : " ") + toUpperCopy(m);
-        return fail(temporary(where +
-                              " offers no AUTH mechanism we support (PLAIN, LOGIN); it "
-                              "offers: " +
-                              offered));
-      }
-      if (r.kind() != 2) return fail(temporary(r.str()));
-    }
-
-    r = conn->command("MAIL FROM:<" + s.envelope_from + ">");
-    if (r.kind() == 5) return fail(permanentFailure(r.str()));
-    if (r.kind() != 2) return fail(temporary(r.str()));
-
-    std::vector<std::string> refused;  // "address (reply)"
-    Reply last_refusal;
-    bool all_refusals_permanent = true;
-    size_t accepted = 0;
-    for (const auto& rcpt : recipients) {
-      r = conn->command("RCPT TO:<" + rcpt + ">");
-      if (r.kind() == 2) {
-        ++accepted;
-        continue;
-      }
-      refused.push_back(rcpt + " (" + r.str() + ")");
-      last_refusal = r;
-      if (r.kind() != 5) all_refusals_permanent = false;
-    }
-    auto refusedList = [&] {
-      std::string list;
-      for (const auto& x : refused) list += (list.empty() ? "" : ", ") + x;
-      return list;
-    };
-    if (accepted == 0) {
-      std::string reply = recipients.size() == 1
-                              ? last_refusal.str()
-                              : last_refusal.str() + "; every recipient refused: " + refusedList();
-      return fail(all_refusals_permanent ? permanentFailure(reply) : temporary(reply));
-    }
-
-    r = conn->command("DATA");
-    if (r.kind() == 5) return fail(permanentFailure(r.str()));
-    if (r.code != 354) return fail(temporary(r.str()));
-    r = conn->sendData(withCrlf(message.body));
-    if (r.kind() == 5) return fail(permanentFailure(r.str()));
-    if (r.kind() != 2) return fail(temporary(r.str()));
-    conn->quit();
-    return {true, false, refused.empty() ? r.str() : r.str() + "; refused: " + refusedList()};
+    return dialogue.run(message.body);
   } catch (const Poco::Net::SSLException& e) {
     // Certificate problems come from OpenSSL as a failed handshake; the callback kept why.
     const std::string why =
         !tls_verify_error.empty() ? "certificate refused: " + tls_verify_error : e.displayText();
-    if (conn) conn->close();
-    return temporary(stage + " failed: " + why);
+    dialogue.close();
+    return temporary(dialogue.stage() + " failed: " + why);
   } catch (const Poco::Exception& e) {
-    if (conn) conn->close();
-    return temporary(stage + " failed: " + describe(e));
-  } catch (const ProtocolError& e) {
-    if (conn) conn->close();
-    return temporary(stage + " failed: " + outsideText(e.what()));
+    dialogue.close();
+    return temporary(dialogue.stage() + " failed: " + describe(e));
+  } catch (const smtp::ProtocolError& e) {
+    dialogue.close();
+    return temporary(dialogue.stage() + " failed: " + outsideText(e.what()));
   }
 }
 

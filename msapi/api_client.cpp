@@ -180,107 +180,140 @@ bool ApiClient::pace(const ApiCall& call) {
   }
 }
 
-Result<HttpResponse> ApiClient::get(const ApiCall& call) {
+// What the attempts of one get() share.
+struct ApiClient::Attempts {
+  explicit Attempts(const ApiCall& c) : call(c), path(withoutQuery(c.url)) {}
+  bool graph() const { return call.api == Api::kGraph; }
+
+  const ApiCall& call;
   // One MS-RequestId for every attempt: the services use it to recognise a retry.
   const std::string request_id = newGuid();
-  const bool graph = call.api == Api::kGraph;
-  const std::string path = withoutQuery(call.url);
+  const std::string path;  // for the log: the query may hold a skip token
   Status last = Status::unavailable("no attempt made");
-  std::string last_ids;  // the last Graph attempt's request ids, for the log
-  int fresh_tokens = 0;  // a 401 gets a fresh token, a few times at most
-  bool new_connection = false;
-  // Waits before the next attempt, unless there is none; false on shutdown.
-  const auto waitToRetry = [&](int attempt, std::chrono::milliseconds wait) {
-    return attempt + 1 >= options_.max_attempts || cancel_.sleepFor(wait);
-  };
+  std::string last_ids;         // the last Graph attempt's request ids, for the log
+  int fresh_tokens = 0;         // a 401 gets a fresh token, a few times at most
+  bool new_connection = false;  // the next attempt on a new connection (after a 503)
+};
+
+Result<HttpResponse> ApiClient::get(const ApiCall& call) {
+  Attempts a(call);
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (cancel_.cancelled()) return Status::aborted("shutting down");
     if (!pace(call)) return Status::aborted("shutting down");
-    const Audience audience =
-        call.api == Api::kPartnerCenter ? Audience::kPartnerCenter : Audience::kGraph;
-    auto token = call.user ? tokens_.userToken(call.tenant, audience)
-                           : tokens_.appToken(call.tenant, audience);
+    auto token = tokenFor(call);
     if (!token) return token.status();
-    HttpRequest req;
-    req.url = call.url;
-    req.headers = call.headers;
-    req.headers.push_back({"Authorization", "Bearer " + *token});
-    req.headers.push_back({"Accept", "application/json"});
-    req.headers.push_back({"MS-RequestId", request_id});
-    if (!options_.correlation_id.empty())
-      req.headers.push_back({"MS-CorrelationId", options_.correlation_id});
-    if (call.api == Api::kPartnerCenter) req.headers.push_back({"MS-Contract-Version", "v1"});
-    // Graph asks for a new GUID in client-request-id on every request, logged by both sides
-    // (best-practices-concept.md); a retry is a new request.
-    std::string client_request_id;
-    if (graph) {
-      client_request_id = newGuid();
-      req.headers.push_back({"client-request-id", client_request_id});
-    }
-    req.new_connection = new_connection;
-    new_connection = false;
-    bump(call.api, &ApiCounters::requests);
-    if (attempt > 0) bump(call.api, &ApiCounters::retries);
-    auto resp = http_.send(req);
-    if (graph) last_ids = " (client-request-id " + client_request_id + ")";
-    if (!resp) {
-      if (resp.status().code() == Status::Code::kInvalidArgument)
-        return resp.status();  // a bad URL
-      last = resp.status();
-      const auto wait = backoff(attempt);
-      log().debug("{}: {}; retrying in {} ms", path, last.message(), wait.count());
-      if (!waitToRetry(attempt, wait)) return Status::aborted("shutting down");
-      continue;
-    }
-    if (graph)
-      last_ids = " (request-id " + outsideText(resp->header("request-id"), 64) +
-                 ", client-request-id " + client_request_id + ")";
-    if (resp->status == 429 || resp->status == 503 || resp->status == 504) {
-      // Throttled (429) or overloaded (503, 504): wait what the service asks, as Graph's SDK
-      // retry handler does for these three (errors.md, throttling.md), else back off.
-      if (resp->status == 429) bump(call.api, &ApiCounters::throttled);
-      last = Status::unavailable(describe(*resp));
-      const auto asked =
-          parseRetryAfter(resp->header("retry-after"),
-                          options_.clock ? options_.clock->now() : SystemClock().now());
-      const std::chrono::milliseconds cap = options_.retry_after_max;
-      const auto wait = asked ? std::min(*asked, cap) : backoff(attempt);
-      // "Always make new retry requests over a new HTTP connection" after a 503
-      // (best-practices-concept.md): the one we have may lead to the overloaded node.
-      new_connection = resp->status == 503;
-      log().debug("{}: HTTP {}; waiting {} ms{}", path, resp->status, wait.count(),
-                  asked && *asked > cap ? " (Retry-After cut to retry_after_max)" : "");
-      if (!waitToRetry(attempt, wait)) return Status::aborted("shutting down");
-      continue;
-    }
-    if (resp->status == 401 && fresh_tokens < 3) {
-      // An expired or revoked token: drop it and try again with a fresh one. A 401 that
-      // persists through fresh tokens is a real refusal and is returned.
-      tokens_.invalidate(*token);
-      ++fresh_tokens;
-      last = Status::unavailable(describe(*resp));
-      continue;
-    }
-    if (resp->status >= 500) {
-      last = Status::unavailable(describe(*resp));
-      if (!waitToRetry(attempt, backoff(attempt))) return Status::aborted("shutting down");
-      continue;
-    }
-    if (graph && resp->status >= 400) {
-      // The final answer, and a failure: what Microsoft support needs to find the request. A
-      // 404 is often an answer ("none"), not a failure; it is logged only at debug level.
-      if (resp->status == 404)
-        log().debug("{}: {}{}", path, describe(*resp), last_ids);
-      else
-        log().info("{}: {}{}", path, describe(*resp), last_ids);
-    }
-    return std::move(resp.value());
+    auto resp = sendAttempt(a, *token, attempt);
+    if (!resp && resp.status().code() == Status::Code::kInvalidArgument)
+      return resp.status();  // a bad URL: no attempt can do better
+    const auto wait = resp ? retryAfterAnswer(a, *resp, *token, attempt)
+                           : retryAfterFailure(a, resp.status(), attempt);
+    if (!wait) return std::move(resp.value());
+    // No wait after the last attempt; a shutdown ends the wait, and the call.
+    const bool last_attempt = attempt + 1 >= options_.max_attempts;
+    if (!last_attempt && !cancel_.sleepFor(*wait)) return Status::aborted("shutting down");
   }
-  bump(call.api, &ApiCounters::failed);
-  log().warn("{}: gave up after {} attempts: {}{}", path, options_.max_attempts, last.message(),
-             last_ids);
+  return giveUp(a);
+}
+
+Result<std::string> ApiClient::tokenFor(const ApiCall& call) {
+  const Audience audience =
+      call.api == Api::kPartnerCenter ? Audience::kPartnerCenter : Audience::kGraph;
+  return call.user ? tokens_.userToken(call.tenant, audience)
+                   : tokens_.appToken(call.tenant, audience);
+}
+
+Result<HttpResponse> ApiClient::sendAttempt(Attempts& a, const std::string& token, int attempt) {
+  const ApiCall& call = a.call;
+  HttpRequest req;
+  req.url = call.url;
+  req.headers = call.headers;
+  req.headers.push_back({"Authorization", "Bearer " + token});
+  req.headers.push_back({"Accept", "application/json"});
+  req.headers.push_back({"MS-RequestId", a.request_id});
+  if (!options_.correlation_id.empty())
+    req.headers.push_back({"MS-CorrelationId", options_.correlation_id});
+  if (call.api == Api::kPartnerCenter) req.headers.push_back({"MS-Contract-Version", "v1"});
+  // Graph asks for a new GUID in client-request-id on every request, logged by both sides
+  // (best-practices-concept.md); a retry is a new request.
+  std::string client_request_id;
+  if (a.graph()) {
+    client_request_id = newGuid();
+    req.headers.push_back({"client-request-id", client_request_id});
+  }
+  req.new_connection = a.new_connection;
+  a.new_connection = false;
+  bump(call.api, &ApiCounters::requests);
+  if (attempt > 0) bump(call.api, &ApiCounters::retries);
+  auto resp = http_.send(req);
+  if (a.graph()) {
+    a.last_ids = resp ? " (request-id " + outsideText(resp->header("request-id"), 64) +
+                            ", client-request-id " + client_request_id + ")"
+                      : " (client-request-id " + client_request_id + ")";
+  }
+  return resp;
+}
+
+std::chrono::milliseconds ApiClient::retryAfterFailure(Attempts& a, const Status& failure,
+                                                       int attempt) {
+  // A dropped connection, a timeout, a truncated body: backed off and tried again.
+  a.last = failure;
+  const auto wait = backoff(attempt);
+  log().debug("{}: {}; retrying in {} ms", a.path, a.last.message(), wait.count());
+  return wait;
+}
+
+std::optional<std::chrono::milliseconds> ApiClient::retryAfterAnswer(Attempts& a,
+                                                                     const HttpResponse& r,
+                                                                     const std::string& token,
+                                                                     int attempt) {
+  if (r.status == 429 || r.status == 503 || r.status == 504) return throttledWait(a, r, attempt);
+  if (r.status == 401 && a.fresh_tokens < 3) {
+    // An expired or revoked token: drop it and try again at once with a fresh one. A 401 that
+    // persists through fresh tokens is a real refusal and is returned.
+    tokens_.invalidate(token);
+    ++a.fresh_tokens;
+    a.last = Status::unavailable(describe(r));
+    return std::chrono::milliseconds::zero();
+  }
+  if (r.status >= 500) {
+    a.last = Status::unavailable(describe(r));
+    return backoff(attempt);
+  }
+  if (a.graph() && r.status >= 400) {
+    // The final answer, and a failure: what Microsoft support needs to find the request. A
+    // 404 is often an answer ("none"), not a failure; it is logged only at debug level.
+    if (r.status == 404)
+      log().debug("{}: {}{}", a.path, describe(r), a.last_ids);
+    else
+      log().info("{}: {}{}", a.path, describe(r), a.last_ids);
+  }
+  return std::nullopt;
+}
+
+std::chrono::milliseconds ApiClient::throttledWait(Attempts& a, const HttpResponse& r,
+                                                   int attempt) {
+  // Throttled (429) or overloaded (503, 504): wait what the service asks, as Graph's SDK
+  // retry handler does for these three (errors.md, throttling.md), else back off.
+  if (r.status == 429) bump(a.call.api, &ApiCounters::throttled);
+  a.last = Status::unavailable(describe(r));
+  const auto asked = parseRetryAfter(r.header("retry-after"),
+                                     options_.clock ? options_.clock->now() : SystemClock().now());
+  const std::chrono::milliseconds cap = options_.retry_after_max;
+  const auto wait = asked ? std::min(*asked, cap) : backoff(attempt);
+  // "Always make new retry requests over a new HTTP connection" after a 503
+  // (best-practices-concept.md): the one we have may lead to the overloaded node.
+  a.new_connection = r.status == 503;
+  log().debug("{}: HTTP {}; waiting {} ms{}", a.path, r.status, wait.count(),
+              asked && *asked > cap ? " (Retry-After cut to retry_after_max)" : "");
+  return wait;
+}
+
+Status ApiClient::giveUp(const Attempts& a) {
+  bump(a.call.api, &ApiCounters::failed);
+  log().warn("{}: gave up after {} attempts: {}{}", a.path, options_.max_attempts, a.last.message(),
+             a.last_ids);
   return Status::unavailable("gave up after " + std::to_string(options_.max_attempts) +
-                             " attempts: " + last.message());
+                             " attempts: " + a.last.message());
 }
 
 Result<Poco::JSON::Object::Ptr> ApiClient::getJson(const ApiCall& call) {

@@ -106,8 +106,20 @@ class ApiClient {
   const ApiCounters& counters(Api api) const { return by_api_[static_cast<int>(api)]; }
 
  private:
+  struct Attempts;  // one get()'s attempts: the request id, the last failure, fresh tokens
+
   bool pace(const ApiCall& call);
   std::chrono::milliseconds backoff(int attempt);
+  // get()'s steps: the token for an attempt, the attempt itself, what its outcome asks for next
+  // (the wait before the next attempt, zero for at once; nullopt for an answer that is final),
+  // and the end when every attempt failed.
+  Result<std::string> tokenFor(const ApiCall& call);
+  Result<HttpResponse> sendAttempt(Attempts& a, const std::string& token, int attempt);
+  std::chrono::milliseconds retryAfterFailure(Attempts& a, const Status& failure, int attempt);
+  std::optional<std::chrono::milliseconds> retryAfterAnswer(Attempts& a, const HttpResponse& r,
+                                                            const std::string& token, int attempt);
+  std::chrono::milliseconds throttledWait(Attempts& a, const HttpResponse& r, int attempt);
+  Status giveUp(const Attempts& a);
 
   const HttpClient& http_;
   TokenProvider& tokens_;

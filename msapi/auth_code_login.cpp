@@ -204,6 +204,120 @@ std::optional<Status> serveBrowser(Poco::Net::ServerSocket& listener, Attempt& a
   return done;
 }
 
+// The listener for the browser's answer on 127.0.0.1:`port` (0: any free one).
+Status listenOnLoopback(Poco::Net::ServerSocket& listener, int port) {
+  try {
+    listener.bind(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true,
+        false);  // SO_REUSEADDR (a restart soon after), not SO_REUSEPORT: a busy port must fail
+    listener.listen(8);
+  } catch (const Poco::Exception& e) {
+    return Status::unavailable("cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
+                               e.displayText() + " (choose another with --port)");
+  }
+  return Status::ok();
+}
+
+// What the user reads first: where to sign in, and how the answer can come back.
+void tellHowToSignIn(const std::function<void(const std::string&)>& tell,
+                     const std::string& authorize_url, const std::string& redirect_uri,
+                     bool can_paste) {
+  tell(
+      "Sign in as the partner user (an admin agent of the partner tenant, with MFA): open this "
+      "address in a browser:");
+  tell("");
+  tell(authorize_url);
+  tell("");
+  tell("Waiting for the browser to return to " + redirect_uri + " on this machine.");
+  if (can_paste)
+    tell(
+        "If the browser runs on another machine (cspwatch over SSH), it shows an error page for "
+        "localhost after the sign-in: copy the whole address from its address bar, paste it "
+        "here and press Enter.");
+}
+
+// The redirected address as the user pastes it: read from `fd` as it comes, a line at a time.
+class PastedInput {
+ public:
+  PastedInput(int fd, Attempt& attempt, const std::function<void(const std::string&)>& tell)
+      : fd_(fd), attempt_(attempt), tell_(tell) {}
+
+  int fd() const { return fd_; }  // -1 when there is none, or once it has ended
+
+  // Reads what has arrived. Returns the attempt's end when a pasted line brought the answer,
+  // nullopt when the wait goes on.
+  std::optional<Status> readAvailable() {
+    char buf[4096];
+    const ssize_t got = ::read(fd_, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) return std::nullopt;
+    if (got <= 0) {
+      // End of input (or it cannot be read): only the browser can answer now.
+      fd_ = -1;
+      if (auto done = line(pasted_)) return done;
+      pasted_.clear();
+      return std::nullopt;
+    }
+    pasted_.append(buf, static_cast<size_t>(got));
+    for (size_t nl; (nl = pasted_.find('\n')) != std::string::npos;) {
+      const std::string text = pasted_.substr(0, nl);
+      pasted_.erase(0, nl + 1);
+      if (auto done = line(text)) return done;
+    }
+    if (pasted_.size() > 65536) {
+      pasted_.clear();
+      tell_("That line is too long to be the redirected address; paste it again.");
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Handles one pasted line: the attempt's end, or nullopt to go on waiting.
+  std::optional<Status> line(const std::string& text) {
+    if (trim(text).empty()) return std::nullopt;
+    auto answer = parseRedirect(text);
+    if (!answer) {
+      tell_(
+          "That is not the address the browser was sent to: paste the whole address from the "
+          "address bar (it holds code= and state=, or error=).");
+      return std::nullopt;
+    }
+    if (!attempt_.stateMatches(*answer)) {
+      attempt_.wrongState("that was pasted");
+      return std::nullopt;
+    }
+    return attempt_.finish(*answer);
+  }
+
+  int fd_;
+  Attempt& attempt_;
+  const std::function<void(const std::string&)>& tell_;
+  std::string pasted_;  // what has come since the last line end
+};
+
+// Waits for the answer at the listener and on the pasted input together, until it comes, the
+// deadline passes or `cancel`. The loop wakes every 100 ms to see the clock and the cancellation.
+Status waitForAnswer(Poco::Net::ServerSocket& listener, PastedInput& pasted, Attempt& attempt,
+                     const Clock& clock, Timestamp deadline, Seconds timeout,
+                     Cancellation& cancel) {
+  while (true) {
+    if (cancel.cancelled()) return Status::aborted("sign-in cancelled");
+    if (clock.now() >= deadline)
+      return Status::unavailable("the sign-in was not completed within " +
+                                 std::to_string(timeout.count()) +
+                                 " s; run 'cspwatch auth login' again");
+    pollfd fds[2] = {{listener.impl()->sockfd(), POLLIN, 0}, {pasted.fd(), POLLIN, 0}};
+    const int n = ::poll(fds, pasted.fd() >= 0 ? 2 : 1, 100);
+    if (n < 0 && errno != EINTR)
+      return Status::ioError(std::string("waiting for the sign-in failed: ") +
+                             std::strerror(errno));
+    if (n <= 0) continue;
+    if ((fds[0].revents & POLLIN) != 0)
+      if (auto done = serveBrowser(listener, attempt)) return *done;
+    if (pasted.fd() >= 0 && fds[1].revents != 0)
+      if (auto done = pasted.readAvailable()) return *done;
+  }
+}
+
 }  // namespace
 
 std::string pkceChallenge(const std::string& verifier) {
@@ -278,92 +392,17 @@ Status authCodeLogin(const AuthCodeLoginOptions& o, TokenProvider& tokens, const
     return Status::invalidArgument(
         "a public client signs in with the device code, not the authorization code");
   Poco::Net::ServerSocket listener;
-  try {
-    listener.bind(
-        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(o.port)), true,
-        false);  // SO_REUSEADDR (a restart soon after), not SO_REUSEPORT: a busy port must fail
-    listener.listen(8);
-  } catch (const Poco::Exception& e) {
-    return Status::unavailable("cannot listen on 127.0.0.1:" + std::to_string(o.port) + ": " +
-                               e.displayText() + " (choose another with --port)");
-  }
+  if (Status s = listenOnLoopback(listener, o.port); !s) return s;
   const int port = listener.address().port();
   const Pkce pkce = makePkce();
   const std::string state = randomState();
   registerRotatingSecret(pkce.verifier);
   Attempt attempt(tokens, "http://localhost:" + std::to_string(port) + "/", state, pkce.verifier,
                   tell);
-
-  tell(
-      "Sign in as the partner user (an admin agent of the partner tenant, with MFA): open this "
-      "address in a browser:");
-  tell("");
-  tell(authorizeUrl(c, attempt.redirectUri(), state, pkce.challenge, o.prompt));
-  tell("");
-  tell("Waiting for the browser to return to " + attempt.redirectUri() + " on this machine.");
-  int paste_fd = o.paste_fd;
-  if (paste_fd >= 0)
-    tell(
-        "If the browser runs on another machine (cspwatch over SSH), it shows an error page for "
-        "localhost after the sign-in: copy the whole address from its address bar, paste it "
-        "here and press Enter.");
-
-  std::string pasted;
-  // Handles one pasted line: the attempt's end, or nullopt to go on waiting.
-  auto pastedLine = [&](const std::string& line) -> std::optional<Status> {
-    if (trim(line).empty()) return std::nullopt;
-    auto answer = parseRedirect(line);
-    if (!answer) {
-      tell(
-          "That is not the address the browser was sent to: paste the whole address from the "
-          "address bar (it holds code= and state=, or error=).");
-      return std::nullopt;
-    }
-    if (!attempt.stateMatches(*answer)) {
-      attempt.wrongState("that was pasted");
-      return std::nullopt;
-    }
-    return attempt.finish(*answer);
-  };
-  // The listener and the pasted text are watched together; the loop also wakes every 100 ms
-  // to see the clock and the cancellation.
-  while (true) {
-    if (cancel.cancelled()) return Status::aborted("sign-in cancelled");
-    if (clock.now() >= deadline)
-      return Status::unavailable("the sign-in was not completed within " +
-                                 std::to_string(o.timeout.count()) +
-                                 " s; run 'cspwatch auth login' again");
-    pollfd fds[2] = {{listener.impl()->sockfd(), POLLIN, 0}, {paste_fd, POLLIN, 0}};
-    const int n = ::poll(fds, paste_fd >= 0 ? 2 : 1, 100);
-    if (n < 0 && errno != EINTR)
-      return Status::ioError(std::string("waiting for the sign-in failed: ") +
-                             std::strerror(errno));
-    if (n <= 0) continue;
-    if ((fds[0].revents & POLLIN) != 0)
-      if (auto done = serveBrowser(listener, attempt)) return *done;
-    if (paste_fd >= 0 && fds[1].revents != 0) {
-      char buf[4096];
-      const ssize_t got = ::read(paste_fd, buf, sizeof buf);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        // End of input (or it cannot be read): only the browser can answer now.
-        paste_fd = -1;
-        if (auto done = pastedLine(pasted)) return *done;
-        pasted.clear();
-        continue;
-      }
-      pasted.append(buf, static_cast<size_t>(got));
-      for (size_t nl; (nl = pasted.find('\n')) != std::string::npos;) {
-        const std::string line = pasted.substr(0, nl);
-        pasted.erase(0, nl + 1);
-        if (auto done = pastedLine(line)) return *done;
-      }
-      if (pasted.size() > 65536) {
-        pasted.clear();
-        tell("That line is too long to be the redirected address; paste it again.");
-      }
-    }
-  }
+  tellHowToSignIn(tell, authorizeUrl(c, attempt.redirectUri(), state, pkce.challenge, o.prompt),
+                  attempt.redirectUri(), o.paste_fd >= 0);
+  PastedInput pasted(o.paste_fd, attempt, tell);
+  return waitForAnswer(listener, pasted, attempt, clock, deadline, o.timeout, cancel);
 }
 
 }  // namespace cspwatch::msapi

@@ -148,7 +148,11 @@ HttpClient::HttpClient(HttpOptions options, ProxyEnvironment env)
         registerSecret(p->password);
 }
 
-Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
+namespace {
+
+// The URL of `req` if it may be sent: it parses, it is https (or http to a loopback address),
+// and every header can be sent as it is.
+Result<Poco::URI> checkRequest(const HttpRequest& req) {
   Poco::URI uri;
   try {
     uri = Poco::URI(req.url);
@@ -157,115 +161,156 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
     return Status::invalidArgument("bad URL '" + outsideText(req.url, 200) +
                                    "': " + outsideText(e.displayText()));
   }
-  const bool https = uri.getScheme() == "https";
-  if (!https && !(uri.getScheme() == "http" && isLoopbackUrl(req.url)))
+  if (uri.getScheme() != "https" && !(uri.getScheme() == "http" && isLoopbackUrl(req.url)))
     return Status::invalidArgument("refusing " + uri.getScheme() + "://" + uri.getHost() +
                                    ": only https is allowed, except to a loopback address");
   for (const auto& [k, v] : req.headers)
     if (Status s = checkHeader(k, v); !s) return s;
+  return uri;
+}
+
+// "host:port" or "host:port through the proxy http://user@proxy:port (source)", for messages
+// and the log: never the password.
+std::string describeRoute(const Poco::URI& uri, const std::optional<Proxy>& proxy) {
+  return uri.getHost() + ":" + std::to_string(uri.getPort()) +
+         (proxy ? " through the proxy " + proxy->redacted() + " (" + proxy->source + ")"
+                : std::string());
+}
+
+// A new connection to `uri`'s server (not yet connected: Poco connects on the first request),
+// through `proxy` when there is one; TLS with `context` when `https`.
+std::unique_ptr<Poco::Net::HTTPClientSession> openSession(const Poco::URI& uri, bool https,
+                                                          const std::optional<Proxy>& proxy,
+                                                          const Poco::Net::Context::Ptr& context,
+                                                          const HttpOptions& options) {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (https)
+    session =
+        std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+  else
+    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  if (proxy) {
+    // For https Poco opens a CONNECT tunnel through the proxy and runs TLS to the server
+    // inside it, verifying the server's certificate and name as on a direct connection.
+    Poco::Net::HTTPClientSession::ProxyConfig pc;
+    pc.host = proxy->host;
+    pc.port = proxy->port;
+    pc.username = proxy->username;
+    pc.password = proxy->password;
+    // Poco would otherwise send "Proxy-Authorization: Basic" with an empty user.
+    pc.authMethod = proxy->username.empty() ? Poco::Net::HTTPClientSession::PROXY_AUTH_NONE
+                                            : Poco::Net::HTTPClientSession::PROXY_AUTH_HTTP_BASIC;
+    session->setProxyConfig(pc);
+  }
+  session->setKeepAlive(true);
+  session->setTimeout(Poco::Timespan(options.connect_timeout.count(), 0),
+                      Poco::Timespan(options.read_timeout.count(), 0),
+                      Poco::Timespan(options.read_timeout.count(), 0));
+  return session;
+}
+
+// The request line and headers of `req` as Poco sends them: ours first (a request's own
+// User-Agent replaces ours), a content type and length for a body or a POST.
+Poco::Net::HTTPRequest pocoRequest(const HttpRequest& req, const Poco::URI& uri) {
+  Poco::Net::HTTPRequest r(req.method, uri.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
+  r.setKeepAlive(true);
+  r.set("Accept-Encoding", "gzip");
+  r.set("User-Agent", userAgent());
+  for (const auto& [k, v] : req.headers) r.set(k, v);
+  if (!req.body.empty() || req.method == "POST") {
+    r.setContentType(req.content_type.empty() ? "application/x-www-form-urlencoded"
+                                              : req.content_type);
+    r.setContentLength(static_cast<std::streamsize>(req.body.size()));
+  }
+  return r;
+}
+
+// All of `in`, or nullopt as soon as it is more than `limit` bytes: read with a limit, so a
+// hostile or broken server cannot exhaust memory.
+std::optional<std::string> readAtMost(std::istream& in, size_t limit) {
+  std::string out;
+  char buf[16384];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<size_t>(in.gcount()));
+    if (out.size() > limit) return std::nullopt;
+  }
+  return out;
+}
+
+// The body of the answer `head` whose content follows in `in`: all of it as Content-Length
+// promised, inflated when gzipped, within the size limit before and after inflating.
+Result<std::string> receiveBody(std::istream& in, const Poco::Net::HTTPResponse& head, bool gzip,
+                                const std::string& host, size_t limit) {
+  std::optional<std::string> raw = readAtMost(in, limit);
+  if (!raw)
+    return Status::unavailable("response from " + host + " is larger than " +
+                               std::to_string(limit) + " bytes");
+  if (head.hasContentLength() && static_cast<int64_t>(raw->size()) != head.getContentLength64())
+    return Status::unavailable("truncated response: " + std::to_string(raw->size()) + " of " +
+                               std::to_string(head.getContentLength64()) + " bytes");
+  if (!gzip) return std::move(*raw);
+  // The limit holds for the inflated body too: a small gzip "bomb" can inflate a thousandfold.
+  std::istringstream zin(*raw);
+  Poco::InflatingInputStream inflate(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
+  std::optional<std::string> plain = readAtMost(inflate, limit);
+  if (!plain)
+    return Status::unavailable("response from " + host + " inflates to more than " +
+                               std::to_string(limit) + " bytes");
+  return std::move(*plain);
+}
+
+// One request and its answer on `session`, which is dropped after a failure or when the server
+// closes the connection. Poco's exceptions (connection failures, timeouts) pass through.
+Result<HttpResponse> exchange(std::unique_ptr<Poco::Net::HTTPClientSession>& session,
+                              const HttpRequest& req, const Poco::URI& uri, size_t max_body_bytes) {
+  Poco::Net::HTTPRequest request = pocoRequest(req, uri);
+  session->sendRequest(request) << req.body;
+  Poco::Net::HTTPResponse head;
+  std::istream& in = session->receiveResponse(head);
+  HttpResponse out;
+  out.status = head.getStatus();
+  for (const auto& [k, v] : head) out.headers[toLowerAscii(k)] = v;
+  const bool gzip = toLowerAscii(out.header("content-encoding")) == "gzip";
+  auto body = receiveBody(in, head, gzip, uri.getHost(), max_body_bytes);
+  if (!body) {
+    session.reset();
+    return body.status();
+  }
+  out.body = std::move(*body);
+  if (!head.getKeepAlive()) session.reset();
+  return out;
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
+  const auto uri = checkRequest(req);
+  if (!uri) return uri.status();
   const auto proxy = chooseProxy(
       req.url, {options_.network.proxy, options_.network.no_proxy, options_.network.proxy_loopback},
       env_);
   if (!proxy) return proxy.status();
+  const bool https = uri->getScheme() == "https";
   Poco::Net::Context::Ptr context;
   if (https) {
     auto c = tlsContext(options_.network.ca_file);
     if (!c) return c.status();
     context = *c;
   }
-  // "host:port" or "host:port through proxy http://user@proxy:port": never the password.
-  const std::string where =
-      uri.getHost() + ":" + std::to_string(uri.getPort()) +
-      (*proxy ? " through the proxy " + (*proxy)->redacted() + " (" + (*proxy)->source + ")"
-              : std::string());
-  auto& session = sessionFor(uri, *proxy, options_.network.ca_file);
+  const std::string where = describeRoute(*uri, *proxy);
+  auto& session = sessionFor(*uri, *proxy, options_.network.ca_file);
   if (req.new_connection) session.reset();
   // Two tries: a kept-alive connection the server closed meanwhile fails at once, and only
   // then is a fresh connection worth trying.
   for (int round = 0; round < 2; ++round) {
     const bool reused = session != nullptr;
     try {
-      if (!session) {
-        if (https)
-          session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                                    context);
-        else
-          session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-        if (*proxy) {
-          // For https Poco opens a CONNECT tunnel through the proxy and runs TLS to the server
-          // inside it, verifying the server's certificate and name as on a direct connection.
-          Poco::Net::HTTPClientSession::ProxyConfig pc;
-          pc.host = (*proxy)->host;
-          pc.port = (*proxy)->port;
-          pc.username = (*proxy)->username;
-          pc.password = (*proxy)->password;
-          // Poco would otherwise send "Proxy-Authorization: Basic" with an empty user.
-          pc.authMethod = (*proxy)->username.empty()
-                              ? Poco::Net::HTTPClientSession::PROXY_AUTH_NONE
-                              : Poco::Net::HTTPClientSession::PROXY_AUTH_HTTP_BASIC;
-          session->setProxyConfig(pc);
-        }
-        session->setKeepAlive(true);
-        session->setTimeout(Poco::Timespan(options_.connect_timeout.count(), 0),
-                            Poco::Timespan(options_.read_timeout.count(), 0),
-                            Poco::Timespan(options_.read_timeout.count(), 0));
-      }
-      Poco::Net::HTTPRequest r(req.method, uri.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
-      r.setKeepAlive(true);
-      r.set("Accept-Encoding", "gzip");
-      r.set("User-Agent", userAgent());
-      for (const auto& [k, v] : req.headers) r.set(k, v);
-      if (!req.body.empty() || req.method == "POST") {
-        r.setContentType(req.content_type.empty() ? "application/x-www-form-urlencoded"
-                                                  : req.content_type);
-        r.setContentLength(static_cast<std::streamsize>(req.body.size()));
-      }
-      session->sendRequest(r) << req.body;
-      Poco::Net::HTTPResponse resp;
-      std::istream& in = session->receiveResponse(resp);
-      HttpResponse out;
-      out.status = resp.getStatus();
-      for (const auto& [k, v] : resp) out.headers[toLowerAscii(k)] = v;
-      // Read with a limit, so a hostile or broken server cannot exhaust memory.
-      std::string raw;
-      char buf[16384];
-      while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        raw.append(buf, static_cast<size_t>(in.gcount()));
-        if (raw.size() > options_.max_body_bytes) {
-          session.reset();
-          return Status::unavailable("response from " + uri.getHost() + " is larger than " +
-                                     std::to_string(options_.max_body_bytes) + " bytes");
-        }
-      }
-      if (resp.hasContentLength() &&
-          static_cast<int64_t>(raw.size()) != resp.getContentLength64()) {
-        session.reset();
-        return Status::unavailable("truncated response: " + std::to_string(raw.size()) + " of " +
-                                   std::to_string(resp.getContentLength64()) + " bytes");
-      }
-      if (toLowerAscii(out.header("content-encoding")) == "gzip") {
-        // The limit holds for the inflated body too: a small gzip "bomb" can inflate a
-        // thousandfold.
-        std::istringstream zin(raw);
-        Poco::InflatingInputStream inflate(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
-        std::string plain;
-        while (inflate.read(buf, sizeof buf) || inflate.gcount() > 0) {
-          plain.append(buf, static_cast<size_t>(inflate.gcount()));
-          if (plain.size() > options_.max_body_bytes) {
-            session.reset();
-            return Status::unavailable("response from " + uri.getHost() +
-                                       " inflates to more than " +
-                                       std::to_string(options_.max_body_bytes) + " bytes");
-          }
-        }
-        out.body = std::move(plain);
-      } else {
-        out.body = std::move(raw);
-      }
-      if (!resp.getKeepAlive()) session.reset();
+      if (!session) session = openSession(*uri, https, *proxy, context, options_);
+      auto out = exchange(session, req, *uri, options_.max_body_bytes);
       // Method, URL and outcome only: headers and bodies may hold credentials.
-      log().trace("{} {}://{}{} -> {} ({} bytes)", req.method, uri.getScheme(), where,
-                  uri.getPath(), out.status, out.body.size());
+      if (out)
+        log().trace("{} {}://{}{} -> {} ({} bytes)", req.method, uri->getScheme(), where,
+                    uri->getPath(), out->status, out->body.size());
       return out;
     } catch (const Poco::TimeoutException& e) {
       session.reset();
