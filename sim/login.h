@@ -13,7 +13,9 @@
 // Errors have Entra's shape: error, error_description ("AADSTSnnnn: ...\r\nTrace ID: ...\r\n
 // Correlation ID: ...\r\nTimestamp: ..."), error_codes, timestamp, trace_id, correlation_id,
 // error_uri. Access tokens carry their tenant and audience and expire. Tokens are opaque random
-// strings known only to this process. Thread-safe.
+// strings known only to this process. Thread-safe. One file per endpoint or grant: sim/login.cpp
+// (routes, access tokens, errors), login_authorize.cpp, login_token.cpp, login_device.cpp and
+// login_refresh.cpp.
 #pragma once
 
 #include <map>

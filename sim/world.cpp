@@ -59,6 +59,122 @@ const Mailbox* World::findMailbox(const std::string& upn_or_id) const {
   return nullptr;
 }
 
+namespace {
+
+// One world file being read: where diagnostics go and the document's top mapping.
+struct WorldReader {
+  const std::string& file;
+  Diagnostics& d;
+  const YAML::Node& doc;
+  YamlMap& top;
+  World& w;
+
+  void partner();
+  void tenantList();
+  void mailboxes();
+  // An optional list under `key` whose items are mappings, each given to `item_fn`.
+  void listOf(const char* key, const std::function<void(YamlMap&)>& item_fn);
+  void access();
+  void directory();
+};
+
+void WorldReader::partner() {
+  YamlMap p(top.get("partner"), file, "world", "partner", d, doc);
+  if (!p.valid()) return;
+  p.checkKeys({"name", "tenant_id", "mpn_ids", "distributor_tenant_ids",
+               "trusted_partner_tenant_ids", "email_domains"});
+  w.partner.name = p.getString("name", true).value_or("");
+  w.partner.tenant_id = p.getGuid("tenant_id", true).value_or("");
+  w.partner.mpn_ids = p.getStringList("mpn_ids").value_or(std::vector<std::string>{});
+  w.partner.distributor_tenant_ids =
+      p.getGuidList("distributor_tenant_ids").value_or(std::vector<std::string>{});
+  w.partner.trusted_partner_tenant_ids =
+      p.getGuidList("trusted_partner_tenant_ids").value_or(std::vector<std::string>{});
+  w.partner.email_domains =
+      p.getStringList("email_domains", true).value_or(std::vector<std::string>{});
+}
+
+void WorldReader::tenantList() {
+  YAML::Node list = top.get("tenants");
+  if (!list.IsSequence()) {
+    top.error("missing-key", top.location(), "a world needs a 'tenants' list");
+    return;
+  }
+  for (const auto& item : list)
+    if (auto t = tenants::tenantFromNode(item, file, "world", d))
+      w.tenants.push_back(std::move(*t));
+}
+
+// Optional: the partner tenant's mailboxes (absent or null: every mailbox exists).
+void WorldReader::mailboxes() {
+  YAML::Node boxes = top.get("mailboxes");
+  if (!boxes.IsDefined() || boxes.IsNull()) return;
+  if (!boxes.IsSequence()) {
+    top.error(
+        "wrong-type", top.valueLocation("mailboxes"),
+        "'mailboxes' must be a list of {address, id, app_access}, found " + describeNode(boxes));
+    return;
+  }
+  w.mailboxes.emplace();
+  for (const auto& item : boxes) {
+    YamlMap m(item, file, "world", "mailbox", d, boxes);
+    if (!m.valid()) continue;
+    m.checkKeys({"address", "id", "app_access"});
+    Mailbox box;
+    box.address = m.getString("address", true).value_or("");
+    if (m.has("address") && !looksLikeEmail(box.address))
+      m.error("bad-value", m.valueLocation("address"),
+              "'" + box.address + "' is not an email address");
+    box.id = m.getGuid("id").value_or("");
+    box.app_access = m.getBool("app_access").value_or(true);
+    w.mailboxes->push_back(std::move(box));
+  }
+}
+
+void WorldReader::listOf(const char* key, const std::function<void(YamlMap&)>& item_fn) {
+  YAML::Node items = top.get(key);
+  if (!items.IsDefined() || items.IsNull()) return;
+  if (!items.IsSequence()) {
+    top.error("wrong-type", top.valueLocation(key),
+              std::string("'") + key + "' must be a list, found " + describeNode(items));
+    return;
+  }
+  for (const auto& item : items) {
+    YamlMap m(item, file, "world", key, d, items);
+    if (m.valid()) item_fn(m);
+  }
+}
+
+// Optional: what our access shows of some tenants.
+void WorldReader::access() {
+  listOf("access", [this](YamlMap& m) {
+    m.checkKeys({"tenant_id", "organization"});
+    auto id = m.getGuid("tenant_id", true);
+    TenantAccess a;
+    if (auto org = m.getString("organization")) {
+      if (*org != "full" && *org != "basic")
+        m.error("bad-value", m.valueLocation("organization"),
+                "'organization' must be full or basic, found '" + *org + "'");
+      a.organization_basic_only = *org == "basic";
+    }
+    if (id) w.access[*id] = a;
+  });
+}
+
+// Optional: other tenants' names.
+void WorldReader::directory() {
+  listOf("directory", [this](YamlMap& m) {
+    m.checkKeys({"tenant_id", "display_name", "default_domain"});
+    DirectoryEntry e;
+    e.tenant_id = m.getGuid("tenant_id", true).value_or("");
+    e.display_name = m.getString("display_name", true).value_or("");
+    e.default_domain = toLowerAscii(m.getString("default_domain", true).value_or(""));
+    w.directory.push_back(std::move(e));
+  });
+}
+
+}  // namespace
+
 Result<World> parseWorld(const std::string& text, const std::string& file) {
   Diagnostics d;
   auto doc = parseYamlDocument(file, text, "world", d);
@@ -67,86 +183,12 @@ Result<World> parseWorld(const std::string& text, const std::string& file) {
   World w;
   if (top.valid()) {
     top.checkKeys({"schema_version", "partner", "tenants", "mailboxes", "access", "directory"});
-    YamlMap p(top.get("partner"), file, "world", "partner", d, *doc);
-    if (p.valid()) {
-      p.checkKeys({"name", "tenant_id", "mpn_ids", "distributor_tenant_ids",
-                   "trusted_partner_tenant_ids", "email_domains"});
-      w.partner.name = p.getString("name", true).value_or("");
-      w.partner.tenant_id = p.getGuid("tenant_id", true).value_or("");
-      w.partner.mpn_ids = p.getStringList("mpn_ids").value_or(std::vector<std::string>{});
-      w.partner.distributor_tenant_ids =
-          p.getGuidList("distributor_tenant_ids").value_or(std::vector<std::string>{});
-      w.partner.trusted_partner_tenant_ids =
-          p.getGuidList("trusted_partner_tenant_ids").value_or(std::vector<std::string>{});
-      w.partner.email_domains =
-          p.getStringList("email_domains", true).value_or(std::vector<std::string>{});
-    }
-    YAML::Node list = top.get("tenants");
-    if (!list.IsSequence()) {
-      top.error("missing-key", top.location(), "a world needs a 'tenants' list");
-    } else {
-      for (const auto& item : list)
-        if (auto t = tenants::tenantFromNode(item, file, "world", d))
-          w.tenants.push_back(std::move(*t));
-    }
-    // Optional: the partner tenant's mailboxes (absent or null: every mailbox exists).
-    YAML::Node boxes = top.get("mailboxes");
-    if (boxes.IsDefined() && !boxes.IsNull()) {
-      if (!boxes.IsSequence()) {
-        top.error("wrong-type", top.valueLocation("mailboxes"),
-                  "'mailboxes' must be a list of {address, id, app_access}, found " +
-                      describeNode(boxes));
-      } else {
-        w.mailboxes.emplace();
-        for (const auto& item : boxes) {
-          YamlMap m(item, file, "world", "mailbox", d, boxes);
-          if (!m.valid()) continue;
-          m.checkKeys({"address", "id", "app_access"});
-          Mailbox box;
-          box.address = m.getString("address", true).value_or("");
-          if (m.has("address") && !looksLikeEmail(box.address))
-            m.error("bad-value", m.valueLocation("address"),
-                    "'" + box.address + "' is not an email address");
-          box.id = m.getGuid("id").value_or("");
-          box.app_access = m.getBool("app_access").value_or(true);
-          w.mailboxes->push_back(std::move(box));
-        }
-      }
-    }
-    // Optional: what our access shows of some tenants, and other tenants' names.
-    auto listOf = [&](const char* key, const std::function<void(YamlMap&)>& item_fn) {
-      YAML::Node items = top.get(key);
-      if (!items.IsDefined() || items.IsNull()) return;
-      if (!items.IsSequence()) {
-        top.error("wrong-type", top.valueLocation(key),
-                  std::string("'") + key + "' must be a list, found " + describeNode(items));
-        return;
-      }
-      for (const auto& item : items) {
-        YamlMap m(item, file, "world", key, d, items);
-        if (m.valid()) item_fn(m);
-      }
-    };
-    listOf("access", [&](YamlMap& m) {
-      m.checkKeys({"tenant_id", "organization"});
-      auto id = m.getGuid("tenant_id", true);
-      TenantAccess a;
-      if (auto org = m.getString("organization")) {
-        if (*org != "full" && *org != "basic")
-          m.error("bad-value", m.valueLocation("organization"),
-                  "'organization' must be full or basic, found '" + *org + "'");
-        a.organization_basic_only = *org == "basic";
-      }
-      if (id) w.access[*id] = a;
-    });
-    listOf("directory", [&](YamlMap& m) {
-      m.checkKeys({"tenant_id", "display_name", "default_domain"});
-      DirectoryEntry e;
-      e.tenant_id = m.getGuid("tenant_id", true).value_or("");
-      e.display_name = m.getString("display_name", true).value_or("");
-      e.default_domain = toLowerAscii(m.getString("default_domain", true).value_or(""));
-      w.directory.push_back(std::move(e));
-    });
+    WorldReader reader{file, d, *doc, top, w};
+    reader.partner();
+    reader.tenantList();
+    reader.mailboxes();
+    reader.access();
+    reader.directory();
   }
   if (d.hasErrors()) return Status::invalidArgument(d.renderText());
   return w;
