@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 // A shutdown signal that every wait in the data path honours: backoffs, Retry-After pauses and
 // pacing sleep on it and return early once it is cancelled. Thread-safe.
+//
+// Tests may give it a Sleeper: every sleepFor() then calls it with the wait asked for instead
+// of sleeping, and returns what it returns, so that a test checks the exact waits the code
+// asked for (a backoff, a Retry-After) rather than how long the machine took over them.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <utility>
 
 namespace cspwatch::msapi {
 
 class Cancellation {
  public:
+  // Gets each wait asked for; returns false to end it as a cancellation would.
+  using Sleeper = std::function<bool(std::chrono::nanoseconds)>;
+
+  Cancellation() = default;
+  explicit Cancellation(Sleeper sleeper) : sleeper_(std::move(sleeper)) {}
+
   void cancel() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -24,11 +36,13 @@ class Cancellation {
   // Sleeps for `d` unless cancelled first; returns false if cancelled.
   template <typename Rep, typename Period>
   bool sleepFor(std::chrono::duration<Rep, Period> d) {
+    if (sleeper_) return sleeper_(std::chrono::duration_cast<std::chrono::nanoseconds>(d));
     std::unique_lock<std::mutex> lock(mutex_);
     return !cv_.wait_for(lock, d, [this] { return cancelled_.load(); });
   }
 
  private:
+  const Sleeper sleeper_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::atomic<bool> cancelled_{false};

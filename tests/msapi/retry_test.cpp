@@ -2,8 +2,11 @@
 // Retries and request identity as Graph and Partner Center ask for them: Retry-After on 429,
 // 503 and 504 (seconds or an HTTP-date, capped), a fresh client-request-id on every Graph
 // attempt, User-Agent on every request, Graph's request-id logged when a request fails. Over a
-// real HTTP server on 127.0.0.1; the waits are about a second at most.
+// real HTTP server on 127.0.0.1. The waits the client asks for are recorded, not slept
+// (Cancellation's Sleeper), and checked exactly; only the shutdown test sleeps for real.
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -45,6 +48,26 @@ std::string httpDate(Timestamp t, const std::string& format = Poco::DateTimeForm
   return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(toUnixSeconds(t)), format);
 }
 
+// The waits a client asks for, in order, each returning at once instead of sleeping.
+class WaitLog {
+ public:
+  Cancellation::Sleeper sleeper() {
+    return [this](std::chrono::nanoseconds d) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      asked_.push_back(d);
+      return true;
+    };
+  }
+  std::vector<std::chrono::nanoseconds> asked() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return asked_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::chrono::nanoseconds> asked_;
+};
+
 struct Client {
   HttpClient http{HttpOptions{}, ProxyEnvironment{}};
   ManualClock clock{kNow};
@@ -67,13 +90,16 @@ struct Client {
     o.backoff_base = std::chrono::milliseconds(10);  // a retry without Retry-After is quick
     return o;
   }
-  explicit Client(const std::string& base, ApiOptions options = fast())
-      : tokens(credentials(base), http, clock), api(http, tokens, cancel, withClock(options)) {}
+  // `sleeper`: where the client's waits go (WaitLog); empty, they are slept.
+  explicit Client(const std::string& base, ApiOptions options = fast(),
+                  Cancellation::Sleeper sleeper = {})
+      : tokens(credentials(base), http, clock),
+        cancel(std::move(sleeper)),
+        api(http, tokens, cancel, withClock(options)) {}
 };
 
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using std::chrono::milliseconds;
+using Waits = std::vector<std::chrono::nanoseconds>;
 
 }  // namespace
 
@@ -96,7 +122,7 @@ TEST_CASE("retry-after: delta-seconds and the three HTTP-date forms") {
 
 TEST_CASE("retry-after: 503 and 504 wait what they ask, in seconds or as an HTTP-date") {
   const int status = GENERATE(503, 504);
-  const std::string after = GENERATE(std::string("1"), httpDate(kNow + Seconds(1)));
+  const std::string after = GENERATE(std::string("90"), httpDate(kNow + Seconds(90)));
   std::atomic<int> calls{0};
   TestServer server([&](const SeenRequest& r) -> Reply {
     if (startsWith(r.uri, "/login/")) return {200, kTokenBody};
@@ -106,16 +132,14 @@ TEST_CASE("retry-after: 503 and 504 wait what they ask, in seconds or as an HTTP
               {{"Retry-After", after}}};
     return {200, R"({"ok":true})"};
   });
-  // The first retry's backoff is 10 ms: a wait of a second is the Retry-After's.
-  Client client(server.base);
+  // The first retry's backoff would be 10 to 15 ms: the one wait is the Retry-After's 90 s.
+  WaitLog waits;
+  Client client(server.base, Client::fast(), waits.sleeper());
   INFO(status << " Retry-After: " << after);
-  const auto start = std::chrono::steady_clock::now();
   auto r = client.api.getJson({Api::kGraph, server.base + "/graph/x", kPartner, false, {}});
-  const double waited = secondsSince(start);
   INFO(r.status().message());
   REQUIRE(r);
-  CHECK(waited >= 0.95);
-  CHECK(waited < 10);
+  CHECK(waits.asked() == Waits{std::chrono::seconds(90)});
   const auto api = server.requests("/graph/");
   REQUIRE(api.size() == 2);
   // Graph: "always make new retry requests over a new HTTP connection" after a 503.
@@ -128,10 +152,14 @@ TEST_CASE("retry-after: without one, 503 backs off as before") {
     if (startsWith(r.uri, "/login/")) return {200, kTokenBody};
     return calls++ == 0 ? Reply{503, "{}"} : Reply{200, "{}"};
   });
-  Client client(server.base);
-  const auto start = std::chrono::steady_clock::now();
+  WaitLog waits;
+  Client client(server.base, Client::fast(), waits.sleeper());
   REQUIRE(client.api.getJson({Api::kGraph, server.base + "/graph/x", kPartner, false, {}}));
-  CHECK(secondsSince(start) < 0.9);
+  // The first backoff: backoff_base (10 ms) and up to half of it again as jitter.
+  const Waits asked = waits.asked();
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0] >= milliseconds(10));
+  CHECK(asked[0] <= milliseconds(15));
 }
 
 TEST_CASE("retry-after: a longer wait than retry_after_max is cut to it") {
@@ -143,14 +171,12 @@ TEST_CASE("retry-after: a longer wait than retry_after_max is cut to it") {
   });
   ApiOptions options = Client::fast();
   options.retry_after_max = std::chrono::seconds(1);
-  Client client(server.base, options);
-  const auto start = std::chrono::steady_clock::now();
+  WaitLog waits;
+  Client client(server.base, options, waits.sleeper());
   auto r = client.api.get({Api::kPartnerCenter, server.base + "/pc/v1/x", kPartner, false, {}});
-  const double waited = secondsSince(start);
   REQUIRE(r);
   CHECK(r->status == 200);
-  CHECK(waited >= 0.95);
-  CHECK(waited < 10);
+  CHECK(waits.asked() == Waits{std::chrono::seconds(1)});  // not the hour asked for
   CHECK(client.api.counters().throttled == 1);
   CHECK(ApiOptions().retry_after_max == std::chrono::seconds(300));  // the default, documented
 }
@@ -160,18 +186,22 @@ TEST_CASE("retry-after: shutdown ends a Retry-After wait at once") {
     if (startsWith(r.uri, "/login/")) return {200, kTokenBody};
     return {503, "{}", {{"Retry-After", "120"}}};
   });
-  Client client(server.base);
-  Status outcome;
+  Client client(server.base);  // waits sleep for real here: the cancellation must end one
+  std::promise<Status> outcome;
+  std::future<Status> returned = outcome.get_future();
   std::thread caller([&] {
-    outcome = client.api.get({Api::kGraph, server.base + "/graph/x", kPartner, false, {}}).status();
+    outcome.set_value(
+        client.api.get({Api::kGraph, server.base + "/graph/x", kPartner, false, {}}).status());
   });
   while (server.requests("/graph/").empty())
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const auto start = std::chrono::steady_clock::now();
   client.cancel.cancel();
+  // A hang guard, far above the moment it takes and half the 120 s the wait would last if the
+  // cancellation did not end it. Should it fire, the test ends there (the caller cannot be
+  // stopped): failed.
+  REQUIRE(returned.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
   caller.join();
-  CHECK(outcome.code() == Status::Code::kAborted);
-  CHECK(secondsSince(start) < 2);
+  CHECK(returned.get().code() == Status::Code::kAborted);
 }
 
 TEST_CASE("request identity: client-request-id per Graph attempt, User-Agent everywhere") {
