@@ -2,12 +2,13 @@
 #include "tests/contract/graph_schema.h"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 #include <stdexcept>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+
+#include "tests/contract/graph_check_util.h"
 
 namespace cspwatch::contract {
 
@@ -19,13 +20,6 @@ using Poco::JSON::Object;
 
 bool startsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-Object::Ptr asObject(const Var& v) {
-  return jsonKind(v) == JsonKind::kObject ? v.extract<Object::Ptr>() : Object::Ptr();
-}
-Array::Ptr asArray(const Var& v) {
-  return jsonKind(v) == JsonKind::kArray ? v.extract<Array::Ptr>() : Array::Ptr();
 }
 
 Object::Ptr requireObject(const Object::Ptr& parent, const std::string& key,
@@ -40,63 +34,6 @@ std::string stringOr(const Object::Ptr& o, const std::string& key, const std::st
   return o->getValue<std::string>(key);
 }
 
-bool digits(const std::string& s, size_t pos, size_t n) {
-  if (pos + n > s.size()) return false;
-  for (size_t i = pos; i < pos + n; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  return true;
-}
-
-int number(const std::string& s, size_t pos, size_t n) { return std::stoi(s.substr(pos, n)); }
-
-// "YYYY-MM-DDTHH:MM:SS[.f+]" at the start of s; returns the position after it, or npos.
-size_t dateTimePrefix(const std::string& s) {
-  if (!(digits(s, 0, 4) && s.size() > 4 && s[4] == '-' && digits(s, 5, 2) && s[7] == '-' &&
-        digits(s, 8, 2) && s.size() > 10 && (s[10] == 'T' || s[10] == 't') && digits(s, 11, 2) &&
-        s.size() > 13 && s[13] == ':' && digits(s, 14, 2) && s.size() > 16 && s[16] == ':' &&
-        digits(s, 17, 2)))
-    return std::string::npos;
-  const int month = number(s, 5, 2), day = number(s, 8, 2);
-  const int hour = number(s, 11, 2), minute = number(s, 14, 2), second = number(s, 17, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-    return std::string::npos;
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    size_t j = pos + 1;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-    if (j == pos + 1) return std::string::npos;
-    pos = j;
-  }
-  return pos;
-}
-
-bool offsetAt(const std::string& s, size_t pos) {
-  if (pos + 1 == s.size() && (s[pos] == 'Z' || s[pos] == 'z')) return true;
-  return pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && digits(s, pos + 1, 2) &&
-         s[pos + 3] == ':' && digits(s, pos + 4, 2) && number(s, pos + 1, 2) <= 23 &&
-         number(s, pos + 4, 2) <= 59;
-}
-
-bool isDate(const std::string& s) {
-  return s.size() == 10 && digits(s, 0, 4) && s[4] == '-' && digits(s, 5, 2) && s[7] == '-' &&
-         digits(s, 8, 2) && number(s, 5, 2) >= 1 && number(s, 5, 2) <= 12 && number(s, 8, 2) >= 1 &&
-         number(s, 8, 2) <= 31;
-}
-
-bool isAbsoluteHttpUrl(const std::string& s) {
-  for (const char* scheme : {"https://", "http://"})
-    if (startsWith(s, scheme) && s.size() > std::string(scheme).size()) return true;
-  return false;
-}
-
-void add(Problems& out, const std::string& path, const std::string& message) {
-  out.push_back({path, message});
-}
-
-std::string expected(const std::string& type, const Var& v) {
-  return "expected " + type + ", got " + std::string(kindName(jsonKind(v))) + " " + preview(v);
-}
-
 bool inIntRange(const Var& v, long double lo, long double hi) {
   if (!v.isInteger()) return false;
   const long double x = v.isSigned() ? static_cast<long double>(v.convert<Poco::Int64>())
@@ -105,63 +42,6 @@ bool inIntRange(const Var& v, long double lo, long double hi) {
 }
 
 }  // namespace
-
-std::string shortTypeName(const std::string& name) {
-  std::string n = name;
-  if (startsWith(n, "#")) n = n.substr(1);
-  for (const char* prefix : {"microsoft.graph.", "graph."})
-    if (startsWith(n, prefix)) return n.substr(std::string(prefix).size());
-  return n;
-}
-
-bool isGuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool isDateTimeOffset(const std::string& s) {
-  const size_t pos = dateTimePrefix(s);
-  return pos != std::string::npos && offsetAt(s, pos);
-}
-
-bool isEdmDuration(const std::string& s) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i >= s.size() || s[i] != 'P') return false;
-  ++i;
-  auto component = [&](char unit, bool fraction) {
-    size_t j = i;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-    if (j == i) return false;
-    if (fraction && j < s.size() && s[j] == '.') {
-      size_t k = j + 1;
-      while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k;
-      if (k == j + 1) return false;
-      j = k;
-    }
-    if (j >= s.size() || s[j] != unit) return false;
-    i = j + 1;
-    return true;
-  };
-  bool any = component('D', false);
-  if (i < s.size() && s[i] == 'T') {
-    ++i;
-    bool time = false;
-    time |= component('H', false);
-    time |= component('M', false);
-    time |= component('S', true);
-    if (!time) return false;
-    any = true;
-  }
-  return any && i == s.size();
-}
 
 GraphSchema GraphSchema::load(const std::string& file) { return fromJson(readJsonFile(file)); }
 
@@ -521,111 +401,6 @@ Problems GraphSchema::checkCollection(const Var& body, const std::string& type,
           "not a member of a collection response ({\"@odata.context\"?, \"@odata.nextLink\"?, "
           "\"@odata.count\"?, \"value\"})");
     }
-  }
-  return out;
-}
-
-Problems checkGraphError(const Var& body, const std::string& sent_client_request_id) {
-  Problems out;
-  Object::Ptr o = asObject(body);
-  if (!o) {
-    add(out, "$", expected("an object {\"error\": {...}}", body));
-    return out;
-  }
-  for (auto it = o->begin(); it != o->end(); ++it)
-    if (it->first != "error")
-      add(out, memberPath("$", it->first),
-          "an error response is a single JSON object with a single property named error");
-  Object::Ptr e = o->has("error") ? asObject(o->get("error")) : Object::Ptr();
-  if (!e) {
-    add(out, "$.error", o->has("error") ? expected("an object", o->get("error")) : "missing");
-    return out;
-  }
-  for (const char* required : {"code", "message"}) {
-    const std::string p = memberPath("$.error", required);
-    if (!e->has(required))
-      add(out, p, "missing");
-    else if (jsonKind(e->get(required)) != JsonKind::kString)
-      add(out, p, expected("a string", e->get(required)));
-  }
-  if (e->has("code") && jsonKind(e->get("code")) == JsonKind::kString &&
-      e->getValue<std::string>("code").empty())
-    add(out, "$.error.code", "empty");
-  std::string inner_key;
-  for (auto it = e->begin(); it != e->end(); ++it) {
-    const std::string& key = it->first;
-    const std::string p = memberPath("$.error", key);
-    if (key == "code" || key == "message") continue;
-    if (key == "innerError" || key == "innererror") {
-      if (!inner_key.empty()) add(out, p, "a second inner error");
-      inner_key = key;
-    } else if (key == "target") {
-      if (jsonKind(it->second) != JsonKind::kString) add(out, p, expected("a string", it->second));
-    } else if (key == "details") {
-      Array::Ptr a = asArray(it->second);
-      if (!a) add(out, p, expected("an array of {code, message, target}", it->second));
-    } else {
-      add(out, p,
-          "not a member of Graph's error object (code, message, innerError, details, target)");
-    }
-  }
-  if (inner_key.empty()) {
-    add(out, "$.error.innerError", "missing: Graph's errors carry request-id and date in it");
-    return out;
-  }
-  // InnerError, recursively: request-id, client-request-id, date (metadata); code (errors.md).
-  std::string path = memberPath("$.error", inner_key);
-  Object::Ptr inner = asObject(e->get(inner_key));
-  if (!inner) {
-    add(out, path, expected("an object", e->get(inner_key)));
-    return out;
-  }
-  for (int depth = 0; inner && depth < 8; ++depth) {
-    Object::Ptr next;
-    std::string next_path;
-    for (auto it = inner->begin(); it != inner->end(); ++it) {
-      const std::string& key = it->first;
-      const std::string p = memberPath(path, key);
-      const JsonKind k = jsonKind(it->second);
-      if (key == "request-id") {
-        if (k != JsonKind::kString || !isGuid(it->second.extract<std::string>()))
-          add(out, p, expected("a GUID string", it->second));
-      } else if (key == "date") {
-        const std::string s = k == JsonKind::kString ? it->second.extract<std::string>() : "";
-        const size_t end = dateTimePrefix(s);
-        if (end == std::string::npos || (end != s.size() && !offsetAt(s, end)))
-          add(out, p, expected("a date-time string", it->second));
-      } else if (key == "client-request-id" || key == "code" || key == "@odata.type") {
-        if (k != JsonKind::kString) add(out, p, expected("a string", it->second));
-      } else if (key == "innerError" || key == "innererror") {
-        next = asObject(it->second);
-        next_path = p;
-        if (!next) add(out, p, expected("an object", it->second));
-      } else {
-        add(out, p,
-            "not a member of microsoft.graph.InnerError (request-id, client-request-id, date) "
-            "nor of errors.md's inner error (code, innerError)");
-      }
-    }
-    if (depth == 0) {
-      if (!inner->has("request-id")) add(out, memberPath(path, "request-id"), "missing");
-      if (!inner->has("date")) add(out, memberPath(path, "date"), "missing");
-      if (!sent_client_request_id.empty()) {
-        const std::string p = memberPath(path, "client-request-id");
-        if (!inner->has("client-request-id"))
-          add(out, p,
-              "missing, though the request sent client-request-id " + sent_client_request_id);
-        else if (jsonKind(inner->get("client-request-id")) == JsonKind::kString &&
-                 inner->getValue<std::string>("client-request-id") != sent_client_request_id)
-          add(out, p,
-              "is " + preview(inner->get("client-request-id")) +
-                  ", not the client-request-id the request sent (\"" + sent_client_request_id +
-                  "\"): InnerError carries the \"Client request Id as sent by the client "
-                  "application\"");
-      }
-    }
-    inner = next;
-    path = next_path;
   }
   return out;
 }
