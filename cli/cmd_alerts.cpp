@@ -2,10 +2,12 @@
 // `cspwatch alerts preview|test|outbox|send` (docs/alerts.md).
 #include <memory>
 
+#include <CLI/CLI.hpp>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "cli/table.h"
@@ -52,6 +54,14 @@ Result<std::unique_ptr<alerts::Transport>> transportFor(const CommandContext& ct
     ctx.err << "cspwatch: cannot set up the '" << alerts::transportName(cfg.alerts->transport)
             << "' transport\n";
   return t;
+}
+
+// --now's time into `into`; "" leaves it empty. False, after saying why, if it is not one.
+bool readNow(const CommandContext& ctx, const std::string& text, std::optional<Timestamp>& into) {
+  if (text.empty()) return true;
+  into = parseTimestamp(text);
+  if (!into) ctx.err << "cspwatch: --now must be an RFC 3339 time, found '" << text << "'\n";
+  return into.has_value();
 }
 
 }  // namespace
@@ -223,6 +233,51 @@ int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now) {
   ctx.out << "alerts: " << report->delivered << " delivered, " << report->retrying
           << " waiting to retry, " << report->failed << " failed\n";
   return report->retrying + report->failed == 0 ? kExitOk : kExitProblems;
+}
+
+void registerAlerts(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* alerts_cmd = app.add_subcommand("alerts", "Alert emails: preview, test, the outbox");
+  alerts_cmd->require_subcommand(1);
+
+  CLI::App* preview = alerts_cmd->add_subcommand(
+      "preview",
+      "Render the digest(s) the latest scan and what is due now would send; sends nothing");
+  auto preview_options = std::make_shared<AlertsPreviewOptions>();
+  auto preview_now = std::make_shared<std::string>();
+  preview->add_option("--to", preview_options->to, "Only this recipient's messages");
+  preview->add_option("--format", preview_options->format, "text, html or eml")
+      ->check(CLI::IsMember({"text", "html", "eml"}))
+      ->capture_default_str();
+  preview->add_option("--now", *preview_now, "Pretend it is this RFC 3339 time");
+  registry.add(preview, [preview_options, preview_now](const CommandContext& ctx) {
+    if (!readNow(ctx, *preview_now, preview_options->now)) return kExitUsage;
+    return alertsPreview(ctx, *preview_options);
+  });
+
+  CLI::App* test = alerts_cmd->add_subcommand(
+      "test", "Send one test message through the configured transport and show the answer");
+  auto test_to = std::make_shared<std::string>();
+  test->add_option("--to", *test_to, "Recipient address")->required();
+  registry.add(test, [test_to](const CommandContext& ctx) { return alertsTest(ctx, *test_to); });
+
+  CLI::App* outbox = alerts_cmd->add_subcommand("outbox", "List queued and failed messages");
+  auto outbox_all = std::make_shared<bool>(false);
+  outbox->add_flag("--all", *outbox_all, "Include the latest sent messages");
+  auto outbox_format = std::make_shared<OutputFormat>(OutputFormat::kTable);
+  addFormatOption(*outbox, *outbox_format, FormatChoices::kTableJson, "table or json");
+  registry.add(outbox, [outbox_all, outbox_format](const CommandContext& ctx) {
+    return alertsOutbox(ctx, *outbox_all, *outbox_format);
+  });
+
+  CLI::App* send = alerts_cmd->add_subcommand(
+      "send", "Deliver the queued messages that are due now (the daemon does this on its own)");
+  auto send_now = std::make_shared<std::string>();
+  send->add_option("--now", *send_now, "Pretend it is this RFC 3339 time");
+  registry.add(send, [send_now](const CommandContext& ctx) {
+    std::optional<Timestamp> at;
+    if (!readNow(ctx, *send_now, at)) return kExitUsage;
+    return alertsSend(ctx, at);
+  });
 }
 
 }  // namespace cspwatch::cli

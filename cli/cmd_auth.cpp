@@ -3,13 +3,16 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
+#include <CLI/CLI.hpp>
 #include <Poco/UUIDGenerator.h>
 #include <pthread.h>
 
 #include "cli/auth_checks.h"
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/file_util.h"
@@ -70,6 +73,40 @@ class SignalsCancel {
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
+
+// `auth login`'s options as given; the handler turns them into AuthLoginOptions.
+struct LoginCommandLine {
+  AuthLoginOptions options;
+  int poll_seconds = -1;  // -1: not given
+  std::string timeout = "10m";
+};
+
+void registerLogin(CLI::App& auth, CommandRegistry& registry) {
+  CLI::App* login = auth.add_subcommand(
+      "login",
+      "Sign in once as the partner user (with MFA, in a browser) and store the refresh token: "
+      "the authorization code with a loopback redirect, or the device code for a public client");
+  auto line = std::make_shared<LoginCommandLine>();
+  login
+      ->add_option("--port", line->options.port,
+                   "Port of the redirect listener on 127.0.0.1 (redirect URI "
+                   "http://localhost:PORT/); 0: any free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  login->add_option("--timeout", line->timeout, "How long to wait for the sign-in (30s, 10m, 1h)")
+      ->check([](const std::string& v) {
+        auto d = parseDuration(v);
+        return d && d->count() > 0 ? std::string() : "not a duration such as 10m or 600s: " + v;
+      })
+      ->capture_default_str();
+  login->add_option("--poll-interval", line->poll_seconds,
+                    "Device code only: seconds between polls (default: as the service says)");
+  registry.add(login, [line](const CommandContext& ctx) {
+    if (line->poll_seconds >= 0) line->options.poll_seconds = line->poll_seconds;
+    line->options.timeout = *parseDuration(line->timeout);
+    return authLogin(ctx, line->options);
+  });
+}
 
 }  // namespace
 
@@ -173,6 +210,22 @@ int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
   else
     printAuthChecks(ctx.out, "app " + pc.client_id + " signing in " + how, rows);
   return allRanOk(rows) ? kExitOk : kExitProblems;
+}
+
+void registerAuth(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* auth = app.add_subcommand("auth", "Partner Center and Graph credentials");
+  auth->require_subcommand(1);
+  registerLogin(*auth, registry);
+  CLI::App* status = auth->add_subcommand(
+      "status",
+      "Call one endpoint per permission cspwatch needs and say what works, what is missing and "
+      "how to fix it");
+  auto options = std::make_shared<AuthStatusOptions>();
+  addFormatOption(*status, options->format, FormatChoices::kTableJson, "table or json");
+  status->add_option("--tenant", options->tenant,
+                     "The customer tenant id of the per-tenant checks (default: the first "
+                     "customer of the list)");
+  registry.add(status, [options](const CommandContext& ctx) { return authStatus(ctx, *options); });
 }
 
 }  // namespace cspwatch::cli

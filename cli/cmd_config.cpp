@@ -2,9 +2,11 @@
 // `cspwatch config check`.
 #include <initializer_list>
 
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "common/file_safety.h"
 #include "common/file_util.h"
@@ -126,6 +128,16 @@ int configCheck(const CommandContext& ctx) {
   }
   ctx.out << ctx.config_path << ": OK\n";
   return kExitOk;
+}
+
+void registerConfig(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* config = app.add_subcommand("config", "Work with the configuration file");
+  config->require_subcommand(1);
+  CLI::App* check = config->add_subcommand(
+      "check",
+      "Validate the configuration; exit 0 if clean, 1 if files it names are missing, "
+      "2 if it is invalid");
+  registry.add(check, [](const CommandContext& ctx) { return configCheck(ctx); });
 }
 
 }  // namespace cspwatch::cli

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch rules check` and `cspwatch rules test`.
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/diagnostics_json.h"
 #include "cli/rule_tests.h"
@@ -62,6 +67,28 @@ int rulesTest(const CommandContext& ctx, const std::vector<std::string>& paths) 
   ctx.err << report.diagnostics.renderText();
   ctx.out << report.text;
   return report.ok() ? kExitOk : kExitProblems;
+}
+
+void registerRules(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* rules = app.add_subcommand("rules", "Check and test rule files");
+  rules->require_subcommand(1);
+
+  CLI::App* check = rules->add_subcommand(
+      "check", "Load rule files and report every problem; exit 0 if clean, 1 if any error");
+  auto check_paths = std::make_shared<std::vector<std::string>>();
+  check->add_option("paths", *check_paths, "Rule files or directories (default: rules.paths)");
+  auto format = std::make_shared<OutputFormat>(OutputFormat::kText);
+  addFormatOption(*check, *format, FormatChoices::kTextJson, "Output format: text or json");
+  registry.add(check, [check_paths, format](const CommandContext& ctx) {
+    return rulesCheck(ctx, *check_paths, *format);
+  });
+
+  CLI::App* test = rules->add_subcommand(
+      "test", "Run the rule tests (*.test.yaml) found in the paths; exit 0 if all pass");
+  auto test_paths = std::make_shared<std::vector<std::string>>();
+  test->add_option("paths", *test_paths, "Rule files or directories (default: rules.paths)");
+  registry.add(test,
+               [test_paths](const CommandContext& ctx) { return rulesTest(ctx, *test_paths); });
 }
 
 }  // namespace cspwatch::cli

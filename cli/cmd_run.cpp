@@ -8,6 +8,7 @@
 #include <csignal>
 #include <thread>
 
+#include <CLI/CLI.hpp>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -15,6 +16,7 @@
 #include <pthread.h>
 
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "common/file_safety.h"
 #include "common/file_util.h"
@@ -115,6 +117,14 @@ int scanNow(const CommandContext& ctx) {
                "--once'\n";
     return kExitProblems;
   }
+}
+
+// `run`; scanNow() above is `scan --now`, registered with `scan` (cli/cmd_scan_options.cpp).
+void registerRun(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run as the service: scan on schedule, reload on SIGHUP, stop on SIGTERM");
+  registry.add(
+      run_cmd, [](const CommandContext& ctx) { return run(ctx); }, DefaultLog::kInfo);
 }
 
 }  // namespace cspwatch::cli

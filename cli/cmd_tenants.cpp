@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cspwatch tenants list`.
 #include <algorithm>
+#include <memory>
 
+#include <CLI/CLI.hpp>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include "cli/cli.h"
+#include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "common/text.h"
@@ -62,6 +65,16 @@ int tenantsList(const CommandContext& ctx, OutputFormat format) {
     ctx.out << "\n";
   }
   return kExitOk;
+}
+
+void registerTenants(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* tenants =
+      app.add_subcommand("tenants", "Look at the customer tenants the sources report");
+  tenants->require_subcommand(1);
+  CLI::App* list = tenants->add_subcommand("list", "List every tenant the sources know");
+  auto format = std::make_shared<OutputFormat>(OutputFormat::kTable);
+  addFormatOption(*list, *format, FormatChoices::kTableJson, "Output format: table or json");
+  registry.add(list, [format](const CommandContext& ctx) { return tenantsList(ctx, *format); });
 }
 
 }  // namespace cspwatch::cli

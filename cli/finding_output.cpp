@@ -28,6 +28,10 @@ const std::vector<std::string> kCsvColumns = {"id",
 
 }  // namespace
 
+Poco::JSON::Object::Ptr jsonObject() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
 Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f) {
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("id", f.id);

@@ -18,6 +18,8 @@ inline constexpr int kFindingSchemaVersion = 1;
 Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f);
 void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows);
 void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>& rows);
+// A JSON object that prints its keys in the order they were set, as the documents do.
+Poco::JSON::Object::Ptr jsonObject();
 // A CSV field: quoted when needed, and defused when a spreadsheet would run it as a formula.
 std::string csvField(const std::string& value);
 

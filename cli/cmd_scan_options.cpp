@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// `cspwatch scan`'s command line: --once and --dry-run run the scan here (cli/cmd_scan.cpp);
+// --now alone asks the running service to scan (cli/cmd_run.cpp).
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli.h"
+#include "cli/command_registry.h"
+#include "cli/commands.h"
+#include "common/time.h"
+
+namespace cspwatch::cli {
+
+namespace {
+
+struct ScanCommandLine {
+  ScanOptions options;
+  std::string now;  // --now's time; "" when given without one
+  CLI::Option* now_option = nullptr;
+};
+
+int runScanCommand(const CommandContext& ctx, ScanCommandLine& line) {
+  if (line.now_option->count() > 0 && line.now.empty()) {
+    if (line.options.once || line.options.dry_run) {
+      ctx.err << "cspwatch: --now without a time asks the running daemon to scan; with --once "
+                 "give it a time (--now 2026-11-25T00:00:00Z)\n";
+      return kExitUsage;
+    }
+    return scanNow(ctx);
+  }
+  if (!line.now.empty()) line.options.now = parseTimestamp(line.now);
+  return scan(ctx, line.options);
+}
+
+}  // namespace
+
+void registerScan(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* scan_cmd = app.add_subcommand("scan", "Read every tenant and evaluate the rules");
+  auto line = std::make_shared<ScanCommandLine>();
+  scan_cmd->add_flag("--once", line->options.once, "Scan once and exit");
+  scan_cmd->add_flag("--dry-run", line->options.dry_run,
+                     "Print the outcome; store and send nothing");
+  addFormatOption(*scan_cmd, line->options.format, FormatChoices::kTableJson,
+                  "Output format: table or json");
+  line->now_option =
+      scan_cmd
+          ->add_option("--now", line->now,
+                       "Alone: ask the running daemon to scan now. With --once: evaluate as if "
+                       "it were this RFC 3339 time")
+          ->expected(0, 1)
+          ->check([](const std::string& v) {
+            return v.empty() || parseTimestamp(v)
+                       ? std::string()
+                       : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
+          });
+  registry.add(scan_cmd, [line](const CommandContext& ctx) { return runScanCommand(ctx, *line); });
+}
+
+}  // namespace cspwatch::cli
