@@ -218,91 +218,111 @@ class Runner {
   Outcome outcome(const CheckSpec& spec, bool user) {
     switch (spec.id) {
       case CheckId::kGraphAppSignIn:
-      case CheckId::kPartnerCenterAppSignIn: {
-        if (s_.public_client)
-          return {CheckResult::kSkipped,
-                  "a public client (public_client: true) has no client credentials: every call "
-                  "is made as the partner user",
-                  ""};
-        const bool graph = spec.id == CheckId::kGraphAppSignIn;
-        auto token = tokens_.appToken(s_.partner_tenant_id,
-                                      graph ? Audience::kGraph : Audience::kPartnerCenter);
-        (graph ? app_graph_ok_ : app_pc_ok_) = token.isOk();
-        if (token) return {CheckResult::kOk, "", ""};
-        return {CheckResult::kFailed, token.status().message(), kAppCredentialsFix};
-      }
-      case CheckId::kUserSignIn: {
-        if (!configuredUser())
-          return {CheckResult::kSkipped,
-                  "no refresh_token_file configured: no call is made as the partner user (the "
-                  "customers' indirect resellers need it)",
-                  kNoRefreshTokenFix};
-        auto token = tokens_.userToken(s_.partner_tenant_id, Audience::kPartnerCenter);
-        user_ok_ = token.isOk();
-        if (token) return {CheckResult::kOk, "", ""};
-        return {CheckResult::kFailed, token.status().message(), kSignInFix};
-      }
+      case CheckId::kPartnerCenterAppSignIn:
+        return appSignIn(spec.id == CheckId::kGraphAppSignIn);
+      case CheckId::kUserSignIn:
+        return userSignIn();
       case CheckId::kSendMail:
         return {CheckResult::kSkipped, "not called: it would send a message", kSendMailFix};
       default:
         break;
     }
     if (auto skip = precondition(spec, user)) return *skip;
+    return call(spec, user);
+  }
+
+  // The app's own sign-in, to Graph or to Partner Center; the calls made app-only need it.
+  Outcome appSignIn(bool graph) {
+    if (s_.public_client)
+      return {CheckResult::kSkipped,
+              "a public client (public_client: true) has no client credentials: every call "
+              "is made as the partner user",
+              ""};
+    auto token =
+        tokens_.appToken(s_.partner_tenant_id, graph ? Audience::kGraph : Audience::kPartnerCenter);
+    (graph ? app_graph_ok_ : app_pc_ok_) = token.isOk();
+    if (token) return {CheckResult::kOk, "", ""};
+    return {CheckResult::kFailed, token.status().message(), kAppCredentialsFix};
+  }
+
+  // The partner user's sign-in with the stored refresh token; the calls made as the user need it.
+  Outcome userSignIn() {
+    if (!configuredUser())
+      return {CheckResult::kSkipped,
+              "no refresh_token_file configured: no call is made as the partner user (the "
+              "customers' indirect resellers need it)",
+              kNoRefreshTokenFix};
+    auto token = tokens_.userToken(s_.partner_tenant_id, Audience::kPartnerCenter);
+    user_ok_ = token.isOk();
+    if (token) return {CheckResult::kOk, "", ""};
+    return {CheckResult::kFailed, token.status().message(), kSignInFix};
+  }
+
+  // The call `spec` checks, its preconditions met.
+  Outcome call(const CheckSpec& spec, bool user) {
     switch (spec.id) {
       case CheckId::kCustomerList:
         return customerList(user);
-      case CheckId::kRelationshipRequests: {
-        auto body = api_.getJson({Api::kPartnerCenter,
-                                  s_.partner_center_url + "/v1/customers/relationshiprequests",
-                                  s_.partner_tenant_id,
-                                  true,
-                                  {}});
-        if (!body) return failure(body.status(), kAdminAgentFix, false, true);
-        return {CheckResult::kOk, "", ""};
-      }
+      case CheckId::kRelationshipRequests:
+        return relationshipRequests();
       case CheckId::kAdminRelationships:
         return graphList(
             s_.graph_url + "/v1.0/tenantRelationships/delegatedAdminRelationships?$top=1", user,
             user ? graphPermissionFix("DelegatedAdminRelationship.Read.All", true)
                  : tenants::whatWouldFix(Call::kAdminRelationships));
-      case CheckId::kTenantInformation: {
-        auto body = api_.getJson(
-            {Api::kGraph,
-             s_.graph_url + "/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='" +
-                 s_.partner_tenant_id + "')",
-             s_.partner_tenant_id,
-             user,
-             {}});
-        if (!body)
-          return failure(body.status(),
-                         graphPermissionFix("CrossTenantInformation.ReadBasic.All", user) +
-                             " (without it, partners are shown by tenant id)",
-                         false, user);
-        return {CheckResult::kOk, "", ""};
-      }
+      case CheckId::kTenantInformation:
+        return tenantInformation(user);
       case CheckId::kOrganization:
         return organization(user);
-      case CheckId::kPartners: {
-        Status read =
-            api_.pageGraph({Api::kGraph,
-                            s_.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners",
-                            tenant_,
-                            user,
-                            {}},
-                           [](const Poco::JSON::Array::Ptr&) {});
-        if (!read)
-          return failure(read,
-                         user ? tenants::whatWouldFix(Call::kPartners)
-                              : "the app needs the application permission Policy.Read.All, "
-                                "consented in the customer tenant",
-                         true, user);
-        return {CheckResult::kOk, "", ""};
-      }
+      case CheckId::kPartners:
+        return partners(user);
       case CheckId::kCustomerDetails:
         return customerDetails(user);
       default:
         return {CheckResult::kSkipped, "", ""};
     }
+  }
+
+  Outcome relationshipRequests() {
+    auto body = api_.getJson({Api::kPartnerCenter,
+                              s_.partner_center_url + "/v1/customers/relationshiprequests",
+                              s_.partner_tenant_id,
+                              true,
+                              {}});
+    if (!body) return failure(body.status(), kAdminAgentFix, false, true);
+    return {CheckResult::kOk, "", ""};
+  }
+
+  Outcome tenantInformation(bool user) {
+    auto body = api_.getJson(
+        {Api::kGraph,
+         s_.graph_url + "/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='" +
+             s_.partner_tenant_id + "')",
+         s_.partner_tenant_id,
+         user,
+         {}});
+    if (!body)
+      return failure(body.status(),
+                     graphPermissionFix("CrossTenantInformation.ReadBasic.All", user) +
+                         " (without it, partners are shown by tenant id)",
+                     false, user);
+    return {CheckResult::kOk, "", ""};
+  }
+
+  Outcome partners(bool user) {
+    Status read = api_.pageGraph({Api::kGraph,
+                                  s_.graph_url + "/v1.0/policies/crossTenantAccessPolicy/partners",
+                                  tenant_,
+                                  user,
+                                  {}},
+                                 [](const Poco::JSON::Array::Ptr&) {});
+    if (!read)
+      return failure(read,
+                     user ? tenants::whatWouldFix(Call::kPartners)
+                          : "the app needs the application permission Policy.Read.All, "
+                            "consented in the customer tenant",
+                     true, user);
+    return {CheckResult::kOk, "", ""};
   }
 
   Outcome customerList(bool user) {

@@ -164,8 +164,26 @@ class TestFile {
     const SourceLocation where = m.location();
     std::optional<Timestamp> now = m.has("now") ? m.getTimestamp("now") : file_now;
     if (!now) m.error("missing-key", where, "test '" + name + "' has no 'now' (nor has the file)");
+    YAML::Node tenant = testTenant(m, name);
+    std::vector<Expectation> expect = m.has("expect") ? readExpect(m) : std::vector<Expectation>{};
+    if (!m.has("expect")) m.error("missing-key", where, "test '" + name + "' has no 'expect'");
+    auto decoded = tenants::tenantFromNode(tenant, path_, kPrefix, d);
+    if (d.errorCount() != errors || !decoded || !now) return;
 
-    // Build the tenant node: base fixture, tenant_file, then inline keys on top.
+    auto results = rules_.evaluate(tenants::tenantToValue(*decoded), partner, *now);
+    std::vector<std::string> problems = mismatches(expect, results);
+    if (problems.empty()) {
+      ++report_.passed;
+      report_.text += "PASS  " + path_ + ": " + name + "\n";
+    } else {
+      ++report_.failed;
+      report_.text += "FAIL  " + where.str() + ": " + name + "\n";
+      for (const auto& p : problems) report_.text += "        " + p + "\n";
+    }
+  }
+
+  // The test's tenant: its base fixture, then its tenant_file, then its inline keys on top.
+  YAML::Node testTenant(YamlMap& m, const std::string& name) {
     YAML::Node tenant(YAML::NodeType::Map);
     if (auto base = m.getString("base")) {
       auto it = fixtures_.find(*base);
@@ -193,40 +211,39 @@ class TestFile {
         for (const auto& kv : overlay) tenant[kv.first.Scalar()] = kv.second;
       }
     }
-    std::vector<Expectation> expect = m.has("expect") ? readExpect(m) : std::vector<Expectation>{};
-    if (!m.has("expect")) m.error("missing-key", where, "test '" + name + "' has no 'expect'");
-    auto decoded = tenants::tenantFromNode(tenant, path_, kPrefix, d);
-    if (d.errorCount() != errors || !decoded || !now) return;
+    return tenant;
+  }
 
-    auto results = rules_.evaluate(tenants::tenantToValue(*decoded), partner, *now);
+  // How `r` differs from what `e` expects ("" if it does not).
+  static std::string mismatch(const Expectation& e, const rules::RuleResult& r) {
+    std::set<std::string> got;
+    for (const auto& f : r.findings) got.insert(f.subject);
+    if (r.outcome == e.outcome && (!e.subjects_given || got == e.subjects)) return "";
+    std::string detail = std::string(rules::outcomeName(r.outcome));
+    if (r.outcome == rules::Outcome::kFail)
+      detail += " [" + join(std::vector<std::string>(got.begin(), got.end()), ", ") + "]";
+    if (r.outcome == rules::Outcome::kUnknown) detail += " (" + r.unknown_reason + ")";
+    std::string want = rules::outcomeName(e.outcome);
+    if (e.subjects_given)
+      want +=
+          " [" + join(std::vector<std::string>(e.subjects.begin(), e.subjects.end()), ", ") + "]";
+    return r.rule->id + ": expected " + want + ", got " + detail;
+  }
+
+  // One line for each rule whose result differs from what the test expects of it (by name, or
+  // by '*'), and for each rule the test names that did not run.
+  static std::vector<std::string> mismatches(const std::vector<Expectation>& expect,
+                                             const std::vector<rules::RuleResult>& results) {
     std::vector<std::string> problems;
-    std::set<std::string> named;
-    for (const auto& e : expect) named.insert(e.rule);
-    auto check = [&](const Expectation& e, const rules::RuleResult& r) {
-      std::set<std::string> got;
-      for (const auto& f : r.findings) got.insert(f.subject);
-      bool ok = r.outcome == e.outcome && (!e.subjects_given || got == e.subjects);
-      if (ok) return;
-      std::string detail = std::string(rules::outcomeName(r.outcome));
-      if (r.outcome == rules::Outcome::kFail)
-        detail += " [" + join(std::vector<std::string>(got.begin(), got.end()), ", ") + "]";
-      if (r.outcome == rules::Outcome::kUnknown) detail += " (" + r.unknown_reason + ")";
-      std::string want = rules::outcomeName(e.outcome);
-      if (e.subjects_given)
-        want +=
-            " [" + join(std::vector<std::string>(e.subjects.begin(), e.subjects.end()), ", ") + "]";
-      problems.push_back(r.rule->id + ": expected " + want + ", got " + detail);
-    };
+    auto star = std::find_if(expect.begin(), expect.end(),
+                             [](const Expectation& e) { return e.rule == "*"; });
     for (const auto& r : results) {
       auto it = std::find_if(expect.begin(), expect.end(),
                              [&](const Expectation& e) { return e.rule == r.rule->id; });
-      if (it != expect.end()) {
-        check(*it, r);
-      } else {
-        auto star = std::find_if(expect.begin(), expect.end(),
-                                 [](const Expectation& e) { return e.rule == "*"; });
-        if (star != expect.end()) check(*star, r);
-      }
+      if (it == expect.end()) it = star;
+      if (it == expect.end()) continue;
+      if (std::string problem = mismatch(*it, r); !problem.empty())
+        problems.push_back(std::move(problem));
     }
     for (const auto& e : expect)
       if (e.rule != "*" &&
@@ -234,14 +251,7 @@ class TestFile {
                        [&](const rules::RuleResult& r) { return r.rule->id == e.rule; }))
         problems.push_back(e.rule + ": expected " + rules::outcomeName(e.outcome) +
                            ", but the rule is disabled");
-    if (problems.empty()) {
-      ++report_.passed;
-      report_.text += "PASS  " + path_ + ": " + name + "\n";
-    } else {
-      ++report_.failed;
-      report_.text += "FAIL  " + where.str() + ": " + name + "\n";
-      for (const auto& p : problems) report_.text += "        " + p + "\n";
-    }
+    return problems;
   }
 
   std::string path_;
