@@ -205,8 +205,9 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     auto resp = sendAttempt(a, *token, attempt);
     if (!resp && resp.status().code() == Status::Code::kInvalidArgument)
       return resp.status();  // a bad URL: no attempt can do better
-    const auto wait = resp ? retryAfterAnswer(a, *resp, *token, attempt)
-                           : retryAfterFailure(a, resp.status(), attempt);
+    if (resp && freshTokenFor401(a, *resp, *token)) continue;  // at once, no wait
+    const auto wait =
+        resp ? retryAfterAnswer(a, *resp, attempt) : retryAfterFailure(a, resp.status(), attempt);
     if (!wait) return std::move(resp.value());
     // No wait after the last attempt; a shutdown ends the wait, and the call.
     const bool last_attempt = attempt + 1 >= options_.max_attempts;
@@ -264,17 +265,8 @@ std::chrono::milliseconds ApiClient::retryAfterFailure(Attempts& a, const Status
 
 std::optional<std::chrono::milliseconds> ApiClient::retryAfterAnswer(Attempts& a,
                                                                      const HttpResponse& r,
-                                                                     const std::string& token,
                                                                      int attempt) {
   if (r.status == 429 || r.status == 503 || r.status == 504) return throttledWait(a, r, attempt);
-  if (r.status == 401 && a.fresh_tokens < 3) {
-    // An expired or revoked token: drop it and try again at once with a fresh one. A 401 that
-    // persists through fresh tokens is a real refusal and is returned.
-    tokens_.invalidate(token);
-    ++a.fresh_tokens;
-    a.last = Status::unavailable(describe(r));
-    return std::chrono::milliseconds::zero();
-  }
   if (r.status >= 500) {
     a.last = Status::unavailable(describe(r));
     return backoff(attempt);
@@ -288,6 +280,16 @@ std::optional<std::chrono::milliseconds> ApiClient::retryAfterAnswer(Attempts& a
       log().info("{}: {}{}", a.path, describe(r), a.last_ids);
   }
   return std::nullopt;
+}
+
+bool ApiClient::freshTokenFor401(Attempts& a, const HttpResponse& r, const std::string& token) {
+  if (r.status != 401 || a.fresh_tokens >= 3) return false;
+  // An expired or revoked token: drop it and try again with a fresh one. A 401 that persists
+  // through fresh tokens is a real refusal and is returned.
+  tokens_.invalidate(token);
+  ++a.fresh_tokens;
+  a.last = Status::unavailable(describe(r));
+  return true;
 }
 
 std::chrono::milliseconds ApiClient::throttledWait(Attempts& a, const HttpResponse& r,

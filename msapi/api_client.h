@@ -110,14 +110,15 @@ class ApiClient {
 
   bool pace(const ApiCall& call);
   std::chrono::milliseconds backoff(int attempt);
-  // get()'s steps: the token for an attempt, the attempt itself, what its outcome asks for next
-  // (the wait before the next attempt, zero for at once; nullopt for an answer that is final),
-  // and the end when every attempt failed.
+  // get()'s steps: the token for an attempt, the attempt itself, a fresh token after a 401
+  // (true: try again at once), the wait before the next attempt that a failure or an answer
+  // asks for (nullopt: the answer is final), and the end when every attempt failed.
   Result<std::string> tokenFor(const ApiCall& call);
   Result<HttpResponse> sendAttempt(Attempts& a, const std::string& token, int attempt);
+  bool freshTokenFor401(Attempts& a, const HttpResponse& r, const std::string& token);
   std::chrono::milliseconds retryAfterFailure(Attempts& a, const Status& failure, int attempt);
   std::optional<std::chrono::milliseconds> retryAfterAnswer(Attempts& a, const HttpResponse& r,
-                                                            const std::string& token, int attempt);
+                                                            int attempt);
   std::chrono::milliseconds throttledWait(Attempts& a, const HttpResponse& r, int attempt);
   Status giveUp(const Attempts& a);
 

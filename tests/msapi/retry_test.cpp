@@ -162,6 +162,26 @@ TEST_CASE("retry-after: without one, 503 backs off as before") {
   CHECK(asked[0] <= milliseconds(15));
 }
 
+TEST_CASE("fresh token: a 401 is tried again at once with a new token, three times at most") {
+  std::atomic<int> token_requests{0};
+  TestServer server([&](const SeenRequest& r) -> Reply {
+    if (startsWith(r.uri, "/login/")) {
+      ++token_requests;
+      return {200, kTokenBody};
+    }
+    return {401, R"({"error":{"code":"InvalidAuthenticationToken","message":"expired"}})"};
+  });
+  WaitLog waits;
+  Client client(server.base, Client::fast(), waits.sleeper());
+  auto r = client.api.get({Api::kGraph, server.base + "/graph/x", kPartner, false, {}});
+  INFO(r.status().message());
+  REQUIRE(r);
+  CHECK(r->status == 401);  // a 401 that persists through fresh tokens is the answer
+  CHECK(server.requests("/graph/").size() == 4);
+  CHECK(token_requests == 4);    // the first token, and a fresh one for each retry
+  CHECK(waits.asked().empty());  // no backoff, not even a zero one: a new token needs none
+}
+
 TEST_CASE("retry-after: a longer wait than retry_after_max is cut to it") {
   std::atomic<int> calls{0};
   TestServer server([&](const SeenRequest& r) -> Reply {
