@@ -64,6 +64,8 @@ struct HttpServer::Impl {
     if (wake_write >= 0) ::close(wake_write);
   }
 
+  Steady::time_point now() const { return limits.clock ? limits.clock() : Steady::now(); }
+
   void wake() {
     const char byte = 1;
     const ssize_t n = ::write(wake_write, &byte, 1);  // full pipe: a wake-up is pending anyway
@@ -99,7 +101,7 @@ void HttpServer::Impl::runEvents() {
   std::vector<pollfd> fds;
   std::vector<std::uint64_t> ids;  // the connection of fds[i + 2]
   while (!stopping) {
-    const Steady::time_point now = Steady::now();
+    const Steady::time_point now = this->now();
     const bool accepting = now >= accept_paused_until;
     Steady::time_point next = accepting ? Steady::time_point::max() : accept_paused_until;
     fds.assign({{wake_read, POLLIN, 0}, {accepting ? listen_fd : -1, POLLIN, 0}});
@@ -118,7 +120,7 @@ void HttpServer::Impl::runEvents() {
       log().error("http: poll: {}; the endpoint stops serving", std::strerror(errno));
       return;
     }
-    const Steady::time_point after = Steady::now();
+    const Steady::time_point after = this->now();
     if (fds[0].revents != 0) {
       char buf[64];
       while (::read(wake_read, buf, sizeof buf) > 0) {
@@ -138,7 +140,7 @@ void HttpServer::Impl::runEvents() {
         receive(c, after);
     }
     if (fds[1].revents != 0) acceptNew(after);
-    expire(Steady::now());
+    expire(this->now());
     for (auto it = conns.begin(); it != conns.end();) {
       if (!it->second.dead) {
         ++it;
@@ -198,7 +200,7 @@ bool HttpServer::Impl::makeRoom(const std::string& client) {
 
 // Once a minute at most: a flood of connections must not flood the journal too.
 void HttpServer::Impl::noteCapReached(const sockaddr_storage& whose) {
-  const Steady::time_point now = Steady::now();
+  const Steady::time_point now = this->now();
   if (last_cap_warning != Steady::time_point{} && now - last_cap_warning < std::chrono::minutes(1))
     return;
   last_cap_warning = now;

@@ -53,6 +53,11 @@ struct HttpLimits {
   std::chrono::milliseconds send_timeout{5000};
   std::size_t max_connections = 128;
   std::size_t max_connections_per_client = 8;
+  // The time the deadlines are kept by; empty: std::chrono::steady_clock. Tests give a clock
+  // they move by hand, so that they check each deadline exactly, whatever the machine's load
+  // (the server looks at it whenever something happens on a connection, and at least once per
+  // deadline's length). Not common/clock.h's Clock: that is wall time in whole seconds.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 struct HttpServerHandlers {
