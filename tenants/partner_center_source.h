@@ -5,26 +5,31 @@
 // First the sign-in check (App+User: one refresh of the partner user's token; a refresh token
 // Entra no longer accepts is one error for the whole scan, and what app-only calls can read is
 // still read), then the lists: our Partner Center customers and our GDAP relationships (partner
-// side), every page. Then each tenant is read on its own by a bounded pool of workers: customer
-// details and indirect relationships from Partner Center (customers only), organization and
-// partners from Graph inside the customer tenant, every page of each; the partners' names come
-// from the PartnerDirectory. A part that cannot be read becomes a fetch problem on that tenant
-// whose reason names what would fix it, so the rules that need it come out unknown; a contact a
+// side), every page, merged with the inventory (tenants/tenant_merge.h, pure). Then each tenant
+// is read on its own by a bounded pool of workers (msapi/worker_pool.h): customer details and
+// indirect relationships from Partner Center (customers only), organization and partners from
+// Graph inside the customer tenant, every page of each; the partners' names come from the
+// PartnerDirectory. A part that cannot be read becomes a fetch problem on that tenant whose
+// reason names what would fix it, so the rules that need it come out unknown; a contact a
 // permission hides is kept as an unread contact (tenant.h). One tenant's failure never stops
 // the scan. Tenants are handed to the sink one at a time as they are finished, so a scan never
 // holds every tenant's data at once.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/diagnostic.h"
 #include "common/status.h"
 #include "msapi/api_client.h"
+#include "tenants/answer_parsers.h"
 #include "tenants/inventory_source.h"
 #include "tenants/partner_directory.h"
 #include "tenants/tenant.h"
+#include "tenants/tenant_merge.h"
 
 namespace cspwatch::tenants {
 
@@ -61,13 +66,24 @@ class PartnerCenterSource {
   Result<SourceReport> run(const std::function<Status(const Tenant&)>& sink);
 
  private:
+  // App+User: one refresh first. A refresh token Entra no longer accepts is one error for the
+  // scan, noted in `report`, not one per tenant; the calls offered app-only still run. An error
+  // only when the scan was stopped.
+  Status checkSignIn(SourceReport& report);
+  // The lists, every page; each error's message says why and what would fix it.
+  Result<std::map<std::string, Tenant>> readCustomerList();
+  Result<std::map<std::string, std::vector<AdminRelationship>>> readAdminRelationships();
+  // Each tenant on its own, by a bounded pool; the sink sees one tenant at a time. The number
+  // handed to the sink, or the sink's error.
+  Result<size_t> readEach(MergedLists& merged, const std::function<Status(const Tenant&)>& sink);
   // `customer`: whether the tenant is in our customer list; nullopt when the list could not be
   // read.
   void readTenant(Tenant& t, std::optional<bool> customer);
-  void readCustomerDetails(Tenant& t, std::vector<ContactEmail>& contacts);
-  void readIndirectRelationships(Tenant& t);
-  void readOrganization(Tenant& t, std::vector<ContactEmail>& contacts);
-  void readPartners(Tenant& t);
+  // One tenant's parts; an error's message is the reason the part is unknown.
+  Result<CustomerDetails> readCustomerDetails(const std::string& id);
+  Result<std::vector<IndirectRelationship>> readIndirectRelationships(const std::string& id);
+  Result<OrganizationInfo> readOrganization(const std::string& id);
+  Result<std::vector<CustomerPartner>> readPartners(const std::string& id);
   void namePartners(std::vector<CustomerPartner>& partners);
 
   PartnerCenterSourceOptions options_;
