@@ -2,8 +2,9 @@
 // Retries and request identity as Graph and Partner Center ask for them: Retry-After on 429,
 // 503 and 504 (seconds or an HTTP-date, capped), a fresh client-request-id on every Graph
 // attempt, User-Agent on every request, Graph's request-id logged when a request fails. Over a
-// real HTTP server on 127.0.0.1. The waits the client asks for are recorded, not slept
-// (Cancellation's Sleeper), and checked exactly; only the shutdown test sleeps for real.
+// real HTTP server on 127.0.0.1. The Retry-After tests record the waits the client asks for
+// instead of sleeping them (Cancellation's Sleeper) and check them exactly; the shutdown test
+// sleeps for real, and the request identity tests their 10 ms backoffs.
 #include <chrono>
 #include <future>
 #include <mutex>
