@@ -86,25 +86,28 @@ int main(int argc, char** argv) {
     }
     stage_s = seconds(t0);
     auto t1 = Clock::now();
-    // With alert_queries, the hook runs the queries the alert pipeline makes in every apply
-    // (scan/alert_pipeline.cpp): due reminders, could-not-check streaks, tenant tags.
-    OutboxHook hook;
-    if (alert_queries)
-      hook = [&](const ScanChanges&) -> Result<std::vector<OutboxMessage>> {
-        auto due = store->remindersDue(now, {std::chrono::hours(24), std::chrono::hours(48)});
-        auto streaks = store->unknownStreaks();
-        auto tags = store->tenantTags();
-        if (due) {
-          std::vector<int64_t> finding_ids;
-          for (const auto& f : *due) finding_ids.push_back(f.id);
-          reminded = finding_ids.size();
-          if (!store->recordReminders(finding_ids, now)) return Status::ioError("recording failed");
-        }
-        if (!due || !streaks || !tags) return Status::ioError("alert queries failed");
-        return std::vector<OutboxMessage>{};
-      };
+    // With alert_queries, the apply transaction also runs the queries the alert pipeline
+    // makes in every scan (scan/alert_pipeline.cpp, through scan/scan_job.cpp): due reminders,
+    // could-not-check streaks, tenant tags.
+    auto queries = [&]() -> Status {
+      auto due = store->remindersDue(now, {std::chrono::hours(24), std::chrono::hours(48)});
+      auto streaks = store->unknownStreaks();
+      auto tags = store->tenantTags();
+      if (!due || !streaks || !tags) return Status::ioError("alert queries failed");
+      std::vector<int64_t> finding_ids;
+      for (const auto& f : *due) finding_ids.push_back(f.id);
+      reminded = finding_ids.size();
+      return store->recordReminders(finding_ids, now);
+    };
     const double c1 = cpuSeconds();
-    auto sum = store->applyScan(*id, rules, true, now, hook);
+    Result<ScanSummary> sum = Status::ioError("no transaction");
+    if (auto tx = store->beginApply()) {
+      sum = store->applyStaged(**tx, *id, rules, true, now);
+      if (sum && alert_queries)
+        if (Status s = queries(); !s) sum = s;
+      if (sum)
+        if (Status s = (*tx)->commit(); !s) sum = s;
+    }
     apply_s = seconds(t1);
     apply_cpu = cpuSeconds() - c1;
     if (!sum) std::fprintf(stderr, "apply failed: %s\n", sum.status().message().c_str());

@@ -16,11 +16,11 @@
 #include "cli/table.h"
 #include "common/clock.h"
 #include "config/app_config.h"
-#include "config/make_transport.h"
 #include "config/rule_files.h"
 #include "daemon/scan_setup.h"
 #include "scan/alert_pipeline.h"
 #include "scan/outbox_sender.h"
+#include "scan/scan_job.h"
 #include "scan/scan_runner.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant_json.h"
@@ -175,35 +175,6 @@ class DryRunOutput {
   size_t rows_ = 0, failed_ = 0, unknown_ = 0;
 };
 
-// Delivers the outbox's due messages (cfg.alerts set); nothing when there is nothing to send
-// through, or the transport cannot be made (the messages wait for the next attempt).
-std::optional<scan::SendReport> deliverNow(const CommandContext& ctx, const config::AppConfig& cfg,
-                                           storage::FindingStore& store, Timestamp now,
-                                           bool fixed_time) {
-  std::optional<scan::SendReport> sent;
-  if (cfg.alerts) {
-    auto transport = config::makeTransport(cfg);
-    if (!transport) {
-      ctx.err << "cspwatch: alerts stay queued: " << transport.status().message() << "\n";
-    } else {
-      storage::Outbox outbox(store.db());
-      // With --now (tests, the demo) delivery happens at that time too; otherwise now.
-      ManualClock fixed(now);
-      SystemClock system;
-      const Clock& clock = fixed_time ? static_cast<const Clock&>(fixed) : system;
-      const auto& a = *cfg.alerts;
-      auto r =
-          scan::deliverAllDue(outbox, **transport, clock,
-                              scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after));
-      if (!r)
-        ctx.err << "cspwatch: alerts stay queued: " << r.status().message() << "\n";
-      else
-        sent = *r;
-    }
-  }
-  return sent;
-}
-
 // The scan's summary on ctx.out: a JSON document or two or three lines of text.
 void printSummary(const CommandContext& ctx, const storage::ScanSummary& s,
                   const std::optional<scan::SendReport>& sent, OutputFormat format) {
@@ -247,6 +218,7 @@ void printSummary(const CommandContext& ctx, const storage::ScanSummary& s,
   }
 }
 
+// `scan --once`: the scan recorded (scan/scan_job.h, as the service runs it), then its summary.
 int recordAndSummarise(const CommandContext& ctx, const config::AppConfig& cfg,
                        const rules::RuleSet& rules, Timestamp now, bool fixed_time,
                        OutputFormat format) {
@@ -267,24 +239,31 @@ int recordAndSummarise(const CommandContext& ctx, const config::AppConfig& cfg,
     pipeline.emplace(std::move(*p));
   }
   ProgressBar bar(ctx.err);
-  scan::ScanSourceReport source;
-  auto summary = scan::recordScan(
-      daemon::scanSources(cfg), rules, *store, now,
-      [&bar](size_t done, size_t total) { bar.update(done, total); },
-      pipeline ? pipeline->hook(*store, now) : storage::OutboxHook{}, nullptr, &source);
+  // With --now (tests, the demo) delivery happens at that time too; otherwise now.
+  ManualClock fixed(now);
+  SystemClock system;
+  scan::ScanJobOptions options;
+  options.sources = daemon::scanSources(cfg);
+  options.alerts = pipeline ? &*pipeline : nullptr;
+  options.delivery = daemon::delivery(cfg, fixed_time ? static_cast<const Clock&>(fixed) : system);
+  options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
+  scan::ScanJobReport job = scan::ScanJob(*store, rules, std::move(options)).run(now);
   malloc_trim(0);  // glibc keeps the freed heap of the inventory and scan; give it back
   // Skipped inventory rows and lists that could not be read: never silently.
-  ctx.err << source.diagnostics.renderText();
-  if (!summary) {
-    ctx.err << "cspwatch: the scan failed and changed nothing: " << summary.status().message()
-            << "\n";
+  ctx.err << job.source.diagnostics.renderText();
+  // What could not be delivered waits in the outbox for the next attempt.
+  std::optional<scan::SendReport> sent;
+  if (job.sent && !*job.sent)
+    ctx.err << "cspwatch: alerts stay queued: " << job.sent->status().message() << "\n";
+  else if (job.sent)
+    sent = **job.sent;
+  if (!job.summary) {
+    ctx.err << "cspwatch: the scan failed and changed nothing: " << job.status.message() << "\n";
     return kExitProblems;
   }
-  // Deliver what is due now; what cannot go out waits in the outbox for the next attempt.
-  const std::optional<scan::SendReport> sent = deliverNow(ctx, cfg, *store, now, fixed_time);
-  printSummary(ctx, *summary, sent, format);
+  printSummary(ctx, *job.summary, sent, format);
   // Recorded, but every App+User check was could-not-check: a source could not be used.
-  return source.sign_in_failure ? kExitProblems : kExitOk;
+  return job.source.sign_in_failure ? kExitProblems : kExitOk;
 }
 
 }  // namespace

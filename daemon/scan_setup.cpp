@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "config/make_transport.h"
+
 namespace cspwatch::daemon {
 
 scan::ScanSources scanSources(const config::AppConfig& cfg) {
@@ -13,6 +15,19 @@ scan::ScanSources scanSources(const config::AppConfig& cfg) {
   s.network = cfg.network;
   s.rules_max_steps = cfg.rules_max_steps;
   return s;
+}
+
+std::optional<scan::MailDelivery> delivery(const config::AppConfig& cfg, const Clock& clock,
+                                           std::function<bool()> stop) {
+  if (!cfg.alerts) return std::nullopt;
+  scan::MailDelivery d;
+  // Made when there is mail to send: secrets are read then, so a password file fixed after
+  // start is used at the next attempt.
+  d.transport = [cfg] { return config::makeTransport(cfg); };
+  const auto& a = *cfg.alerts;
+  d.options = scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after, std::move(stop));
+  d.clock = &clock;
+  return d;
 }
 
 Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,

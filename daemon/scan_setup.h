@@ -2,22 +2,32 @@
 // The scan as the configuration describes it: what scan/ takes, made from config/'s model. The
 // service and the CLI commands (scan, tenants list, alerts) build their scans through these, so
 // both read the same sources the same way. Pure: nothing is read from disk here except the mail
-// templates alertPipeline loads.
+// templates alertPipeline loads (and the secrets a delivery's transport reads when it is made).
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/app_config.h"
 #include "rules/rule_set.h"
 #include "scan/alert_pipeline.h"
+#include "scan/scan_job.h"
 #include "scan/scan_runner.h"
 
 namespace cspwatch::daemon {
 
 // The sources, partner and rule budget of `cfg`.
 scan::ScanSources scanSources(const config::AppConfig& cfg);
+
+// How due mail goes out under `cfg.alerts` (nullopt without an alerts section): through the
+// transport config/make_transport.h makes, with the configured retries, retries reckoned by
+// `clock` (which must outlive the delivery); `stop` (may be empty) ends it early.
+std::optional<scan::MailDelivery> delivery(const config::AppConfig& cfg, const Clock& clock,
+                                           std::function<bool()> stop = {});
 
 // The alert pipeline of `cfg.alerts`; an invalidArgument Status naming the file when the
 // configuration has no alerts section, or when the templates cannot be loaded.

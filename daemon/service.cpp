@@ -14,13 +14,12 @@
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/text.h"
-#include "config/make_transport.h"
 #include "config/rule_files.h"
 #include "daemon/http_endpoint.h"
 #include "daemon/scan_setup.h"
 #include "scan/alert_pipeline.h"
 #include "scan/outbox_sender.h"
-#include "scan/scan_runner.h"
+#include "scan/scan_job.h"
 #include "storage/outbox.h"
 
 namespace cspwatch::daemon {
@@ -67,8 +66,19 @@ void describe(const std::string& path, std::ostringstream& out) {
   }
 }
 
-double secondsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+// Skipped inventory rows and lists that could not be read, one log line each (the first few;
+// the count says how many there were).
+void logSourceProblems(const Diagnostics& diagnostics) {
+  size_t logged = 0;
+  for (const auto& d : diagnostics.items()) {
+    if (++logged > 20) {
+      log().warn("... and {} more source problem(s)", diagnostics.items().size() - 20);
+      break;
+    }
+    std::string line = Diagnostics::renderOne(d, nullptr);
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    log().warn("{}", replaceAll(line, "\n  ", "; "));
+  }
 }
 
 }  // namespace
@@ -272,150 +282,146 @@ void Service::launch(bool scan) {
   worker_ = std::thread([this, scan, l = loaded_] { work(scan, l); });
 }
 
+// A job of the worker thread: a scan (which delivers due mail at its end), or delivery alone
+// (the delivery timer). Either way the outbox gauges are refreshed.
 void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
   const config::AppConfig& cfg = l->config;
   std::string outcome;
   auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
   if (!store) {
-    outcome = "the database cannot be opened: " + store.status().message();
-    if (scan) {
-      // A scan that cannot open its database failed like any other: counted in /metrics,
-      // and /healthz knows a scan failed.
-      metrics_.recordScanFailure("failed", 0, clock_.now());
-      std::lock_guard<std::mutex> lock(mutex_);
-      scan_failed_since_success_ = true;
-      outcome = "last scan FAILED: " + outcome;
-    }
-    log().error("{}", outcome);
-  } else if (scan) {
-    const Timestamp now = clock_.now();
-    const auto t0 = std::chrono::steady_clock::now();
-    log().info("scan started");
-    notifier_.status("scanning since " + formatTimestamp(now));
-    scan::ScanSourceReport source;
-    auto summary = scan::recordScan(
-        scanSources(cfg), *l->rules, *store, now, [this](size_t, size_t) { touch(); },
-        l->pipeline ? l->pipeline->hook(*store, now) : storage::OutboxHook{}, &cancel_, &source);
-    const double took = secondsSince(t0);
-    // Skipped inventory rows and lists that could not be read, one log line each (the first
-    // few; the count says how many there were).
-    size_t logged = 0;
-    for (const auto& d : source.diagnostics.items()) {
-      if (++logged > 20) {
-        log().warn("... and {} more source problem(s)", source.diagnostics.items().size() - 20);
-        break;
-      }
-      std::string line = Diagnostics::renderOne(d, nullptr);
-      while (!line.empty() && line.back() == '\n') line.pop_back();
-      log().warn("{}", replaceAll(line, "\n  ", "; "));
-    }
-    metrics_.addApiCounters("partner_center", source.partner_center.requests,
-                            source.partner_center.retries, source.partner_center.throttled,
-                            source.partner_center.failed);
-    metrics_.addApiCounters("graph", source.graph.requests, source.graph.retries,
-                            source.graph.throttled, source.graph.failed);
-    if (summary) {
-      metrics_.recordScan(*summary, took, clock_.now());
-      // A scan that read no tenant at all checked nothing: not a success for /healthz.
-      const bool checked =
-          summary->tenants_total == 0 || summary->tenants_unread < summary->tenants_total;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (checked)
-          last_success_ = clock_.now();
-        else
-          scan_failed_since_success_ = true;
-        sign_in_failure_ = source.sign_in_failure;
-      }
-      outcome = "last scan " + std::to_string(summary->scan_id) + " " + summary->status + " " +
-                formatTimestamp(now) + ": " + std::to_string(summary->tenants_total) +
-                " tenants, " + std::to_string(summary->findings_open) + " open findings, " +
-                std::to_string(summary->checks_unknown) + " checks unknown";
-      log().info("scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open",
-                 summary->scan_id, summary->status, took, summary->tenants_total,
-                 summary->findings_new, summary->findings_resolved, summary->findings_open);
-    } else {
-      const bool interrupted = summary.status().code() == Status::Code::kAborted;
-      metrics_.recordScanFailure(interrupted ? "interrupted" : "failed", took, clock_.now());
-      if (!interrupted) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        scan_failed_since_success_ = true;
-      }
-      outcome = std::string(interrupted ? "last scan interrupted: " : "last scan FAILED: ") +
-                summary.status().message();
-      (interrupted ? log().warn("{}", outcome) : log().error("{}", outcome));
-    }
-    if (auto counts = store->openCounts()) {
-      std::vector<OpenFindingCount> v;
-      for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
-      metrics_.setOpenFindings(std::move(v));
-    }
-    malloc_trim(0);  // glibc keeps the scan's freed heap; give it back while the daemon idles
+    outcome = storeUnavailable(scan, store.status());
+  } else {
+    auto delivery = daemon::delivery(cfg, clock_, [this] {
+      touch();  // each message is progress
+      return cancel_.cancelled();
+    });
+    if (scan)
+      outcome = runScan(*store, *l, delivery);
+    else if (delivery && !cancel_.cancelled())
+      noteDelivery(scan::deliverQueued(*store, *delivery));
+    setOutboxGauges(*store);
   }
-  // Due mail goes out after every scan and on the delivery timer.
-  if (store && cfg.alerts && !cancel_.cancelled()) {
-    auto transport = config::makeTransport(cfg);
-    if (!transport) {
-      log().error("alerts stay queued: {}", transport.status().message());
-    } else {
-      storage::Outbox outbox(store->db());
-      const auto& a = *cfg.alerts;
-      auto sent = scan::deliverAllDue(
-          outbox, **transport, clock_,
-          scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after, [this] {
-            touch();  // each message is progress
-            return cancel_.cancelled();
-          }));
-      if (sent)
-        metrics_.addDeliveries(sent->delivered, sent->failed);
-      else
-        log().error("delivering alerts: {}", sent.status().message());
-    }
-  }
-  if (store) {  // the outbox gauges, whether or not delivery could be tried
-    storage::Outbox outbox(store->db());
-    if (auto pending = outbox.pending()) {
-      int64_t queued = 0, failed = 0;
-      for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
-      metrics_.setOutbox(queued, failed);
-    }
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    busy_ = false;
-    scan_running_ = false;
-    if (!outcome.empty()) last_outcome_ = outcome;
-    if (!outcome.empty()) notifier_.status(last_outcome_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  busy_ = false;
+  scan_running_ = false;
+  if (!outcome.empty()) {
+    last_outcome_ = outcome;
+    notifier_.status(last_outcome_);
   }
   wake_.notify_all();
 }
 
+std::string Service::storeUnavailable(bool scan, const Status& why) {
+  std::string outcome = "the database cannot be opened: " + why.message();
+  if (scan) {
+    // A scan that cannot open its database failed like any other: counted in /metrics, and
+    // /healthz knows a scan failed.
+    metrics_.recordScanFailure("failed", 0, clock_.now());
+    std::lock_guard<std::mutex> lock(mutex_);
+    scan_failed_since_success_ = true;
+    outcome = "last scan FAILED: " + outcome;
+  }
+  log().error("{}", outcome);
+  return outcome;
+}
+
+// The scan (scan/scan_job.h, as `scan --once` runs it) and what the service makes of it: the
+// log, metrics and health. Returns the status line.
+std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
+                             const std::optional<scan::MailDelivery>& delivery) {
+  const Timestamp now = clock_.now();
+  log().info("scan started");
+  notifier_.status("scanning since " + formatTimestamp(now));
+  scan::ScanJobOptions options;
+  options.sources = scanSources(l.config);
+  options.alerts = l.pipeline.get();
+  options.delivery = delivery;
+  options.progress = [this](size_t, size_t) { touch(); };
+  options.cancel = &cancel_;
+  const scan::ScanJobReport job = scan::ScanJob(store, *l.rules, std::move(options)).run(now);
+  logSourceProblems(job.source.diagnostics);
+  const auto& pc = job.source.partner_center;
+  const auto& graph = job.source.graph;
+  metrics_.addApiCounters("partner_center", pc.requests, pc.retries, pc.throttled, pc.failed);
+  metrics_.addApiCounters("graph", graph.requests, graph.retries, graph.throttled, graph.failed);
+  if (job.sent) noteDelivery(*job.sent);
+  std::string outcome = job.summary ? scanApplied(*job.summary, job.source, now, job.seconds)
+                                    : scanNotApplied(job.status, job.seconds);
+  if (auto counts = store.openCounts()) {
+    std::vector<OpenFindingCount> v;
+    for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
+    metrics_.setOpenFindings(std::move(v));
+  }
+  malloc_trim(0);  // glibc keeps the scan's freed heap; give it back while the daemon idles
+  return outcome;
+}
+
+std::string Service::scanApplied(const storage::ScanSummary& summary,
+                                 const scan::ScanSourceReport& source, Timestamp now, double took) {
+  metrics_.recordScan(summary, took, clock_.now());
+  // A scan that read no tenant at all checked nothing: not a success for /healthz.
+  const bool checked = summary.tenants_total == 0 || summary.tenants_unread < summary.tenants_total;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (checked)
+      last_success_ = clock_.now();
+    else
+      scan_failed_since_success_ = true;
+    sign_in_failure_ = source.sign_in_failure;
+  }
+  log().info("scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open", summary.scan_id,
+             summary.status, took, summary.tenants_total, summary.findings_new,
+             summary.findings_resolved, summary.findings_open);
+  return "last scan " + std::to_string(summary.scan_id) + " " + summary.status + " " +
+         formatTimestamp(now) + ": " + std::to_string(summary.tenants_total) + " tenants, " +
+         std::to_string(summary.findings_open) + " open findings, " +
+         std::to_string(summary.checks_unknown) + " checks unknown";
+}
+
+std::string Service::scanNotApplied(const Status& why, double took) {
+  const bool interrupted = why.code() == Status::Code::kAborted;
+  metrics_.recordScanFailure(interrupted ? "interrupted" : "failed", took, clock_.now());
+  if (!interrupted) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    scan_failed_since_success_ = true;
+  }
+  std::string outcome =
+      std::string(interrupted ? "last scan interrupted: " : "last scan FAILED: ") + why.message();
+  (interrupted ? log().warn("{}", outcome) : log().error("{}", outcome));
+  return outcome;
+}
+
+void Service::noteDelivery(const Result<scan::SendReport>& sent) {
+  if (sent)
+    metrics_.addDeliveries(sent->delivered, sent->failed);
+  else
+    log().error("alerts stay queued: {}", sent.status().message());
+}
+
+// The outbox gauges, whether or not delivery could be tried.
+void Service::setOutboxGauges(storage::FindingStore& store) {
+  storage::Outbox outbox(store.db());
+  if (auto pending = outbox.pending()) {
+    int64_t queued = 0, failed = 0;
+    for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
+    metrics_.setOutbox(queued, failed);
+  }
+}
+
 int Service::run() {
-  using Steady = std::chrono::steady_clock;
   std::unique_lock<std::mutex> lock(mutex_);
   notifier_.ready("started; first scan now");
   log().info("cspwatch running: scanning every {}",
              formatDuration(loaded_->config.schedule_interval));
-  Timestamp next_scan = clock_.now();  // scan on start
-  auto next_files = Steady::now() + options_.file_check;
-  auto next_delivery = Steady::now() + options_.delivery_check;
-  auto next_watchdog = Steady::now();
-  const auto watchdog = notifier_.watchdogInterval();
+  Deadlines due;
+  due.scan = clock_.now();  // scan on start
+  due.files = Steady::now() + options_.file_check;
+  due.delivery = Steady::now() + options_.delivery_check;
+  due.watchdog = Steady::now();
   while (!stop_) {
-    if (watchdog && Steady::now() >= next_watchdog) {
-      // Only while this loop turns and a running job shows progress: a scan stuck for longer
-      // than options_.stall_bound lets systemd restart the service.
-      const auto progress = Steady::time_point(Steady::duration(last_progress_.load()));
-      if (!busy_ || Steady::now() - progress < options_.stall_bound)
-        notifier_.watchdog();
-      else
-        log().error(
-            "no progress for {} s: no longer telling systemd we are alive",
-            std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - progress).count());
-      next_watchdog = Steady::now() + *watchdog;
-    }
-    if (!reload_requested_ && Steady::now() >= next_files) {
-      next_files = Steady::now() + options_.file_check;
+    tellWatchdog(due);
+    if (!reload_requested_ && Steady::now() >= due.files) {
+      due.files = Steady::now() + options_.file_check;
       if (fingerprint(loaded_->config) != files_) reload_requested_ = true;
     }
     if (reload_requested_) {
@@ -425,33 +431,63 @@ int Service::run() {
       lock.lock();
       continue;
     }
-    if (!busy_ && (scan_requested_ || clock_.now() >= next_scan)) {
-      scan_requested_ = false;
-      launch(true);
-      next_scan =
-          nextScanTime(*last_scan_start_, loaded_->config.schedule_interval, options_.jitter, rng_);
-      log().info("next scan at {}", formatTimestamp(next_scan));
-      next_delivery = Steady::now() + options_.delivery_check;
-      continue;
-    }
-    if (!busy_ && Steady::now() >= next_delivery) {
-      next_delivery = Steady::now() + options_.delivery_check;
-      if (loaded_->config.alerts) launch(false);
-      continue;
-    }
-    // Sleep until the next thing to do (or a request wakes us).
-    // While a job runs, only files and the watchdog have deadlines: the job's end wakes us
-    // (a deadline already past would make this loop spin).
-    auto until = next_files;
-    if (watchdog) until = std::min(until, next_watchdog);
-    if (!busy_) {
-      until = std::min(until, next_delivery);
-      const auto to_scan = next_scan - clock_.now();
-      until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
-    }
-    wake_.wait_until(lock, until);
+    if (startDueJob(due)) continue;
+    wake_.wait_until(lock, nextWake(due));
   }
-  // Stopping: the worker was cancelled by requestStop(); give it a bounded time.
+  return shutDown(lock);
+}
+
+// Only while the run loop turns and a running job shows progress: a scan stuck for longer than
+// options_.stall_bound lets systemd restart the service.
+void Service::tellWatchdog(Deadlines& due) {
+  const auto watchdog = notifier_.watchdogInterval();
+  if (!watchdog || Steady::now() < due.watchdog) return;
+  const auto progress = Steady::time_point(Steady::duration(last_progress_.load()));
+  if (!busy_ || Steady::now() - progress < options_.stall_bound)
+    notifier_.watchdog();
+  else
+    log().error("no progress for {} s: no longer telling systemd we are alive",
+                std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - progress).count());
+  due.watchdog = Steady::now() + *watchdog;
+}
+
+// With the worker idle: a scan when one is due or asked for, else delivery when it is due.
+// Returns whether a job was started.
+bool Service::startDueJob(Deadlines& due) {
+  if (busy_) return false;
+  if (scan_requested_ || clock_.now() >= due.scan) {
+    scan_requested_ = false;
+    launch(true);
+    due.scan =
+        nextScanTime(*last_scan_start_, loaded_->config.schedule_interval, options_.jitter, rng_);
+    log().info("next scan at {}", formatTimestamp(due.scan));
+    due.delivery = Steady::now() + options_.delivery_check;
+    return true;
+  }
+  if (Steady::now() >= due.delivery) {
+    due.delivery = Steady::now() + options_.delivery_check;
+    if (loaded_->config.alerts) launch(false);
+    return true;
+  }
+  return false;
+}
+
+// Sleep until the next thing to do (or a request wakes us). While a job runs, only files and
+// the watchdog have deadlines: the job's end wakes us (a deadline already past would make the
+// loop spin).
+Service::Steady::time_point Service::nextWake(const Deadlines& due) const {
+  auto until = due.files;
+  if (notifier_.watchdogInterval()) until = std::min(until, due.watchdog);
+  if (!busy_) {
+    until = std::min(until, due.delivery);
+    const auto to_scan = due.scan - clock_.now();
+    until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
+  }
+  return until;
+}
+
+// Stopping: the worker was cancelled by requestStop(); give it a bounded time.
+int Service::shutDown(std::unique_lock<std::mutex>& lock) {
   notifier_.stopping("stopping");
   log().info("stopping");
   const auto deadline = Steady::now() + options_.stop_bound;

@@ -29,6 +29,8 @@
 #include "daemon/metrics.h"
 #include "daemon/systemd_notify.h"
 #include "msapi/cancellation.h"
+#include "scan/scan_job.h"
+#include "storage/finding_store.h"
 
 namespace cspwatch::daemon {
 
@@ -71,8 +73,25 @@ class Service {
   Status load(std::ostream& err, std::shared_ptr<const Loaded>& out);
   void reload(const std::string& why);
   std::string fingerprint(const config::AppConfig& config) const;
+  using Steady = std::chrono::steady_clock;
+  struct Deadlines {  // of the run loop
+    Timestamp scan;
+    Steady::time_point files, delivery, watchdog;
+  };
+  void tellWatchdog(Deadlines& due);
+  bool startDueJob(Deadlines& due);
+  Steady::time_point nextWake(const Deadlines& due) const;
+  int shutDown(std::unique_lock<std::mutex>& lock);
   void launch(bool scan);
   void work(bool scan, std::shared_ptr<const Loaded> loaded);
+  std::string storeUnavailable(bool scan, const Status& why);
+  std::string runScan(storage::FindingStore& store, const Loaded& loaded,
+                      const std::optional<scan::MailDelivery>& delivery);
+  std::string scanApplied(const storage::ScanSummary& summary, const scan::ScanSourceReport& source,
+                          Timestamp now, double took);
+  std::string scanNotApplied(const Status& why, double took);
+  void noteDelivery(const Result<scan::SendReport>& sent);
+  void setOutboxGauges(storage::FindingStore& store);
   std::pair<bool, std::string> health() const;
   std::string statusLine() const;
 

@@ -266,23 +266,21 @@ Result<std::vector<storage::OutboxMessage>> AlertPipeline::render(const alerts::
   return out;
 }
 
-storage::OutboxHook AlertPipeline::hook(storage::FindingStore& store, Timestamp now) {
-  return [this, &store,
-          now](const storage::ScanChanges& changes) -> Result<std::vector<storage::OutboxMessage>> {
-    auto in = gather(store, changes, now);
-    if (!in) return in.status();
-    auto messages = render(*in);
-    if (!messages) return messages.status();
-    // A reminder counts as given when it reached someone; one no route took stays due.
-    std::set<int64_t> reached;
-    for (const auto& m : route(*in))
-      for (const auto& item : m.sections[static_cast<int>(alerts::Section::kReminders)])
-        reached.insert(item.finding_id);
-    std::vector<int64_t> reminded(reached.begin(), reached.end());
-    if (Status s = store.recordReminders(reminded, now); !s) return s;
-    log().info("scan {}: {} message(s) queued for delivery", changes.scan_id, messages->size());
-    return messages;
-  };
+Result<ScanAlerts> AlertPipeline::compose(storage::FindingStore& store,
+                                          const storage::ScanChanges& changes, Timestamp now) {
+  auto in = gather(store, changes, now);
+  if (!in) return in.status();
+  auto messages = render(*in);
+  if (!messages) return messages.status();
+  ScanAlerts out;
+  out.messages = std::move(*messages);
+  // A reminder counts as given when it reached someone; one no route took stays due.
+  std::set<int64_t> reached;
+  for (const auto& m : route(*in))
+    for (const auto& item : m.sections[static_cast<int>(alerts::Section::kReminders)])
+      reached.insert(item.finding_id);
+  out.reminded.assign(reached.begin(), reached.end());
+  return out;
 }
 
 Result<storage::OutboxMessage> AlertPipeline::testMessage(const std::string& to, Timestamp now) {

@@ -3,8 +3,9 @@
 // due (reminders, checks that could not be made for N scans in a row, suppressions about to
 // expire) from the FindingStore, routes it to recipients (alerts/digest.h), renders each message
 // with the operator's templates (alerts/templates.h) and hands the finished messages to the
-// outbox. As applyScan's hook this runs inside the scan's transaction, so the scan's changes,
-// their messages and the reminder counts are stored together or not at all.
+// outbox. ScanJob (scan/scan_job.h) asks it, as the scan's AlertComposer, inside the scan's
+// transaction, and queues what it returns: the scan's changes, their messages and the reminder
+// counts are stored together or not at all.
 #pragma once
 
 #include <map>
@@ -17,6 +18,7 @@
 #include "alerts/templates.h"
 #include "alerts/transport.h"
 #include "rules/rule_set.h"
+#include "scan/alert_composer.h"
 #include "storage/finding_store.h"
 
 namespace cspwatch::scan {
@@ -27,7 +29,7 @@ struct RuleInfo {
   std::vector<std::string> tags;
 };
 
-class AlertPipeline {
+class AlertPipeline : public AlertComposer {
  public:
   // Loads the templates `alerts.templates_dir` names; `partner_name` is the partner the
   // messages speak for (daemon/scan_setup.h makes one from the configuration).
@@ -50,8 +52,9 @@ class AlertPipeline {
                                   const alerts::DigestInput& input) const;
   std::string fromHeader() const { return alerts_.from; }
 
-  // applyScan's hook: gather, render, and count the reminders that went out.
-  storage::OutboxHook hook(storage::FindingStore& store, Timestamp now);
+  // Gathers and renders the scan's messages, and names the findings they remind of.
+  Result<ScanAlerts> compose(storage::FindingStore& store, const storage::ScanChanges& changes,
+                             Timestamp now) override;
 
   // A test message for `to` through the same templates (cspwatch alerts test).
   Result<storage::OutboxMessage> testMessage(const std::string& to, Timestamp now);

@@ -2,8 +2,6 @@
 #include "scan/scan_runner.h"
 
 #include <algorithm>
-#include <csignal>
-#include <cstdlib>
 #include <set>
 
 #include <Poco/UUIDGenerator.h>
@@ -51,13 +49,6 @@ std::string problemsJson(const tenants::Tenant& t) {
     a->add(o);
   }
   return tenants::jsonText(a, false);
-}
-
-// Test hook for the crash-safety tests: after staging this many tenants the process kills
-// itself with SIGKILL, as a power cut or the OOM killer would.
-long crashAfterTenants() {
-  const char* v = std::getenv("CSPWATCH_TEST_CRASH_AFTER_TENANTS");
-  return v == nullptr ? -1 : std::strtol(v, nullptr, 10);
 }
 
 // The rule set's load-time cost warnings, the first time a scan uses it: `scan --once` logs
@@ -212,84 +203,6 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
     out.push_back(std::move(e));
   }
   return out;
-}
-
-Result<storage::ScanSummary> recordScan(const ScanSources& sources, const rules::RuleSet& rules,
-                                        storage::FindingStore& store, Timestamp now,
-                                        const std::function<void(size_t, size_t)>& progress,
-                                        const storage::OutboxHook& notify,
-                                        msapi::Cancellation* cancel,
-                                        ScanSourceReport* source_report) {
-  if (auto n = store.markInterrupted(now); !n) return n.status();
-  auto scan = store.beginScan(now, rules.hash());
-  if (!scan) return scan.status();
-  const long crash_after = crashAfterTenants();
-  long staged = 0;
-  // Partners' names as the database holds them; the scan looks up those missing or stale.
-  std::map<std::string, tenants::TenantInfo> known_names;
-  if (auto stored = store.directory(); stored)
-    for (const auto& e : *stored)
-      known_names[e.tenant_id] = {e.tenant_id, e.display_name, e.default_domain, e.looked_up_at};
-  else
-    log().warn("partners' names could not be read from the database: {}",
-               stored.status().message());
-  tenants::PartnerDirectory names(std::move(known_names), now);
-  auto report = runScan(
-      sources, rules, now,
-      [&](const TenantOutcome& o) -> Status {
-        if (Status s = store.stageTenant(toTenantRead(o)); !s) return s;
-        for (const auto& e : toEvaluations(o))
-          if (Status s = store.stageEvaluation(e); !s) return s;
-        if (++staged == crash_after) std::raise(SIGKILL);
-        if (cancel != nullptr && cancel->cancelled())
-          return Status::aborted("stopped: cspwatch is shutting down");
-        return Status::ok();
-      },
-      cancel, progress, &names);
-  if (report && source_report != nullptr) *source_report = *report;
-  if (!report && (report.status().code() == Status::Code::kAborted ||
-                  (cancel != nullptr && cancel->cancelled()))) {
-    // Shutdown: not a failure of the scan. It is left unapplied and marked interrupted; the
-    // next run scans again from the start.
-    (void)store.failScan(*scan, now,
-                         "the scan was stopped (cspwatch shut down); nothing of it was applied",
-                         "interrupted");
-    return Status::aborted(report.status().message());
-  }
-  if (!report) {
-    (void)store.failScan(*scan, now, report.status().message());
-    return report.status();
-  }
-  std::vector<std::string> enabled;
-  for (const auto& r : rules.rules())
-    if (r.enabled) enabled.push_back(r.id);
-  // Entra refused the partner user's refresh token: noted on the scan, and the alerts know it
-  // (the admins hear of it: every App+User check is could-not-check until someone signs in).
-  storage::OutboxHook hook = notify;
-  if (report->sign_in_failure) {
-    if (Status s = store.noteSignInFailure(*scan, *report->sign_in_failure); !s) {
-      (void)store.failScan(*scan, now, s.message());
-      return s;
-    }
-    if (notify)
-      hook = [&notify, &report](const storage::ScanChanges& changes) {
-        storage::ScanChanges with = changes;
-        with.sign_in_failure = report->sign_in_failure;
-        return notify(with);
-      };
-  }
-  auto summary = store.applyScan(*scan, enabled, report->complete, now, hook);
-  if (!summary) {
-    (void)store.failScan(*scan, now, summary.status().message());
-    return summary;
-  }
-  std::vector<storage::DirectoryEntry> looked_up;
-  for (const auto& n : report->names_looked_up)
-    looked_up.push_back({n.tenant_id, n.display_name, n.default_domain, n.looked_up_at});
-  // The scan stands without them: the next one looks the names up again.
-  if (Status s = store.saveDirectory(looked_up); !s)
-    log().warn("partners' names could not be stored: {}", s.message());
-  return summary;
 }
 
 }  // namespace cspwatch::scan

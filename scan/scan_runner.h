@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // One scan: read every tenant from the sources, evaluate the rule set against each, and hand
 // each tenant's results to a sink as it goes (tenants are streamed, not all held at once).
-// `cspwatch scan --dry-run` prints what the sink gets; `cspwatch scan --once` stages it in
-// the FindingStore and applies it at the end.
+// `cspwatch scan --dry-run` prints what the sink gets; ScanJob (scan_job.h), behind
+// `cspwatch scan --once` and the service, stages it in the FindingStore and applies it at the end.
 #pragma once
 
 #include <functional>
@@ -77,18 +77,5 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
 storage::TenantRead toTenantRead(const TenantOutcome& outcome);
-
-// Runs a scan and records it in `store`: begin, stage each tenant, apply. Returns the summary.
-// A failure after begin marks the scan failed (and stores nothing else). `notify` (may be
-// empty) queues the scan's alerts in the same transaction (scan/alert_pipeline.h).
-// `cancel` (may be null) stops it early: the scan is then marked interrupted, nothing is
-// applied, and the Status is kAborted. `source_report` (may be null) receives what the sources
-// reported, API use included.
-Result<storage::ScanSummary> recordScan(const ScanSources& sources, const rules::RuleSet& rules,
-                                        storage::FindingStore& store, Timestamp now,
-                                        const std::function<void(size_t, size_t)>& progress = {},
-                                        const storage::OutboxHook& notify = {},
-                                        msapi::Cancellation* cancel = nullptr,
-                                        ScanSourceReport* source_report = nullptr);
 
 }  // namespace cspwatch::scan

@@ -5,6 +5,8 @@
 // listed. The order matters: later phases read what earlier ones wrote (the `work` and `unseen`
 // tables, opened_scan and resolved_scan), and everything between BEGIN IMMEDIATE and COMMIT is
 // applied together or not at all (tests/faults/kill_test.cpp kills the process at any moment).
+// The transaction is the caller's (beginApply): scan/scan_job.cpp queues the scan's alerts in it
+// after these phases, before it commits.
 //
 // Parameters, the same in every statement of the phases (unused ones are ignored):
 //   ?1 this scan's id, ?2 now (Unix seconds), ?3 the previous applied scan (NULL if none),
@@ -12,6 +14,7 @@
 // The staging tables (stage_tenants, stage_evals, stage_fails, stage_rules) and the scratch
 // tables (work, unseen) are connection-private: finding_store.cpp creates them.
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -410,35 +413,22 @@ Result<ScanSummary> summarise(Database& db, const ApplyParams& p) {
   return sum;
 }
 
-// --- Alerts: the hook's messages queued in the same transaction ---------------------------------
-// Runs last, after the scan row is finished and before COMMIT: the hook sees everything this
-// scan changed (changesOf reads the events written above) and its messages are stored with the
-// scan's changes or not at all. An error from the hook abandons the whole apply.
-
-Status queueAlerts(FindingStore& store, int64_t scan, Timestamp now, const OutboxHook& notify) {
-  if (!notify) return Status::ok();
-  auto changes = store.changesOf(scan, now);
-  if (!changes) return changes.status();
-  auto messages = notify(*changes);
-  if (!messages) return messages.status();
-  Outbox outbox(store.db());
-  for (const auto& m : *messages)
-    if (Status s = outbox.enqueue(m); !s) return s;
-  return Status::ok();
-}
-
 }  // namespace
 
-Result<ScanSummary> FindingStore::applyScan(int64_t scan,
-                                            const std::vector<std::string>& enabled_rules,
-                                            bool sources_complete, Timestamp now,
-                                            const OutboxHook& notify) {
+Result<std::unique_ptr<Transaction>> FindingStore::beginApply() {
   // Staging's own (temporary-tables-only) transaction ends before the scan's begins.
   if (staging_open_) {
     if (Status s = db_.exec("COMMIT"); !s) return s;
     staging_open_ = false;
   }
-  Transaction tx(db_);
+  auto tx = std::make_unique<Transaction>(db_);
+  if (!tx->status()) return tx->status();
+  return tx;
+}
+
+Result<ScanSummary> FindingStore::applyStaged(const Transaction& tx, int64_t scan,
+                                              const std::vector<std::string>& enabled_rules,
+                                              bool sources_complete, Timestamp now) {
   if (!tx.status()) return tx.status();
   if (Status s = stageRuleSet(db_, enabled_rules); !s) return s;
   auto previous = previousAppliedScan(db_, scan);
@@ -450,11 +440,18 @@ Result<ScanSummary> FindingStore::applyScan(int64_t scan,
                       resolveAndRetire, tenantGone, markLastSeen, rememberDigests,
                       trackUnknownStreaks, recordEvents, suppressionEvents})
     if (Status s = phase(db_, p); !s) return s;
-  auto summary = summarise(db_, p);
-  if (!summary) return summary.status();
-  if (Status s = queueAlerts(*this, scan, now, notify); !s) return s;
-  if (Status s = tx.commit(); !s) return s;
   // The staged rows are cleared by the next beginScan(), off this path.
+  return summarise(db_, p);
+}
+
+Result<ScanSummary> FindingStore::applyScan(int64_t scan,
+                                            const std::vector<std::string>& enabled_rules,
+                                            bool sources_complete, Timestamp now) {
+  auto tx = beginApply();
+  if (!tx) return tx.status();
+  auto summary = applyStaged(**tx, scan, enabled_rules, sources_complete, now);
+  if (!summary) return summary.status();
+  if (Status s = (*tx)->commit(); !s) return s;
   return summary;
 }
 

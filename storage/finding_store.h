@@ -3,16 +3,16 @@
 // append-only events, "could not be checked" streaks, suppressions and the audit trail.
 //
 // A scan is staged while it runs (stageTenant/stageEvaluation write to connection-private
-// temporary tables, not to the database file) and applied at the end in one transaction by
-// applyScan(), so a crash or kill at any moment leaves the previous state intact. Applying
-// writes only what changed: an unchanged scan adds one row to `scans`.
+// temporary tables, not to the database file) and applied at the end in one transaction
+// (beginApply, applyStaged, commit), so a crash or kill at any moment leaves the previous state
+// intact. Applying writes only what changed: an unchanged scan adds one row to `scans`.
 //
 // Not thread-safe: one FindingStore per thread. Several processes may open the same file
 // (WAL mode; writers wait up to 5 s for each other).
 #pragma once
 
-#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,7 +137,6 @@ struct ScanChanges {
   // cspwatch could not sign in as the partner user in this scan (noteSignInFailure).
   std::optional<std::string> sign_in_failure;
 };
-using OutboxHook = std::function<Result<std::vector<OutboxMessage>>(const ScanChanges&)>;
 
 // A "could not be checked" streak still going on: a rule for a tenant, or the whole tenant
 // (rule_id "*") when it could not be read at all.
@@ -166,22 +165,26 @@ class FindingStore {
   // staged, and for each tenant read (fully or partly) one evaluation of every enabled rule.
   Status stageTenant(const TenantRead& tenant);
   Status stageEvaluation(const Evaluation& evaluation);
-  // Applies the staged scan in one transaction. `enabled_rules` is the rule set in force (open
-  // findings of other rules are retired); `sources_complete` says every source listed its
-  // tenants, so absent tenants count towards tenant-gone. `notify`, when given, sees what the
-  // scan changed and returns the messages to queue in the outbox, inside the same transaction:
-  // a scan's changes and their alerts are stored together or not at all. An error from it
-  // abandons the whole apply. The phases, their SQL and their order: storage/apply_scan.cpp.
+  // Applying a staged scan: the caller opens the transaction (beginApply: staging's own ends
+  // first), applies the staged rows in it (applyStaged), may add to it (the scan's alerts,
+  // scan/scan_job.h) and commits; destroying the Transaction uncommitted rolls all of it back.
+  // `enabled_rules` is the rule set in force (open findings of other rules are retired);
+  // `sources_complete` says every source listed its tenants, so absent tenants count towards
+  // tenant-gone. The phases, their SQL and their order: storage/apply_scan.cpp.
+  Result<std::unique_ptr<Transaction>> beginApply();
+  Result<ScanSummary> applyStaged(const Transaction& tx, int64_t scan_id,
+                                  const std::vector<std::string>& enabled_rules,
+                                  bool sources_complete, Timestamp now);
+  // beginApply, applyStaged and commit, with nothing added (tests, benchmarks).
   Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
-                                bool sources_complete, Timestamp now,
-                                const OutboxHook& notify = {});
+                                bool sources_complete, Timestamp now);
   // Ends a scan without applying it: `status` is "failed" or "interrupted" (shutdown).
   Status failScan(int64_t scan_id, Timestamp now, const std::string& error,
                   const std::string& status = "failed");
 
   Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
   Result<FindingRow> getFinding(int64_t id, Timestamp now);
-  // What `scan` changed, as applyScan's hook saw it.
+  // What `scan` changed (after applyStaged, in its transaction or later).
   Result<ScanChanges> changesOf(int64_t scan, Timestamp now);
   // Findings opened, reopened or resolved by `scan`.
   Result<std::vector<FindingRow>> findingsChangedIn(int64_t scan, Timestamp now);

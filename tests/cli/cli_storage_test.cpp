@@ -175,8 +175,9 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
   TempDir dir;
   std::string config = demoConfig(dir);
   const std::string db = dir.file("cspwatch.db");
-  // Killed during the very first scan: nothing recorded.
-  auto killed = runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow1},
+  // Killed during the very first scan: nothing recorded. (The test build's cspwatch-faulty:
+  // the packaged cspwatch has no fault points armed, see the next test.)
+  auto killed = runBinary("cspwatch-faulty", {"-c", config, "scan", "--once", "--now", kNow1},
                           {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "10"}});
   CHECK(killed.exit_code != 0);
   CHECK(integrity(db) == "ok");
@@ -194,7 +195,7 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
   REQUIRE(ok.exit_code == 0);
   CHECK(parseObject(ok.out)->getObject("findings")->getValue<int>("new") == 18);
   // Killed again half way through a later scan: the previous state stands, untouched.
-  auto again = runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow2},
+  auto again = runBinary("cspwatch-faulty", {"-c", config, "scan", "--once", "--now", kNow2},
                          {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "20"}});
   CHECK(again.exit_code != 0);
   CHECK(integrity(db) == "ok");
@@ -212,6 +213,17 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
   CHECK(list->getObject(1)->getValue<std::string>("status") == "interrupted");
   CHECK(list->getObject(2)->getValue<std::string>("status") == "completed");
   CHECK(list->getObject(3)->getValue<std::string>("status") == "interrupted");
+}
+
+TEST_CASE("cli scan: the packaged binary has no crash hook, whatever the environment says") {
+  TempDir dir;
+  std::string config = demoConfig(dir);
+  auto run =
+      runBinary("cspwatch", {"-c", config, "scan", "--once", "--now", kNow1, "--format", "json"},
+                {{"CSPWATCH_TEST_CRASH_AFTER_TENANTS", "1"}});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(parseObject(run.out)->getObject("findings")->getValue<int>("new") == 18);
 }
 
 TEST_CASE("cli: a database from a newer cspwatch is refused with a clear message") {

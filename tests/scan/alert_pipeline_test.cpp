@@ -8,6 +8,7 @@
 
 #include "common/text.h"
 #include "config/app_config.h"
+#include "scan/scan_job.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
 
@@ -85,7 +86,8 @@ struct Harness {
     REQUIRE(id);
     for (const auto& t : tenants) REQUIRE(store.stageTenant(t));
     for (const auto& e : evals) REQUIRE(store.stageEvaluation(e));
-    auto sum = store.applyScan(*id, rules, true, now, pipeline.hook(store, now));
+    ScanSourceReport complete;
+    auto sum = applyAndQueue(store, *id, rules, complete, &pipeline, now);
     INFO(sum.status().message());
     REQUIRE(sum);
     Outbox outbox(store.db());
@@ -224,10 +226,12 @@ TEST_CASE("pipeline: a failure while composing abandons the whole scan", "[pipel
   REQUIRE(id);
   REQUIRE(h.store.stageTenant({kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}}));
   REQUIRE(h.store.stageEvaluation(pass("r1", kT1)));
-  auto sum = h.store.applyScan(*id, h.rules, true, h.now,
-                               [](const ScanChanges&) -> Result<std::vector<OutboxMessage>> {
-                                 return Status::ioError("disk full");
-                               });
+  struct Failing : AlertComposer {
+    Result<ScanAlerts> compose(FindingStore&, const ScanChanges&, Timestamp) override {
+      return Status::ioError("disk full");
+    }
+  } failing;
+  auto sum = applyAndQueue(h.store, *id, h.rules, ScanSourceReport{}, &failing, h.now);
   REQUIRE_FALSE(sum);
   auto open = h.store.listFindings({"open", "", "", ""}, h.now);
   REQUIRE(open);

@@ -443,23 +443,24 @@ TEST_CASE("store: the admins hear of a failed sign-in when it starts, then once 
     REQUIRE(h.store.stageTenant(kBoth[0]));
     if (failure) REQUIRE(h.store.noteSignInFailure(*id, *failure));
     bool due = false;
-    auto sum = h.store.applyScan(
-        *id, h.rules, true, h.now, [&](const ScanChanges& c) -> Result<std::vector<OutboxMessage>> {
-          auto d = h.store.signInAlertDue(c.scan_id, h.now, std::chrono::hours(24));
-          REQUIRE(d);
-          due = *d;
-          std::vector<OutboxMessage> out;
-          if (due && failure) {
-            OutboxMessage m;
-            m.message_id = "<signin-" + std::to_string(c.scan_id) + "@x>";
-            m.kind = "signin";
-            m.recipients = "ops@x";
-            m.created_at = h.now;
-            m.next_attempt_at = h.now;
-            out.push_back(m);
-          }
-          return out;
-        });
+    // As scan/scan_job.cpp does: applied, then the alerts composed and queued before commit.
+    auto tx = h.store.beginApply();
+    REQUIRE(tx);
+    auto sum = h.store.applyStaged(**tx, *id, h.rules, true, h.now);
+    REQUIRE(sum);
+    auto d = h.store.signInAlertDue(*id, h.now, std::chrono::hours(24));
+    REQUIRE(d);
+    due = *d;
+    if (due && failure) {
+      OutboxMessage m;
+      m.message_id = "<signin-" + std::to_string(*id) + "@x>";
+      m.kind = "signin";
+      m.recipients = "ops@x";
+      m.created_at = h.now;
+      m.next_attempt_at = h.now;
+      REQUIRE(Outbox(h.store.db()).enqueue(m));
+    }
+    REQUIRE((*tx)->commit());
     REQUIRE(sum);
     return due && failure.has_value();
   };
