@@ -18,6 +18,7 @@
 #include "daemon/scan_setup.h"
 #include "scan/alert_pipeline.h"
 #include "scan/outbox_sender.h"
+#include "storage/states.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::cli {
@@ -82,7 +83,7 @@ int alertsPreview(const CommandContext& ctx, const AlertsPreviewOptions& options
   auto scans = o.store->listScans(20);
   if (!scans) return fail(ctx, scans.status());
   for (const auto& s : *scans)
-    if (s.status == "completed" || s.status == "partial") {
+    if (storage::scanApplied(s.status)) {
       auto c = o.store->changesOf(s.id, now);
       if (!c) return fail(ctx, c.status());
       changes = std::move(*c);
@@ -176,10 +177,10 @@ int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat form
       j->set("kind", m.kind);
       j->set("to", m.recipients);
       j->set("subject", m.subject);
-      j->set("status", m.status);
+      j->set("status", storage::outboxStatusName(m.status));
       j->set("created_at", formatTimestamp(m.created_at));
       j->set("attempts", m.attempts);
-      j->set("next_attempt_at", m.status == "queued"
+      j->set("next_attempt_at", m.status == storage::OutboxStatus::kQueued
                                     ? Poco::Dynamic::Var(formatTimestamp(m.next_attempt_at))
                                     : Poco::Dynamic::Var());
       j->set("sent_at",
@@ -205,8 +206,8 @@ int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat form
            {"TO", true, 12, 1},
            {"SUBJECT, OR WHY NOT SENT", true, 30, 2}});
   for (const auto& m : *rows)
-    t.addRow({std::to_string(m.id), formatTimestamp(m.created_at), m.kind, m.status,
-              std::to_string(m.attempts), m.recipients,
+    t.addRow({std::to_string(m.id), formatTimestamp(m.created_at), m.kind,
+              storage::outboxStatusName(m.status), std::to_string(m.attempts), m.recipients,
               m.last_error.empty() ? m.subject : m.last_error});
   t.print(ctx.out);
   return kExitOk;

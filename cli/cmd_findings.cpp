@@ -12,6 +12,7 @@
 #include "cli/finding_output.h"
 #include "cli/store_options.h"
 #include "common/clock.h"
+#include "storage/states.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::cli {
@@ -68,8 +69,8 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
   line("rule         ", f->rule_id + " (" + f->severity + ")");
   line("tenant       ", f->tenant_name + " (" + f->tenant_id + ")");
   if (!f->subject.empty()) line("subject      ", f->subject);
-  line("state        ",
-       f->state + (f->resolved_reason.empty() ? "" : " (" + f->resolved_reason + ")"));
+  line("state        ", storage::findingStateName(f->state) +
+                            (f->resolved_reason.empty() ? "" : " (" + f->resolved_reason + ")"));
   line("first seen   ", formatTimestamp(f->first_seen));
   line("last seen    ", f->last_seen ? formatTimestamp(*f->last_seen) : "-");
   line("reopened     ", std::to_string(f->times_reopened) + " time(s)");
@@ -90,9 +91,16 @@ void registerFindings(CLI::App& app, CommandRegistry& registry) {
 
   CLI::App* list = findings->add_subcommand("list", "List findings");
   auto query = std::make_shared<FindingsQuery>();
-  list->add_option("--state", query->state, "open, resolved, retired, suppressed or all")
-      ->check(CLI::IsMember({"open", "resolved", "retired", "suppressed", "all"}))
-      ->capture_default_str();
+  // CLI11 checks the text against the names first (IsMember: its message for any other text),
+  // then the callback parses it; the default is shown as today's "=open".
+  list->add_option_function<std::string>(
+          "--state",
+          [query](const std::string& text) {
+            if (auto state = storage::parseStateFilter(text)) query->state = *state;
+          },
+          "open, resolved, retired, suppressed or all")
+      ->check(CLI::IsMember(storage::stateFilterNames()))
+      ->default_str(storage::stateFilterName(query->state));
   list->add_option("--tenant", query->tenant, "Tenant id or exact name");
   list->add_option("--rule", query->rule, "Rule id");
   list->add_option("--severity", query->severity, "critical, high, medium, low or info")

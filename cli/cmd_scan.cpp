@@ -22,6 +22,7 @@
 #include "scan/outbox_sender.h"
 #include "scan/scan_job.h"
 #include "scan/scan_runner.h"
+#include "storage/states.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant_json.h"
 #include "tenants/tenant_value.h"
@@ -182,7 +183,7 @@ void printSummary(const CommandContext& ctx, const storage::ScanSummary& s,
     Poco::JSON::Object::Ptr doc = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     doc->set("schema_version", 1);
     doc->set("scan_id", s.scan_id);
-    doc->set("status", s.status);
+    doc->set("status", storage::scanStatusName(s.status));
     Poco::JSON::Object::Ptr t = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     t->set("total", s.tenants_total);
     t->set("full", s.tenants_full);
@@ -206,9 +207,9 @@ void printSummary(const CommandContext& ctx, const storage::ScanSummary& s,
     }
     ctx.out << tenants::jsonText(doc, true) << "\n";
   } else {
-    ctx.out << "scan " << s.scan_id << " " << s.status << ": " << s.tenants_total << " tenant(s) ("
-            << s.tenants_full << " read fully, " << s.tenants_partial << " partly, "
-            << s.tenants_unread << " not at all)\n"
+    ctx.out << "scan " << s.scan_id << " " << storage::scanStatusName(s.status) << ": "
+            << s.tenants_total << " tenant(s) (" << s.tenants_full << " read fully, "
+            << s.tenants_partial << " partly, " << s.tenants_unread << " not at all)\n"
             << "findings: " << s.findings_new << " new, " << s.findings_reopened << " reopened, "
             << s.findings_resolved << " resolved, " << s.findings_retired << " retired, "
             << s.findings_open << " open; " << s.checks_unknown << " check(s) could not be made\n";

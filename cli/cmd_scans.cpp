@@ -13,6 +13,7 @@
 #include "cli/store_options.h"
 #include "cli/table.h"
 #include "common/clock.h"
+#include "storage/states.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::cli {
@@ -32,7 +33,7 @@ int scansList(const CommandContext& ctx, OutputFormat format) {
       j->set("started_at", formatTimestamp(s.started_at));
       j->set("finished_at", s.finished_at ? Poco::Dynamic::Var(formatTimestamp(*s.finished_at))
                                           : Poco::Dynamic::Var());
-      j->set("status", s.status);
+      j->set("status", storage::scanStatusName(s.status));
       j->set("rule_set", s.rule_set_hash);
       j->set("tenants_total", s.counts.tenants_total);
       j->set("tenants_full", s.counts.tenants_full);
@@ -60,9 +61,9 @@ int scansList(const CommandContext& ctx, OutputFormat format) {
            {"OPEN", false, 4},
            {"UNKNOWN", false, 4}});
   for (const auto& s : *rows)
-    t.addRow({std::to_string(s.id), formatTimestamp(s.started_at), s.status,
-              std::to_string(s.counts.tenants_total), std::to_string(s.counts.findings_new),
-              std::to_string(s.counts.findings_reopened),
+    t.addRow({std::to_string(s.id), formatTimestamp(s.started_at),
+              storage::scanStatusName(s.status), std::to_string(s.counts.tenants_total),
+              std::to_string(s.counts.findings_new), std::to_string(s.counts.findings_reopened),
               std::to_string(s.counts.findings_resolved), std::to_string(s.counts.findings_open),
               std::to_string(s.counts.checks_unknown)});
   t.print(ctx.out);

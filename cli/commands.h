@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "storage/states.h"
 
 namespace cspwatch::cli {
 
@@ -42,7 +43,7 @@ int run(const CommandContext& ctx);
 int scanNow(const CommandContext& ctx);
 
 struct FindingsQuery {
-  std::string state = "open";  // open, resolved, retired, suppressed, all
+  storage::StateFilter state = storage::StateFilter::kOpen;
   std::string tenant, rule, severity;
   OutputFormat format = OutputFormat::kTable;
 };

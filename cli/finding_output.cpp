@@ -3,6 +3,7 @@
 
 #include "cli/table.h"
 #include "common/text.h"
+#include "storage/states.h"
 
 namespace cspwatch::cli {
 
@@ -39,7 +40,7 @@ Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f) {
   o->set("tenant_id", f.tenant_id);
   o->set("tenant_name", f.tenant_name);
   o->set("subject", f.subject);
-  o->set("state", f.state);
+  o->set("state", storage::findingStateName(f.state));
   o->set("suppressed", f.suppressed);
   o->set("severity", f.severity);
   o->set("first_seen", formatTimestamp(f.first_seen));
@@ -66,7 +67,8 @@ void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow
   for (const auto& f : rows)
     t.addRow({std::to_string(f.id), f.severity, f.rule_id,
               f.tenant_name.empty() ? f.tenant_id : f.tenant_name, f.subject,
-              f.suppressed ? "suppr." : f.state, f.last_seen ? formatDate(*f.last_seen) : "-"});
+              f.suppressed ? "suppr." : storage::findingStateName(f.state),
+              f.last_seen ? formatDate(*f.last_seen) : "-"});
   t.print(out);
 }
 
@@ -93,7 +95,7 @@ void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>&
                                             f.tenant_id,
                                             f.tenant_name,
                                             f.subject,
-                                            f.state,
+                                            storage::findingStateName(f.state),
                                             f.suppressed ? "true" : "false",
                                             f.severity,
                                             formatTimestamp(f.first_seen),

@@ -101,17 +101,17 @@ std::string escapeLabelValue(const std::string& value) {
 void Metrics::recordScan(const storage::ScanSummary& summary, double duration_seconds,
                          Timestamp finished) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++scans_[summary.status];
+  ++scans_[storage::scanStatusName(summary.status)];
   last_duration_ = cleanDuration(duration_seconds);
   last_scan_ = finished;
   last_success_ = finished;
   last_applied_ = summary;
 }
 
-void Metrics::recordScanFailure(const std::string& status, double duration_seconds,
+void Metrics::recordScanFailure(storage::ScanStatus status, double duration_seconds,
                                 Timestamp finished) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++scans_[status];
+  ++scans_[storage::scanStatusName(status)];
   last_duration_ = cleanDuration(duration_seconds);
   last_scan_ = finished;
 }

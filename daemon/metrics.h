@@ -43,6 +43,7 @@
 
 #include "common/time.h"
 #include "storage/finding_store.h"
+#include "storage/states.h"
 
 namespace cspwatch::daemon {
 
@@ -57,11 +58,11 @@ class Metrics {
   // records its tenants and unknown checks, its duration and when it finished (which is also
   // the last successful scan).
   void recordScan(const storage::ScanSummary& summary, double duration_seconds, Timestamp finished);
-  // A scan that changed nothing: `status` is "failed" or "interrupted" (another value is
-  // counted under its own label). Sets the last scan's duration and time, not the last
+  // A scan that changed nothing: `status` is kFailed or kInterrupted (another value is
+  // counted under its own name's label). Sets the last scan's duration and time, not the last
   // successful one, and leaves the tenant and unknown-check gauges as the last applied scan
   // left them.
-  void recordScanFailure(const std::string& status, double duration_seconds, Timestamp finished);
+  void recordScanFailure(storage::ScanStatus status, double duration_seconds, Timestamp finished);
   // Replaces the open-findings gauge (one sample per rule and severity, as given).
   void setOpenFindings(std::vector<OpenFindingCount> counts);
   // Adds a finished scan's API counters (msapi::ApiCounters) to the totals of `api`

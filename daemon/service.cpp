@@ -21,6 +21,7 @@
 #include "scan/outbox_sender.h"
 #include "scan/scan_job.h"
 #include "storage/outbox.h"
+#include "storage/states.h"
 
 namespace cspwatch::daemon {
 
@@ -316,7 +317,7 @@ std::string Service::storeUnavailable(bool scan, const Status& why) {
   if (scan) {
     // A scan that cannot open its database failed like any other: counted in /metrics, and
     // /healthz knows a scan failed.
-    metrics_.recordScanFailure("failed", 0, clock_.now());
+    metrics_.recordScanFailure(storage::ScanStatus::kFailed, 0, clock_.now());
     std::lock_guard<std::mutex> lock(mutex_);
     scan_failed_since_success_ = true;
     outcome = "last scan FAILED: " + outcome;
@@ -370,17 +371,20 @@ std::string Service::scanApplied(const storage::ScanSummary& summary,
     sign_in_failure_ = source.sign_in_failure;
   }
   log().info("scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open", summary.scan_id,
-             summary.status, took, summary.tenants_total, summary.findings_new,
-             summary.findings_resolved, summary.findings_open);
-  return "last scan " + std::to_string(summary.scan_id) + " " + summary.status + " " +
-         formatTimestamp(now) + ": " + std::to_string(summary.tenants_total) + " tenants, " +
+             storage::scanStatusName(summary.status), took, summary.tenants_total,
+             summary.findings_new, summary.findings_resolved, summary.findings_open);
+  return "last scan " + std::to_string(summary.scan_id) + " " +
+         storage::scanStatusName(summary.status) + " " + formatTimestamp(now) + ": " +
+         std::to_string(summary.tenants_total) + " tenants, " +
          std::to_string(summary.findings_open) + " open findings, " +
          std::to_string(summary.checks_unknown) + " checks unknown";
 }
 
 std::string Service::scanNotApplied(const Status& why, double took) {
   const bool interrupted = why.code() == Status::Code::kAborted;
-  metrics_.recordScanFailure(interrupted ? "interrupted" : "failed", took, clock_.now());
+  metrics_.recordScanFailure(
+      interrupted ? storage::ScanStatus::kInterrupted : storage::ScanStatus::kFailed, took,
+      clock_.now());
   if (!interrupted) {
     std::lock_guard<std::mutex> lock(mutex_);
     scan_failed_since_success_ = true;
@@ -403,7 +407,7 @@ void Service::setOutboxGauges(storage::FindingStore& store) {
   storage::Outbox outbox(store.db());
   if (auto pending = outbox.pending()) {
     int64_t queued = 0, failed = 0;
-    for (const auto& m : *pending) ++(m.status == "failed" ? failed : queued);
+    for (const auto& m : *pending) ++(m.status == storage::OutboxStatus::kFailed ? failed : queued);
     metrics_.setOutbox(queued, failed);
   }
 }

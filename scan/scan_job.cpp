@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "scan/fault_points.h"
 #include "storage/outbox.h"
+#include "storage/states.h"
 
 namespace cspwatch::scan {
 
@@ -89,7 +90,7 @@ Status ScanJob::failed(int64_t scan, Status why, Timestamp now) {
   if (why.code() == Status::Code::kAborted || cancelled()) {
     (void)store_.failScan(scan, now,
                           "the scan was stopped (cspwatch shut down); nothing of it was applied",
-                          "interrupted");
+                          storage::ScanStatus::kInterrupted);
     return Status::aborted(why.message());
   }
   (void)store_.failScan(scan, now, why.message());

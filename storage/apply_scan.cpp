@@ -381,7 +381,7 @@ Result<int64_t> count(Database& db, const char* sql, int64_t scan) {
 Result<ScanSummary> summarise(Database& db, const ApplyParams& p) {
   ScanSummary sum;
   sum.scan_id = p.scan;
-  sum.status = p.sources_complete ? "completed" : "partial";
+  sum.status = p.sources_complete ? ScanStatus::kCompleted : ScanStatus::kPartial;
   const std::pair<int*, const char*> counters[] = {
       {&sum.tenants_total, kCountTenants},        {&sum.tenants_partial, kCountPartialTenants},
       {&sum.tenants_unread, kCountUnreadTenants}, {&sum.findings_new, kCountOpened},
@@ -398,7 +398,7 @@ Result<ScanSummary> summarise(Database& db, const ApplyParams& p) {
   auto st = db.prepare(kFinishScan);
   if (!st) return st.status();
   st->bind(1, p.scan)
-      .bind(2, sum.status)
+      .bind(2, scanStatusName(sum.status))
       .bind(3, p.now)
       .bind(4, int64_t{sum.tenants_total})
       .bind(5, int64_t{sum.tenants_full})

@@ -30,14 +30,18 @@ const std::string kFindingFrom =
     "(SELECT max(id) FROM scans WHERE status IN ('completed','partial')) END) ";
 const std::string kFindingSelect = kFindingColumns + kFindingFrom;
 
-FindingRow readFinding(const Statement& st) {
+Result<FindingRow> readFinding(const Statement& st) {
   FindingRow r;
   r.id = st.getInt(0);
   r.rule_id = st.getText(1);
   r.tenant_id = st.getText(2);
   r.tenant_name = st.getText(3);
   r.subject = st.getText(4);
-  r.state = st.getText(5);
+  const std::string state = st.getText(5);
+  if (auto parsed = parseFindingState(state))
+    r.state = *parsed;
+  else
+    return storedValueError("findings.state", state);
   r.severity = st.getText(6);
   r.message = st.getText(7);
   r.remediation = st.getText(8);
@@ -72,17 +76,37 @@ void sortFindings(std::vector<FindingRow>& rows) {
 
 using namespace detail;
 
+namespace {
+
+// The condition on the findings' state that `filter` asks for; suppressed findings are open
+// ones, picked after reading (whether one is suppressed depends on now).
+const char* stateCondition(StateFilter filter) {
+  switch (filter) {
+    case StateFilter::kOpen:
+    case StateFilter::kSuppressed:
+      return " AND f.state = 'open'";
+    case StateFilter::kResolved:
+      return " AND f.state = 'resolved'";
+    case StateFilter::kRetired:
+      return " AND f.state = 'retired'";
+    case StateFilter::kAll:
+      break;
+  }
+  return "";
+}
+
+// A scan's status as stored.
+Result<ScanStatus> readScanStatus(const Statement& st, int column) {
+  const std::string text = st.getText(column);
+  if (auto status = parseScanStatus(text)) return *status;
+  return storedValueError("scans.status", text);
+}
+
+}  // namespace
+
 Result<std::vector<FindingRow>> FindingStore::listFindings(const FindingFilter& filter,
                                                            Timestamp now) {
-  std::string sql = kFindingSelect + "WHERE 1 = 1";
-  if (filter.state == "open" || filter.state == "suppressed")
-    sql += " AND f.state = 'open'";
-  else if (filter.state == "resolved")
-    sql += " AND f.state = 'resolved'";
-  else if (filter.state == "retired")
-    sql += " AND f.state = 'retired'";
-  else if (filter.state != "all")
-    return Status::invalidArgument("unknown state '" + filter.state + "'");
+  std::string sql = kFindingSelect + "WHERE 1 = 1" + stateCondition(filter.state);
   if (!filter.tenant.empty()) sql += " AND (f.tenant_id = lower(?2) OR lower(t.name) = lower(?2))";
   if (!filter.rule.empty()) sql += " AND f.rule_id = ?3";
   if (!filter.severity.empty()) sql += " AND f.severity = ?4";
@@ -94,9 +118,10 @@ Result<std::vector<FindingRow>> FindingStore::listFindings(const FindingFilter& 
       .bind(4, filter.severity);
   std::vector<FindingRow> rows;
   while (st->step()) {
-    FindingRow r = readFinding(*st);
-    if (filter.state == "suppressed" && !r.suppressed) continue;
-    rows.push_back(std::move(r));
+    auto r = readFinding(*st);
+    if (!r) return r.status();
+    if (filter.state == StateFilter::kSuppressed && !r->suppressed) continue;
+    rows.push_back(std::move(*r));
   }
   if (!st->status()) return st->status();
   sortFindings(rows);
@@ -110,7 +135,11 @@ Result<std::vector<FindingRow>> FindingStore::findingsChangedIn(int64_t scan, Ti
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now)).bind(2, scan);
   std::vector<FindingRow> rows;
-  while (st->step()) rows.push_back(readFinding(*st));
+  while (st->step()) {
+    auto r = readFinding(*st);
+    if (!r) return r.status();
+    rows.push_back(std::move(*r));
+  }
   if (!st->status()) return st->status();
   sortFindings(rows);
   return rows;
@@ -154,7 +183,9 @@ Result<std::vector<ScanRow>> FindingStore::listScans(int limit) {
     r.id = st->getInt(0);
     r.started_at = fromUnixSeconds(st->getInt(1));
     if (auto f = st->getOptInt(2)) r.finished_at = fromUnixSeconds(*f);
-    r.status = st->getText(3);
+    auto status = readScanStatus(*st, 3);
+    if (!status) return status.status();
+    r.status = *status;
     r.rule_set_hash = st->getText(4);
     r.counts.scan_id = r.id;
     r.counts.status = r.status;
@@ -181,10 +212,11 @@ Result<ScanDiff> FindingStore::diffScans(int64_t from, int64_t to, Timestamp now
     if (!st) return st.status();
     st->bind(1, id);
     if (!st->step()) return Status::notFound("no scan " + std::to_string(id));
-    std::string status = st->getText(0);
-    if (status != "completed" && status != "partial")
-      return Status::invalidArgument("scan " + std::to_string(id) + " was " + status +
-                                     "; it changed nothing");
+    auto status = readScanStatus(*st, 0);
+    if (!status) return status.status();
+    if (!scanApplied(*status))
+      return Status::invalidArgument("scan " + std::to_string(id) + " was " +
+                                     scanStatusName(*status) + "; it changed nothing");
   }
   ScanDiff diff;
   diff.from = from;
@@ -205,7 +237,9 @@ Result<ScanDiff> FindingStore::diffScans(int64_t from, int64_t to, Timestamp now
   st->bind(1, toUnixSeconds(now)).bind(2, from).bind(3, to);
   auto open = [](const std::string& k) { return k == "opened" || k == "reopened"; };
   while (st->step()) {
-    FindingRow r = readFinding(*st);
+    auto read = readFinding(*st);
+    if (!read) return read.status();
+    const FindingRow& r = *read;
     std::string a = st->getText(kFindingColumnCount), b = st->getText(kFindingColumnCount + 1);
     if (open(a) && open(b))
       diff.still_open.push_back(r);
@@ -230,7 +264,7 @@ Result<ScanDiff> FindingStore::diffScans(int64_t from, int64_t to, Timestamp now
     r.rule_id = un->getText(0);
     r.tenant_id = un->getText(1);
     r.tenant_name = un->getText(2);
-    r.state = "unknown";
+    r.state = FindingState::kUnknown;
     r.message = un->getText(3);
     diff.became_unknown.push_back(std::move(r));
   }

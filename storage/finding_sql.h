@@ -18,7 +18,8 @@ inline constexpr int kFindingColumnCount = 17;
 extern const std::string kFindingFrom;
 extern const std::string kFindingSelect;  // kFindingColumns + kFindingFrom
 
-FindingRow readFinding(const Statement& st);
+// One row of kFindingColumns; a state the schema forbids is a corruption.
+Result<FindingRow> readFinding(const Statement& st);
 // Severity first (critical first), then rule, tenant name, subject.
 void sortFindings(std::vector<FindingRow>& rows);
 

@@ -22,18 +22,6 @@ std::string joinTags(const std::vector<std::string>& tags) {
 }
 }  // namespace
 
-const char* readStatusName(ReadStatus s) {
-  switch (s) {
-    case ReadStatus::kFull:
-      return "full";
-    case ReadStatus::kPartial:
-      return "partial";
-    case ReadStatus::kNone:
-      return "none";
-  }
-  return "none";
-}
-
 Result<FindingStore> FindingStore::open(const std::string& path, StoreOptions options) {
   auto db = Database::open(path);
   if (!db) return db.status();
@@ -197,16 +185,19 @@ Result<ScanChanges> FindingStore::changesOf(int64_t scan, Timestamp now) {
 }
 
 Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string& error,
-                              const std::string& status) {
+                              ScanStatus status) {
+  if (status != ScanStatus::kFailed && status != ScanStatus::kInterrupted)
+    return Status::invalidArgument(std::string("a scan cannot fail as ") + scanStatusName(status));
   if (staging_open_) {
     (void)db_.exec("ROLLBACK");
     staging_open_ = false;
   }
-  auto st = db_.prepare("UPDATE scans SET status = '" +
-                        std::string(status == "interrupted" ? "interrupted" : "failed") +
-                        "', finished_at = ?1, error = ?2 WHERE id = ?3");
+  auto st = db_.prepare("UPDATE scans SET status = ?1, finished_at = ?2, error = ?3 WHERE id = ?4");
   if (!st) return st.status();
-  st->bind(1, toUnixSeconds(now)).bind(2, redactSecrets(error)).bind(3, scan_id);
+  st->bind(1, scanStatusName(status))
+      .bind(2, toUnixSeconds(now))
+      .bind(3, redactSecrets(error))
+      .bind(4, scan_id);
   return st->run();
 }
 

@@ -21,6 +21,7 @@
 #include "common/time.h"
 #include "storage/outbox.h"
 #include "storage/sqlite.h"
+#include "storage/states.h"
 
 namespace cspwatch::storage {
 
@@ -28,9 +29,6 @@ struct StoreOptions {
   int tenant_gone_after_scans = 3;  // complete scans a tenant must be missing from
   Seconds max_suppression = std::chrono::hours(24 * 90);
 };
-
-enum class ReadStatus { kFull, kPartial, kNone };
-const char* readStatusName(ReadStatus s);  // "full", "partial", "none"
 
 // One tenant as a scan saw it.
 struct TenantRead {
@@ -63,7 +61,7 @@ struct Evaluation {
 
 struct ScanSummary {
   int64_t scan_id = 0;
-  std::string status;  // completed, partial
+  ScanStatus status = ScanStatus::kCompleted;  // completed or partial
   int tenants_total = 0, tenants_full = 0, tenants_partial = 0, tenants_unread = 0;
   int findings_new = 0, findings_reopened = 0, findings_resolved = 0, findings_retired = 0;
   int findings_open = 0, checks_unknown = 0;
@@ -73,7 +71,7 @@ struct ScanRow {
   int64_t id = 0;
   Timestamp started_at;
   std::optional<Timestamp> finished_at;
-  std::string status;
+  ScanStatus status = ScanStatus::kRunning;
   std::string rule_set_hash;
   ScanSummary counts;
   std::string error;
@@ -82,7 +80,7 @@ struct ScanRow {
 struct FindingRow {
   int64_t id = 0;
   std::string rule_id, tenant_id, tenant_name, subject;
-  std::string state;  // open, resolved, retired
+  FindingState state = FindingState::kOpen;  // kUnknown only in ScanDiff::became_unknown
   bool suppressed = false;
   std::string severity, message, remediation, evidence_json;
   Timestamp first_seen;
@@ -101,8 +99,8 @@ struct FindingEvent {
 };
 
 struct FindingFilter {
-  std::string state = "open";  // open, resolved, suppressed, all
-  std::string tenant;          // id or name; "" = any
+  StateFilter state = StateFilter::kOpen;
+  std::string tenant;  // id or name; "" = any
   std::string rule;
   std::string severity;
 };
@@ -178,9 +176,10 @@ class FindingStore {
   // beginApply, applyStaged and commit, with nothing added (tests, benchmarks).
   Result<ScanSummary> applyScan(int64_t scan_id, const std::vector<std::string>& enabled_rules,
                                 bool sources_complete, Timestamp now);
-  // Ends a scan without applying it: `status` is "failed" or "interrupted" (shutdown).
+  // Ends a scan without applying it: `status` is kFailed or kInterrupted (shutdown); another
+  // status is an invalid argument.
   Status failScan(int64_t scan_id, Timestamp now, const std::string& error,
-                  const std::string& status = "failed");
+                  ScanStatus status = ScanStatus::kFailed);
 
   Result<std::vector<FindingRow>> listFindings(const FindingFilter& filter, Timestamp now);
   Result<FindingRow> getFinding(int64_t id, Timestamp now);

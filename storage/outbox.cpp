@@ -10,7 +10,8 @@ constexpr const char* kColumns =
     "attempts, "
     "next_attempt_at, COALESCE(last_error, ''), sent_at FROM outbox ";
 
-OutboxMessage read(const Statement& st) {
+// One row of kColumns; a status the schema forbids is a corruption.
+Result<OutboxMessage> read(const Statement& st) {
   OutboxMessage m;
   m.id = st.getInt(0);
   m.message_id = st.getText(1);
@@ -20,12 +21,28 @@ OutboxMessage read(const Statement& st) {
   m.body = st.getText(5);
   m.scan_id = st.getOptInt(6);
   m.created_at = fromUnixSeconds(st.getInt(7));
-  m.status = st.getText(8);
+  const std::string status = st.getText(8);
+  if (auto parsed = parseOutboxStatus(status))
+    m.status = *parsed;
+  else
+    return storedValueError("outbox.status", status);
   m.attempts = static_cast<int>(st.getInt(9));
   m.next_attempt_at = fromUnixSeconds(st.getInt(10));
   m.last_error = st.getText(11);
   if (auto s = st.getOptInt(12)) m.sent_at = fromUnixSeconds(*s);
   return m;
+}
+
+// Every row `st` has left, each read by read(); stops at the first error.
+Result<std::vector<OutboxMessage>> readAll(Statement& st) {
+  std::vector<OutboxMessage> out;
+  while (st.step()) {
+    auto m = read(st);
+    if (!m) return m.status();
+    out.push_back(std::move(*m));
+  }
+  if (!st.status()) return st.status();
+  return out;
 }
 
 }  // namespace
@@ -52,10 +69,7 @@ Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit) {
                         "ORDER BY kind = 'critical' DESC, next_attempt_at, id LIMIT ?2");
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now)).bind(2, int64_t{limit});
-  std::vector<OutboxMessage> out;
-  while (st->step()) out.push_back(read(*st));
-  if (!st->status()) return st->status();
-  return out;
+  return readAll(*st);
 }
 
 Result<bool> Outbox::claim(int64_t id, Timestamp now, Seconds lease) {
@@ -95,20 +109,14 @@ Status Outbox::markAttemptFailed(int64_t id, const std::string& error, Timestamp
 Result<std::vector<OutboxMessage>> Outbox::pending() {
   auto st = db_.prepare(std::string(kColumns) + "WHERE status != 'sent' ORDER BY id");
   if (!st) return st.status();
-  std::vector<OutboxMessage> out;
-  while (st->step()) out.push_back(read(*st));
-  if (!st->status()) return st->status();
-  return out;
+  return readAll(*st);
 }
 
 Result<std::vector<OutboxMessage>> Outbox::recent(int limit) {
   auto st = db_.prepare(std::string(kColumns) + "ORDER BY id DESC LIMIT ?1");
   if (!st) return st.status();
   st->bind(1, int64_t{limit});
-  std::vector<OutboxMessage> out;
-  while (st->step()) out.push_back(read(*st));
-  if (!st->status()) return st->status();
-  return out;
+  return readAll(*st);
 }
 
 }  // namespace cspwatch::storage

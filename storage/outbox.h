@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "storage/sqlite.h"
+#include "storage/states.h"
 
 namespace cspwatch::storage {
 
@@ -28,7 +29,7 @@ struct OutboxMessage {
   std::string body;  // the whole RFC 5322 message
   std::optional<int64_t> scan_id;
   Timestamp created_at;
-  std::string status = "queued";  // queued, sent, failed
+  OutboxStatus status = OutboxStatus::kQueued;
   int attempts = 0;
   Timestamp next_attempt_at;
   std::string last_error;

@@ -37,8 +37,9 @@ Result<std::vector<FindingRow>> FindingStore::remindersDue(Timestamp now,
   st->bind(1, toUnixSeconds(now));
   std::vector<FindingRow> rows;
   while (st->step()) {
-    FindingRow r = readFinding(*st);
-    if (!r.suppressed) rows.push_back(std::move(r));  // a suppressed finding is not reminded
+    auto r = readFinding(*st);
+    if (!r) return r.status();
+    if (!r->suppressed) rows.push_back(std::move(*r));  // a suppressed finding is not reminded
   }
   if (!st->status()) return st->status();
   sortFindings(rows);

@@ -184,7 +184,8 @@ TEST_CASE("cli scan: a process killed between tenants leaves the database as it 
   {
     auto store = storage::FindingStore::open(db);
     REQUIRE(store);
-    auto rows = store->listFindings({"all", "", "", ""}, *parseTimestamp(kNow1));
+    auto rows =
+        store->listFindings({storage::StateFilter::kAll, "", "", ""}, *parseTimestamp(kNow1));
     REQUIRE(rows);
     CHECK(rows->empty());
   }

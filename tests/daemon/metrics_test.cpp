@@ -66,7 +66,7 @@ Exposition parseChecked(const Metrics& m) {
   return x;
 }
 
-storage::ScanSummary summary(const std::string& status, int full, int partial, int unread,
+storage::ScanSummary summary(storage::ScanStatus status, int full, int partial, int unread,
                              int unknown) {
   storage::ScanSummary s;
   s.status = status;
@@ -122,10 +122,10 @@ TEST_CASE("metrics: a fresh registry has every family, counters at 0 and no scan
 
 TEST_CASE("metrics: scans, failures, API counters, outbox and reloads add up", "[metrics]") {
   Metrics m;
-  m.recordScan(summary("completed", 20, 3, 1, 4), 12.5, kNow);
-  m.recordScan(summary("partial", 18, 4, 2, 7), 30.25, kNow + Seconds(3600));
-  m.recordScanFailure("failed", 1.5, kNow + Seconds(7200));
-  m.recordScanFailure("interrupted", 0, kNow + Seconds(7300));
+  m.recordScan(summary(storage::ScanStatus::kCompleted, 20, 3, 1, 4), 12.5, kNow);
+  m.recordScan(summary(storage::ScanStatus::kPartial, 18, 4, 2, 7), 30.25, kNow + Seconds(3600));
+  m.recordScanFailure(storage::ScanStatus::kFailed, 1.5, kNow + Seconds(7200));
+  m.recordScanFailure(storage::ScanStatus::kInterrupted, 0, kNow + Seconds(7300));
   m.addApiCounters("partner_center", 40, 2, 1, 0);
   m.addApiCounters("graph", 300, 10, 6, 2);
   m.addApiCounters("graph", 200, 5, 0, 1);
@@ -174,7 +174,7 @@ TEST_CASE("metrics: scans, failures, API counters, outbox and reloads add up", "
   CHECK(x.value("cspwatch_config_reloads_total", {{"result", "error"}}) == 1.0);
 
   // A fractional duration is written exactly, not as 30.250000000000000.
-  m.recordScan(summary("completed", 1, 0, 0, 0), 30.25, kNow + Seconds(9000));
+  m.recordScan(summary(storage::ScanStatus::kCompleted, 1, 0, 0, 0), 30.25, kNow + Seconds(9000));
   CHECK(m.prometheusText().find("\ncspwatch_scan_duration_seconds 30.25\n") != std::string::npos);
   // Open findings are replaced, not added to.
   m.setOpenFindings({});
@@ -198,13 +198,13 @@ TEST_CASE("metrics: label values with quotes, backslashes and line breaks are es
 
 TEST_CASE("metrics: the last successful scan is the last applied one", "[metrics]") {
   Metrics m;
-  m.recordScanFailure("failed", 2, kNow);
+  m.recordScanFailure(storage::ScanStatus::kFailed, 2, kNow);
   CHECK_FALSE(m.lastSuccessfulScan().has_value());
-  m.recordScan(summary("partial", 1, 1, 0, 0), 3, kNow + Seconds(60));
+  m.recordScan(summary(storage::ScanStatus::kPartial, 1, 1, 0, 0), 3, kNow + Seconds(60));
   CHECK(m.lastSuccessfulScan() == kNow + Seconds(60));
-  m.recordScan(summary("completed", 2, 0, 0, 0), 3, kNow + Seconds(120));
+  m.recordScan(summary(storage::ScanStatus::kCompleted, 2, 0, 0, 0), 3, kNow + Seconds(120));
   CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
-  m.recordScanFailure("interrupted", 1, kNow + Seconds(180));
+  m.recordScanFailure(storage::ScanStatus::kInterrupted, 1, kNow + Seconds(180));
   CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
 }
 

@@ -183,7 +183,7 @@ TEST_CASE("run: a broken rule file on SIGHUP keeps the old rules, and scans go o
   CHECK(d.waitExit(std::chrono::seconds(10)) == 0);
   auto rows = scans(dir.file("cspwatch.db"));
   REQUIRE(rows.size() == 2);
-  CHECK(rows[0].status == "completed");
+  CHECK(rows[0].status == storage::ScanStatus::kCompleted);
   CHECK(rows[0].counts.findings_open == 18);  // the email rule still in force
 }
 
@@ -206,7 +206,7 @@ TEST_CASE(
   }
   auto rows = scans(dir.file("cspwatch.db"));
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].status == "interrupted");
+  CHECK(rows[0].status == storage::ScanStatus::kInterrupted);
   {
     Daemon again(sim_config, notify.path());
     INFO(again.err());
@@ -217,7 +217,7 @@ TEST_CASE(
   }
   rows = scans(dir.file("cspwatch.db"));
   REQUIRE(rows.size() == 2);
-  CHECK(rows[0].status == "completed");
+  CHECK(rows[0].status == storage::ScanStatus::kCompleted);
   CHECK(rows[0].counts.tenants_total == 150);
 }
 

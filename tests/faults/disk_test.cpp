@@ -206,7 +206,7 @@ void requireUnchanged(const Snapshot& before, const Snapshot& now) {
 std::set<std::string> openFindings(const std::string& db) {
   auto store = storage::FindingStore::open(db);
   REQUIRE(store);
-  auto open = store->listFindings({"open", "", "", ""}, SystemClock().now());
+  auto open = store->listFindings({storage::StateFilter::kOpen, "", "", ""}, SystemClock().now());
   REQUIRE(open);
   std::set<std::string> out;
   for (const auto& f : *open) out.insert(f.rule_id + " " + f.tenant_id + " " + f.subject);
@@ -342,7 +342,7 @@ TEST_CASE(
     auto all = outbox.recent(1000);
     REQUIRE(all);
     int sent = 0, queued = 0;
-    for (const auto& m : *all) (m.status == "sent" ? sent : queued) += 1;
+    for (const auto& m : *all) (m.status == storage::OutboxStatus::kSent ? sent : queued) += 1;
     REQUIRE(sent >= 1);
     REQUIRE(queued == 1);
   }
@@ -385,7 +385,7 @@ TEST_CASE(
     auto scans = store->listScans(10);
     REQUIRE(scans);
     REQUIRE(scans->size() == 2);
-    CHECK(scans->front().status == "failed");
+    CHECK(scans->front().status == storage::ScanStatus::kFailed);
     CHECK_THAT(scans->front().error, Contains(kLimitNamed));
   }
 
@@ -446,8 +446,8 @@ TEST_CASE(
   }
   int from_recovery = 0;
   for (const auto& m : *all) {
-    INFO(m.message_id << " " << m.status << " " << m.last_error);
-    CHECK(m.status == "sent");
+    INFO(m.message_id << " " << storage::outboxStatusName(m.status) << " " << m.last_error);
+    CHECK(m.status == storage::OutboxStatus::kSent);
     CHECK(received.count(m.message_id) == 1);
     from_recovery += m.scan_id && *m.scan_id == recovery_scan;
   }

@@ -117,7 +117,7 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   // Findings: exactly the truth, each once.
   auto store = storage::FindingStore::open(db);
   REQUIRE(store);
-  auto open = store->listFindings({"open", "", "", ""}, clock.now());
+  auto open = store->listFindings({storage::StateFilter::kOpen, "", "", ""}, clock.now());
   REQUIRE(open);
   std::multiset<std::string> found;
   for (const auto& f : *open) found.insert(f.rule_id + " " + f.tenant_id + " " + f.subject);
@@ -129,8 +129,8 @@ TEST_CASE("faults: kill -9 anywhere loses no finding and no alert, and sends non
   REQUIRE(scans);
   int completed = 0, interrupted = 0;
   for (const auto& s : *scans) {
-    completed += s.status == "completed";
-    interrupted += s.status == "interrupted";
+    completed += s.status == storage::ScanStatus::kCompleted;
+    interrupted += s.status == storage::ScanStatus::kInterrupted;
   }
   CHECK(completed >= 1);
 

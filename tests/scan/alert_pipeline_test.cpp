@@ -233,7 +233,7 @@ TEST_CASE("pipeline: a failure while composing abandons the whole scan", "[pipel
   } failing;
   auto sum = applyAndQueue(h.store, *id, h.rules, ScanSourceReport{}, &failing, h.now);
   REQUIRE_FALSE(sum);
-  auto open = h.store.listFindings({"open", "", "", ""}, h.now);
+  auto open = h.store.listFindings({storage::StateFilter::kOpen, "", "", ""}, h.now);
   REQUIRE(open);
   CHECK(open->size() == 1);  // not resolved: the scan and its alerts go together
 }
@@ -287,7 +287,7 @@ TEST_CASE("pipeline: a reminder no route takes is not counted as sent", "[pipeli
   const std::vector<Evaluation> open = {fail("r1", kT1, "")};
   REQUIRE(h.scan(open, kHour).size() == 1);
   CHECK(h.scan(open, kDay).empty());
-  auto rows = h.store.listFindings({"open", "", "", ""}, h.now);
+  auto rows = h.store.listFindings({storage::StateFilter::kOpen, "", "", ""}, h.now);
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
   CHECK(rows->at(0).times_reminded == 0);

@@ -189,7 +189,7 @@ TEST_CASE(
   auto store = storage::FindingStore::open(live.dir.file("cspwatch.db"));
   REQUIRE(store);
   // What app-only calls read is still checked: the GDAP list and the customer list.
-  auto open = store->listFindings({"open", "", "", ""}, kNow);
+  auto open = store->listFindings({storage::StateFilter::kOpen, "", "", ""}, kNow);
   REQUIRE(open);
   std::set<std::string> rules;
   for (const auto& f : *open) rules.insert(f.rule_id);

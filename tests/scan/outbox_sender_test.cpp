@@ -95,7 +95,7 @@ TEST_CASE("outbox sender: a permanent failure, or one past the deadline, is kept
   CHECK(deliverDue(f.outbox, bounce, f.clock)->failed == 1);
   auto pending = f.outbox.pending();
   REQUIRE(pending->size() == 1);
-  CHECK(pending->at(0).status == "failed");
+  CHECK(pending->at(0).status == storage::OutboxStatus::kFailed);
   CHECK(pending->at(0).last_error == "550 5.1.1 no such user");
 
   REQUIRE(f.outbox.enqueue(message("down")));

@@ -115,7 +115,7 @@ struct Harness {
     o.alerts = alerts;
     return ScanJob(store, *rules, std::move(o)).run(now);
   }
-  std::string lastScanStatus() {
+  storage::ScanStatus lastScanStatus() {
     auto scans = store.listScans(1);
     REQUIRE(scans);
     REQUIRE(scans->size() == 1);
@@ -132,8 +132,8 @@ TEST_CASE("scan job: a scan's alerts are queued with its changes, a composer's e
   ScanJobReport refused = h.run(&failing, kNow);
   CHECK_FALSE(refused.summary);
   CHECK(refused.status.message() == "template error");
-  CHECK(h.lastScanStatus() == "failed");
-  CHECK(h.store.listFindings({"all", "", "", ""}, kNow)->empty());
+  CHECK(h.lastScanStatus() == storage::ScanStatus::kFailed);
+  CHECK(h.store.listFindings({storage::StateFilter::kAll, "", "", ""}, kNow)->empty());
   CHECK(Outbox(h.store.db()).pending()->empty());
 
   OnePerOpened composer;
@@ -142,8 +142,8 @@ TEST_CASE("scan job: a scan's alerts are queued with its changes, a composer's e
   REQUIRE(applied.summary);
   CHECK(composer.calls == 1);
   REQUIRE(applied.summary->findings_new > 0);
-  CHECK(h.lastScanStatus() == "completed");
-  auto open = h.store.listFindings({"open", "", "", ""}, kNow);
+  CHECK(h.lastScanStatus() == storage::ScanStatus::kCompleted);
+  auto open = h.store.listFindings({storage::StateFilter::kOpen, "", "", ""}, kNow);
   REQUIRE(open);
   CHECK(static_cast<int>(open->size()) == applied.summary->findings_open);
   auto pending = Outbox(h.store.db()).pending();
@@ -156,7 +156,7 @@ TEST_CASE("scan job: the reminders a composer names are counted in the scan", "[
   Harness h;
   OnePerOpened composer;
   REQUIRE(h.run(&composer, kNow).summary);
-  auto open = h.store.listFindings({"open", "", "", ""}, kNow);
+  auto open = h.store.listFindings({storage::StateFilter::kOpen, "", "", ""}, kNow);
   REQUIRE(open);
   REQUIRE_FALSE(open->empty());
   composer.remind = {open->at(0).id};
@@ -180,7 +180,7 @@ TEST_CASE("scan job: due mail goes out after a scan, a failed one too, not after
   unreadable.delivery = recording(sent, clock);
   ScanJobReport failed = h.run(nullptr, kNow, unreadable);
   CHECK_FALSE(failed.summary);
-  CHECK(h.lastScanStatus() == "failed");
+  CHECK(h.lastScanStatus() == storage::ScanStatus::kFailed);
   REQUIRE(failed.sent);
   REQUIRE(*failed.sent);
   CHECK((*failed.sent)->delivered == 1);
@@ -195,7 +195,7 @@ TEST_CASE("scan job: due mail goes out after a scan, a failed one too, not after
   ScanJobReport stopped = h.run(nullptr, kNow, cancelled);
   CHECK_FALSE(stopped.summary);
   CHECK(stopped.status.code() == Status::Code::kAborted);
-  CHECK(h.lastScanStatus() == "interrupted");
+  CHECK(h.lastScanStatus() == storage::ScanStatus::kInterrupted);
   CHECK_FALSE(stopped.sent);
   CHECK(sent->ids.size() == 1);  // "later" waits for the next run
 }

@@ -61,7 +61,7 @@ struct Harness {
     return *sum;
   }
 
-  std::map<std::string, FindingRow> findings(const std::string& state = "all") {
+  std::map<std::string, FindingRow> findings(StateFilter state = StateFilter::kAll) {
     auto rows = store.listFindings({state, "", "", ""}, now);
     REQUIRE(rows);
     std::map<std::string, FindingRow> out;
@@ -89,9 +89,9 @@ TEST_CASE(
   ScanSummary s1 = h.scan(kBoth, {fail("r1", kT1, {"a"}), pass("r1", kT2)});
   CHECK(s1.findings_new == 1);
   CHECK(s1.findings_open == 1);
-  CHECK(s1.status == "completed");
+  CHECK(s1.status == ScanStatus::kCompleted);
   auto f = h.findings().at("r1/1/a");
-  CHECK(f.state == "open");
+  CHECK(f.state == FindingState::kOpen);
   CHECK(f.tenant_name == "Contoso");
   CHECK(f.first_seen == kStart + std::chrono::hours(1));
 
@@ -103,7 +103,7 @@ TEST_CASE(
   ScanSummary s3 = h.scan(kBoth, {pass("r1", kT1), pass("r1", kT2)});
   CHECK(s3.findings_resolved == 1);
   f = h.findings().at("r1/1/a");
-  CHECK(f.state == "resolved");
+  CHECK(f.state == FindingState::kResolved);
   CHECK(f.resolved_reason == "passed");
   CHECK(f.last_seen == kStart + std::chrono::hours(2));
   CHECK(f.resolved_at == kStart + std::chrono::hours(3));
@@ -111,7 +111,7 @@ TEST_CASE(
   ScanSummary s4 = h.scan(kBoth, {fail("r1", kT1, {"a"}), pass("r1", kT2)});
   CHECK(s4.findings_reopened == 1);
   f = h.findings().at("r1/1/a");
-  CHECK(f.state == "open");
+  CHECK(f.state == FindingState::kOpen);
   CHECK(f.times_reopened == 1);
   CHECK(f.first_seen == kStart + std::chrono::hours(1));  // identity and history kept
   CHECK(h.events(f.id) == std::vector<std::string>{"opened", "resolved:passed", "reopened"});
@@ -139,8 +139,8 @@ TEST_CASE("store: for_each subjects resolve one by one when the evaluation was c
   h.scan(kBoth, {fail("r1", kT1, {"a", "b"})});
   h.scan(kBoth, {fail("r1", kT1, {"b"})});
   auto all = h.findings();
-  CHECK(all.at("r1/1/a").state == "resolved");
-  CHECK(all.at("r1/1/b").state == "open");
+  CHECK(all.at("r1/1/a").state == FindingState::kResolved);
+  CHECK(all.at("r1/1/b").state == FindingState::kOpen);
   // An incomplete fail (some elements undecided) resolves nothing it did not see.
   h.scan(kBoth, {fail("r1", kT1, {"c"})});
   Evaluation partial = fail("r1", kT1, {"d"});
@@ -148,8 +148,8 @@ TEST_CASE("store: for_each subjects resolve one by one when the evaluation was c
   partial.unknown_reason = "end_at unknown";
   h.scan(kBoth, {partial});
   all = h.findings();
-  CHECK(all.at("r1/1/c").state == "open");
-  CHECK(all.at("r1/1/d").state == "open");
+  CHECK(all.at("r1/1/c").state == FindingState::kOpen);
+  CHECK(all.at("r1/1/d").state == FindingState::kOpen);
 }
 
 TEST_CASE("store: unknown never resolves, and an unread tenant changes nothing") {
@@ -164,8 +164,8 @@ TEST_CASE("store: unknown never resolves, and an unread tenant changes nothing")
   CHECK(s.tenants_unread == 1);
   CHECK(s.checks_unknown == 1);
   auto all = h.findings();
-  CHECK(all.at("r1/1/a").state == "open");
-  CHECK(all.at("r2/2/").state == "open");
+  CHECK(all.at("r1/1/a").state == FindingState::kOpen);
+  CHECK(all.at("r2/2/").state == FindingState::kOpen);
   // Not seen in scan 2: last seen stays at scan 1.
   CHECK(all.at("r1/1/a").last_seen == kStart + std::chrono::hours(1));
   // Seen again: last seen moves on.
@@ -192,7 +192,7 @@ TEST_CASE(
   CHECK(s.findings_retired == 1);
   CHECK(s.findings_resolved == 0);
   auto f = h.findings().at("r2/1/x");
-  CHECK(f.state == "retired");
+  CHECK(f.state == FindingState::kRetired);
   CHECK(f.resolved_reason == "rule-removed");
   CHECK(h.events(f.id) == std::vector<std::string>{"opened", "retired:rule-removed"});
   // Back in the rule set and still failing: reopened.
@@ -206,11 +206,11 @@ TEST_CASE("store: a tenant gone from N consecutive complete scans has its findin
   h.scan(kBoth, {fail("r1", kT2, {"a"})});
   CHECK(h.scan(only1, {}).findings_resolved == 0);         // missing 1
   CHECK(h.scan(only1, {}, false).findings_resolved == 0);  // a partial scan does not count
-  CHECK(h.findings().at("r1/2/a").state == "open");
+  CHECK(h.findings().at("r1/2/a").state == FindingState::kOpen);
   ScanSummary s = h.scan(only1, {});  // missing 2 complete scans
   CHECK(s.findings_resolved == 1);
   auto f = h.findings().at("r1/2/a");
-  CHECK(f.state == "resolved");
+  CHECK(f.state == FindingState::kResolved);
   CHECK(f.resolved_reason == "tenant-gone");
   CHECK(f.last_seen == kStart + std::chrono::hours(1));
   // Back again and failing: reopened; missing once more starts the count again.
@@ -230,16 +230,16 @@ TEST_CASE("store: suppressions mark findings, expire, are removed and are audite
   s.expires_at = h.now + std::chrono::hours(24 * 7);
   auto id = h.store.addSuppression(s, "bob", h.now);
   REQUIRE(id);
-  auto suppressed = h.findings("suppressed");
+  auto suppressed = h.findings(StateFilter::kSuppressed);
   REQUIRE(suppressed.size() == 1);
   CHECK(suppressed.begin()->second.tenant_id == kT1);
-  CHECK(h.findings("open").size() == 2);  // suppressed findings stay open
+  CHECK(h.findings(StateFilter::kOpen).size() == 2);  // suppressed findings stay open
   const int64_t fid = suppressed.begin()->second.id;
   CHECK(h.events(fid) == std::vector<std::string>{"opened", "suppressed:suppression #1 by bob"});
 
   // Past its expiry it no longer applies, and the next scan records that once.
   h.now += std::chrono::hours(24 * 8);
-  CHECK(h.findings("suppressed").empty());
+  CHECK(h.findings(StateFilter::kSuppressed).empty());
   h.scan(kBoth, {fail("r1", kT1, {"a"}), fail("r1", kT2, {"b"})});
   h.scan(kBoth, {fail("r1", kT1, {"a"}), fail("r1", kT2, {"b"})});
   CHECK(h.events(fid) == std::vector<std::string>{"opened", "suppressed:suppression #1 by bob",
@@ -250,7 +250,7 @@ TEST_CASE("store: suppressions mark findings, expire, are removed and are audite
   auto id2 = h.store.addSuppression(s, "bob", h.now);
   REQUIRE(id2);
   REQUIRE(h.store.removeSuppression(*id2, "carol", h.now));
-  CHECK(h.findings("suppressed").empty());
+  CHECK(h.findings(StateFilter::kSuppressed).empty());
   auto all = h.store.listSuppressions(true, h.now);
   REQUIRE(all);
   CHECK(all->size() == 2);
@@ -376,8 +376,8 @@ TEST_CASE("store: a scan left running by a crash is marked interrupted at the ne
   CHECK(*n == 1);
   auto scans = store->listScans();
   REQUIRE(scans);
-  CHECK(scans->at(0).status == "interrupted");
-  auto rows = store->listFindings({"all", "", "", ""}, kStart);
+  CHECK(scans->at(0).status == ScanStatus::kInterrupted);
+  auto rows = store->listFindings({StateFilter::kAll, "", "", ""}, kStart);
   REQUIRE(rows);
   CHECK(rows->empty());
 }
@@ -402,10 +402,10 @@ TEST_CASE("store: a statement failing mid-apply abandons the whole scan, with a 
   // Nothing of the second scan was applied: r1/1/a still open, r2/1/b never opened.
   auto all = h.findings();
   REQUIRE(all.size() == 1);
-  CHECK(all["r1/1/a"].state == "open");
+  CHECK(all["r1/1/a"].state == FindingState::kOpen);
   auto scans = h.store.listScans();
   REQUIRE(scans);
-  CHECK(scans->at(0).status == "running");
+  CHECK(scans->at(0).status == ScanStatus::kRunning);
 }
 
 TEST_CASE("store: partners' names are kept, replaced when looked up again, and survive reopening") {

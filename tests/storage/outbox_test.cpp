@@ -38,7 +38,7 @@ TEST_CASE("outbox: a message is queued once, delivered, and marked sent exactly 
   auto due = outbox.due(kNow);
   REQUIRE(due);
   REQUIRE(due->size() == 1);
-  CHECK(due->at(0).status == "queued");
+  CHECK(due->at(0).status == OutboxStatus::kQueued);
   REQUIRE(outbox.markSent(due->at(0).id, kNow + Seconds(5)));
   REQUIRE(outbox.markSent(due->at(0).id, kNow + Seconds(99)));  // a second mark changes nothing
   CHECK(outbox.due(kNow + Seconds(3600))->empty());
@@ -72,7 +72,7 @@ TEST_CASE(
                                    Seconds(3600)));
   auto pending = outbox.pending();
   REQUIRE(pending->size() == 1);
-  CHECK(pending->at(0).status == "failed");  // reported, never dropped
+  CHECK(pending->at(0).status == OutboxStatus::kFailed);  // reported, never dropped
   CHECK(pending->at(0).last_error == "554 5.7.1 relay denied");
   CHECK(outbox.due(kNow + Seconds(99999))->empty());
 }
@@ -123,7 +123,7 @@ TEST_CASE("outbox: what is queued in a scan's apply transaction is kept or lost 
     CHECK(changes->opened.size() == 1);  // visible inside the transaction
     REQUIRE(Outbox(store->db()).enqueue(message("lost")));
   }
-  CHECK(store->listFindings({"all", "", "", ""}, kNow)->empty());
+  CHECK(store->listFindings({StateFilter::kAll, "", "", ""}, kNow)->empty());
   CHECK(Outbox(store->db()).pending()->empty());
   // Committed: both.
   const int64_t scan = stage(true);
@@ -134,7 +134,7 @@ TEST_CASE("outbox: what is queued in a scan's apply transaction is kept or lost 
   CHECK(summary->findings_new == 1);
   REQUIRE(Outbox(store->db()).enqueue(message("kept")));
   REQUIRE((*tx)->commit());
-  CHECK(store->listFindings({"open", "", "", ""}, kNow)->size() == 1);
+  CHECK(store->listFindings({StateFilter::kOpen, "", "", ""}, kNow)->size() == 1);
   auto pending = Outbox(store->db()).pending();
   REQUIRE(pending->size() == 1);
   CHECK(pending->at(0).message_id == "<kept@northwind-it.com.au>");

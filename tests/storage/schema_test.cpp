@@ -40,7 +40,7 @@ TEST_CASE("schema: every earlier version migrates to the latest with its data in
       REQUIRE(version);
       CHECK(*version == latestSchemaVersion());
       if (from >= 1) {
-        auto rows = store->listFindings({"open", "", "", ""}, fromUnixSeconds(200));
+        auto rows = store->listFindings({StateFilter::kOpen, "", "", ""}, fromUnixSeconds(200));
         REQUIRE(rows);
         REQUIRE(rows->size() == 1);
         CHECK(rows->at(0).tenant_name == "T");
