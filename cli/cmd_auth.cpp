@@ -120,8 +120,7 @@ int authLogin(const CommandContext& ctx, const AuthLoginOptions& options) {
     return kExitUsage;
   }
   SystemClock clock;
-  msapi::HttpClient http(
-      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
+  msapi::HttpClient http(msapi::withNetwork(msapi::networkOptions(cfg->network)));
   msapi::Cancellation cancel;
   auto tell = [&ctx](const std::string& message) { ctx.out << message << "\n" << std::flush; };
   Status s;
@@ -187,8 +186,7 @@ int authStatus(const CommandContext& ctx, const AuthStatusOptions& options) {
   // The scan's client: the same tokens, pacing, retries and paging (scan/scan_runner.cpp).
   SystemClock clock;
   msapi::Cancellation cancel;
-  msapi::HttpClient http(
-      msapi::withNetwork({cfg->network.proxy, cfg->network.no_proxy, cfg->network.ca_file}));
+  msapi::HttpClient http(msapi::withNetwork(msapi::networkOptions(cfg->network)));
   msapi::TokenProvider tokens(c, http, clock, &cancel);
   msapi::ApiOptions api_options;
   api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();

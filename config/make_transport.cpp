@@ -34,9 +34,8 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
     if (configured->missing_secret) return msapi::noClientSecret();
     auto t = alerts::GraphMailTransport::create(
         std::move(configured->credentials),
-        alerts::GraphMailSettings{a.graph_mailbox,
-                                  cfg.partner_center->graph_url,
-                                  {cfg.network.proxy, cfg.network.no_proxy, cfg.network.ca_file}});
+        alerts::GraphMailSettings{a.graph_mailbox, cfg.partner_center->graph_url,
+                                  msapi::networkOptions(cfg.network)});
     if (!t) return t.status();
     return std::unique_ptr<alerts::Transport>(std::move(*t));
   }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "msapi/http_client.h"
+
 namespace cspwatch::msapi {
 
 // The environment variable that may hold the app's client secret instead of a file.
@@ -43,5 +45,10 @@ struct NetworkConfig {
   std::vector<std::string> no_proxy;  // hosts or .domains reached directly; plus $NO_PROXY
   std::string ca_file;                // extra CA certificates to trust (a TLS-inspecting proxy)
 };
+
+// The section as the HTTP client takes it (every client the program makes goes through this).
+inline NetworkOptions networkOptions(const NetworkConfig& n) {
+  return {n.proxy, n.no_proxy, n.ca_file};
+}
 
 }  // namespace cspwatch::msapi

@@ -90,40 +90,72 @@ alerts::AlertItem AlertPipeline::itemFor(
 Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
                                                   const storage::ScanChanges& changes,
                                                   Timestamp now) {
-  using alerts::Section;
   alerts::DigestInput in;
   in.scan_id = changes.scan_id;
   in.now = now;
   auto tags = store.tenantTags();
   if (!tags) return tags.status();
-  auto add = [&](Section s, const std::vector<storage::FindingRow>& rows, bool skip_suppressed) {
-    for (const auto& row : rows)
-      if (!(skip_suppressed && row.suppressed))
-        in.sections[static_cast<int>(s)].push_back(itemFor(row, *tags));
-  };
+  if (Status s = addChanges(in, store, changes, *tags); !s) return s;
+  if (Status s = addReminders(in, store, changes, *tags); !s) return s;
+  if (Status s = addCouldNotCheck(in, store, *tags); !s) return s;
+  if (Status s = addExpiring(in, store, changes, *tags); !s) return s;
+  return in;
+}
+
+// The rule's title, severity and tags as the rule set says (its id when the rule is gone).
+void AlertPipeline::describeRule(alerts::AlertItem& item) const {
+  if (auto r = rules_.find(item.rule_id); r != rules_.end()) {
+    item.rule_title = r->second.title;
+    item.severity = r->second.severity;
+    item.rule_tags = r->second.tags;
+  } else {
+    item.rule_title = item.rule_id;
+  }
+}
+
+// A failed sign-in, and the findings the scan opened, reopened (suppressed ones left out) and
+// resolved.
+Status AlertPipeline::addChanges(alerts::DigestInput& in, storage::FindingStore& store,
+                                 const storage::ScanChanges& changes, const TenantTags& tags) {
+  using alerts::Section;
   if (changes.sign_in_failure) {
     // Told when it starts, then once a day while it lasts.
-    auto due = store.signInAlertDue(changes.scan_id, now, std::chrono::hours(24));
+    auto due = store.signInAlertDue(changes.scan_id, in.now, std::chrono::hours(24));
     if (!due) return due.status();
     if (*due) in.sign_in_failure = changes.sign_in_failure;
   }
+  auto add = [&](Section s, const std::vector<storage::FindingRow>& rows, bool skip_suppressed) {
+    for (const auto& row : rows)
+      if (!(skip_suppressed && row.suppressed))
+        in.sections[static_cast<int>(s)].push_back(itemFor(row, tags));
+  };
   add(Section::kNew, changes.opened, true);
   add(Section::kReopened, changes.reopened, true);
   add(Section::kResolved, changes.resolved, false);
+  return Status::ok();
+}
 
-  auto due = store.remindersDue(now, alerts_.reminders);
+// Open findings whose next reminder is due, unless the scan just opened or reopened them.
+Status AlertPipeline::addReminders(alerts::DigestInput& in, storage::FindingStore& store,
+                                   const storage::ScanChanges& changes, const TenantTags& tags) {
+  auto due = store.remindersDue(in.now, alerts_.reminders);
   if (!due) return due.status();
   std::set<int64_t> changed;
   for (const auto* list : {&changes.opened, &changes.reopened})
     for (const auto& r : *list) changed.insert(r.id);
   for (const auto& row : *due)
     if (!changed.count(row.id)) {
-      alerts::AlertItem item = itemFor(row, *tags);
+      alerts::AlertItem item = itemFor(row, tags);
       ++item.times_reminded;  // this reminder included
-      in.sections[static_cast<int>(Section::kReminders)].push_back(std::move(item));
+      in.sections[static_cast<int>(alerts::Section::kReminders)].push_back(std::move(item));
     }
+  return Status::ok();
+}
 
-  // Checks that could not be made for N applied scans in a row; news when the streak reaches N.
+// Checks that could not be made for N applied scans in a row; news when the streak reaches N.
+Status AlertPipeline::addCouldNotCheck(alerts::DigestInput& in, storage::FindingStore& store,
+                                       const TenantTags& tags) {
+  auto& section = in.sections[static_cast<int>(alerts::Section::kCouldNotCheck)];
   auto streaks = store.unknownStreaks();
   if (!streaks) return streaks.status();
   for (const auto& u : *streaks) {
@@ -132,20 +164,14 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
     item.rule_id = u.rule_id;
     item.tenant_id = u.tenant_id;
     item.tenant_name = u.tenant_name;
-    if (auto t = tags->find(u.tenant_id); t != tags->end()) item.tenant_tags = t->second;
-    if (auto r = rules_.find(u.rule_id); r != rules_.end()) {
-      item.rule_title = r->second.title;
-      item.severity = r->second.severity;
-      item.rule_tags = r->second.tags;
-    } else {
-      item.rule_title = u.rule_id;
-    }
+    if (auto t = tags.find(u.tenant_id); t != tags.end()) item.tenant_tags = t->second;
+    describeRule(item);
     item.since = u.since;
     item.scans_in_a_row = u.scans;
     item.newsworthy = u.scans == alerts_.could_not_check_after_scans;
     if (u.rule_id == "*") {
       item.reason = "the tenant could not be read: " + problemsText(u.reason);
-      in.sections[static_cast<int>(Section::kCouldNotCheck)].push_back(std::move(item));
+      section.push_back(std::move(item));
       continue;
     }
     // One item per reason: each contact that could not be read, say, is its own line, and
@@ -154,12 +180,17 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
       if (line.empty()) continue;
       alerts::AlertItem one = item;
       one.reason = line;
-      in.sections[static_cast<int>(Section::kCouldNotCheck)].push_back(std::move(one));
+      section.push_back(std::move(one));
     }
   }
+  return Status::ok();
+}
 
-  // Suppressions expiring within the notice period; news when one entered it since the
-  // previous applied scan (or, with none before, now).
+// Suppressions expiring within the notice period; news when one entered it since the previous
+// applied scan (or, with none before, now).
+Status AlertPipeline::addExpiring(alerts::DigestInput& in, storage::FindingStore& store,
+                                  const storage::ScanChanges& changes, const TenantTags& tags) {
+  const Timestamp now = in.now;
   // The scan being applied has no finish time yet in preview; a later one is never "before".
   auto previous = store.previousScanFinished(changes.scan_id == 0 ? INT64_MAX : changes.scan_id);
   if (!previous) return previous.status();
@@ -171,15 +202,9 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
     if (s.expires_at > now + alerts_.suppression_notice) continue;
     alerts::AlertItem item;
     item.rule_id = s.rule_id;
-    if (auto r = rules_.find(s.rule_id); r != rules_.end()) {
-      item.rule_title = r->second.title;
-      item.severity = r->second.severity;
-      item.rule_tags = r->second.tags;
-    } else {
-      item.rule_title = s.rule_id;
-    }
+    describeRule(item);
     item.tenant_id = s.tenant_id.value_or("");
-    if (auto t = tags->find(item.tenant_id); t != tags->end()) item.tenant_tags = t->second;
+    if (auto t = tags.find(item.tenant_id); t != tags.end()) item.tenant_tags = t->second;
     item.tenant_name = item.tenant_id;
     if (auto n = names->find(item.tenant_id); n != names->end()) item.tenant_name = n->second;
     item.subject = s.subject.value_or("");
@@ -189,9 +214,9 @@ Result<alerts::DigestInput> AlertPipeline::gather(storage::FindingStore& store,
     // News once: in the first scan after it entered the notice window, or was created in it.
     const Timestamp enters = std::max(s.expires_at - alerts_.suppression_notice, s.created_at);
     item.newsworthy = !*previous || enters > **previous;
-    in.sections[static_cast<int>(Section::kExpiring)].push_back(std::move(item));
+    in.sections[static_cast<int>(alerts::Section::kExpiring)].push_back(std::move(item));
   }
-  return in;
+  return Status::ok();
 }
 
 std::vector<alerts::RecipientMessage> AlertPipeline::route(const alerts::DigestInput& in) const {

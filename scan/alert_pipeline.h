@@ -66,8 +66,18 @@ class AlertPipeline : public AlertComposer {
         partner_name_(std::move(partner_name)),
         rules_(std::move(rule_info)),
         templates_(std::move(templates)) {}
-  alerts::AlertItem itemFor(const storage::FindingRow& row,
-                            const std::map<std::string, std::vector<std::string>>& tags) const;
+  using TenantTags = std::map<std::string, std::vector<std::string>>;  // tenant id -> tags
+  alerts::AlertItem itemFor(const storage::FindingRow& row, const TenantTags& tags) const;
+  void describeRule(alerts::AlertItem& item) const;
+  // gather()'s parts, each adding its sections to `in`.
+  Status addChanges(alerts::DigestInput& in, storage::FindingStore& store,
+                    const storage::ScanChanges& changes, const TenantTags& tags);
+  Status addReminders(alerts::DigestInput& in, storage::FindingStore& store,
+                      const storage::ScanChanges& changes, const TenantTags& tags);
+  Status addCouldNotCheck(alerts::DigestInput& in, storage::FindingStore& store,
+                          const TenantTags& tags);
+  Status addExpiring(alerts::DigestInput& in, storage::FindingStore& store,
+                     const storage::ScanChanges& changes, const TenantTags& tags);
   Result<storage::OutboxMessage> finish(const alerts::RecipientMessage& message,
                                         const alerts::DigestInput& input) const;
 

@@ -138,8 +138,7 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
   msapi::Cancellation local_cancel;
   msapi::Cancellation& stop = cancel != nullptr ? *cancel : local_cancel;
   SystemClock clock;
-  msapi::HttpClient http(msapi::withNetwork(
-      {sources.network.proxy, sources.network.no_proxy, sources.network.ca_file}));
+  msapi::HttpClient http(msapi::withNetwork(msapi::networkOptions(sources.network)));
   msapi::TokenProvider tokens(credentials, http, clock, &stop);
   msapi::ApiOptions api_options;
   api_options.correlation_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
