@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "common/text.h"
 #include "rules/expr_nodes.h"
@@ -102,9 +103,21 @@ void ExprCompiler::expectBool(const Ctx& ctx, int pos, const Type& t, const std:
     error(ctx, pos, "rules.type-mismatch", what + " must be a bool, found " + t.name());
 }
 
+void ExprCompiler::noteFieldOf(const Expr& object, const std::string& field, const Ctx& ctx) {
+  if (reads_ == nullptr || object.kind != Expr::Kind::kIdent) return;
+  for (auto it = ctx.scope.rbegin(); it != ctx.scope.rend(); ++it)
+    if (it->name == object.name) {  // the innermost binding of the name, as ident() finds it
+      if (it->slot != reads_slot_) return;
+      reads_->fields.insert(field);
+      next_ident_selects_ = true;
+      return;
+    }
+}
+
 NodePtr ExprCompiler::compile(const Expr& expr, const ExprSource& source,
                               const std::vector<Binding>& scope, int& next_slot, Type* type) {
   Ctx ctx{&source, scope, &next_slot};
+  next_ident_selects_ = false;
   const size_t errors_before = diags_.errorCount();
   Type t;
   nodes_ = 0;
@@ -224,8 +237,11 @@ NodePtr ExprCompiler::listLiteral(const Expr& e, Ctx& ctx, Type& type) {
 }
 
 NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
+  const bool selects = std::exchange(next_ident_selects_, false);
   for (auto it = ctx.scope.rbegin(); it != ctx.scope.rend(); ++it) {
     if (it->name == e.name) {
+      // The recorded variable used other than to read one of its fields may read any.
+      if (reads_ != nullptr && it->slot == reads_slot_ && !selects) reads_->all = true;
       type = it->type;
       return nodes::slot(it->slot);
     }
@@ -289,6 +305,7 @@ NodePtr ExprCompiler::ident(const Expr& e, Ctx& ctx, Type& type) {
 }
 
 NodePtr ExprCompiler::selectField(const Expr& e, Ctx& ctx, Type& type) {
+  noteFieldOf(*e.args[0], e.name, ctx);
   Type ot;
   NodePtr obj = node(*e.args[0], ctx, ot);
   type = Type::dyn();
@@ -336,6 +353,7 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
       return nullptr;
     }
     const Expr& sel = *e.args[0];
+    noteFieldOf(*sel.args[0], sel.name, ctx);
     Type ot;
     NodePtr obj = node(*sel.args[0], ctx, ot);
     int idx = -1;

@@ -16,6 +16,7 @@
 #include "common/diagnostic.h"
 #include "rules/expr_ast.h"
 #include "rules/expr_eval.h"
+#include "rules/fields_read.h"
 
 namespace cspwatch::rules {
 
@@ -58,6 +59,14 @@ class ExprCompiler {
   NodePtr compile(const Expr& expr, const ExprSource& source, const std::vector<Binding>& scope,
                   int& next_slot, Type* type = nullptr);
 
+  // From now on, the fields of the variable in `slot` that compiled expressions read are added
+  // to `*into` (rules/fields_read.h), until the next call; null stops recording. `*into` must
+  // outlive the compiles it records.
+  void recordReads(int slot, FieldsRead* into) {
+    reads_slot_ = slot;
+    reads_ = into;
+  }
+
   const std::set<std::string>& usedMacros() const { return used_macros_; }
   const std::set<std::string>& usedLists() const { return used_lists_; }
   // How many Frame::memo entries the compiled expressions use.
@@ -76,12 +85,18 @@ class ExprCompiler {
   void error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,
              const std::string& hint = {});
   void expectBool(const Ctx& ctx, int pos, const Type& t, const std::string& what);
+  // `object.field` or has(object.field) is being compiled: a field read when `object` names the
+  // recorded variable, and then that identifier is not a use of the variable whole.
+  void noteFieldOf(const Expr& object, const std::string& field, const Ctx& ctx);
 
   const MacroTable* macros_;
   Diagnostics& diags_;
   std::set<std::string> used_macros_;
   std::set<std::string> used_lists_;
   std::vector<std::string> expanding_;  // macros being inlined, to catch cycles
+  FieldsRead* reads_ = nullptr;         // recordReads()
+  int reads_slot_ = -1;
+  bool next_ident_selects_ = false;  // the next identifier is the object of a noted field
   const int stable_slots_;
   std::map<std::string, int> memo_index_;  // memoised macros
   std::map<std::string, bool> stable_;     // per macro: depends only on stable bindings

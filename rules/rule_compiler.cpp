@@ -289,6 +289,9 @@ void RuleCompiler::compileRule(const RuleRecord& def, RuleSet& set, ExprCompiler
                                 {"partner", Type::objectOf(&RuleSet::partnerType()), kSlotPartner},
                                 {"lists", Type::objectOf(set.lists_type_.get()), kSlotLists},
                                 {"now", Type::of(Type::Kind::kTimestamp), kSlotNow}};
+  // What the rule reads of the tenant; a disabled rule is never evaluated, so it reads nothing.
+  FieldsRead reads;
+  compiler.recordReads(kSlotTenant, &reads);
   int next_slot = kSlotElement + 1;
   if (def.for_each.present()) compileForEach(def, ctx, compiler, scope, next_slot, rule);
   rule.when = compileWhen(def, ctx, compiler, scope, next_slot);
@@ -308,7 +311,9 @@ void RuleCompiler::compileRule(const RuleRecord& def, RuleSet& set, ExprCompiler
   compileTemplate(def.message, rule.message, "message");
   compileTemplate(def.remediation, rule.remediation, "remediation");
   rule.frame_size = next_slot;
+  compiler.recordReads(kSlotTenant, nullptr);
   if (diags_.errorCount() != errors || !rule.when) return;
+  if (rule.enabled) set.tenant_reads_.add(reads);
   set.rules_.push_back(std::move(rule));
 }
 

@@ -15,6 +15,7 @@
 #include "common/partner.h"
 #include "common/value.h"
 #include "rules/expr_eval.h"
+#include "rules/fields_read.h"
 #include "rules/template.h"
 
 namespace cspwatch::rules {
@@ -94,6 +95,11 @@ class RuleSet {
   const CompiledRule* find(const std::string& id) const;
   // A digest of every source file's name and text: equal rule sets have equal hashes.
   const std::string& hash() const { return hash_; }
+  // The top-level fields of `tenant` the enabled rules read, in their conditions, for_each,
+  // exceptions, subjects, messages and remediations, macros included (rules/fields_read.h): a
+  // scan fetches only the parts of each tenant these need. Disabled rules are not evaluated,
+  // so what they read is not counted.
+  const FieldsRead& tenantFieldsRead() const { return tenant_reads_; }
 
   // Evaluates every enabled rule against one tenant (the Value of tenants::tenantToValue()).
   std::vector<RuleResult> evaluate(const Value& tenant, const PartnerIdentity& partner,
@@ -122,6 +128,7 @@ class RuleSet {
   std::shared_ptr<const ObjectType> lists_type_;
   Value lists_;
   std::string hash_;
+  FieldsRead tenant_reads_;
   int memo_count_ = 0;
   std::vector<Diagnostic> cost_warnings_;
   mutable std::atomic<bool> cost_warnings_taken_{false};
