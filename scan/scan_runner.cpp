@@ -73,6 +73,9 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
   options.max_steps = sources.rules_max_steps;
   options.max_steps_setting = "rules.max_steps_per_tenant";
   std::set<const rules::CompiledRule*> out_of_steps;  // warned about in this scan
+  // Computed from the rule set of this scan: a reloaded rule set brings its own plan.
+  const tenants::FetchPlan plan = fetchPlanFor(rules);
+  if (sources.partner_center) log().info("{}", plan.describe());
   return readTenants(
       sources,
       [&](const tenants::Tenant& tenant) {
@@ -90,14 +93,20 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
                 sources.rules_max_steps);
         return sink(outcome);
       },
-      cancel, progress, names);
+      cancel, progress, names, plan);
+}
+
+tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules) {
+  const rules::FieldsRead& read = rules.tenantFieldsRead();
+  return tenants::FetchPlan::forFields(read.fields, read.all);
 }
 
 Result<ScanSourceReport> readTenants(const ScanSources& sources,
                                      const std::function<Status(const tenants::Tenant&)>& evaluate,
                                      msapi::Cancellation* cancel,
                                      const std::function<void(size_t, size_t)>& progress,
-                                     tenants::PartnerDirectory* names) {
+                                     tenants::PartnerDirectory* names,
+                                     const tenants::FetchPlan& plan) {
   ScanSourceReport report;
   if (!sources.partner_center) {
     if (!sources.inventory_path)
@@ -158,6 +167,7 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
   };
   tenants::PartnerDirectory own_names({}, clock.now());
   options.directory = names != nullptr ? names : &own_names;
+  options.plan = plan;
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);

@@ -18,6 +18,7 @@
 #include "msapi/settings.h"
 #include "rules/rule_set.h"
 #include "storage/finding_store.h"
+#include "tenants/fetch_plan.h"
 #include "tenants/partner_directory.h"
 #include "tenants/tenant.h"
 
@@ -55,7 +56,8 @@ struct ScanSourceReport {
 };
 
 // Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
-// tenant. An unreadable source is an error Status (nothing was evaluated).
+// tenant. Only the tenant parts `rules` read are fetched (fetchPlanFor()), which the log says
+// once. An unreadable source is an error Status (nothing was evaluated).
 // `cancel` (may be null) stops a scan early, e.g. on shutdown. `progress` (may be empty) is
 // told how many tenants are done out of how many, after each one.
 Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSet& rules,
@@ -67,12 +69,17 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
 
 // The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
 // a time (`cspwatch tenants list`, and runScan underneath). `names` (may be null: a directory of
-// this call's own) names the partners the customers list.
-Result<ScanSourceReport> readTenants(const ScanSources& sources,
-                                     const std::function<Status(const tenants::Tenant&)>& sink,
-                                     msapi::Cancellation* cancel = nullptr,
-                                     const std::function<void(size_t, size_t)>& progress = {},
-                                     tenants::PartnerDirectory* names = nullptr);
+// this call's own) names the partners the customers list. `plan` says which per-tenant parts
+// the live source reads: every part unless a scan's rules need fewer.
+Result<ScanSourceReport> readTenants(
+    const ScanSources& sources, const std::function<Status(const tenants::Tenant&)>& sink,
+    msapi::Cancellation* cancel = nullptr, const std::function<void(size_t, size_t)>& progress = {},
+    tenants::PartnerDirectory* names = nullptr,
+    const tenants::FetchPlan& plan = tenants::FetchPlan::everything());
+
+// The parts of each tenant that `rules` need (tenants/fetch_plan.h): those filling the fields
+// its enabled rules read.
+tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules);
 
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);

@@ -146,7 +146,7 @@ Result<size_t> PartnerCenterSource::readEach(MergedLists& merged,
   msapi::PoolSteps<TenantToRead> steps;
   steps.work = [&](TenantToRead& w) {
     if (merged.unreachable)
-      everyPartUnknown(w.tenant, *merged.unreachable);
+      everyPartUnknown(w.tenant, *merged.unreachable, options_.plan);
     else
       readTenant(w.tenant, w.customer);
   };
@@ -159,16 +159,20 @@ Result<size_t> PartnerCenterSource::readEach(MergedLists& merged,
 }
 
 void PartnerCenterSource::readTenant(Tenant& t, std::optional<bool> customer) {
+  // A part the plan leaves out is neither called for nor a problem: no rule reads it.
+  const FetchPlan& plan = options_.plan;
   if (!customer) {
-    customerPartsUnknown(t);
+    customerPartsUnknown(t, plan);
   } else if (*customer) {
-    mergeCustomerDetails(t, readCustomerDetails(t.id));
-    mergeIndirectRelationships(t, readIndirectRelationships(t.id));
+    if (plan.fetches(Part::kCustomerDetails)) mergeCustomerDetails(t, readCustomerDetails(t.id));
+    if (plan.fetches(Part::kIndirectRelationships))
+      mergeIndirectRelationships(t, readIndirectRelationships(t.id));
   } else {
     notOurCustomer(t);
   }
   // Inside the customer tenant (GDAP, or the app's consent there).
-  mergeOrganization(t, readOrganization(t.id));
+  if (plan.fetches(Part::kOrganization)) mergeOrganization(t, readOrganization(t.id));
+  if (!plan.fetches(Part::kPartners)) return;
   auto partners = readPartners(t.id);
   if (partners) namePartners(*partners);
   mergePartners(t, std::move(partners));

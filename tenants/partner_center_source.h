@@ -8,12 +8,12 @@
 // side), every page, merged with the inventory (tenants/tenant_merge.h, pure). Then each tenant
 // is read on its own by a bounded pool of workers (msapi/worker_pool.h): customer details and
 // indirect relationships from Partner Center (customers only), organization and partners from
-// Graph inside the customer tenant, every page of each; the partners' names come from the
-// PartnerDirectory. A part that cannot be read becomes a fetch problem on that tenant whose
-// reason names what would fix it, so the rules that need it come out unknown; a contact a
-// permission hides is kept as an unread contact (tenant.h). One tenant's failure never stops
-// the scan. Tenants are handed to the sink one at a time as they are finished, so a scan never
-// holds every tenant's data at once.
+// Graph inside the customer tenant, every page of each, each only when the options' plan
+// fetches it (tenants/fetch_plan.h); the partners' names come from the PartnerDirectory. A part
+// that cannot be read becomes a fetch problem on that tenant whose reason names what would fix it,
+// so the rules that need it come out unknown; a contact a permission hides is kept as an unread
+// contact (tenant.h). One tenant's failure never stops the scan. Tenants are handed to the sink one
+// at a time as they are finished, so a scan never holds every tenant's data at once.
 #pragma once
 
 #include <functional>
@@ -26,6 +26,7 @@
 #include "common/status.h"
 #include "msapi/api_client.h"
 #include "tenants/answer_parsers.h"
+#include "tenants/fetch_plan.h"
 #include "tenants/inventory_source.h"
 #include "tenants/partner_directory.h"
 #include "tenants/tenant.h"
@@ -46,6 +47,9 @@ struct PartnerCenterSourceOptions {
   std::function<Status()> check_user_sign_in;
   // Partners' names (may be null: partners stay ids).
   PartnerDirectory* directory = nullptr;
+  // The per-tenant parts to read (tenants/fetch_plan.h): a scan reads those its rules need.
+  // A part left out is not called for, not a fetch problem, and its fields stay unset.
+  FetchPlan plan = FetchPlan::everything();
 };
 
 struct SourceReport {

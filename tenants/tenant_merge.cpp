@@ -174,18 +174,18 @@ void notOurCustomer(Tenant& t) {
   t.indirect_relationships = std::vector<IndirectRelationship>{};
 }
 
-void customerPartsUnknown(Tenant& t) {
+void customerPartsUnknown(Tenant& t, const FetchPlan& plan) {
   const Status why = Status::unavailable("not read: the customer list could not be read");
-  mergeCustomerDetails(t, why);
-  mergeIndirectRelationships(t, why);
+  if (plan.fetches(Part::kCustomerDetails)) mergeCustomerDetails(t, why);
+  if (plan.fetches(Part::kIndirectRelationships)) mergeIndirectRelationships(t, why);
 }
 
-void everyPartUnknown(Tenant& t, const std::string& why) {
+void everyPartUnknown(Tenant& t, const std::string& why, const FetchPlan& plan) {
   const Status failed = Status::unavailable(why);
-  mergeCustomerDetails(t, failed);
-  mergeIndirectRelationships(t, failed);
-  mergeOrganization(t, failed);
-  mergePartners(t, failed);
+  if (plan.fetches(Part::kCustomerDetails)) mergeCustomerDetails(t, failed);
+  if (plan.fetches(Part::kIndirectRelationships)) mergeIndirectRelationships(t, failed);
+  if (plan.fetches(Part::kOrganization)) mergeOrganization(t, failed);
+  if (plan.fetches(Part::kPartners)) mergePartners(t, failed);
 }
 
 }  // namespace cspwatch::tenants

@@ -20,6 +20,7 @@
 #include "common/diagnostic.h"
 #include "common/status.h"
 #include "tenants/answer_parsers.h"
+#include "tenants/fetch_plan.h"
 #include "tenants/inventory_source.h"
 #include "tenants/tenant.h"
 
@@ -74,9 +75,10 @@ void notOurCustomer(Tenant& t);
 // The customer list could not be read, so whether `t` is our customer is unknown, and so are
 // DAP, our Partner Center relationships and the billing and company email. (Reading them as
 // "none", as for a tenant that is not our customer, resolved a DAP finding: found by the
-// bad-input corpus.)
-void customerPartsUnknown(Tenant& t);
-// Every per-tenant part unknown for `why` (MergedLists::unreachable).
-void everyPartUnknown(Tenant& t, const std::string& why);
+// bad-input corpus.) Only the parts `plan` fetches: a part left out is not a fetch problem.
+void customerPartsUnknown(Tenant& t, const FetchPlan& plan = FetchPlan::everything());
+// Every per-tenant part `plan` fetches unknown for `why` (MergedLists::unreachable).
+void everyPartUnknown(Tenant& t, const std::string& why,
+                      const FetchPlan& plan = FetchPlan::everything());
 
 }  // namespace cspwatch::tenants
