@@ -135,7 +135,7 @@ Response SimApi::faultAnswer(Fault f, const Request& r) {
                 : graphError(401, "InvalidAuthenticationToken",
                              "Lifetime validation failed, the token is expired.", now());
     case Fault::kThrottle: {
-      count("throttled_429");
+      countThrottled(pc);
       const int wait = 1 + static_cast<int>(faults_ != nullptr ? faults_->latencyMs(r) % 3 : 0);
       Response resp =
           pc ? Response::json(
@@ -154,7 +154,7 @@ std::optional<Response> SimApi::throttled(const std::string& scope, bool partner
   if (faults_ == nullptr) return std::nullopt;
   auto wait = faults_->take(scope, partner_center);
   if (!wait) return std::nullopt;
-  count("throttled_429");
+  countThrottled(partner_center);
   Response r =
       partner_center
           ? Response::json(
@@ -174,9 +174,28 @@ void SimApi::count(const std::string& key, int64_t n) {
   stats_[key] += n;
 }
 
+void SimApi::countThrottled(bool partner_center) {
+  count("throttled_429");
+  count(partner_center ? "throttled_429_partner_center" : "throttled_429_graph");
+}
+
 std::string SimApi::statsJson() {
   std::lock_guard<std::mutex> lock(stats_mutex_);
   auto o = obj();
+  if (faults_ != nullptr && faults_->options().rate_limits) {
+    // The buckets' shapes, chosen or given (sim/faults.h), so that a test or benchmark knows
+    // what ran.
+    auto buckets = obj();
+    for (bool pc : {true, false}) {
+      const BucketShape shape = faults_->bucket(pc);
+      auto b = obj();
+      b->set("per_second", shape.per_second);
+      b->set("burst_s", shape.burst_s);
+      b->set("capacity", shape.capacity);
+      buckets->set(pc ? "partner_center" : "graph", b);
+    }
+    o->set("buckets", buckets);
+  }
   auto requests = obj();
   int64_t total = 0;
   for (const auto& [key, n] : stats_) {

@@ -88,6 +88,8 @@ class SimApi {
   Response sendMail(const Request& r, const AccessToken& token, const std::string& mailbox);
 
   std::optional<Response> throttled(const std::string& scope, bool partner_center);
+  // A 429 sent: counted in all ("throttled_429") and per API.
+  void countThrottled(bool partner_center);
   std::optional<Response> overridden(const Request& r, const std::string& tenant);
 
   World world_;

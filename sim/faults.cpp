@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/faults.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -39,8 +40,19 @@ bool FaultOptions::applyPreset(const std::string& name) {
   return true;
 }
 
+double variedBurst(uint64_t seed, bool partner_center) {
+  // A splitmix64 step of the seed, salted per API, picks one of the three shapes.
+  static const double kBursts[] = {1, 10, 60};
+  uint64_t h = seed + (partner_center ? 0x243F6A8885A308D3ULL : 0x13198A2E03707344ULL);
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return kBursts[(h ^ (h >> 31)) % 3];
+}
+
 FaultInjector::FaultInjector(FaultOptions options, std::function<double()> seconds)
     : options_(options), seconds_(std::move(seconds)) {
+  if (!options_.pc_burst_s) options_.pc_burst_s = variedBurst(options_.seed, true);
+  if (!options_.graph_burst_s) options_.graph_burst_s = variedBurst(options_.seed, false);
   if (!seconds_) {
     seconds_ = [] {
       return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -92,17 +104,26 @@ Fault FaultInjector::decide(const Request& r) {
   return Fault::kNone;
 }
 
+BucketShape FaultInjector::bucket(bool partner_center) const {
+  BucketShape s;
+  s.per_second = partner_center ? options_.pc_per_minute / 60.0 : options_.graph_per_10s / 10.0;
+  s.burst_s = *(partner_center ? options_.pc_burst_s : options_.graph_burst_s);
+  s.capacity = std::max(1.0, s.burst_s * s.per_second);
+  return s;
+}
+
 std::optional<int> FaultInjector::take(const std::string& scope, bool partner_center) {
   if (!options_.rate_limits) return std::nullopt;
-  const double capacity = partner_center ? options_.pc_per_minute : options_.graph_per_10s;
-  const double rate =
-      partner_center ? options_.pc_per_minute / 60.0 : options_.graph_per_10s / 10.0;
+  const BucketShape shape = bucket(partner_center);
+  const double rate = shape.per_second;
   const double now = seconds_();
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = buckets_.find(scope);
-  if (it == buckets_.end()) it = buckets_.emplace(scope, Bucket{capacity, now}).first;
+  if (it == buckets_.end())
+    it = buckets_.emplace(scope, Bucket{options_.buckets_start_empty ? 0 : shape.capacity, now})
+             .first;
   Bucket& b = it->second;
-  b.tokens = std::min(capacity, b.tokens + (now - b.last) * rate);
+  b.tokens = std::min(shape.capacity, b.tokens + (now - b.last) * rate);
   b.last = now;
   if (b.tokens >= 1) {
     b.tokens -= 1;

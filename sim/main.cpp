@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // cspwatch-sim: a Partner Center, Microsoft Graph and login simulator on 127.0.0.1
-// (docs/simulator.md). Prints "listening on http://127.0.0.1:PORT" as its first line.
+// (docs/simulator.md). Prints "listening on http://127.0.0.1:PORT" as its first line and the
+// rate limits' shapes (given or chosen from the seed) as its second.
 // The program's steps: read the options, set up the world (and --write-truth), the sign-in
 // and the API over it, start the server (and --write-config), then wait for SIGINT or SIGTERM.
 // Exit status: 0, 1 when a file cannot be written or the port not listened on, 2 for bad
 // options or an input that cannot be read.
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -36,6 +39,7 @@ struct SimOptions {
   int64_t token_lifetime = 3600;
   std::string preset = "none";
   FaultOptions faults;
+  double pc_burst = 0, graph_burst = 0;  // 0: not given, varied by the seed
   bool no_rate_limits = false;
   std::string certificate_file;
   bool manual_device = false;
@@ -89,6 +93,14 @@ void addFaultOptions(CLI::App& app, SimOptions& o) {
       ->capture_default_str();
   app.add_option("--graph-rate", faults.graph_per_10s, "Graph requests per 10 s per app and tenant")
       ->capture_default_str();
+  app.add_option("--pc-burst", o.pc_burst,
+                 "Seconds of refill Partner Center's bucket holds, all usable at once (default: "
+                 "1, 10 or 60, from the seed)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--graph-burst", o.graph_burst,
+                 "Seconds of refill a Graph bucket holds, all usable at once (default: 1, 10 or "
+                 "60, from the seed)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-rate-limits", o.no_rate_limits, "Never answer 429 from the buckets");
 }
 
@@ -145,6 +157,23 @@ void applyFaultPreset(const CLI::App& app, SimOptions& o) {
   set("--throttle-rate", &FaultOptions::throttle);
   faults.seed = o.seed;
   faults.rate_limits = !o.no_rate_limits;
+  if (o.pc_burst > 0) faults.pc_burst_s = o.pc_burst;
+  if (o.graph_burst > 0) faults.graph_burst_s = o.graph_burst;
+}
+
+// The start-up line that says what the buckets are (given or chosen from the seed).
+std::string rateLimitsLine(const FaultInjector& faults) {
+  if (!faults.options().rate_limits) return "rate limits: none";
+  auto shape = [&](bool pc) {
+    const BucketShape b = faults.bucket(pc);
+    char text[160];
+    std::snprintf(text, sizeof text, "%s %g %s, burst %g s (%g requests at once)",
+                  pc ? "Partner Center" : "Graph",
+                  pc ? faults.options().pc_per_minute : faults.options().graph_per_10s,
+                  pc ? "a minute" : "per 10 s", b.burst_s, std::floor(b.capacity));
+    return std::string(text);
+  };
+  return "rate limits: " + shape(true) + "; " + shape(false);
 }
 
 // Reads the command line into `o`; an exit status when the program is to stop (--help, or an
@@ -218,8 +247,9 @@ std::optional<int> setUpLogin(const SimOptions& o, LoginOptions& login) {
 }
 
 // Serves `api` on 127.0.0.1, writes --write-config once the port is known, prints the line
-// that says where, and (unless --no-serve) waits for SIGINT or SIGTERM. Returns the exit status.
-int serve(const SimOptions& o, SimApi& api, LoginService& login) {
+// that says where and then `banner`, and (unless --no-serve) waits for SIGINT or SIGTERM.
+// Returns the exit status.
+int serve(const SimOptions& o, SimApi& api, LoginService& login, const std::string& banner) {
   // Block the termination signals in every thread; the main thread waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
@@ -249,7 +279,7 @@ int serve(const SimOptions& o, SimApi& api, LoginService& login) {
       return 1;
     }
   }
-  std::cout << "listening on " << base << std::endl;
+  std::cout << "listening on " << base << "\n" << banner << std::endl;
   if (o.exit_after_setup) return 0;
   int sig = 0;
   sigwait(&signals, &sig);
@@ -280,5 +310,5 @@ int main(int argc, char** argv) {
   profile.empty_pages = !o.no_empty_pages;
   profile.seed = o.seed;
   SimApi api(std::move(world), login, clock, &injector, profile);
-  return serve(o, api, login);
+  return serve(o, api, login, rateLimitsLine(injector));
 }

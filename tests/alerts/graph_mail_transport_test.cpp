@@ -234,7 +234,8 @@ TEST_CASE("graph mail: 5xx, dropped connections and 429 are temporary, with no w
     met = "faults_throttle";
   }
   SECTION("an empty Graph bucket") {
-    options.graph_per_10s = 0.001;  // the bucket holds no whole request: Retry-After 10,000 s
+    options.graph_per_10s = 0.001;       // the bucket holds no whole request: Retry-After 10,000 s
+    options.buckets_start_empty = true;  // (a bucket holds at least one: this one starts empty)
     expect = "429 TooManyRequests";
     met = "throttled_429";
   }

@@ -308,7 +308,8 @@ TEST_CASE("contract: Graph error bodies have the documented error shape") {
 TEST_CASE("contract: a Graph 429 carries Retry-After and the documented error shape") {
   sim::FaultOptions options;
   options.rate_limits = true;
-  options.graph_per_10s = 1;  // one request, then an empty bucket
+  options.graph_per_10s = 1;   // one request, then an empty bucket
+  options.graph_burst_s = 10;  // the bucket holds the 10 s window: one request
   SimClient sim(sim::generateWorld(5, 3, kNow),
                 std::make_unique<sim::FaultInjector>(options, [] { return 0.0; }));
   const std::string token = sim.appToken(sim.partner(), kGraphScope);

@@ -348,6 +348,7 @@ TEST_CASE("contract: a Partner Center 429 matches the throttling guidance") {
   sim::FaultOptions options;
   options.rate_limits = true;
   options.pc_per_minute = 1;  // one request, then an empty bucket
+  options.pc_burst_s = 60;    // the bucket holds the minute: one request
   SimClient sim(sim::generateWorld(5, 3, kNow),
                 std::make_unique<sim::FaultInjector>(options, [] { return 0.0; }));
   const std::string token = sim.appToken(sim.partner(), kPcScope);

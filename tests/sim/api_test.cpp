@@ -432,7 +432,8 @@ TEST_CASE("sim: a world may list the partner's mailboxes: others are 404, a refu
 
 TEST_CASE("sim: sendMail meets the Graph bucket and injected faults like other Graph calls") {
   FaultOptions options;
-  options.graph_per_10s = 2;  // two requests, then the bucket is empty (its clock stands still)
+  options.graph_per_10s = 2;   // two requests, then the bucket is empty (its clock stands still)
+  options.graph_burst_s = 10;  // the bucket holds the 10 s window: two requests
   FaultInjector faults(options, [] { return 0.0; });
   Sim sim(generateWorld(5, 42, kNow), &faults);
   const std::string token = sim.appToken(kPartner, kGraphScope);

@@ -47,3 +47,22 @@ TEST_CASE("sim binary: usage errors exit 2 with a message") {
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("/nonexistent/world.json"));
 }
+
+TEST_CASE("sim binary: --pc-burst and --graph-burst shape the buckets, said at start-up") {
+  auto given = runBinary(
+      "cspwatch-sim", {"--generate", "5", "--pc-burst", "1", "--graph-burst", "0.5", "--no-serve"});
+  INFO(given.out << given.err);
+  REQUIRE(given.exit_code == 0);
+  CHECK_THAT(given.out, Catch::StartsWith("listening on http://127.0.0.1:"));
+  CHECK_THAT(given.out, Catch::Contains("\nrate limits: Partner Center 500 a minute, burst 1 s (8 "
+                                        "requests at once); Graph 3500 per 10 s, burst 0.5 s (175 "
+                                        "requests at once)\n"));
+  // Not given, the seed picks them: seed 2 draws 1 s for both.
+  auto varied = runBinary("cspwatch-sim", {"--generate", "5", "--seed", "2", "--no-serve"});
+  CHECK_THAT(varied.out, Catch::Contains("Partner Center 500 a minute, burst 1 s (8 requests"));
+  CHECK_THAT(varied.out, Catch::Contains("Graph 3500 per 10 s, burst 1 s (350 requests"));
+  auto none = runBinary("cspwatch-sim", {"--generate", "5", "--no-rate-limits", "--no-serve"});
+  CHECK_THAT(none.out, Catch::Contains("\nrate limits: none\n"));
+  CHECK(runBinary("cspwatch-sim", {"--generate", "5", "--pc-burst", "0", "--no-serve"}).exit_code ==
+        2);
+}

@@ -2,6 +2,8 @@
 // Throttling and injected faults over real HTTP, and their determinism under a seed.
 #include <chrono>
 #include <map>
+#include <optional>
+#include <set>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -145,6 +147,7 @@ TEST_CASE("sim faults: the same seed and requests meet the same faults, another 
 TEST_CASE("sim faults: an empty bucket answers 429 with Retry-After until it refills") {
   FaultOptions o;
   o.pc_per_minute = 5;  // 5 a minute: one every 12 s
+  o.pc_burst_s = 60;    // the bucket holds the minute: 5 at once
   FaultySim sim(o);
   const std::string tok = sim.token("https://api.partnercenter.microsoft.com/.default");
   for (int i = 0; i < 5; ++i) CHECK(sim.outcome("/pc/v1/customers?size=1", tok) == "200");
@@ -171,4 +174,124 @@ TEST_CASE("sim faults: latency is added to every answer") {
                       std::chrono::steady_clock::now() - start)
                       .count();
   CHECK(ms >= 120);
+}
+
+namespace {
+
+// How many requests a bucket admits at once, until the first 429 (the simulator's scopes are
+// "pc:..." and "graph:...": each API's bucket of its own).
+int admittedAtOnce(FaultInjector& faults, bool partner_center) {
+  int n = 0;
+  while (!faults.take(partner_center ? "pc" : "graph", partner_center)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("sim faults: a bucket of S seconds admits S seconds of its rate at once, then the rate") {
+  // 480 a minute (8 a second) and 40 per 10 s (4 a second): refills of exactly 1/8 and 1/4 s.
+  for (double burst : {1.0, 10.0, 60.0, 0.5}) {
+    for (bool pc : {true, false}) {
+      INFO("burst " << burst << " s, " << (pc ? "Partner Center" : "Graph"));
+      FaultOptions o;
+      o.pc_per_minute = 480;
+      o.graph_per_10s = 40;
+      o.pc_burst_s = o.graph_burst_s = burst;
+      double now = 0;
+      FaultInjector faults(o, [&now] { return now; });
+      const double rate = pc ? 8 : 4;
+      CHECK(faults.bucket(pc).capacity == burst * rate);
+      CHECK(admittedAtOnce(faults, pc) == static_cast<int>(burst * rate));
+      const std::string scope = pc ? "pc" : "graph";
+      CHECK(faults.take(scope, pc) == 1);  // Retry-After: whole seconds, at least 1
+      for (int i = 0; i < 5; ++i) {
+        now += 1 / rate;
+        CHECK_FALSE(faults.take(scope, pc));
+        CHECK(faults.take(scope, pc));
+      }
+      CHECK(faults.take("another scope", pc) == std::nullopt);  // a bucket of its own, full
+    }
+  }
+}
+
+TEST_CASE("sim faults: the documented rates with bursts of 1, 10 and 60 s, and the least bucket") {
+  FaultOptions o;  // 500 a minute, 3,500 per 10 s
+  const std::map<double, std::pair<int, int>> at_once = {
+      {1, {8, 350}}, {10, {83, 3500}}, {60, {500, 21000}}};
+  for (const auto& [burst, expected] : at_once) {
+    INFO("burst " << burst << " s");
+    o.pc_burst_s = o.graph_burst_s = burst;
+    FaultInjector faults(o, [] { return 0.0; });
+    CHECK(admittedAtOnce(faults, true) == expected.first);
+    CHECK(admittedAtOnce(faults, false) == expected.second);
+  }
+  // A bucket holds at least one request, however short its burst.
+  o.pc_burst_s = 0.01;
+  FaultInjector tiny(o, [] { return 0.0; });
+  CHECK(tiny.bucket(true).capacity == 1);
+  CHECK(admittedAtOnce(tiny, true) == 1);
+  // Started empty, the first request waits for a whole token: 60 s at 1 a minute.
+  o.pc_per_minute = 1;
+  o.buckets_start_empty = true;
+  FaultInjector empty(o, [] { return 0.0; });
+  CHECK(empty.take("pc", true) == 60);
+}
+
+TEST_CASE("sim faults: without a burst given, the seed picks 1, 10 or 60 s, per API") {
+  std::set<double> pc_bursts, graph_bursts;
+  bool differ = false;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    FaultOptions o;
+    o.seed = seed;
+    FaultInjector a(o), b(o);
+    const double pc = a.bucket(true).burst_s, graph = a.bucket(false).burst_s;
+    CHECK(pc == b.bucket(true).burst_s);  // deterministic for a seed
+    CHECK(graph == b.bucket(false).burst_s);
+    CHECK(a.options().pc_burst_s == pc);  // and shown in the options
+    CHECK(pc == variedBurst(seed, true));
+    CHECK(graph == variedBurst(seed, false));
+    pc_bursts.insert(pc);
+    graph_bursts.insert(graph);
+    differ = differ || pc != graph;
+  }
+  CHECK(pc_bursts == std::set<double>{1, 10, 60});
+  CHECK(graph_bursts == std::set<double>{1, 10, 60});
+  CHECK(differ);  // drawn separately
+  // A burst given is kept.
+  FaultOptions given;
+  given.pc_burst_s = 2.5;
+  CHECK(FaultInjector(given).bucket(true).burst_s == 2.5);
+}
+
+TEST_CASE("sim faults: /_sim/stats shows the buckets' shapes and counts 429s per API") {
+  FaultOptions o;
+  o.pc_per_minute = 1;
+  o.pc_burst_s = 60;
+  o.graph_per_10s = 1;
+  o.graph_burst_s = 1;  // 0.1 a second: holds one request
+  FaultySim sim(o);
+  const std::string pc = sim.token("https://api.partnercenter.microsoft.com/.default");
+  const std::string graph = sim.token("https://graph.microsoft.com/.default");
+  const std::string dap = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships";
+  CHECK(sim.outcome("/pc/v1/customers?size=1", pc) == "200");
+  CHECK(sim.outcome("/pc/v1/customers?size=1", pc) == "429");
+  CHECK(sim.outcome(dap, graph) == "200");
+  CHECK(sim.outcome(dap, graph) == "429");
+  CHECK(sim.outcome(dap, graph) == "429");
+  auto stats = Poco::JSON::Parser()
+                   .parse(httpRequest("GET", sim.base + "/_sim/stats").body)
+                   .extract<Poco::JSON::Object::Ptr>();
+  CHECK(stats->getValue<int>("throttled_429") == 3);
+  CHECK(stats->getValue<int>("throttled_429_partner_center") == 1);
+  CHECK(stats->getValue<int>("throttled_429_graph") == 2);
+  auto buckets = stats->getObject("buckets");
+  REQUIRE(buckets);
+  CHECK(buckets->getObject("partner_center")->getValue<double>("burst_s") == 60);
+  CHECK(buckets->getObject("partner_center")->getValue<double>("capacity") == 1);
+  CHECK(buckets->getObject("graph")->getValue<double>("burst_s") == 1);
+  CHECK(buckets->getObject("graph")->getValue<double>("capacity") == 1);
+  CHECK(buckets->getObject("graph")->getValue<double>("per_second") == Approx(0.1));
+  auto requests = stats->getObject("requests");
+  CHECK(requests->getValue<int>("GET /pc/v1/customers") == 1);
+  CHECK(requests->getValue<int>("POST /login/{tenant}/oauth2/v2.0/token") == 2);
 }
