@@ -213,8 +213,9 @@ std::string SimApi::statsJson() {
 
 Response SimApi::handle(const Request& r) {
   const std::string& p = r.path;
-  if (startsWith(p, "/login/") || p == "/_sim/refresh-tokens") {
-    // /login/{tenant}/oauth2/v2.0/{authorize,token,devicecode} and the refresh-token hook
+  if (startsWith(p, "/login/") || p == "/_sim/refresh-tokens" ||
+      p == "/_sim/refresh-tokens/stats") {
+    // /login/{tenant}/oauth2/v2.0/{authorize,token,devicecode} and the refresh-token hooks
     // (sim/login.h).
     count("requests " + LoginService::routeKey(r));
     return login_.handle(r, now());

@@ -4,7 +4,10 @@
 // login_authorize.cpp.
 #include "sim/login.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include <Poco/JSON/Object.h>
 
@@ -33,6 +36,7 @@ std::string LoginService::randomToken(const char* prefix) {
 
 std::string LoginService::routeKey(const Request& r) {
   if (r.path == "/_sim/refresh-tokens") return "POST /_sim/refresh-tokens";
+  if (r.path == "/_sim/refresh-tokens/stats") return "GET /_sim/refresh-tokens/stats";
   if (endsWith(r.path, "/oauth2/v2.0/authorize"))
     return "GET /login/{tenant}/oauth2/v2.0/authorize";
   if (endsWith(r.path, "/oauth2/v2.0/devicecode"))
@@ -50,14 +54,33 @@ Response LoginService::handle(const Request& r, Timestamp now) {
     setRefreshFailure(*failure);
     return Response::json(200, "{\"fail\":\"" + r.param("fail") + "\"}");
   }
+  if (r.path == "/_sim/refresh-tokens/stats") return refreshTokenStatsAnswer(r, now);
   // /login/{tenant}/oauth2/v2.0/{token,devicecode,authorize}
   const auto parts = split(std::string_view(r.path).substr(7), '/');
   if (parts.size() == 4 && parts[1] == "oauth2" && parts[2] == "v2.0") {
-    if (parts[3] == "token") return token(parts[0], r, now);
+    if (parts[3] == "token") return tokenInFlight(parts[0], r, now);
     if (parts[3] == "devicecode") return deviceCode(parts[0], r, now);
     if (parts[3] == "authorize") return authorize(parts[0], r, now);
   }
   return Response::json(404, "{\"error\":\"not_found\"}");
+}
+
+Response LoginService::tokenInFlight(const std::string& tenant, const Request& r, Timestamp now) {
+  {
+    std::lock_guard<std::mutex> lock(flight_mutex_);
+    max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+  }
+  struct Landed {
+    LoginService& login;
+    ~Landed() {
+      std::lock_guard<std::mutex> lock(login.flight_mutex_);
+      --login.in_flight_;
+    }
+  } landed{*this};
+  // The latency holds no lock: the requests it delays overlap, as Entra's do.
+  if (options_.token_latency_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.token_latency_ms));
+  return token(tenant, r, now);
 }
 
 std::string LoginService::describe(int code, const std::string& text, Timestamp now,
@@ -114,9 +137,7 @@ Response LoginService::issue(const std::string& tenant, const Request&, const st
   o->set("ext_expires_in", static_cast<int>(options_.token_lifetime.count()));
   o->set("access_token", access);
   if (refresh_public) {
-    const std::string refresh = randomToken("rt.");
-    refresh_[refresh] = Refresh{*refresh_public, now, std::nullopt};
-    o->set("refresh_token", refresh);
+    o->set("refresh_token", newRefreshToken(*refresh_public, now));
   }
   return Response::json(200, tenants::jsonText(o, false));
 }

@@ -9,7 +9,11 @@
 //    client assertion, the authorization code (single-use, 10 minutes, bound to its redirect
 //    URI and PKCE challenge), the device code (public client flows only), and the refresh
 //    token (rotates; remembers whether it was issued to a public or a confidential client and
-//    refuses the other kind, as Entra does).
+//    refuses the other kind, as Entra does);
+//  - GET  /_sim/refresh-tokens/stats[?sha256=HEX]: a test hook that says how far the refresh
+//    tokens got (the sequence number of each issued token, the highest one presented in a grant,
+//    the token requests in flight) and looks a token up by the SHA-256 of its text, so that a
+//    test can check a client's stored token without the simulator printing one.
 // Errors have Entra's shape: error, error_description ("AADSTSnnnn: ...\r\nTrace ID: ...\r\n
 // Correlation ID: ...\r\nTimestamp: ..."), error_codes, timestamp, trace_id, correlation_id,
 // error_uri. Access tokens carry their tenant and audience and expire. Tokens are opaque random
@@ -18,6 +22,7 @@
 // login_refresh.cpp.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -47,6 +52,18 @@ struct LoginOptions {
   // Permissions the app registration lacks and Partner Center roles the partner user lacks, by
   // name (sim/permissions.h): the routes that need one answer as the services do without it.
   std::set<std::string> missing_permissions = {};
+  // Added to every token endpoint answer, before it is decided: Entra's 100-300 ms, so that a
+  // client's grants overlap as they do against the real service (0: none).
+  int token_latency_ms = 0;
+};
+
+// How far the refresh tokens got, for GET /_sim/refresh-tokens/stats. Sequence numbers count
+// the refresh tokens issued, from 1 in issue order: a higher one is newer.
+struct RefreshTokenStats {
+  uint64_t issued = 0;               // the newest refresh token's sequence number
+  uint64_t highest_presented = 0;    // the newest one any refresh-token grant presented (0: none)
+  int token_requests_in_flight = 0;  // token endpoint requests being answered now
+  int token_requests_in_flight_max = 0;  // the most at once so far
 };
 
 // How every refresh-token grant fails, from POST /_sim/refresh-tokens?fail=... (a test hook):
@@ -89,6 +106,14 @@ class LoginService {
   // confidential client (the authorization code with a secret) or a public one (device code).
   std::string issueRefreshToken(Timestamp now, bool public_client = false);
   void setRefreshFailure(RefreshFailure failure);
+  RefreshTokenStats refreshTokenStats();
+  // A refresh token by the SHA-256 of its text (lowercase hex): its sequence number (0 when no
+  // such token was issued), and whether a grant presenting it now would be accepted (`now`).
+  struct RefreshTokenLookup {
+    uint64_t seq = 0;
+    bool accepted = false;
+  };
+  RefreshTokenLookup lookUpRefreshToken(const std::string& sha256_hex, Timestamp now);
 
   enum class Check { kOk, kMissing, kInvalid, kExpired };
   // Validates "Authorization: Bearer ..."; fills `token` when valid.
@@ -105,6 +130,11 @@ class LoginService {
                         std::map<std::string, std::string>& form, bool presented, Timestamp now);
   Response refreshFailure(RefreshFailure failure, const std::string& scope, Timestamp issued,
                           Timestamp now);
+  Response refreshTokenStatsAnswer(const Request& request, Timestamp now);
+  // The token endpoint's answer, counted in flight while it (and its latency) lasts.
+  Response tokenInFlight(const std::string& tenant, const Request& request, Timestamp now);
+  // A new refresh token of that kind of client, numbered. Called with mutex_ held.
+  std::string newRefreshToken(bool public_client, Timestamp now);
   // Checks the client's proof: the secret, or a client assertion signed for the certificate.
   // Called with mutex_ held.
   std::optional<Response> authenticateClient(const std::string& tenant, const Request& request,
@@ -130,8 +160,14 @@ class LoginService {
     bool public_client = false;  // issued without a client credential (device code)
     Timestamp issued;
     std::optional<Timestamp> used_at;
+    uint64_t seq = 0;  // RefreshTokenStats' sequence number
   };
   std::map<std::string, Refresh> refresh_;
+  uint64_t refresh_issued_ = 0;
+  uint64_t highest_presented_ = 0;
+  std::mutex flight_mutex_;  // the token requests in flight, counted outside mutex_
+  int in_flight_ = 0;
+  int max_in_flight_ = 0;
   struct Device {
     std::string user_code;
     std::string tenant;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Refresh tokens: the ones issued as `cspwatch auth login` stores them, the refresh grant
-// (rotation, the kind of client, the grace of a used one) and the failures a test can set.
+// (rotation, the kind of client, the grace of a used one), the failures a test can set and the
+// stats hook.
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
 #include "common/text.h"
 #include "sim/login.h"
 #include "sim/login_scope.h"
@@ -11,6 +15,12 @@ namespace {
 
 // And in refresh-token error texts: "2020-06-06T22:06:24.7318096Z".
 std::string issueTime(Timestamp t) { return replaceAll(formatTimestamp(t), "Z", ".0000000Z"); }
+
+std::string sha256Hex(const std::string& text) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(text);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
 
 }  // namespace
 
@@ -31,9 +41,52 @@ void LoginService::setRefreshFailure(RefreshFailure failure) {
 
 std::string LoginService::issueRefreshToken(Timestamp now, bool public_client) {
   std::lock_guard<std::mutex> lock(mutex_);
+  return newRefreshToken(public_client, now);
+}
+
+std::string LoginService::newRefreshToken(bool public_client, Timestamp now) {
   std::string t = randomToken("rt.");
-  refresh_[t] = Refresh{public_client, now, std::nullopt};
+  refresh_[t] = Refresh{public_client, now, std::nullopt, ++refresh_issued_};
   return t;
+}
+
+RefreshTokenStats LoginService::refreshTokenStats() {
+  RefreshTokenStats stats;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats.issued = refresh_issued_;
+    stats.highest_presented = highest_presented_;
+  }
+  std::lock_guard<std::mutex> lock(flight_mutex_);
+  stats.token_requests_in_flight = in_flight_;
+  stats.token_requests_in_flight_max = max_in_flight_;
+  return stats;
+}
+
+LoginService::RefreshTokenLookup LoginService::lookUpRefreshToken(const std::string& sha256_hex,
+                                                                  Timestamp now) {
+  // A hash, so that neither the question nor the answer carries a token. Linear: a test hook.
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [token, r] : refresh_)
+    if (sha256Hex(token) == toLowerAscii(sha256_hex))
+      return {r.seq, !r.used_at || now - *r.used_at <= options_.refresh_grace};
+  return {};
+}
+
+Response LoginService::refreshTokenStatsAnswer(const Request& request, Timestamp now) {
+  if (request.method != "GET") return Response::json(405, "{\"error\":\"GET only\"}");
+  const RefreshTokenStats s = refreshTokenStats();
+  std::string body =
+      "{\"issued\":" + std::to_string(s.issued) +
+      ",\"highest_presented\":" + std::to_string(s.highest_presented) +
+      ",\"token_requests_in_flight\":" + std::to_string(s.token_requests_in_flight) +
+      ",\"token_requests_in_flight_max\":" + std::to_string(s.token_requests_in_flight_max);
+  if (const std::string hash = request.param("sha256"); !hash.empty()) {
+    const RefreshTokenLookup found = lookUpRefreshToken(hash, now);
+    body += ",\"seq\":" + std::to_string(found.seq) +
+            ",\"accepted\":" + (found.accepted ? "true" : "false");
+  }
+  return Response::json(200, body + "}");
 }
 
 Response LoginService::refreshFailure(RefreshFailure failure, const std::string& scope,
@@ -84,6 +137,7 @@ Response LoginService::refreshToken(const std::string& tenant, const Request& re
                                     Timestamp now) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = refresh_.find(form["refresh_token"]);
+  if (it != refresh_.end()) highest_presented_ = std::max(highest_presented_, it->second.seq);
   if (refresh_failure_ != RefreshFailure::kNone)
     return refreshFailure(refresh_failure_, form["scope"],
                           it != refresh_.end() ? it->second.issued : now - Seconds(90 * 86400),

@@ -44,6 +44,7 @@ struct SimOptions {
   std::string certificate_file;
   bool manual_device = false;
   bool public_client_flows = false, public_client = false, deny_consent = false;
+  int token_latency_ms = 0;
   std::vector<std::string> missing_permissions;
   SimProfile profile;
   bool no_bom = false, no_empty_pages = false;
@@ -119,6 +120,9 @@ void addLoginOptions(CLI::App& app, SimOptions& o) {
                "public_client: true, no client secret, and a refresh token of a public client");
   app.add_flag("--deny-consent", o.deny_consent,
                "The user declines consent at the authorize endpoint (error=access_denied)");
+  app.add_option("--token-latency-ms", o.token_latency_ms,
+                 "Latency added to every token endpoint answer (Entra's is 100-300 ms)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option(
          "--missing-permission", o.missing_permissions,
          "Withhold a permission from the app, or a role from the partner user (repeatable): " +
@@ -235,6 +239,7 @@ std::optional<int> setUpLogin(const SimOptions& o, LoginOptions& login) {
   login.auto_approve_device = !o.manual_device;
   login.allow_public_client_flows = o.public_client_flows || o.public_client;
   login.deny_consent = o.deny_consent;
+  login.token_latency_ms = o.token_latency_ms;
   login.missing_permissions = {o.missing_permissions.begin(), o.missing_permissions.end()};
   if (o.certificate_file.empty()) return std::nullopt;
   auto pem = readWholeFile(o.certificate_file);
