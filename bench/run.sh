@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the release preset, runs every benchmark and writes one Markdown table of the figures
 # with their targets (to stdout and to $BUILD_DIR/bench/report.md; each benchmark's raw output
-# beside it). Benchmarks are not tests. About 9 minutes on 2 cores; see bench/README.md.
+# beside it). Benchmarks are not tests. About 40 minutes on 2 cores; see bench/README.md.
 # Usage: bench/run.sh
 # Environment: BUILD_DIR (default build) is the build tree, configured with the release preset
-# when it has none; BENCH_SIZES (default 500:1,2000:2,10000:10) the scans as TENANTS:SCALE.
+# when it has none; BENCH_SIZES (default 1000:1,10000:10) the scans as TENANTS:SCALE, each run
+# for every bucket shape of BENCH_BURSTS (default 1,10,60: seconds of refill a bucket holds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}

@@ -7,22 +7,28 @@ then `cspwatch run` against it (the config the simulator writes, plus client pac
 `http.listen` port), waits for its first scan to end (`/metrics`), and measures:
 
 - the scan's wall time (`cspwatch_scan_duration_seconds`) against the rate-limit floor: the
-  least time the simulator's Partner Center bucket allows for the requests the scan made
-  (its first `burst` requests at once, the rest at its rate);
-- the share of requests answered 429 (`/_sim/stats`);
+  least time the simulator's Partner Center bucket allows for the Partner Center requests the
+  scan made, its capacity at once and the rest at its rate: (requests - capacity) / rate;
+- the share of requests answered 429, all APIs, and the requests per tenant in all and by API
+  (Partner Center, Graph, sign-ins at the token endpoint), from `/_sim/stats`;
 - the cspwatch process's CPU time (user+sys, all threads, /proc/PID/stat) when the scan ended,
   its peak RSS (VmHWM) then, its RSS after `--idle` seconds of idling, and ru_maxrss from
   wait4() after SIGTERM. The simulator is another process: its memory and CPU do not count.
 
-Scaling (--scale K): the simulator's limits (--pc-rate, --graph-rate) and the client's pacing
-(pc_requests_per_minute, graph_requests_per_10s) are multiplied by K and the latency divided by
-K, so a minute of limits passes in 60/K seconds and every time the scan spends is K times
-shorter. Both buckets hold one window of their rate, so the requests allowed at once (the
-burst) grow K-fold too; the floor is computed with the burst that applied. See
-bench/README.md and docs/performance.md.
+The bucket's shape (--burst S): Microsoft publishes rates, not bursts, so the simulator's
+buckets hold S seconds of their refill (`--pc-burst`, `--graph-burst`; docs/simulator.md).
 
-Usage: bench/scan_bench.py BIN_DIR RULES_DIR [--tenants N] [--scale K] [--latency-ms MS]
-                           [--concurrency C] [--idle S] [--keep]
+Scaling (--scale K): the simulator's limits (--pc-rate, --graph-rate) and the client's pacing
+(pc_requests_per_minute, graph_requests_per_10s) are multiplied by K, the latencies and the
+burst's seconds divided by K, so a minute of limits passes in 60/K seconds, every time the
+scan spends is K times shorter, and the simulator's buckets hold as many requests as unscaled
+(S/K seconds of a K-fold rate). A scaled run is then the unscaled one with time divided by K,
+except Retry-After's whole seconds and the client's own bucket, which holds a window of its
+K-fold pacing. See bench/README.md and docs/performance.md.
+
+Usage: bench/scan_bench.py BIN_DIR RULES_DIR [--tenants N] [--scale K] [--burst S]
+                           [--latency-ms MS] [--token-latency-ms MS] [--concurrency C]
+                           [--idle S] [--keep]
 Prints one JSON object on stdout.
 """
 import argparse
@@ -42,6 +48,9 @@ PC_PER_MINUTE = 500  # Partner Center, per partner (documented)
 GRAPH_PER_10S = 3500  # Graph, per app and tenant (documented, small tenant)
 CLIENT_PC_PER_MINUTE = 480  # cspwatch's default pacing (config/app_config.h)
 CLIENT_GRAPH_PER_10S = 3000
+# Entra's token endpoint answers in about 100-300 ms: 50 ms of every answer plus this.
+TOKEN_LATENCY_MS = 150
+TOKEN_ROUTE = "POST /login/{tenant}/oauth2/v2.0/token"  # sign-ins, in /_sim/stats
 
 
 def free_port() -> int:
@@ -84,11 +93,32 @@ def metric(text: str, name: str):
     return found
 
 
-def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep, timeout):
+def request_counts(stats: dict) -> dict:
+    """The requests of /_sim/stats by API: those answered (a 429 is not counted under its
+    route), the 429s of each API, and all sent."""
+    requests = stats["requests"]
+    c = {
+        "partner_center": sum(n for k, n in requests.items() if " /pc/" in k),
+        "graph": sum(n for k, n in requests.items() if " /graph/" in k),
+        "login": sum(n for k, n in requests.items() if " /login/" in k),
+        "sign_ins": requests.get(TOKEN_ROUTE, 0),
+        "total": stats["requests_total"],
+        "answered_429": stats.get("throttled_429", 0),
+        "answered_429_partner_center": stats.get("throttled_429_partner_center", 0),
+        "answered_429_graph": stats.get("throttled_429_graph", 0),
+    }
+    c["sent"] = c["total"] + c["answered_429"]
+    return c
+
+
+def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep, timeout,
+         burst=60, token_latency_ms=0):
     work = tempfile.mkdtemp(prefix=f"cspwatch-scan-bench-{tenants}-")
     bin_dir, rules_dir = os.path.abspath(bin_dir), os.path.abspath(rules_dir)
     failed = True
     sim_latency = int(round(latency_ms / scale))
+    sim_token_latency = int(round(token_latency_ms / scale))
+    sim_burst = burst / scale  # seconds of a K-fold rate: the unscaled bucket's requests
     sim_cmd = [
         os.path.join(bin_dir, "cspwatch-sim"), "--generate", str(tenants), "--seed", "1",
         # Pages of 100, the order of Graph's default page sizes: the simulator's small default
@@ -96,7 +126,9 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
         # read page by page, the bottleneck instead of the rate limits measured here.
         "--page-size", "100",
         "--latency-ms", str(sim_latency), "--pc-rate", str(PC_PER_MINUTE * scale),
-        "--graph-rate", str(GRAPH_PER_10S * scale), "--write-config",
+        "--graph-rate", str(GRAPH_PER_10S * scale), "--pc-burst", repr(sim_burst),
+        "--graph-burst", repr(sim_burst), "--token-latency-ms", str(sim_token_latency),
+        "--write-config",
         os.path.join(work, "cspwatch.yaml"), "--rules-path", rules_dir
     ]
     sim_err = open(os.path.join(work, "sim.err"), "w")
@@ -108,6 +140,7 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
         if not m:
             raise RuntimeError(f"cspwatch-sim did not start: {first!r}")
         sim_url = m.group(1)
+        shapes = sim.stdout.readline().strip()  # "rate limits: ..." (docs/simulator.md)
         config = os.path.join(work, "cspwatch.yaml")
         with open(config) as f:
             text = f.read()
@@ -169,15 +202,11 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
         daemon = None
 
         stats = json.loads(http_get(sim_url + "/_sim/stats"))
-        requests = stats["requests"]
-        pc = sum(n for k, n in requests.items() if " /pc/" in k)
-        graph = sum(n for k, n in requests.items() if " /graph/" in k)
-        login = sum(n for k, n in requests.items() if " /login/" in k)
-        throttled = stats.get("throttled_429", 0)
-        answered = stats["requests_total"] + throttled  # a 429 is not counted under its route
-        burst = PC_PER_MINUTE * scale
-        rate = PC_PER_MINUTE * scale / 60.0
-        floor = max(0, pc - burst) / rate
+        counts = request_counts(stats)
+        bucket = stats["buckets"]["partner_center"]
+        # The least time for the Partner Center requests the bucket admitted (a 429 takes no
+        # token): its capacity at once, the rest at its rate.
+        floor = max(0, counts["partner_center"] - bucket["capacity"]) / bucket["per_second"]
         scan_start = ended - duration
         before = max(0.0, (first_request or scan_start) - scan_start)
         after = max(0.0, ended - (last_change or ended))
@@ -189,6 +218,8 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
             "scale": scale,
             "latency_ms": sim_latency,
             "latency_ms_unscaled": sim_latency * scale,
+            "token_latency_ms": sim_token_latency,
+            "token_latency_ms_unscaled": sim_token_latency * scale,
             "concurrency": concurrency,
             "sim_pc_per_minute": PC_PER_MINUTE * scale,
             "sim_graph_per_10s": GRAPH_PER_10S * scale,
@@ -198,12 +229,20 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
             "process_to_scan_end_s": ended,
             "floor_s": floor,
             "wall_over_floor": duration / floor if floor > 0 else None,
-            "burst": burst,
+            "burst_s": burst,
+            "sim_burst_s": sim_burst,
+            "sim_buckets": stats["buckets"],
+            "sim_rate_limits": shapes,
+            "burst": bucket["capacity"],
             "before_first_request_s": before,
             "after_last_request_s": after,
-            "requests": {"partner_center": pc, "graph": graph, "login": login,
-                         "total": stats["requests_total"], "answered_429": throttled},
-            "share_429": throttled / answered if answered else 0.0,
+            "requests": counts,
+            "requests_per_tenant": {k: counts[k] / tenants for k in
+                                    ("total", "partner_center", "graph", "sign_ins")},
+            "share_429": counts["answered_429"] / counts["sent"] if counts["sent"] else 0.0,
+            "time_per_tenant_ms": duration / tenants * 1000,
+            "time_per_tenant_ms_unscaled": duration * scale / tenants * 1000,
+            "cpu_ms_per_tenant": cpu / tenants * 1000,
             "cpu_s_at_scan_end": cpu,
             "cpu_user_s": user,
             "cpu_sys_s": system,
@@ -244,14 +283,18 @@ def main() -> int:
     p.add_argument("--tenants", type=int, default=2000)
     p.add_argument("--scale", type=int, default=1,
                    help="rate limits and pacing times K, latency divided by K")
+    p.add_argument("--burst", type=float, default=60,
+                   help="seconds of refill the simulator's buckets hold (1, 10, 60; unscaled)")
     p.add_argument("--latency-ms", type=int, default=50, help="unscaled latency of every answer")
+    p.add_argument("--token-latency-ms", type=int, default=TOKEN_LATENCY_MS,
+                   help="unscaled latency added to the token endpoint's answers (sign-ins)")
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--idle", type=float, default=5, help="seconds to idle before the idle RSS")
     p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     a = p.parse_args()
     result = scan(a.bin_dir, a.rules_dir, a.tenants, a.scale, a.latency_ms, a.concurrency, a.idle,
-                  a.keep, a.timeout)
+                  a.keep, a.timeout, a.burst, a.token_latency_ms)
     json.dump(result, sys.stdout, indent=2)
     print()
     return 0
