@@ -142,7 +142,11 @@ Result<std::string> resolvePartnerCenterLink(const std::string& root_url,
 
 ApiClient::ApiClient(const HttpClient& http, TokenProvider& tokens, Cancellation& cancel,
                      ApiOptions options)
-    : http_(http), tokens_(tokens), cancel_(cancel), options_(std::move(options)) {}
+    : http_(http), tokens_(tokens), cancel_(cancel), options_(std::move(options)) {
+  // The pacer's time is the cancellation's, which a test's Sleeper moves on (cancellation.h).
+  if (!options_.pacer)
+    options_.pacer = std::make_shared<Pacer>([&cancel] { return cancel.seconds(); });
+}
 
 std::chrono::milliseconds ApiClient::backoff(int attempt) {
   const auto base = options_.backoff_base * (1LL << std::min(attempt, 16));
@@ -153,30 +157,20 @@ std::chrono::milliseconds ApiClient::backoff(int attempt) {
                   std::chrono::duration_cast<std::chrono::milliseconds>(base + jitter));
 }
 
-bool ApiClient::pace(const ApiCall& call) {
-  const bool pc = call.api == Api::kPartnerCenter;
-  const double rate = pc ? options_.pc_per_minute / 60.0 : options_.graph_per_10s / 10.0;
-  // A full window's worth, as the services count: 500 a minute, 3,500 per 10 s.
-  const double capacity = pc ? options_.pc_per_minute : options_.graph_per_10s;
-  const std::string scope = (pc ? "pc|" : "graph|") + call.tenant;
+std::string ApiClient::scopeOf(const ApiCall& call) {
+  // The limits' scopes: Partner Center per partner (our requests all carry our partner tenant),
+  // Graph per app and tenant (one app: per tenant).
+  return (call.api == Api::kPartnerCenter ? "pc|" : "graph|") + call.tenant;
+}
+
+std::optional<double> ApiClient::pace(const ApiCall& call) {
+  const double start_rate = call.api == Api::kPartnerCenter ? options_.pc_per_minute / 60.0
+                                                            : options_.graph_per_10s / 10.0;
+  const std::string scope = scopeOf(call);
   while (true) {
-    double wait_s = 0;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      const auto now = std::chrono::steady_clock::now();
-      auto it = buckets_.find(scope);
-      if (it == buckets_.end()) it = buckets_.emplace(scope, Bucket{capacity, now}).first;
-      Bucket& b = it->second;
-      b.tokens =
-          std::min(capacity, b.tokens + std::chrono::duration<double>(now - b.last).count() * rate);
-      b.last = now;
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return true;
-      }
-      wait_s = (1 - b.tokens) / rate;
-    }
-    if (!cancel_.sleepFor(std::chrono::duration<double>(wait_s))) return false;
+    const Pacer::Ticket ticket = options_.pacer->admit(scope, start_rate);
+    if (ticket.wait <= 0) return ticket.sent;
+    if (!cancel_.sleepFor(std::chrono::duration<double>(ticket.wait))) return std::nullopt;
   }
 }
 
@@ -199,10 +193,14 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
   Attempts a(call);
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (cancel_.cancelled()) return Status::aborted("shutting down");
-    if (!pace(call)) return Status::aborted("shutting down");
     auto token = tokenFor(call);
     if (!token) return token.status();
+    // Paced after the sign-in, which the limits do not count, so that the send time is the
+    // request's.
+    const auto sent = pace(call);
+    if (!sent) return Status::aborted("shutting down");
     auto resp = sendAttempt(a, *token, attempt);
+    if (resp) tellPacer(call, *sent, *resp);
     if (!resp && resp.status().code() == Status::Code::kInvalidArgument)
       return resp.status();  // a bad URL: no attempt can do better
     if (resp && freshTokenFor401(a, *resp, *token)) continue;  // at once, no wait
@@ -214,6 +212,17 @@ Result<HttpResponse> ApiClient::get(const ApiCall& call) {
     if (!last_attempt && !cancel_.sleepFor(*wait)) return Status::aborted("shutting down");
   }
   return giveUp(a);
+}
+
+void ApiClient::tellPacer(const ApiCall& call, double sent, const HttpResponse& r) {
+  // Every answer but a 429 was counted by the service's limit; no answer tells nothing.
+  double retry_after = 0;
+  if (r.status == 429) {
+    const auto asked = parseRetryAfter(
+        r.header("retry-after"), options_.clock ? options_.clock->now() : SystemClock().now());
+    if (asked) retry_after = std::chrono::duration<double>(*asked).count();
+  }
+  options_.pacer->answered(scopeOf(call), sent, r.status == 429, retry_after);
 }
 
 Result<std::string> ApiClient::tokenFor(const ApiCall& call) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Calls to Partner Center and Graph with the manners the services ask for
 // (../shared/reference/microsoft-csp-apis.md, sections 2.8 and 5):
-//  - pacing: a client-side token bucket per limit scope (Partner Center per partner, Graph per
-//    app and tenant), so a scan runs close to the allowed rate without being throttled;
+//  - pacing: per limit scope (Partner Center per partner, Graph per app and tenant), learnt from
+//    the services' answers (msapi/pacer.h), so a scan runs close to the allowed rate, whatever
+//    burst the service grants, with few requests throttled;
 //  - retries: 429, 503 and 504 wait Retry-After (delta-seconds or an HTTP-date, at most
 //    retry_after_max), else exponential backoff with jitter, as Graph's SDK retry handler
 //    does; other 5xx, timeouts, dropped connections and truncated bodies back off likewise; a
@@ -19,7 +20,7 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -31,6 +32,7 @@
 #include "common/clock.h"
 #include "msapi/cancellation.h"
 #include "msapi/http_client.h"
+#include "msapi/pacer.h"
 #include "msapi/token_provider.h"
 
 namespace cspwatch::msapi {
@@ -39,10 +41,14 @@ struct ApiOptions {
   int max_attempts = 6;
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_max{30000};
+  // The pace used after the first 429 until the real rate has been measured (msapi/pacer.h).
   double pc_per_minute = 480;   // under the documented 500 a minute
   double graph_per_10s = 3000;  // under 3,500 per 10 s for a small tenant
-  int max_pages = 10000;        // a guard against a server that pages forever
-  std::string correlation_id;   // MS-CorrelationId for every request of a scan
+  // What has been learnt of the limits; share one across scans to start each with it. Null: a
+  // new one.
+  std::shared_ptr<Pacer> pacer;
+  int max_pages = 10000;       // a guard against a server that pages forever
+  std::string correlation_id;  // MS-CorrelationId for every request of a scan
   // The longest single wait a Retry-After may ask for; a longer one is cut to this. Five
   // minutes: Graph and Partner Center ask for seconds, and a scan that waits six times this
   // for one call (max_attempts) still ends within the hour.
@@ -108,7 +114,10 @@ class ApiClient {
  private:
   struct Attempts;  // one get()'s attempts: the request id, the last failure, fresh tokens
 
-  bool pace(const ApiCall& call);
+  // Waits for the pacer; the send time to report the answer with, or nullopt on shutdown.
+  std::optional<double> pace(const ApiCall& call);
+  static std::string scopeOf(const ApiCall& call);
+  void tellPacer(const ApiCall& call, double sent, const HttpResponse& r);
   std::chrono::milliseconds backoff(int attempt);
   // get()'s steps: the token for an attempt, the attempt itself, a fresh token after a 401
   // (true: try again at once), the wait before the next attempt that a failure or an answer
@@ -134,11 +143,6 @@ class ApiClient {
   ApiCounters by_api_[2];
   std::mutex mutex_;
   std::mt19937_64 rng_{std::random_device{}()};
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point last;
-  };
-  std::map<std::string, Bucket> buckets_;
 };
 
 }  // namespace cspwatch::msapi

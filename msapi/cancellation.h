@@ -4,12 +4,15 @@
 //
 // Tests may give it a Sleeper: every sleepFor() then calls it with the wait asked for instead
 // of sleeping, and returns what it returns, so that a test checks the exact waits the code
-// asked for (a backoff, a Retry-After) rather than how long the machine took over them.
+// asked for (a backoff, a Retry-After) rather than how long the machine took over them; and
+// seconds() is the steady clock plus every wait the Sleeper was given, the time the code that
+// waits (the pacer, msapi/pacer.h) then sees pass.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <utility>
@@ -33,10 +36,21 @@ class Cancellation {
   }
   bool cancelled() const { return cancelled_.load(); }
 
+  // Steady seconds, plus the waits a Sleeper was given in their stead.
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+               .count() +
+           static_cast<double>(slept_ns_.load()) / 1e9;
+  }
+
   // Sleeps for `d` unless cancelled first; returns false if cancelled.
   template <typename Rep, typename Period>
   bool sleepFor(std::chrono::duration<Rep, Period> d) {
-    if (sleeper_) return sleeper_(std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+    if (sleeper_) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d);
+      slept_ns_ += ns.count();
+      return sleeper_(ns);
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     return !cv_.wait_for(lock, d, [this] { return cancelled_.load(); });
   }
@@ -46,6 +60,7 @@ class Cancellation {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<int64_t> slept_ns_{0};
 };
 
 }  // namespace cspwatch::msapi
