@@ -335,6 +335,7 @@ std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
   notifier_.status("scanning since " + formatTimestamp(now));
   scan::ScanJobOptions options;
   options.sources = scanSources(l.config);
+  options.sources.pacer = pacer_;
   options.alerts = l.pipeline.get();
   options.delivery = delivery;
   options.progress = [this](size_t, size_t) { touch(); };

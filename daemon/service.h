@@ -29,6 +29,7 @@
 #include "daemon/metrics.h"
 #include "daemon/systemd_notify.h"
 #include "msapi/cancellation.h"
+#include "msapi/pacer.h"
 #include "scan/scan_job.h"
 #include "storage/finding_store.h"
 
@@ -100,6 +101,8 @@ class Service {
   SystemdNotifier notifier_;
   Metrics metrics_;
   msapi::Cancellation cancel_;
+  // What the scans learnt of the services' limits, kept for the next (msapi/pacer.h).
+  std::shared_ptr<msapi::Pacer> pacer_ = std::make_shared<msapi::Pacer>();
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

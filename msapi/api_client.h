@@ -108,6 +108,10 @@ class ApiClient {
   Status pageGraph(ApiCall first, const std::function<void(const Poco::JSON::Array::Ptr&)>& page);
 
   const ApiCounters& counters() const { return counters_; }
+  // The limit a call counts against, as the pacer names it: Partner Center per partner ("pc|"
+  // and our tenant), Graph per app and tenant ("graph|" and the tenant).
+  static std::string scopeOf(const ApiCall& call);
+  const Pacer& pacer() const { return *options_.pacer; }
   // The same, for one API only.
   const ApiCounters& counters(Api api) const { return by_api_[static_cast<int>(api)]; }
 
@@ -116,7 +120,6 @@ class ApiClient {
 
   // Waits for the pacer; the send time to report the answer with, or nullopt on shutdown.
   std::optional<double> pace(const ApiCall& call);
-  static std::string scopeOf(const ApiCall& call);
   void tellPacer(const ApiCall& call, double sent, const HttpResponse& r);
   std::chrono::milliseconds backoff(int attempt);
   // get()'s steps: the token for an attempt, the attempt itself, a fresh token after a 401

@@ -187,7 +187,7 @@ Pacer::Learnt Pacer::learnt(const std::string& name) const {
   auto it = scopes_.find(name);
   if (it == scopes_.end()) return {};
   const Scope& s = it->second;
-  return {s.probing, s.capacity > 0 ? s.pace : 0, s.measured, s.capacity, s.throttled};
+  return {s.probing, s.capacity > 0 ? s.pace : 0, s.measured, s.precise, s.capacity, s.throttled};
 }
 
 }  // namespace cspwatch::msapi

@@ -84,10 +84,11 @@ class Pacer {
 
   // What has been learnt of a scope (for logs, metrics and tests).
   struct Learnt {
-    bool probing = true;  // no 429 since the model bucket was last full
-    double pace = 0;      // requests a second, 0 while probing the first time
-    double measured = 0;  // the rate measured between the last two 429s (0: none yet)
-    double capacity = 0;  // the bucket's size as measured (0: not yet)
+    bool probing = true;   // no 429 since the model bucket was last full
+    double pace = 0;       // requests a second, 0 while probing the first time
+    double measured = 0;   // the rate measured between 429s (0: none yet)
+    bool precise = false;  // from kMinSample requests or more
+    double capacity = 0;   // the bucket's size as measured (0: not yet)
     int64_t throttled = 0;
   };
   Learnt learnt(const std::string& scope) const;

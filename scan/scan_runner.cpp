@@ -21,6 +21,22 @@ namespace cspwatch::scan {
 
 namespace {
 
+// What the scan learnt of Partner Center's limit, for the operator: the pace it settled on, the
+// rate measured and the burst the service granted (msapi/pacer.h).
+void logLearntLimit(const msapi::ApiClient& api, const std::string& partner_tenant) {
+  const auto learnt = api.pacer().learnt(
+      msapi::ApiClient::scopeOf({msapi::Api::kPartnerCenter, "", partner_tenant, false, {}}));
+  if (learnt.throttled == 0) {
+    log().info("Partner Center's limit was not reached (no request answered 429)");
+    return;
+  }
+  log().info(
+      "Partner Center's limit as learnt: {:.0f} requests a minute measured ({}), paced at {:.0f}, "
+      "its bucket holds about {:.0f} requests; {} requests answered 429 so far",
+      learnt.measured * 60, learnt.precise ? "precisely" : "roughly", learnt.pace * 60,
+      learnt.capacity, learnt.throttled);
+}
+
 // Contacts that could not be read (a permission hides them), each as a problem of its own.
 std::vector<tenants::FetchProblem> unreadContacts(const tenants::Tenant& t) {
   std::vector<tenants::FetchProblem> out;
@@ -154,6 +170,7 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
   api_options.backoff_base = pc.backoff_base;
   api_options.pc_per_minute = pc.pc_requests_per_minute;
   api_options.graph_per_10s = pc.graph_requests_per_10s;
+  if (sources.pacer) api_options.pacer = sources.pacer;
   msapi::ApiClient api(http, tokens, stop, api_options);
   tenants::PartnerCenterSourceOptions options;
   options.partner_tenant_id = sources.partner.tenant_id;
@@ -171,6 +188,7 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
+  logLearntLimit(api, sources.partner.tenant_id);
   auto use = [&api](msapi::Api which) {
     const auto& c = api.counters(which);
     return ApiUse{c.requests.load(), c.retries.load(), c.throttled.load(), c.failed.load()};

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "msapi/cancellation.h"
+#include "msapi/pacer.h"
 #include "msapi/settings.h"
 #include "rules/rule_set.h"
 #include "storage/finding_store.h"
@@ -32,6 +33,9 @@ struct ScanSources {
   std::optional<std::string> inventory_path;                 // sources.inventory.path
   msapi::NetworkConfig network;
   int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
+  // What the client has learnt of the services' limits (msapi/pacer.h): the service keeps one
+  // across scans, so that each starts with it. Null: this scan learns afresh.
+  std::shared_ptr<msapi::Pacer> pacer;
 };
 
 struct TenantOutcome {

@@ -182,10 +182,15 @@ TEST_CASE(
     lines += line.find("AADSTS700082") != std::string::npos;
   CHECK(lines == 1);
   CHECK_THAT(r.err, Catch::Contains("cspwatch auth login"));
-  // Only the one refresh grant was refused: none per tenant.
+  // Only the one refresh grant was refused: none per tenant. (The default pack reads no indirect
+  // relationships, so no App+User Partner Center call per tenant is even planned: the token
+  // endpoint's count says it.) The partner tenant's app-only tokens for Partner Center and Graph
+  // are the other sign-ins; 60 tenants would make 60 or more.
   auto stats = testing::parseObject(live.api.statsJson());
   CHECK(stats->getObject("requests")->optValue<int>("GET /pc/v1/customers/{id}/relationships", 0) ==
         0);
+  CHECK(stats->getObject("requests")->optValue<int>("POST /login/{tenant}/oauth2/v2.0/token", 0) <=
+        3);
   auto store = storage::FindingStore::open(live.dir.file("cspwatch.db"));
   REQUIRE(store);
   // What app-only calls read is still checked: the GDAP list and the customer list.
