@@ -66,10 +66,14 @@ Response LoginService::handle(const Request& r, Timestamp now) {
 }
 
 Response LoginService::tokenInFlight(const std::string& tenant, const Request& r, Timestamp now) {
+  PresentedObserver observer;
   {
     std::lock_guard<std::mutex> lock(flight_mutex_);
     max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+    observer = observer_;
   }
+  if (observer)
+    if (auto seq = presentedSeq(r)) observer(*seq);
   struct Landed {
     LoginService& login;
     ~Landed() {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -107,6 +108,12 @@ class LoginService {
   std::string issueRefreshToken(Timestamp now, bool public_client = false);
   void setRefreshFailure(RefreshFailure failure);
   RefreshTokenStats refreshTokenStats();
+  // Test-only (not reachable over HTTP): called as a refresh-token grant arrives, before the
+  // token endpoint's latency and before it is decided, with the sequence number of the token it
+  // presents (0: one never issued), on the server's thread and with no lock held. A test that
+  // checks, at that moment, what its client has stored; empty: none.
+  using PresentedObserver = std::function<void(uint64_t seq)>;
+  void setPresentedObserver(PresentedObserver observer);
   // A refresh token by the SHA-256 of its text (lowercase hex): its sequence number (0 when no
   // such token was issued), and whether a grant presenting it now would be accepted (`now`).
   struct RefreshTokenLookup {
@@ -165,7 +172,10 @@ class LoginService {
   std::map<std::string, Refresh> refresh_;
   uint64_t refresh_issued_ = 0;
   uint64_t highest_presented_ = 0;
-  std::mutex flight_mutex_;  // the token requests in flight, counted outside mutex_
+  // The sequence number of the refresh token `request` presents, when it is a refresh grant.
+  std::optional<uint64_t> presentedSeq(const Request& request);
+  std::mutex flight_mutex_;  // the token requests in flight and the observer, outside mutex_
+  PresentedObserver observer_;
   int in_flight_ = 0;
   int max_in_flight_ = 0;
   struct Device {

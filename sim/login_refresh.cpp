@@ -63,6 +63,19 @@ RefreshTokenStats LoginService::refreshTokenStats() {
   return stats;
 }
 
+void LoginService::setPresentedObserver(PresentedObserver observer) {
+  std::lock_guard<std::mutex> lock(flight_mutex_);
+  observer_ = std::move(observer);
+}
+
+std::optional<uint64_t> LoginService::presentedSeq(const Request& request) {
+  auto form = parseForm(request.body);
+  if (form["grant_type"] != "refresh_token") return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = refresh_.find(form["refresh_token"]);
+  return it != refresh_.end() ? it->second.seq : 0;
+}
+
 LoginService::RefreshTokenLookup LoginService::lookUpRefreshToken(const std::string& sha256_hex,
                                                                   Timestamp now) {
   // A hash, so that neither the question nor the answer carries a token. Linear: a test hook.
