@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "msapi/token_provider.h"
 
+#include <future>
 #include <sstream>
 
 #include <Poco/Base64Decoder.h>
@@ -15,7 +16,6 @@
 #include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
-#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/logging.h"
 #include "common/redact.h"
@@ -75,7 +75,11 @@ std::string entraErrorLine(std::string description) {
 
 TokenProvider::TokenProvider(Credentials credentials, const HttpClient& http, const Clock& clock,
                              Cancellation* cancel)
-    : credentials_(std::move(credentials)), http_(http), clock_(clock), cancel_(cancel) {
+    : credentials_(std::move(credentials)),
+      http_(http),
+      clock_(clock),
+      cancel_(cancel),
+      refresh_tokens_(credentials_.refresh_token_file) {
   registerSecret(credentials_.client_secret);
 }
 
@@ -135,20 +139,6 @@ Result<std::string> TokenProvider::clientProof(const std::string& tenant) {
                                    " and " + credentials_.certificate_file + ": " +
                                    outsideText(e.displayText()));
   }
-}
-
-Result<std::string> TokenProvider::currentRefreshToken() {
-  if (refresh_token_) return *refresh_token_;
-  auto text = readSecretFile(credentials_.refresh_token_file,
-                             "the refresh token file (refresh_token_file)");
-  if (!text)
-    return Status::unavailable("no refresh token: " + text.status().message() +
-                               "; run 'cspwatch auth login'");
-  refresh_token_ = std::move(*text);
-  registerRotatingSecret(*refresh_token_);  // each scan reads the newest one
-  if (refresh_token_->empty())
-    return Status::unavailable("the refresh token file is empty; run 'cspwatch auth login'");
-  return *refresh_token_;
 }
 
 Result<Poco::JSON::Object::Ptr> TokenProvider::post(const std::string& tenant, std::string form,
@@ -254,7 +244,8 @@ Status TokenProvider::refusal(const std::string& tenant, Grant grant, int http_s
 
 Result<std::string> TokenProvider::accept(const Poco::JSON::Object::Ptr& body,
                                           const std::string& tenant, Audience audience, bool user,
-                                          const std::string& key) {
+                                          const std::string& key,
+                                          std::optional<uint64_t> presented) {
   const std::string token = body->optValue<std::string>("access_token", "");
   const int64_t lifetime = body->optValue<int64_t>("expires_in", 3600);
   if (token.empty()) return Status::unavailable("token endpoint answered without an access token");
@@ -263,12 +254,13 @@ Result<std::string> TokenProvider::accept(const Poco::JSON::Object::Ptr& body,
               audience == Audience::kGraph ? "Graph" : "Partner Center",
               user ? "App+User" : "app-only", lifetime);
   if (user && body->has("refresh_token")) {
-    // Persist the rotated refresh token before anything else uses the old one's successor.
+    // The rotated refresh token is durable (or a later one is) before the access token is
+    // cached or handed out, and grants present only durable ones: a crash never loses it.
     const std::string next = body->getValue<std::string>("refresh_token");
     registerRotatingSecret(next);
-    if (Status s = writeFileAtomically(credentials_.refresh_token_file, next + "\n", 0600); !s)
-      return Status::ioError("cannot store the refresh token: " + s.message());
-    refresh_token_ = next;
+    const Status kept =
+        presented ? refresh_tokens_.settle(next, *presented) : refresh_tokens_.replace(next);
+    if (!kept) return kept;
   }
   const int64_t margin = std::min<int64_t>(300, lifetime / 4);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -276,38 +268,75 @@ Result<std::string> TokenProvider::accept(const Poco::JSON::Object::Ptr& body,
   return token;
 }
 
+std::optional<std::string> TokenProvider::cached(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || clock_.now() >= it->second.refresh_after) return std::nullopt;
+  // The newest again among the rotating secrets: a token in use is never forgotten.
+  registerRotatingSecret(it->second.token);
+  return it->second.token;
+}
+
 Result<std::string> TokenProvider::request(const std::string& tenant, Audience audience,
                                            bool user) {
   const std::string key =
       tenant + (audience == Audience::kGraph ? "|graph" : "|pc") + (user ? "|user" : "|app");
-  auto cached = [&]() -> std::optional<std::string> {
+  if (auto hit = cached(key)) return *hit;
+  // One grant per key at a time, shared by every caller who asks meanwhile (a single flight);
+  // grants for other keys run at the same time. No lock is held while a grant is under way.
+  std::promise<Result<std::string>> outcome;
+  std::shared_future<Result<std::string>> flight;
+  {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && clock_.now() < it->second.refresh_after) return it->second.token;
-    return std::nullopt;
-  };
-  if (auto hit = cached()) {
-    // The newest again among the rotating secrets: a token in use is never forgotten.
-    registerRotatingSecret(*hit);
-    return *hit;
+    if (user && sign_in_failure_) return *sign_in_failure_;  // found since userToken() looked
+    auto it = flights_.find(key);
+    if (it != flights_.end()) {
+      flight = it->second;
+    } else {
+      flights_[key] = outcome.get_future().share();
+    }
   }
-  std::string form = "client_id=" + formEncode(credentials_.client_id) +
-                     "&scope=" + formEncode(tokenScope(credentials_, audience, user));
+  if (flight.valid()) return flight.get();
+  Result<std::string> result = Status::unavailable("no grant was made");
+  try {
+    result = grant(tenant, audience, user, key);
+  } catch (...) {
+    land(key, outcome, Status::unavailable("sign-in to tenant " + tenant + " failed"));
+    throw;
+  }
+  land(key, outcome, result);
+  return result;
+}
+
+void TokenProvider::land(const std::string& key, std::promise<Result<std::string>>& outcome,
+                         const Result<std::string>& result) {
+  {
+    // A caller who comes after this finds the cached token (accept() put it there), or starts
+    // a grant of its own after a failure.
+    std::lock_guard<std::mutex> lock(mutex_);
+    flights_.erase(key);
+  }
+  outcome.set_value(result);
+}
+
+Result<std::string> TokenProvider::grant(const std::string& tenant, Audience audience, bool user,
+                                         const std::string& key) {
+  if (auto hit = cached(key)) return *hit;  // another flight for this key just landed
+  const std::string form = "client_id=" + formEncode(credentials_.client_id) +
+                           "&scope=" + formEncode(tokenScope(credentials_, audience, user));
   if (!user) {
     auto body = post(tenant, form + "&grant_type=client_credentials", Grant::kClientCredentials);
     if (!body) return body.status();
-    return accept(*body, tenant, audience, false, key);
+    return accept(*body, tenant, audience, false, key, std::nullopt);
   }
-  // One refresh grant at a time: each one rotates the token.
-  std::lock_guard<std::mutex> rotation(refresh_mutex_);
-  if (auto failure = userSignInFailure()) return *failure;  // found while this one waited
-  if (auto hit = cached()) return *hit;
-  auto rt = currentRefreshToken();
+  // The token the file holds, which several grants may present at once (refresh_token_store.h).
+  auto rt = refresh_tokens_.presented();
   if (!rt) return rt.status();
-  auto body = post(tenant, form + "&grant_type=refresh_token&refresh_token=" + formEncode(*rt),
-                   Grant::kRefreshToken);
+  auto body =
+      post(tenant, form + "&grant_type=refresh_token&refresh_token=" + formEncode(rt->token),
+           Grant::kRefreshToken);
   if (!body) return body.status();
-  return accept(*body, tenant, audience, true, key);
+  return accept(*body, tenant, audience, true, key, rt->generation);
 }
 
 Result<std::string> TokenProvider::appToken(const std::string& tenant, Audience audience) {
@@ -344,13 +373,13 @@ Status TokenProvider::redeemAuthorizationCode(const std::string& code,
       "&scope=" + formEncode(tokenScope(credentials_, Audience::kPartnerCenter, true)) +
       "&grant_type=authorization_code&code=" + formEncode(code) +
       "&redirect_uri=" + formEncode(redirect_uri) + "&code_verifier=" + formEncode(code_verifier);
-  std::lock_guard<std::mutex> rotation(refresh_mutex_);
   auto body = post(tenant, form, Grant::kAuthorizationCode);
   if (!body) return body.status();
   if (!(*body)->has("refresh_token"))
     return Status::unavailable(
         "signed in, but no refresh token came back (was offline_access consented?)");
-  auto token = accept(*body, tenant, Audience::kPartnerCenter, true, tenant + "|pc|user");
+  auto token =
+      accept(*body, tenant, Audience::kPartnerCenter, true, tenant + "|pc|user", std::nullopt);
   if (!token) return token.status();
   std::lock_guard<std::mutex> lock(mutex_);
   sign_in_failure_.reset();  // a new sign-in is what repairs one

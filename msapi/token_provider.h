@@ -10,20 +10,28 @@
 // gives the signed-in partner user's token for that tenant and API instead.
 //
 // App+User tokens come from the Secure Application Model refresh token, which rotates on every
-// use: each new one is written to its file atomically (temporary file, fsync, rename, mode
-// 0600) before it is used, so a crash never loses it. Tokens are cached per tenant, audience
+// use. Grants run at the same time, one per tenant, audience and kind at most: callers who ask
+// for a token whose grant is under way wait for that grant's outcome (a single flight), and no
+// lock is held across a network call. Each refresh-token grant presents the token the file holds
+// and the rotated token it brings back is durable (RefreshTokenStore: written atomically,
+// fsync'd, mode 0600, group commit, at least as new as any token presented) before its access
+// token is cached or handed out, so a crash, kill -9 included, never loses it; a write that
+// fails is a kIoError "cannot store the refresh token". Tokens are cached per tenant, audience
 // and kind until shortly before they expire.
 //
 // A refresh token Entra no longer accepts in the partner tenant (expired, revoked, a sign-in
 // frequency policy, an interaction required, or issued to the other kind of client) is a
 // kUnauthenticated Status saying that only `cspwatch auth login` repairs it. It is sticky: from
 // then on every userToken() call, for any tenant, returns it at once without another request,
-// so a scan reports it once rather than once per tenant. The same refusal in a customer tenant
-// stays that tenant's error (the partner user may have no GDAP there).
+// so a scan reports it once rather than once per tenant (grants already under way end as they
+// do). The same refusal in a customer tenant stays that tenant's error (the partner user may
+// have no GDAP there).
 //
 // Secrets, assertions and tokens never reach a log or an error message. Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,6 +43,7 @@
 #include "common/status.h"
 #include "msapi/cancellation.h"
 #include "msapi/http_client.h"
+#include "msapi/refresh_token_store.h"
 
 namespace cspwatch::msapi {
 
@@ -101,26 +110,36 @@ class TokenProvider {
     Timestamp refresh_after;
   };
   Result<std::string> request(const std::string& tenant, Audience audience, bool user);
+  // The token cached under `key` if it is still good.
+  std::optional<std::string> cached(const std::string& key);
+  // The grant itself, made by the first caller of a flight: client credentials or the refresh
+  // token (the one the file holds).
+  Result<std::string> grant(const std::string& tenant, Audience audience, bool user,
+                            const std::string& key);
+  // Ends the flight of `key`: its callers get `result`.
+  void land(const std::string& key, std::promise<Result<std::string>>& outcome,
+            const Result<std::string>& result);
   // Posts `form` (the client's proof added) to `tenant`'s token endpoint, retrying transient
   // failures; the 200 answer's JSON, or the refusal as a Status.
   Result<Poco::JSON::Object::Ptr> post(const std::string& tenant, std::string form, Grant grant);
-  // Reads a 200 answer: caches the access token under `key`, stores a rotated refresh token.
+  // Reads a 200 answer: stores a rotated refresh token, the successor of the generation
+  // `presented` (none: a new sign-in's), then caches the access token under `key`.
   Result<std::string> accept(const Poco::JSON::Object::Ptr& body, const std::string& tenant,
-                             Audience audience, bool user, const std::string& key);
+                             Audience audience, bool user, const std::string& key,
+                             std::optional<uint64_t> presented);
   Status refusal(const std::string& tenant, Grant grant, int http_status,
                  const Poco::JSON::Object::Ptr& body);
   Result<std::string> clientProof(
       const std::string& tenant);  // "client_secret=..." or an assertion
-  Result<std::string> currentRefreshToken();
 
   Credentials credentials_;
   const HttpClient& http_;
   const Clock& clock_;
   Cancellation* cancel_;
-  mutable std::mutex mutex_;  // the cache and the sign-in failure
-  std::mutex refresh_mutex_;  // serialises refresh-token grants: each one rotates the token
+  RefreshTokenStore refresh_tokens_;  // credentials_.refresh_token_file
+  mutable std::mutex mutex_;          // the cache, the flights and the sign-in failure
   std::map<std::string, Cached> cache_;
-  std::optional<std::string> refresh_token_;
+  std::map<std::string, std::shared_future<Result<std::string>>> flights_;  // grants under way
   std::optional<Status> sign_in_failure_;
 };
 

@@ -55,11 +55,12 @@ struct SignInSim {
   std::string partner;   // the partner tenant
   std::string customer;  // a customer tenant
 
-  explicit SignInSim(sim::LoginOptions options)
+  // `threads`: the server's, hence the most requests it answers at once.
+  explicit SignInSim(sim::LoginOptions options, int threads = 4)
       : login(std::move(options), 5),
         api(sim::generateWorld(12, 5, kSignInNow), login, clock),
         server(api) {
-    base = "http://127.0.0.1:" + std::to_string(server.start(0, 4));
+    base = "http://127.0.0.1:" + std::to_string(server.start(0, threads));
     partner = api.world().partner.tenant_id;
     for (const auto& t : api.world().tenants)
       if (t.id != partner) {

@@ -120,7 +120,10 @@ class Daemon {
     if (reader_.joinable()) reader_.join();
     ::close(err_fd_);
   }
-  void signal(int sig) { ::kill(pid_, sig); }
+  // Nothing once it was waited for: kill(-1, sig) would signal every process we may signal.
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   // The child's process id (-1 once it was waited for).
   pid_t pid() const { return pid_; }
   // The exit code, or -1 if it did not exit within `timeout` (waitpid on a thread: an event).
