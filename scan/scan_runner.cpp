@@ -117,37 +117,48 @@ tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules) {
   return tenants::FetchPlan::forFields(read.fields, read.all);
 }
 
+namespace {
+
+// The inventory alone: each tenant is evaluated as it is read, so that a scan holds one tenant at
+// a time, not the file.
+Result<ScanSourceReport> readInventoryOnly(
+    const std::string& path, const std::function<Status(const tenants::Tenant&)>& evaluate,
+    const std::function<void(size_t, size_t)>& progress) {
+  ScanSourceReport report;
+  size_t records = 0;  // the file's rows, skipped ones included: the progress total
+  auto read = tenants::readInventoryFile(
+      path,
+      [&](tenants::Tenant&& tenant) {
+        if (Status s = evaluate(tenant); !s) return s;
+        ++report.tenants;
+        if (progress) progress(report.tenants, std::max(records, report.tenants));
+        return Status::ok();
+      },
+      [&records](size_t n) { records = n; });
+  if (!read) return read.status();
+  if (progress && report.tenants > 0 && report.tenants < records)
+    progress(report.tenants, report.tenants);  // rows were skipped: done all the same
+  report.diagnostics = read->diagnostics;
+  // Rows that could not be read may name tenants: absent ones must not count as gone.
+  report.complete = read->unreadable == 0;
+  return report;
+}
+
+}  // namespace
+
 Result<ScanSourceReport> readTenants(const ScanSources& sources,
                                      const std::function<Status(const tenants::Tenant&)>& evaluate,
                                      msapi::Cancellation* cancel,
                                      const std::function<void(size_t, size_t)>& progress,
                                      tenants::PartnerDirectory* names,
                                      const tenants::FetchPlan& plan) {
-  ScanSourceReport report;
   if (!sources.partner_center) {
     if (!sources.inventory_path)
       return Status::invalidArgument(
           "no source to scan: configure sources.partner_center or sources.inventory");
-    // The inventory alone: each tenant is evaluated as it is read, so that a scan holds one
-    // tenant at a time, not the file.
-    size_t records = 0;  // the file's rows, skipped ones included: the progress total
-    auto read = tenants::readInventoryFile(
-        *sources.inventory_path,
-        [&](tenants::Tenant&& tenant) {
-          if (Status s = evaluate(tenant); !s) return s;
-          ++report.tenants;
-          if (progress) progress(report.tenants, std::max(records, report.tenants));
-          return Status::ok();
-        },
-        [&records](size_t n) { records = n; });
-    if (!read) return read.status();
-    if (progress && report.tenants > 0 && report.tenants < records)
-      progress(report.tenants, report.tenants);  // rows were skipped: done all the same
-    report.diagnostics = read->diagnostics;
-    // Rows that could not be read may name tenants: absent ones must not count as gone.
-    report.complete = read->unreadable == 0;
-    return report;
+    return readInventoryOnly(*sources.inventory_path, evaluate, progress);
   }
+  ScanSourceReport report;
   std::optional<tenants::Inventory> inventory;
   if (sources.inventory_path) {
     auto inv = tenants::loadInventoryFile(*sources.inventory_path);
