@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <optional>
 
 namespace cspwatch::msapi {
 
@@ -65,6 +67,7 @@ Pacer::Ticket Pacer::admit(const std::string& name, double start_rate) {
     s.last_admit = now;
     return {0, now};
   }
+  s.binding = true;  // the pace, not the demand, holds requests back: raising it means something
   return {(1 - s.tokens) / rate, 0};
 }
 
@@ -84,9 +87,13 @@ void Pacer::answered(const std::string& name, double sent, bool throttled, doubl
     if (sent >= s.probe_start) ++s.probe_admitted;
     // Nothing throttled yet: the bucket may be far larger than the pace guessed.
     s.probe_rate *= 1 + kProbeGrow;
+  } else if (!s.binding) {
+    // Fewer requests were asked for than the pace allows: a higher pace would change nothing.
   } else if (s.precise) {
     s.pace *= 1 + kProbeUp;
+    s.binding = false;
   } else {
+    s.binding = false;
     // Faster while the rate is a guess, yet never past what probing starts at.
     s.pace =
         std::min(s.pace * (1 + kProbeUpUnmeasured), std::max(s.pace, s.start_rate * kProbeFactor));
@@ -110,14 +117,15 @@ void Pacer::throttledAt(Scope& s, double sent, double retry_after, double now) {
     // The bucket's size: what it let through since probing began, less its refill meanwhile
     // (at the rate measured, else at the starting pace).
     const double rate = s.measured > 0 ? s.measured : s.pace;
-    s.capacity =
-        std::max(1.0, static_cast<double>(s.probe_admitted) - rate * (sent - s.probe_start));
+    // A probe that asked for less than the bucket refilled (one request at a time, as list
+    // pages go) learns only that it is at least what went at once.
+    s.capacity = std::max(kProbeStart,
+                          static_cast<double>(s.probe_admitted) - rate * (sent - s.probe_start));
     s.probing = false;
     if (s.measured > 0) s.pace = s.measured * (1 - kMargin);
-  } else if (s.anchor >= 0 && sent > s.anchor && !s.overflowed) {
+  } else if (s.anchor >= 0 && sent > s.anchor) {
     measure(s, sent - s.anchor);
   } else {
-    // Nothing to measure by (the model ran full meanwhile): back under the rate known.
     s.pace = std::min(s.pace, (s.measured > 0 ? s.measured : s.pace) * (1 - kMargin));
   }
   // Never under a share of the best known rate: 429s that are not the bucket's doing (Graph
@@ -141,20 +149,24 @@ void Pacer::measure(Scope& s, double span) {
   // that is not the bucket's doing gives less), and one more over the time at least the rate,
   // however few came.
   const int64_t n = s.since_anchor;
-  const double at_most = static_cast<double>(n + 1) / span;
-  const double estimate = n >= kMinSample ? static_cast<double>(n - 1) / span : 0;
+  // Both need the bucket empty at both ends and never full between. When the model ran full
+  // (fewer requests were asked for than the pace allows) the service's may have overflowed: it
+  // admitted less than it refilled, and the count measures the demand, not the rate.
+  const std::optional<double> at_most =
+      s.overflowed ? std::nullopt : std::optional<double>(static_cast<double>(n + 1) / span);
+  const double estimate = n >= kMinSample && at_most ? static_cast<double>(n - 1) / span : 0;
   if (!s.precise) {
     // No precise measure yet (the starting pace was a guess): a rough one while few come.
     if (estimate > 0) {
       s.precise = true;
       remember(s, estimate);
-    } else {
-      s.measured = std::min(s.measured > 0 ? s.measured : s.pace, at_most);
+    } else if (at_most) {
+      s.measured = std::min(s.measured > 0 ? s.measured : s.pace, *at_most);
     }
-    s.pace = s.measured * (1 - kMargin);
+    s.pace = s.measured > 0 ? s.measured * (1 - kMargin) : s.pace * (1 - kMargin);
     return;
   }
-  if (at_most < std::min(s.measured, s.pace) * (1 - 2 * kMargin)) {
+  if (at_most && *at_most < std::min(s.measured, s.pace) * (1 - 2 * kMargin)) {
     // Clearly less than the rate known and than the pace asked for: the limit fell, or someone
     // else now shares it. (A 429 that is not the bucket's doing comes after what the pace sent
     // was admitted.)
@@ -162,7 +174,7 @@ void Pacer::measure(Scope& s, double span) {
     if (estimate > 0)
       remember(s, estimate);
     else
-      s.measured = at_most;
+      s.measured = *at_most;
     s.pace = s.measured * (1 - kMargin);
     return;
   }
@@ -180,6 +192,13 @@ void Pacer::remember(Scope& s, double estimate) {
   s.measured = 0;
   for (int i = 0; i < s.recent_count; ++i)
     s.measured = std::max(s.measured, s.recent[static_cast<size_t>(i)]);
+}
+
+size_t Pacer::forgetUnthrottled() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = scopes_.begin(); it != scopes_.end();)
+    it = it->second.throttled == 0 ? scopes_.erase(it) : std::next(it);
+  return scopes_.size();
 }
 
 Pacer::Learnt Pacer::learnt(const std::string& name) const {

@@ -54,7 +54,7 @@ class Pacer {
   static constexpr double kMargin = 0.03;
   static constexpr double kProbeUp = 0.0002;
   // Until a rate has been measured the starting pace is a guess: raised ten times faster.
-  static constexpr double kProbeUpUnmeasured = 0.01;
+  static constexpr double kProbeUpUnmeasured = 0.002;
   // Fewer admitted requests than this between two 429s measure nothing (the count is exact to
   // one request: at 32 that is 3%).
   static constexpr int64_t kMinSample = 32;
@@ -93,6 +93,10 @@ class Pacer {
   };
   Learnt learnt(const std::string& scope) const;
 
+  // Forgets the scopes that were never answered 429: they learnt nothing, and a scan makes one
+  // per customer tenant (Graph is paced per tenant). Call between scans. How many are kept.
+  size_t forgetUnthrottled();
+
  private:
   struct Scope {
     double pace = 0;        // requests a second once paced
@@ -117,6 +121,7 @@ class Pacer {
     int64_t since_throttle = 0;      // admitted requests sent after that
     int64_t throttled = 0;
     bool overflowed = false;  // the model bucket ran full since the last 429
+    bool binding = false;     // a request waited for the pace since the last raise
   };
   Scope& scope(const std::string& name, double start_rate, double now);
   void throttledAt(Scope& s, double sent, double retry_after, double now);

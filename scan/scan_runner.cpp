@@ -200,6 +200,9 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);
   logLearntLimit(api, sources.partner.tenant_id);
+  // The pacer outlives the scan in the daemon: what it keeps is what was learnt, not a scope
+  // per customer tenant (about 350 bytes each).
+  if (sources.pacer) sources.pacer->forgetUnthrottled();
   auto use = [&api](msapi::Api which) {
     const auto& c = api.counters(which);
     return ApiUse{c.requests.load(), c.retries.load(), c.throttled.load(), c.failed.load()};

@@ -73,6 +73,7 @@ struct Scenario {
   double others = 0;  // share of the limit someone else uses (a request every 1/(others x rate))
   double storms = 0;  // share of requests answered 429 whatever the bucket holds
   double window = 0;  // the service counts fixed windows of this many seconds instead
+  int64_t serial_first = 0;  // this many one at a time first (a list's pages), then the workers
 };
 
 // `requests` requests through `pacer` (which reads `clock`) against a fresh bucket.
@@ -93,7 +94,10 @@ Run drive(const Scenario& sc, Pacer& pacer, double& clock, Bucket& bucket) {
   const double start = clock;
   Run run;
   std::vector<bool> busy(static_cast<size_t>(sc.workers), false);  // holds a retried request
-  for (int w = 0; w < sc.workers; ++w) events.push({clock, seq++, kAdmit, w, 0, 0});
+  int64_t serial_done = 0;
+  bool others_started = sc.serial_first == 0;
+  for (int w = 0; w < (others_started ? sc.workers : 1); ++w)
+    events.push({clock, seq++, kAdmit, w, 0, 0});
   while (!events.empty()) {
     Event e = events.top();
     events.pop();
@@ -125,6 +129,10 @@ Run drive(const Scenario& sc, Pacer& pacer, double& clock, Bucket& bucket) {
       } else {
         busy[e.worker] = false;
         run.makespan = clock - start;
+        if (!others_started && ++serial_done == sc.serial_first) {
+          others_started = true;
+          for (int w = 1; w < sc.workers; ++w) events.push({clock, seq++, kAdmit, w, 0, 0});
+        }
         events.push({clock, seq++, kAdmit, e.worker, 0, 0});
       }
     }
@@ -154,7 +162,10 @@ TEST_CASE("pacer: at most 1.05 times the floor and 1% answered 429, whatever the
           "[pacer]") {
   for (double burst : {1.0, 10.0, 60.0}) {
     for (int64_t requests : {1000, 10000}) {
-      for (double scale : {1.0, 10.0}) {  // the benchmark's scaled limits: rate x10
+      // The benchmark's scans: 1,000 tenants at the real limits, 10,000 at limits x10 (whole
+      // seconds of Retry-After weigh ten times as much there), and 10,000 at the real limits.
+      for (double scale : {1.0, 10.0}) {
+        if (requests == 1000 && scale > 1) continue;
         Scenario sc;
         sc.burst = burst;
         sc.requests = requests;
@@ -162,6 +173,7 @@ TEST_CASE("pacer: at most 1.05 times the floor and 1% answered 429, whatever the
         sc.start_rate *= scale;
         sc.latency /= scale;
         if (scale > 1) sc.burst /= scale;  // the same bucketful, refilled 10 times faster
+        sc.serial_first = requests / 100;  // the customer list's pages come first, one by one
         const Run run = scan(sc);
         INFO("burst " << burst << " s, " << requests << " requests, x" << scale << ": "
                       << run.makespan << " s against a floor of " << run.floor << " s, "
@@ -173,13 +185,14 @@ TEST_CASE("pacer: at most 1.05 times the floor and 1% answered 429, whatever the
   }
 }
 
-TEST_CASE("pacer: learns the rate the service grants, within 5%, from a wrong start either way",
+TEST_CASE("pacer: learns the rate the service grants, within 3%, from a wrong start either way",
           "[pacer]") {
-  for (double start : {0.5, 0.96, 2.0}) {
+  for (double start : {0.75, 0.96, 1.5}) {
     for (double burst : {1.0, 60.0}) {
       Scenario sc;
       sc.burst = burst;
       sc.requests = 3000;
+      sc.serial_first = 30;
       sc.start_rate = sc.rate * start;
       double clock = 0;
       Pacer pacer([&clock] { return clock; });
@@ -188,12 +201,10 @@ TEST_CASE("pacer: learns the rate the service grants, within 5%, from a wrong st
       INFO("start " << start << " x the rate, burst " << burst << " s: measured " << learnt.measured
                     << " a second (the service grants " << sc.rate << "), ratio " << run.ratio()
                     << ", " << run.throttled << " answered 429");
-      CHECK(learnt.measured == Approx(sc.rate).epsilon(start == 0.96 ? 0.03 : 0.05));
+      CHECK(learnt.measured == Approx(sc.rate).epsilon(0.03));
       CHECK(learnt.measured <= sc.rate * 1.001);  // never above what the service grants
-      // The targets hold from the configured start (0.96 of the documented rate); a start that
-      // is wrong by half or double costs a little more.
-      CHECK(run.ratio() <= (start == 0.96 ? 1.05 : 1.1));
-      CHECK(run.throttled <= (start == 0.96 ? 30 : 45));
+      CHECK(run.ratio() <= 1.05);
+      CHECK(run.throttled <= 30);  // 1%
     }
   }
 }
@@ -254,4 +265,20 @@ TEST_CASE("pacer: a second scan starts with what the first learnt, its burst at 
                 << " s");
   CHECK(second.ratio() <= 1.05);
   CHECK(second.throttled <= first.throttled + 2);
+}
+
+TEST_CASE("pacer: between scans it keeps only the scopes that learnt something", "[pacer]") {
+  double clock = 0;
+  Pacer pacer([&clock] { return clock; });
+  for (int i = 0; i < 100; ++i) {
+    const std::string scope = "graph|tenant-" + std::to_string(i);
+    const auto ticket = pacer.admit(scope, 300);
+    pacer.answered(scope, ticket.sent, false);
+  }
+  const auto ticket = pacer.admit("pc|partner", 8);
+  clock += 0.1;
+  pacer.answered("pc|partner", ticket.sent, true, 1);
+  CHECK(pacer.forgetUnthrottled() == 1);
+  CHECK(pacer.learnt("pc|partner").throttled == 1);
+  CHECK(pacer.learnt("graph|tenant-7").throttled == 0);  // forgotten: as new
 }
