@@ -23,8 +23,8 @@ Scaling (--scale K): the simulator's limits (--pc-rate, --graph-rate) and the cl
 burst's seconds divided by K, so a minute of limits passes in 60/K seconds, every time the
 scan spends is K times shorter, and the simulator's buckets hold as many requests as unscaled
 (S/K seconds of a K-fold rate). A scaled run is then the unscaled one with time divided by K,
-except Retry-After's whole seconds and the client's own bucket, which holds a window of its
-K-fold pacing. See bench/README.md and docs/performance.md.
+except Retry-After's whole seconds (a throttled request waits up to K times longer,
+relatively). See bench/README.md and docs/performance.md.
 
 Usage: bench/scan_bench.py BIN_DIR RULES_DIR [--tenants N] [--scale K] [--burst S]
                            [--latency-ms MS] [--token-latency-ms MS] [--concurrency C]
