@@ -237,6 +237,9 @@ def scan(bin_dir, rules_dir, tenants, scale, latency_ms, concurrency, idle, keep
             "before_first_request_s": before,
             "after_last_request_s": after,
             "requests": counts,
+            # Each route's answered requests per tenant: what each part of a tenant costs.
+            "requests_per_tenant_by_route": {k: n / tenants for k, n in
+                                             sorted(stats["requests"].items())},
             "requests_per_tenant": {k: counts[k] / tenants for k in
                                     ("total", "partner_center", "graph", "sign_ins")},
             "share_429": counts["answered_429"] / counts["sent"] if counts["sent"] else 0.0,

@@ -286,7 +286,22 @@ void Service::launch(bool scan) {
 // A job of the worker thread: a scan (which delivers due mail at its end), or delivery alone
 // (the delivery timer). Either way the outbox gauges are refreshed.
 void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
-  const config::AppConfig& cfg = l->config;
+  std::string outcome = job(scan, *l);
+  // glibc keeps a scan's freed heap, SQLite's page cache and temporary tables among it (the
+  // database is closed by now): give it back while the daemon idles.
+  malloc_trim(0);
+  std::lock_guard<std::mutex> lock(mutex_);
+  busy_ = false;
+  scan_running_ = false;
+  if (!outcome.empty()) {
+    last_outcome_ = outcome;
+    notifier_.status(last_outcome_);
+  }
+  wake_.notify_all();
+}
+
+std::string Service::job(bool scan, const Loaded& l) {
+  const config::AppConfig& cfg = l.config;
   std::string outcome;
   auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
   if (!store) {
@@ -297,19 +312,12 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
       return cancel_.cancelled();
     });
     if (scan)
-      outcome = runScan(*store, *l, delivery);
+      outcome = runScan(*store, l, delivery);
     else if (delivery && !cancel_.cancelled())
       noteDelivery(scan::deliverQueued(*store, *delivery));
     setOutboxGauges(*store);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  busy_ = false;
-  scan_running_ = false;
-  if (!outcome.empty()) {
-    last_outcome_ = outcome;
-    notifier_.status(last_outcome_);
-  }
-  wake_.notify_all();
+  return outcome;
 }
 
 std::string Service::storeUnavailable(bool scan, const Status& why) {
@@ -354,7 +362,6 @@ std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
     for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
     metrics_.setOpenFindings(std::move(v));
   }
-  malloc_trim(0);  // glibc keeps the scan's freed heap; give it back while the daemon idles
   return outcome;
 }
 

@@ -85,6 +85,8 @@ class Service {
   int shutDown(std::unique_lock<std::mutex>& lock);
   void launch(bool scan);
   void work(bool scan, std::shared_ptr<const Loaded> loaded);
+  // work()'s job with the database open: the scan, or delivery alone. The status line.
+  std::string job(bool scan, const Loaded& loaded);
   std::string storeUnavailable(bool scan, const Status& why);
   std::string runScan(storage::FindingStore& store, const Loaded& loaded,
                       const std::optional<scan::MailDelivery>& delivery);
