@@ -48,9 +48,9 @@ Pacer::Ticket Pacer::admit(const std::string& name, double start_rate) {
     // The model bucket ran full: fewer requests were asked for than the pace allows, so the
     // next 429 measures nothing (the service's bucket may have overflowed meanwhile).
     if (s.tokens >= s.capacity) s.overflowed = true;
-    // Idle long enough for the service's bucket to be full again (between scans): spend it at
-    // once and look for more. A bucket too small to matter is not probed again: every probe
-    // costs a few 429s.
+    // Idle long enough for the service's bucket to be full again (between scans): probe again,
+    // from one request and faster with each admitted, so that a bucket that grew is found. A
+    // bucket too small to matter is not probed again: every probe costs a few 429s.
     if (s.capacity >= kMinSample && s.tokens >= s.capacity &&
         now - s.last_admit >= s.capacity / s.pace) {
       s.probing = true;
