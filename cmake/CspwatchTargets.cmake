@@ -25,3 +25,26 @@ function(cspwatch_library name)
   cspwatch_target_defaults(cspwatch_${name})
   target_link_libraries(cspwatch_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
+
+# cspwatch_precompile_headers(<target> HEADERS <header>... | REUSE_FROM <other>): a precompiled
+# header for a target whose files share heavy headers that never change (third-party and
+# standard ones, never ours: an edit would rebuild the whole target), parsed once instead of once
+# a file; REUSE_FROM shares <other>'s, for targets with the same compile options and definitions
+# (their own extra definitions must be names the headers do not use: gcc's -Winvalid-pch, an
+# error here, and clang refuse a header built otherwise). Each file still includes what it uses;
+# -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON builds without, which checks that.
+# ccache caches a compile that uses a precompiled header only with the sloppiness below (its
+# manual, "Precompiled headers"), and a clang header only if built without its timestamp.
+function(cspwatch_precompile_headers target)
+  cmake_parse_arguments(ARG "" "REUSE_FROM" "HEADERS" ${ARGN})
+  if(ARG_REUSE_FROM)
+    target_precompile_headers(${target} REUSE_FROM ${ARG_REUSE_FROM})
+  else()
+    target_precompile_headers(${target} PRIVATE ${ARG_HEADERS})
+    target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:Clang>:SHELL:-Xclang -fno-pch-timestamp>)
+  endif()
+  if(CMAKE_CXX_COMPILER_LAUNCHER MATCHES "ccache")
+    set_target_properties(${target} PROPERTIES CXX_COMPILER_LAUNCHER
+      "${CMAKE_COMMAND};-E;env;CCACHE_SLOPPINESS=pch_defines,time_macros;${CMAKE_CXX_COMPILER_LAUNCHER}")
+  endif()
+endfunction()
