@@ -57,5 +57,8 @@ std::string abbreviate(std::string_view s, size_t max = 200);
 std::string emailDomain(std::string_view address);
 // A syntactic check of an address: one '@', non-empty local part, a dotted domain, no spaces.
 bool looksLikeEmail(std::string_view address);
+// `text` with &, <, >, " and ' as entities, for text put into HTML (the digest, the sign-in
+// pages of `auth login` and of the simulator).
+std::string htmlEscape(std::string_view text);
 
 }  // namespace cspwatch

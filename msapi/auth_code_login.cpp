@@ -45,32 +45,6 @@ std::string enc(const std::string& s) {
   return out;
 }
 
-std::string htmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // The page the browser gets back: a title and one sentence, never a token or the code.
 std::string page(int status, const std::string& title, const std::string& text) {
   const std::string reason = status == 200   ? "OK"

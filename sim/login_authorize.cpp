@@ -33,23 +33,6 @@ bool registeredRedirect(const std::string& uri_text) {
   }
 }
 
-std::string htmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 // Entra shows an authorize error it cannot send back to a trusted redirect URI on its own page.
 Response errorPage(const std::string& text) {
   Response r;
