@@ -134,9 +134,9 @@ Status pickChangedPairs(Database& db, const ApplyParams& p) {
 
 constexpr char kUpsertFailures[] = R"sql(INSERT INTO findings
   (rule_id, tenant_id, subject, state, severity, message, remediation, evidence,
-   first_seen_scan, first_seen_at, opened_scan)
+   first_seen_scan, first_seen_at, opened_scan, subject_label)
 SELECT f.rule_id, f.tenant_id, f.subject, 'open', f.severity, f.message, f.remediation,
-       f.evidence, ?1, ?2, ?1
+       f.evidence, ?1, ?2, ?1, f.subject_label
 FROM stage_fails f JOIN work w ON w.rule_id = f.rule_id AND w.tenant_id = f.tenant_id
 WHERE true
 ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET
@@ -146,10 +146,11 @@ ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET
   resolved_at = CASE WHEN state != 'open' THEN NULL ELSE resolved_at END,
   resolved_reason = CASE WHEN state != 'open' THEN NULL ELSE resolved_reason END,
   state = 'open', last_seen_scan = NULL, severity = excluded.severity,
-  message = excluded.message, remediation = excluded.remediation, evidence = excluded.evidence
+  message = excluded.message, remediation = excluded.remediation, evidence = excluded.evidence,
+  subject_label = excluded.subject_label
 WHERE state != 'open' OR last_seen_scan IS NOT NULL OR severity != excluded.severity
    OR message != excluded.message OR remediation != excluded.remediation
-   OR evidence != excluded.evidence)sql";
+   OR evidence != excluded.evidence OR subject_label != excluded.subject_label)sql";
 
 Status upsertFailures(Database& db, const ApplyParams& p) { return run(db, p, kUpsertFailures); }
 

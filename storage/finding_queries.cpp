@@ -22,7 +22,7 @@ const std::string kFindingColumns =
     "f.subject) "
     "AND s.removed_at IS NULL AND s.expires_at > ?1), "
     "COALESCE((SELECT r.times FROM reminders r WHERE r.finding_id = f.id "
-    "AND r.opened_scan = f.opened_scan), 0) ";
+    "AND r.opened_scan = f.opened_scan), 0), f.subject_label ";
 // Last seen: the scan recorded when the finding stopped being seen, else the latest applied scan.
 const std::string kFindingFrom =
     "FROM findings f LEFT JOIN tenants t ON t.id = f.tenant_id "
@@ -53,6 +53,7 @@ Result<FindingRow> readFinding(const Statement& st) {
   r.times_reopened = static_cast<int>(st.getInt(14));
   r.suppressed = st.getInt(15) != 0;
   r.times_reminded = static_cast<int>(st.getInt(16));
+  r.subject_label = st.getText(17);
   return r;
 }
 

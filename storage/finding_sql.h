@@ -11,9 +11,9 @@
 
 namespace cspwatch::storage::detail {
 
-// Columns 0..16 of every finding query; ?1 is now (for suppressions).
+// Columns 0..17 of every finding query; ?1 is now (for suppressions).
 extern const std::string kFindingColumns;
-inline constexpr int kFindingColumnCount = 17;
+inline constexpr int kFindingColumnCount = 18;
 // FROM findings f (aliases: t tenants, ls the scan it was last seen in).
 extern const std::string kFindingFrom;
 extern const std::string kFindingSelect;  // kFindingColumns + kFindingFrom

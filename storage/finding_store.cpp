@@ -54,14 +54,15 @@ CREATE TEMP TABLE IF NOT EXISTS work (rule_id TEXT NOT NULL, tenant_id TEXT NOT 
 CREATE TEMP TABLE IF NOT EXISTS stage_fails (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, subject TEXT NOT NULL, severity TEXT NOT NULL,
   message TEXT NOT NULL, remediation TEXT NOT NULL, evidence TEXT NOT NULL,
-  PRIMARY KEY (rule_id, tenant_id, subject));
+  subject_label TEXT NOT NULL, PRIMARY KEY (rule_id, tenant_id, subject));
 CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 )sql");
     if (!s) return s;
     auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5)");
     auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    auto f = db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    auto f =
+        db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!t) return t.status();
     if (!e) return e.status();
     if (!f) return f.status();
@@ -136,6 +137,8 @@ Status FindingStore::stageEvaluation(const Evaluation& e) {
       feed(f->message);
       feed(f->remediation);
       feed(f->evidence_json);
+      // Only when there is one, so that digests of rules without labels stay as they were.
+      if (!f->subject_label.empty()) feed(f->subject_label);
     }
     digest = static_cast<int64_t>(h);
   }
@@ -154,7 +157,8 @@ Status FindingStore::stageEvaluation(const Evaluation& e) {
         .bind(4, f.severity)
         .bind(5, f.message)
         .bind(6, f.remediation)
-        .bind(7, f.evidence_json);
+        .bind(7, f.evidence_json)
+        .bind(8, f.subject_label);
     if (Status s = stage_fail_.run(); !s) return s;
   }
   return Status::ok();

@@ -47,6 +47,7 @@ struct FailedSubject {
   std::string message;
   std::string remediation;
   std::string evidence_json = "null";
+  std::string subject_label = {};  // the subject by name (the rule's subject_label); may be ""
 };
 
 // One rule evaluated against one tenant.
@@ -80,6 +81,8 @@ struct ScanRow {
 struct FindingRow {
   int64_t id = 0;
   std::string rule_id, tenant_id, tenant_name, subject;
+  std::string
+      subject_label;  // the subject by name, as the last scan that failed it said; may be ""
   FindingState state = FindingState::kOpen;  // kUnknown only in ScanDiff::became_unknown
   bool suppressed = false;
   std::string severity, message, remediation, evidence_json;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "storage/outbox.h"
 
+#include "storage/notifications.h"
+
 namespace cspwatch::storage {
 
 namespace {
@@ -8,7 +10,7 @@ namespace {
 constexpr const char* kColumns =
     "SELECT id, message_id, kind, recipients, subject, body, scan_id, created_at, status, "
     "attempts, "
-    "next_attempt_at, COALESCE(last_error, ''), sent_at FROM outbox ";
+    "next_attempt_at, COALESCE(last_error, ''), sent_at, channel, target FROM outbox ";
 
 // One row of kColumns; a status the schema forbids is a corruption.
 Result<OutboxMessage> read(const Statement& st) {
@@ -30,6 +32,8 @@ Result<OutboxMessage> read(const Statement& st) {
   m.next_attempt_at = fromUnixSeconds(st.getInt(10));
   m.last_error = st.getText(11);
   if (auto s = st.getOptInt(12)) m.sent_at = fromUnixSeconds(*s);
+  m.channel = st.getText(13);
+  m.target = st.getText(14);
   return m;
 }
 
@@ -48,10 +52,18 @@ Result<std::vector<OutboxMessage>> readAll(Statement& st) {
 }  // namespace
 
 Status Outbox::enqueue(const OutboxMessage& m) {
+  // The message and its notification rows are stored together: in the caller's transaction,
+  // or, outside one, in a transaction of our own.
+  std::optional<Transaction> own;
+  if (!m.finding_ids.empty() && sqlite3_get_autocommit(db_.handle()) != 0) {
+    own.emplace(db_);
+    if (!own->status()) return own->status();
+  }
   auto st = db_.prepare(
       "INSERT OR IGNORE INTO outbox (message_id, kind, recipients, subject, body, scan_id, "
       "created_at, status, "
-      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?7)");
+      "next_attempt_at, channel, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?7, ?8, "
+      "?9)");
   if (!st) return st.status();
   st->bind(1, m.message_id)
       .bind(2, m.kind)
@@ -59,16 +71,26 @@ Status Outbox::enqueue(const OutboxMessage& m) {
       .bind(4, m.subject)
       .bind(5, m.body)
       .bind(6, m.scan_id)
-      .bind(7, toUnixSeconds(m.created_at));
-  return st->run();
+      .bind(7, toUnixSeconds(m.created_at))
+      .bind(8, m.channel)
+      .bind(9, m.target);
+  if (Status s = st->run(); !s) return s;
+  if (Status s = Notifications(db_).record(m); !s) return s;
+  return own ? own->commit() : Status::ok();
 }
 
-Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit) {
+Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit,
+                                               const std::vector<std::string>& channels) {
+  // ",email,webhook,": the channels wanted, matched whole; "" for all.
+  std::string wanted;
+  for (const auto& c : channels) wanted += "," + c;
+  if (!wanted.empty()) wanted += ",";
   auto st = db_.prepare(std::string(kColumns) +
                         "WHERE status = 'queued' AND next_attempt_at <= ?1 "
+                        "AND (?3 = '' OR instr(?3, ',' || channel || ',') > 0) "
                         "ORDER BY kind = 'critical' DESC, next_attempt_at, id LIMIT ?2");
   if (!st) return st.status();
-  st->bind(1, toUnixSeconds(now)).bind(2, int64_t{limit});
+  st->bind(1, toUnixSeconds(now)).bind(2, int64_t{limit}).bind(3, wanted);
   return readAll(*st);
 }
 

@@ -26,7 +26,12 @@ struct OutboxMessage {
   std::string kind;        // digest, critical, test, ...
   std::string recipients;  // comma-separated addresses
   std::string subject;
-  std::string body;  // the whole RFC 5322 message
+  std::string body;  // the whole RFC 5322 message; webhook and teams: the JSON to post
+  // Where it goes (docs/alerts.md#outputs): "email" to `recipients`; "webhook" or "teams" to the
+  // output `target` names ("webhook:<route>:<N>"), never a URL, which may hold a secret; the
+  // sender looks it up in the configuration. `recipients` then shows the URL without its query.
+  std::string channel = "email";
+  std::string target;
   std::optional<int64_t> scan_id;
   Timestamp created_at;
   OutboxStatus status = OutboxStatus::kQueued;
@@ -34,6 +39,9 @@ struct OutboxMessage {
   Timestamp next_attempt_at;
   std::string last_error;
   std::optional<Timestamp> sent_at;
+  // The findings the message mentions (storage/notifications.h); written by enqueue, not read
+  // back by due(), pending() or recent().
+  std::vector<int64_t> finding_ids;
 };
 
 class Outbox {
@@ -41,10 +49,14 @@ class Outbox {
   explicit Outbox(Database& db) : db_(db) {}
 
   // Queues a message; a Message-ID already queued or sent is ignored (idempotent), so the
-  // same scan applied twice cannot send twice. Call inside the caller's transaction.
+  // same scan applied twice cannot send twice. Records the findings it mentions in the
+  // notification history (storage/notifications.h) in the same transaction, each pair once.
+  // Call inside the caller's transaction.
   Status enqueue(const OutboxMessage& message);
-  // Queued messages due at `now`: critical ones first, then oldest first.
-  Result<std::vector<OutboxMessage>> due(Timestamp now, int limit = 50);
+  // Queued messages due at `now`: critical ones first, then oldest first. Only those of
+  // `channels` when given ("email", "webhook", "teams").
+  Result<std::vector<OutboxMessage>> due(Timestamp now, int limit = 50,
+                                         const std::vector<std::string>& channels = {});
   // Takes a due message for delivery: it is not due again for `lease`, so another sender
   // (a second process) skips it; a sender that dies holding it lets it fall due again after
   // the lease. False when someone else took it, or it is no longer queued or due.

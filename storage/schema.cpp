@@ -177,6 +177,30 @@ CREATE TABLE tenant_directory (
   looked_up_at INTEGER NOT NULL
 );
 )sql",
+      // 7: which messages mentioned which findings (`findings show`), findings' subjects by
+      // name, and outputs beside email:
+      // an outbox row is an email, a webhook event or a Teams card (docs/alerts.md#outputs).
+      // `target` names where it goes by the route and the output's place in it
+      // ("webhook:<route>:<index>"), never by its URL: a Teams Workflows URL carries its
+      // signature, and secrets stay out of the database; the sender looks the URL up in the
+      // configuration. `recipients` then holds the URL with its query removed, for display.
+      R"sql(
+CREATE TABLE notifications (
+  finding_id INTEGER NOT NULL REFERENCES findings(id),
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (finding_id, message_id)
+);
+CREATE INDEX notifications_message ON notifications (message_id);
+ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email'
+  CHECK (channel IN ('email','webhook','teams'));
+ALTER TABLE outbox ADD COLUMN target TEXT NOT NULL DEFAULT '';
+-- What a finding is about, by name ("Adatum Managed Services (adatum.onmicrosoft.com)" for a
+-- subject that is a partner's tenant id): the rule's subject_label, for the digest.
+ALTER TABLE findings ADD COLUMN subject_label TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -332,6 +332,42 @@ TEST_CASE("store: an unchanged scan writes a constant amount, not one row per fi
   CHECK((info.st_mode & 0777) == 0600);
 }
 
+TEST_CASE("store: a finding's subject by name is stored and follows a rename without reopening") {
+  Harness h;
+  auto labelled = [](const std::string& label) {
+    Evaluation e = fail("r1", kT1, {"5e9a3c7d"});
+    e.failures[0].subject_label = label;
+    return e;
+  };
+  h.scan(kBoth, {labelled("Adatum Managed Services (adatum.onmicrosoft.com)")});
+  auto f = h.findings().at("r1/1/5e9a3c7d");
+  CHECK(f.subject_label == "Adatum Managed Services (adatum.onmicrosoft.com)");
+  // Only the label changed: the scan's digest differs, so the finding is rewritten, not reopened.
+  ScanSummary s = h.scan(kBoth, {labelled("Adatum Ltd (adatum.onmicrosoft.com)")});
+  CHECK(s.findings_new == 0);
+  f = h.findings().at("r1/1/5e9a3c7d");
+  CHECK(f.subject_label == "Adatum Ltd (adatum.onmicrosoft.com)");
+  CHECK(h.events(f.id) == std::vector<std::string>{"opened"});
+  auto one = h.store.getFinding(f.id, h.now);
+  REQUIRE(one);
+  CHECK(one->subject_label == "Adatum Ltd (adatum.onmicrosoft.com)");
+
+  // An unchanged scan of labelled findings still writes nothing per finding.
+  std::vector<Evaluation> evals;
+  for (int i = 0; i < 100; ++i) {
+    Evaluation e = labelled("Partner " + std::to_string(i));
+    e.failures[0].subject = "s" + std::to_string(i);
+    evals.push_back(e);
+  }
+  h.scan(kBoth, evals);
+  REQUIRE(h.store.db().exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  h.scan(kBoth, evals);
+  auto st = h.store.db().prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  REQUIRE(st);
+  REQUIRE(st->step());
+  CHECK(st->getInt(1) <= 6);
+}
+
 TEST_CASE("store: scans diff sorts findings into buckets") {
   Harness h;
   h.scan(kBoth, {fail("r1", kT1, {"stays", "goes", "back"})});  // 1
