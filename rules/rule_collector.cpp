@@ -25,6 +25,9 @@ void applyPartial(RuleRecord& rule, const RuleRecord& changes,
       rule.title = changes.title;
     } else if (key == "description") {
       rule.description = changes.description;
+    } else if (key == "why") {
+      rule.why = changes.why;
+      rule.why_at = changes.why_at;
     } else if (key == "severity") {
       rule.severity = changes.severity;
     } else if (key == "message") {

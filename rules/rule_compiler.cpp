@@ -67,6 +67,8 @@ class RuleCompiler {
                       std::vector<Binding>& scope, int& next_slot, CompiledRule& rule);
   NodePtr compileWhen(const RuleRecord& def, const std::string& ctx, ExprCompiler& compiler,
                       const std::vector<Binding>& scope, int& next_slot);
+  void compileSubjects(const RuleRecord& def, const std::string& ctx, ExprCompiler& compiler,
+                       const std::vector<Binding>& scope, int& next_slot, CompiledRule& rule);
   NodePtr compileExpr(ExprCompiler& compiler, const ExprText& e, int offset,
                       const std::string& context, const std::vector<Binding>& scope, int& next_slot,
                       Type* type);
@@ -273,12 +275,33 @@ NodePtr RuleCompiler::compileWhen(const RuleRecord& def, const std::string& ctx,
   return when;
 }
 
+// subject (each element's stable key) and subject_label (its name, for people): both strings.
+void RuleCompiler::compileSubjects(const RuleRecord& def, const std::string& ctx,
+                                   ExprCompiler& compiler, const std::vector<Binding>& scope,
+                                   int& next_slot, CompiledRule& rule) {
+  auto compileString = [&](const ExprText& e, const char* key, const char* what) {
+    Type t;
+    NodePtr node = compileExpr(compiler, e, 0, ctx + ": " + key, scope, next_slot, &t);
+    if (node && !t.isDyn() && t.kind != Type::Kind::kString)
+      error("type-mismatch", e.locate(0), ctx + ": " + key,
+            std::string("the ") + key + " must be a string (" + what + "), found " + t.name());
+    return node;
+  };
+  if (def.subject.present())
+    rule.subject = compileString(def.subject, "subject", "a stable key such as r.id");
+  if (def.subject_label.present())
+    rule.subject_label =
+        compileString(def.subject_label, "subject_label", "a name such as r.display_name");
+}
+
 void RuleCompiler::compileRule(const RuleRecord& def, RuleSet& set, ExprCompiler& compiler) {
   CompiledRule rule;
   rule.id = def.id;
   rule.title = def.title;
   rule.severity = def.severity.value_or(RuleSeverity::kMedium);
   rule.description = def.description;
+  rule.why = def.why;
+  if (!def.why.empty()) lintWhy(def.why, def.why_at, "rule '" + def.id + "': why", diags_);
   rule.tags = def.tags;
   rule.enabled = def.enabled;
   rule.site = {def.where.file, def.where.line};
@@ -295,13 +318,7 @@ void RuleCompiler::compileRule(const RuleRecord& def, RuleSet& set, ExprCompiler
   int next_slot = kSlotElement + 1;
   if (def.for_each.present()) compileForEach(def, ctx, compiler, scope, next_slot, rule);
   rule.when = compileWhen(def, ctx, compiler, scope, next_slot);
-  if (def.subject.present()) {
-    Type st;
-    rule.subject = compileExpr(compiler, def.subject, 0, ctx + ": subject", scope, next_slot, &st);
-    if (rule.subject && !st.isDyn() && st.kind != Type::Kind::kString)
-      error("type-mismatch", def.subject.locate(0), ctx + ": subject",
-            "the subject must be a string (a stable key such as r.id), found " + st.name());
-  }
+  compileSubjects(def, ctx, compiler, scope, next_slot, rule);
   auto compileTemplate = [&](const ExprText& t, Template& out, const char* key) {
     if (!t.present()) return;
     const ExprText et = t;

@@ -138,7 +138,75 @@ class CostLint {
   int warned_ = 0;  // warnings found, including those already reported
 };
 
+bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// "Policy.Read.All", "Mail.Send": capitalised words joined by dots, one of them a permission verb.
+bool isPermissionName(const std::string& word) {
+  static const std::set<std::string> kVerbs = {
+      "Read", "ReadWrite", "ReadBasic", "Write", "Send", "All", "Manage", "Create", "AccessAsUser"};
+  size_t parts = 0;
+  bool verb = false;
+  for (size_t begin = 0; begin <= word.size();) {
+    size_t end = word.find('.', begin);
+    if (end == std::string::npos) end = word.size();
+    const std::string part = word.substr(begin, end - begin);
+    if (part.empty() || !isUpper(part[0])) return false;
+    for (char c : part)
+      if (!isAlpha(c)) return false;
+    verb = verb || kVerbs.count(part) > 0;
+    ++parts;
+    begin = end + 1;
+  }
+  return parts >= 2 && verb;
+}
+
+// What kind of technical word `word` is, or nullptr.
+const char* technicalKind(const std::string& word) {
+  static const std::set<std::string> kMethods = {"GET", "POST", "PATCH", "PUT", "DELETE"};
+  if (kMethods.count(word)) return "an HTTP method";
+  if (word.size() > 1 && word[0] == '/' && isAlpha(word[1])) return "an API path";
+  if (word.find("graph.microsoft.com") != std::string::npos ||
+      word.find("api.partnercenter") != std::string::npos)
+    return "an API's host";
+  if (isPermissionName(word)) return "a permission";
+  const size_t slash = word.find('/');
+  if (slash != std::string::npos && slash > 0 && slash + 1 < word.size() &&
+      isAlpha(word[slash - 1]) && isAlpha(word[slash + 1]))
+    for (size_t i = 1; i < word.size(); ++i)
+      if (word[i - 1] >= 'a' && word[i - 1] <= 'z' && isUpper(word[i]))
+        return "a path of API fields";
+  return nullptr;
+}
+
 }  // namespace
+
+void lintWhy(const std::string& why, const SourceLocation& at, const std::string& context,
+             Diagnostics& diags) {
+  auto isSep = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  auto isPunct = [](char c) {
+    return c == '(' || c == ')' || c == ',' || c == ';' || c == ':' || c == '.' || c == '\'' ||
+           c == '"' || c == '[' || c == ']';
+  };
+  for (size_t i = 0; i < why.size();) {
+    while (i < why.size() && isSep(why[i])) ++i;
+    size_t end = i;
+    while (end < why.size() && !isSep(why[end])) ++end;
+    size_t b = i, e = end;
+    while (b < e && isPunct(why[b])) ++b;
+    while (e > b && isPunct(why[e - 1])) --e;
+    const std::string word = why.substr(b, e - b);
+    i = end;
+    if (const char* kind = technicalKind(word)) {
+      diags.add(
+          {Severity::kWarning, kTechnicalWhyCode, at, context,
+           std::string("'why' names ") + kind + ", '" + word + "': the digest shows it to admins",
+           "keep API paths and permission names in the description (rules explain and "
+           "docs show it); say in 'why' what goes wrong for the customer or for us"});
+      return;
+    }
+  }
+}
 
 void lintCost(const Expr& expr, const ExprSource& source, const std::vector<Binding>& scope,
               const MacroTable* macros, const std::set<std::string>& once_per_tenant,

@@ -13,6 +13,9 @@
 // to compare each element with a list, and the step budget bounds it like everything else.
 //
 // Pure: walks the syntax tree, macros inlined as the compiler inlines them; adds warnings only.
+//
+// Also: a rule's `why` is what the digest tells an admin (docs/alerts.md); an API path, an API's
+// host or a permission name in it belongs in the description, and is warned about.
 #pragma once
 
 #include <set>
@@ -35,5 +38,13 @@ inline constexpr const char* kCostlyNestingCode = "rules.costly-nesting";
 void lintCost(const Expr& expr, const ExprSource& source, const std::vector<Binding>& scope,
               const MacroTable* macros, const std::set<std::string>& once_per_tenant,
               Diagnostics& diags);
+
+inline constexpr const char* kTechnicalWhyCode = "rules.technical-why";
+
+// Adds a kTechnicalWhyCode warning at `at` when `why` names an API path ("/v1/customers"), an
+// API's host, an HTTP method, a permission ("Policy.Read.All") or a path of API fields
+// ("tenantRelationships/delegatedAdminRelationships"): the first such word is quoted.
+void lintWhy(const std::string& why, const SourceLocation& at, const std::string& context,
+             Diagnostics& diags);
 
 }  // namespace cspwatch::rules

@@ -92,6 +92,8 @@ const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {
       {"rules.too-complex", "an expression too large once its macros are inlined"},
       {"rules.costly-nesting",
        "(warning) a list macro over a tenant list inside another: the product of their sizes"},
+      {"rules.technical-why",
+       "(warning) a rule's 'why' names an API path, an API's host or a permission"},
       {"rules.unused-list", "(warning) a list nothing uses"},
       {"rules.folded-comment",
        "(warning) a // comment in a folded block that swallows the lines after it"},

@@ -25,19 +25,16 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"lists", "macros", "rules"};
 const std::vector<std::string> kRuleKeys = {
-    "id",      "title",       "severity", "description", "when",       "for_each", "subject",
-    "message", "remediation", "tags",     "enabled",     "exceptions", "override"};
+    "id",          "title",    "severity", "description",   "why",
+    "when",        "for_each", "subject",  "subject_label", "message",
+    "remediation", "tags",     "enabled",  "exceptions",    "override"};
 // Keys a partial override may change, and how.
 const std::map<std::string, std::vector<std::string>> kOverridable = {
-    {"title", {"replace"}},
-    {"severity", {"replace"}},
-    {"description", {"replace"}},
-    {"when", {"replace", "append"}},
-    {"message", {"replace"}},
-    {"remediation", {"replace"}},
-    {"tags", {"replace", "append"}},
-    {"enabled", {"replace"}},
-    {"exceptions", {"replace", "append"}}};
+    {"title", {"replace"}},          {"severity", {"replace"}},
+    {"description", {"replace"}},    {"why", {"replace"}},
+    {"when", {"replace", "append"}}, {"message", {"replace"}},
+    {"remediation", {"replace"}},    {"tags", {"replace", "append"}},
+    {"enabled", {"replace"}},        {"exceptions", {"replace", "append"}}};
 const std::vector<std::string> kComps = {"==", "!=", "in", "startsWith", "endsWith", "contains"};
 
 // Names are checked by hand, not with std::regex: its matcher recurses once per character, so
@@ -236,6 +233,10 @@ void readRuleFields(YamlMap& m, const RuleFile& file, Diagnostics& diags, RuleRe
   const bool full = only.empty();
   if (want("title")) def.title = m.getString("title", full).value_or("");
   if (want("description")) def.description = m.getString("description", full).value_or("");
+  if (want("why") && m.has("why")) {
+    def.why = m.getString("why").value_or("");
+    def.why_at = m.valueLocation("why");
+  }
   if (want("severity")) {
     if (auto s = m.getString("severity", full)) {
       def.severity = severityFromName(*s);
@@ -255,6 +256,11 @@ void readRuleFields(YamlMap& m, const RuleFile& file, Diagnostics& diags, RuleRe
     if (def.subject.present() && !def.for_each.present())
       m.error("bad-value", m.keyLocation("subject"), "'subject' only applies with 'for_each'",
               "a rule without for_each has one finding per tenant");
+    def.subject_label = exprField(m, file, "subject_label", false);
+    if (def.subject_label.present() && !def.for_each.present())
+      m.error("bad-value", m.keyLocation("subject_label"),
+              "'subject_label' only applies with 'for_each'",
+              "a rule without for_each has no subject to name");
   }
   if (want("message")) def.message = exprField(m, file, "message", full);
   if (want("remediation")) def.remediation = exprField(m, file, "remediation", full);

@@ -68,9 +68,11 @@ struct ExceptionRecord {
 struct RuleRecord {
   std::string id;
   std::string title, description;
+  std::string why;        // admin-facing words for the digest; "" when not given
+  SourceLocation why_at;  // of the `why` value, for lint warnings
   std::optional<RuleSeverity> severity;
   std::vector<ExprText> when;  // ANDed (an override may append)
-  ExprText for_each, subject, message, remediation;
+  ExprText for_each, subject, subject_label, message, remediation;
   std::vector<std::string> tags;
   bool enabled = true;
   std::vector<ExceptionRecord> exceptions;

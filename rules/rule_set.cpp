@@ -32,6 +32,45 @@ const char* outcomeName(Outcome o) {
   return "unknown";
 }
 
+namespace {
+
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Trimmed, with every run of whitespace as one space: one paragraph.
+std::string oneParagraph(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (!isSpace(c)) {
+      out += c;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string firstSentence(const std::string& text) {
+  const std::string s = oneParagraph(text);
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    const char c = s[i];
+    // The end of a sentence: "x. Next", not "e.g. Global", "1.5" or "x. then".
+    if ((c != '.' && c != '!' && c != '?') || s[i + 1] != ' ' || i + 2 >= s.size() ||
+        s[i + 2] < 'A' || s[i + 2] > 'Z')
+      continue;
+    const size_t word = s.rfind(' ', i) == std::string::npos ? 0 : s.rfind(' ', i) + 1;
+    if (c == '.' && s.substr(word, i - word).find('.') != std::string::npos) continue;
+    return s.substr(0, i + 1);
+  }
+  return s;
+}
+
+std::string CompiledRule::adminWhy() const {
+  return why.empty() ? firstSentence(description) : oneParagraph(why);
+}
+
 const CompiledRule* RuleSet::find(const std::string& id) const {
   for (const auto& r : rules_)
     if (r.id == id) return &r;
@@ -173,8 +212,15 @@ RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {
     std::string key = subject.toText();
     bool duplicate = false;  // the same subject twice is one finding
     for (const auto& f : r.findings) duplicate = duplicate || f.subject == key;
-    if (!duplicate)
-      r.findings.push_back({key, rule.message.render(frame), rule.remediation.render(frame), item});
+    if (duplicate) continue;
+    r.findings.push_back({key, rule.message.render(frame), rule.remediation.render(frame), item});
+    if (rule.subject_label) {
+      // Presentation only: a label that cannot be evaluated leaves the subject to name itself
+      // rather than making the rule unknown.
+      Value label = rule.subject_label->eval(frame);
+      if (!label.isError() && label.kind() != Value::Kind::kNull)
+        r.findings.back().subject_label = label.toText();
+    }
   }
   frame.slots[kSlotElement] = Value::null();
   if (!r.findings.empty()) {

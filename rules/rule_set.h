@@ -39,14 +39,20 @@ struct CompiledRule {
   std::string title;
   RuleSeverity severity = RuleSeverity::kMedium;
   std::string description;
+  std::string why;  // as written: "" when the rule has no `why`
   std::vector<std::string> tags;
   bool enabled = true;
   DefinitionSite site;
+
+  // Why it matters, in an admin's words, for the digest: `why`, or else the description's first
+  // sentence (docs/rules.md#rules).
+  std::string adminWhy() const;
 
   // Compiled parts. for_each is null for tenant-level rules; then subject is null too.
   NodePtr for_each;
   NodePtr when;  // with the exceptions folded in: when && !(exception || ...)
   NodePtr subject;
+  NodePtr subject_label;  // null: the subject names itself
   Template message;
   Template remediation;
   int frame_size = 0;
@@ -57,7 +63,14 @@ struct Finding {
   std::string message;
   std::string remediation;
   Value evidence;  // the for_each element (null for a tenant-level rule)
+  // What the subject is, by name (the rule's subject_label); "" when the rule has none or it
+  // could not be evaluated: the subject then names itself.
+  std::string subject_label = {};
 };
+
+// The first sentence of `text` (up to a '.', '!' or '?' followed by a space and a capital letter,
+// or the end), trimmed: a description's opening line stands in for a rule's missing `why`.
+std::string firstSentence(const std::string& text);
 
 struct RuleResult {
   const CompiledRule* rule = nullptr;

@@ -142,6 +142,7 @@ TEST_CASE("fields read: the default rule pack never reads indirect_relationships
   REQUIRE(loaded.ok());
   const FieldsRead& r = loaded.rules->tenantFieldsRead();
   CHECK_FALSE(r.all);
-  CHECK(r.fields == Fields{"admin_relationships", "contacts", "dap_enabled", "default_domain", "id",
+  // (No longer "id": since issue 18 no remediation quotes an API call with the tenant's id.)
+  CHECK(r.fields == Fields{"admin_relationships", "contacts", "dap_enabled", "default_domain",
                            "in_customer_list", "name", "partners", "sources", "verified_domains"});
 }
