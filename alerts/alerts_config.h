@@ -55,6 +55,9 @@ struct AlertsConfig {
   Seconds retry_first = Seconds(60);
   Seconds retry_max = Seconds(3600);
   Seconds give_up_after = std::chrono::hours(24);
+  // What is older than this is pruned after each scan: sent messages' bodies, and reminder and
+  // notification rows of findings no longer open (storage/retention.h).
+  Seconds retention = std::chrono::hours(24 * 90);
   std::vector<alerts::Route> routes;
   SmtpConfig smtp;
   std::string graph_mailbox;  // alerts.graph.mailbox

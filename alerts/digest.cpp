@@ -152,7 +152,9 @@ std::vector<AlertItem> groupCouldNotCheck(const std::vector<AlertItem>& items) {
     // A reason may quote a server's words: redacted here too (and so the same gap with two
     // tokens echoed is one line).
     const std::string reason = redactSecrets(item.reason);
-    const auto key = std::make_pair(item.rule_id, reason);
+    const auto key = std::make_pair(
+        item.rule_id,
+        item.unchecked_what.empty() ? reason : item.unchecked_what + "\n" + item.unchecked_fix);
     auto it = where.find(key);
     if (it == where.end()) {
       where.emplace(key, out.size());

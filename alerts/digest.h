@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/route_outputs.h"
 #include "common/time.h"
 
 namespace cspwatch::alerts {
@@ -34,18 +35,22 @@ struct AlertItem {
   std::string rule_id;     // "*": the whole tenant could not be read
   std::string rule_title;
   std::string severity;  // critical, high, medium, low, info
-  std::string why;       // the rule's description: why it matters
+  std::string why;       // why it matters, in an admin's words (the rule's why, docs/rules.md)
   std::vector<std::string> rule_tags;
   std::string tenant_id;  // "" for a suppression covering every tenant
   std::string tenant_name;
   std::vector<std::string> tenant_tags;
   std::string subject, message, remediation;
+  std::string subject_label;  // the subject by name (the rule's subject_label); "": the subject
   Timestamp first_seen;
   int times_reminded = 0, times_reopened = 0;
   std::optional<Timestamp> resolved_at;
   std::string resolved_reason;
-  // Could not be checked: why, since when, for how many scans in a row.
+  // Could not be checked: why (the technical reason: not shown in the shipped templates), since
+  // when, for how many scans in a row; and in an admin's words what could not be read and the
+  // permission, role or access that would let cspwatch read it (tenants/unknown_advice.h).
   std::string reason;
+  std::string unchecked_what, unchecked_fix;
   std::optional<Timestamp> since;
   int scans_in_a_row = 0;
   // Suppressions: who owns it, why, when it expires.
@@ -65,10 +70,13 @@ struct RouteMatch {  // every non-empty list must match (an item matches a list 
 
 struct Route {
   std::string name;
-  std::vector<std::string> to;
+  std::vector<std::string> to;  // may be empty when the route has outputs
   RouteMatch match;
   std::vector<Section> sections = allSections();
   bool is_default = false;
+  // Outputs beside email (alerts/route_outputs.h): the same items, posted.
+  std::vector<WebhookOutput> webhooks;
+  std::vector<TeamsOutput> teams;
 };
 
 struct AlertPolicy {
@@ -102,8 +110,9 @@ struct RecipientMessage {
 // item without a tenant (a suppression for every tenant).
 bool routeMatches(const Route& route, const AlertItem& item);
 
-// Checks that could not be made, one item per rule and reason: the same gap in many tenants
-// (a GDAP role missing everywhere) reads as one line naming the tenants. Order kept.
+// Checks that could not be made, one item per rule and gap: the same gap in many tenants (a GDAP
+// role missing everywhere) reads as one line naming the tenants. The gap is what could not be read
+// and its fix where the items say (unchecked_what, unchecked_fix), else the reason. Order kept.
 std::vector<AlertItem> groupCouldNotCheck(const std::vector<AlertItem>& items);
 
 // "signin" messages first (to every recipient), then critical ones (queued first, so delivered

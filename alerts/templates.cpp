@@ -7,8 +7,9 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "alerts/digest_view.h"
+#include "alerts/text_wrap.h"
 #include "common/file_util.h"
-#include "common/redact.h"
 #include "common/text_position.h"
 
 namespace cspwatch::alerts {
@@ -38,105 +39,6 @@ std::string positioned(const std::string& name, const std::string& source,
   }
   return name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
          ": error: " + what + " [alerts.template-syntax]";
-}
-
-struct SectionText {
-  const char* title;
-  const char* explanation;
-};
-
-SectionText sectionText(Section s, const std::string& kind) {
-  if (kind == "critical")
-    return {"Critical: act now", "Critical findings are sent as soon as a scan finds them."};
-  switch (s) {
-    case Section::kNew:
-      return {"New findings", "Found for the first time by this scan."};
-    case Section::kReopened:
-      return {"Reopened", "Resolved earlier and failing again."};
-    case Section::kReminders:
-      return {"Still open",
-              "Reminders of findings that are still open. They come less often the longer a "
-              "finding stays open, and stop while it is suppressed."};
-    case Section::kResolved:
-      return {"Resolved", "No longer failing. Nothing to do."};
-    case Section::kCouldNotCheck:
-      return {"Could not be checked",
-              "cspwatch could not read what these checks need, several scans in a row. Their "
-              "state is unknown, not fine: fix the access problem named for each."};
-    case Section::kExpiring:
-      return {"Suppressions expiring within 7 days",
-              "When a suppression expires, the findings it hides are reported again. Renew it "
-              "(cspwatch suppress add) or fix the findings."};
-  }
-  return {"", ""};
-}
-
-const char* severityColour(const std::string& severity) {
-  if (severity == "critical") return "#b00020";
-  if (severity == "high") return "#d35400";
-  if (severity == "medium") return "#b7950b";
-  if (severity == "low") return "#2e86c1";
-  return "#6c757d";
-}
-
-// Line breaks and other control characters as spaces: tenant data cannot start a line of
-// its own in the text part (a fake section or "Fix:" line).
-std::string oneLine(const std::string& s) {
-  std::string out = s;
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return out;
-}
-
-mu::data itemData(const AlertItem& item, Section section) {
-  mu::data d;
-  // Every value redacted, the last line of defence before a message leaves: a reason may
-  // quote a server's words, and a finding's text a tenant's data.
-  auto set = [&d](const char* key, const std::string& value) {
-    d.set(key, oneLine(redactSecrets(value)));
-    d.set(std::string("has_") + key, !value.empty());
-  };
-  set("rule_id", item.rule_id == "*" ? "" : item.rule_id);
-  set("rule_title", item.rule_id == "*" ? "Every check of this tenant" : item.rule_title);
-  set("severity", item.severity);
-  d.set("severity_colour", severityColour(item.severity));
-  set("why", item.why);
-  if (item.group_tenants.size() > 1) {
-    // Could not be checked, the same way in several tenants: one line naming them.
-    constexpr size_t kNamed = 10;
-    std::string names;
-    for (size_t i = 0; i < item.group_tenants.size() && i < kNamed; ++i)
-      names += (i ? ", " : "") + item.group_tenants[i];
-    if (item.group_tenants.size() > kNamed)
-      names += " and " + std::to_string(item.group_tenants.size() - kNamed) + " more";
-    set("tenant_id", "");
-    set("tenant_name", std::to_string(item.group_tenants.size()) + " tenants (" + names + ")");
-  } else {
-    set("tenant_id", item.tenant_id);
-    set("tenant_name",
-        item.tenant_id.empty() && item.tenant_name.empty() ? "every tenant" : item.tenant_name);
-  }
-  set("subject", item.subject);
-  set("message", item.message);
-  set("remediation", item.remediation);
-  set("reason", item.reason);
-  set("owner", item.owner);
-  d.set("finding_id", std::to_string(item.finding_id));
-  d.set("is_finding", item.finding_id != 0);
-  d.set("is_resolved", section == Section::kResolved);
-  d.set("is_could_not_check", section == Section::kCouldNotCheck);
-  d.set("is_suppression", section == Section::kExpiring);
-  d.set("first_seen", mailTime(item.first_seen));
-  d.set("times_reminded", std::to_string(item.times_reminded));
-  d.set("was_reminded", item.times_reminded > 0);
-  d.set("times_reopened", std::to_string(item.times_reopened));
-  d.set("was_reopened", item.times_reopened > 0);
-  set("resolved_at", item.resolved_at ? mailTime(*item.resolved_at) : "");
-  set("resolved_reason", item.resolved_reason);
-  set("since", item.since ? mailTime(*item.since) : "");
-  d.set("scans_in_a_row", std::to_string(item.scans_in_a_row));
-  set("expires_at", item.expires_at ? mailTime(*item.expires_at) : "");
-  return d;
 }
 
 }  // namespace
@@ -174,52 +76,9 @@ Result<MailTemplates> MailTemplates::load(const std::string& dir) {
 
 RenderedBody MailTemplates::render(const RecipientMessage& message,
                                    const MailContext& context) const {
-  mu::data root;
-  root.set("kind", message.kind);
-  root.set("is_digest", message.kind == "digest");
-  root.set("is_critical", message.kind == "critical");
-  root.set("is_test", message.kind == "test");
-  root.set("is_signin", message.kind == "signin");
-  root.set("subject", context.subject);
-  root.set("partner_name", context.partner_name);
-  root.set("scan_id", std::to_string(context.scan_id));
-  root.set("has_scan", context.scan_id != 0);
-  root.set("generated_at", mailTime(context.now));
-  root.set("intro", redactSecrets(context.intro));  // a "signin" intro quotes Entra's words
-  root.set("has_intro", !context.intro.empty());
-  root.set("could_not_check_after", std::to_string(context.could_not_check_after));
-  root.set("recipient", message.recipient);
-  mu::data sections{mu::data::type::list};
-  std::string summary;
-  for (Section s : allSections()) {
-    const auto& items = message.sections[static_cast<int>(s)];
-    if (items.empty()) continue;
-    SectionText st = sectionText(s, message.kind);
-    mu::data sd;
-    sd.set("name", sectionName(s));
-    sd.set("title", st.title);
-    sd.set("explanation", st.explanation);
-    sd.set("count", std::to_string(items.size()));
-    mu::data list{mu::data::type::list};
-    const size_t shown = std::min(items.size(), context.max_items_per_section);
-    for (size_t i = 0; i < shown; ++i) list.push_back(itemData(items[i], s));
-    sd.set("items", list);
-    sd.set("more", std::to_string(items.size() - shown));
-    sd.set("has_more", items.size() > shown);
-    sections.push_back(sd);
-    summary += (summary.empty() ? "" : ", ") + std::to_string(items.size()) + " " +
-               (s == Section::kNew             ? "new"
-                : s == Section::kReopened      ? "reopened"
-                : s == Section::kReminders     ? "still open"
-                : s == Section::kResolved      ? "resolved"
-                : s == Section::kCouldNotCheck ? "could not be checked"
-                                               : "suppression(s) expiring");
-  }
-  root.set("sections", sections);
-  root.set("has_sections", !message.empty());
-  root.set("summary", summary);
+  mu::data root = messageData(message, context);
   RenderedBody out;
-  out.text = compiled_->text.render(root);
+  out.text = wrapText(compiled_->text.render(root));
   out.html = compiled_->html.render(root);
   return out;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The mail templates: mustache files operators can edit (etc/templates/digest.txt.mustache and
 // digest.html.mustache; the variables are listed in docs/alerts.md). One pair renders every
-// message kind (digest, critical, test). The HTML template's {{variables}} are HTML-escaped, so
-// tenant data cannot add markup; the text template's are not escaped.
+// message kind (digest, critical, test), from the data alerts/digest_view.h makes. The HTML
+// template's {{variables}} are HTML-escaped, so tenant data cannot add markup (the *_html ones are
+// escaped already, with their URLs linked); the text template's are not escaped, and the text
+// part is wrapped at 78 columns afterwards (alerts/text_wrap.h).
 //
 // kainjow-mustache (Debian's libkainjow-mustache-dev, header-only) does the rendering. Loading
 // checks the syntax and reports errors as file:line:column. Render is thread-compatible: use
