@@ -175,6 +175,8 @@ int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat form
       j->set("id", m.id);
       j->set("message_id", m.message_id);
       j->set("kind", m.kind);
+      j->set("channel", m.channel);
+      j->set("target", m.target.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(m.target));
       j->set("to", m.recipients);
       j->set("subject", m.subject);
       j->set("status", storage::outboxStatusName(m.status));
@@ -201,13 +203,16 @@ int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat form
   Table t({{"ID", false, 2},
            {"CREATED", false, 20},
            {"KIND", false, 6},
+           {"VIA", false, 5},
            {"STATUS", false, 6},
            {"TRIES", false, 5},
-           {"TO", true, 12, 1},
+           {"TO", true, 14, 1},
            {"SUBJECT, OR WHY NOT SENT", true, 30, 2}});
   for (const auto& m : *rows)
-    t.addRow({std::to_string(m.id), formatTimestamp(m.created_at), m.kind,
-              storage::outboxStatusName(m.status), std::to_string(m.attempts), m.recipients,
+    t.addRow({std::to_string(m.id), formatTimestamp(m.created_at), m.kind, m.channel,
+              storage::outboxStatusName(m.status), std::to_string(m.attempts),
+              // An output by its name in the configuration (the JSON has its URL too).
+              m.target.empty() ? m.recipients : m.target,
               m.last_error.empty() ? m.subject : m.last_error});
   t.print(ctx.out);
   return kExitOk;
@@ -221,18 +226,23 @@ int alertsSend(const CommandContext& ctx, std::optional<Timestamp> now) {
     return kExitUsage;
   }
   auto transport = transportFor(ctx, *o.config);
-  if (!transport) return fail(ctx, transport.status());
+  std::unique_ptr<alerts::Transport> outputs = config::makeOutputTransport(*o.config);
+  // Without a mail transport the webhooks and Teams posts still go; the mail stays queued.
+  if (!transport && !outputs) return fail(ctx, transport.status());
   storage::Outbox outbox(o.store->db());
   ManualClock fixed(now.value_or(Timestamp{}));
   SystemClock system;
   const Clock& clock = now ? static_cast<const Clock&>(fixed) : system;
   const auto& a = *o.config->alerts;
-  auto sent = scan::deliverAllDue(outbox, **transport, clock,
-                                  scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after));
+  auto sent = scan::deliverAllDue(
+      outbox, scan::Transports{transport ? transport->get() : nullptr, outputs.get()}, clock,
+      scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after));
   if (!sent) return fail(ctx, sent.status());
+  const int mail_code = transport ? kExitOk : fail(ctx, transport.status());
   const scan::SendReport* report = &*sent;
   ctx.out << "alerts: " << report->delivered << " delivered, " << report->retrying
           << " waiting to retry, " << report->failed << " failed\n";
+  if (mail_code != kExitOk) return mail_code;
   return report->retrying + report->failed == 0 ? kExitOk : kExitProblems;
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include "alerts/route_outputs.h"
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
@@ -30,6 +31,57 @@ SourceLocation where(const std::string& file, const std::optional<YAML::Node>& r
     node.reset(node[key]);  // not `node = ...`: yaml-cpp would overwrite the node in the tree
   }
   return locationFromMark(file, node.Mark());
+}
+
+// Where `key` of the `index`-th element of alerts.routes[route].<list> is written ("webhooks",
+// "teams"), or the file alone.
+SourceLocation outputWhere(const std::string& file, const std::optional<YAML::Node>& root,
+                           size_t route, const char* list, size_t index, const char* key) {
+  if (!root) return {file, 0, 0};
+  const YAML::Node& top = *root;
+  if (!top.IsMap() || !top["alerts"] || !top["alerts"]["routes"]) return {file, 0, 0};
+  const YAML::Node routes = top["alerts"]["routes"];
+  if (!routes.IsSequence() || route >= routes.size() || !routes[route][list]) return {file, 0, 0};
+  const YAML::Node outputs = routes[route][list];
+  if (!outputs.IsSequence() || index >= outputs.size() || !outputs[index][key]) return {file, 0, 0};
+  return locationFromMark(file, outputs[index][key].Mark());
+}
+
+// The routes' webhook secrets and URL files (via `secret`, checkFileSafety's), and a URL with
+// its signature (a Teams Workflows sig=) written into a configuration others can read.
+template <typename CheckSecret>
+void checkOutputs(const config::AlertsConfig& a, const std::string& f,
+                  const std::optional<YAML::Node>& root, CheckSecret& secret, Diagnostics& d) {
+  const std::string readers = secretReadableByOthers(f);
+  auto url = [&](const std::string& u, const std::string& file, const std::string& what,
+                 SourceLocation at) {
+    if (!file.empty() || readers.empty() || !alerts::urlHasSecret(u)) return;
+    d.warning(kSecretReadable, at,
+              what + " carries a secret in its query (a Teams Workflows URL's sig=), and " + f +
+                  " can be read by " + readers,
+              "move the URL to a file only cspwatch can read and name it with 'url_file:', or "
+              "chmod go-rwx " +
+                  f);
+  };
+  for (size_t r = 0; r < a.routes.size(); ++r) {
+    const std::string route = "the route '" + a.routes[r].name + "'";
+    for (size_t i = 0; i < a.routes[r].webhooks.size(); ++i) {
+      const auto& w = a.routes[r].webhooks[i];
+      secret(w.secret_file, "the webhook secret file of " + route,
+             outputWhere(f, root, r, "webhooks", i, "secret_file"));
+      secret(w.url_file, "the webhook URL file of " + route,
+             outputWhere(f, root, r, "webhooks", i, "url_file"));
+      url(w.url, w.url_file, "the webhook URL of " + route,
+          outputWhere(f, root, r, "webhooks", i, "url"));
+    }
+    for (size_t i = 0; i < a.routes[r].teams.size(); ++i) {
+      const auto& t = a.routes[r].teams[i];
+      secret(t.url_file, "the Teams URL file of " + route,
+             outputWhere(f, root, r, "teams", i, "url_file"));
+      url(t.url, t.url_file, "the Teams URL of " + route,
+          outputWhere(f, root, r, "teams", i, "url"));
+    }
+  }
 }
 
 // What commands would refuse (common/file_safety.h) among the secrets and the directories the
@@ -86,6 +138,7 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const std::string& tex
     if (a.transport == alerts::TransportKind::kFile)
       directory(a.file_dir, "the mail directory", where(f, root, {"alerts", "file", "dir"}));
   }
+  if (cfg.alerts) checkOutputs(*cfg.alerts, f, root, secret, d);
   secret(cfg.http.token_file, "the HTTP token file", where(f, root, {"http", "token_file"}));
   directory(parentDirectory(cfg.storage_path), "the database's directory",
             where(f, root, {"storage", "path"}));

@@ -45,6 +45,8 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
   if (!f) return fail(ctx, f.status());
   auto events = o.store->findingEvents(id);
   if (!events) return fail(ctx, events.status());
+  auto notifications = storage::Notifications(o.store->db()).ofFinding(id);
+  if (!notifications) return fail(ctx, notifications.status());
   if (format == OutputFormat::kJson) {
     auto doc = findingToJson(*f);
     doc->set("schema_version", kFindingSchemaVersion);
@@ -59,6 +61,7 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
       history->add(h);
     }
     doc->set("history", history);
+    doc->set("notifications", notificationsToJson(*notifications));
     ctx.out << tenants::jsonText(doc, true) << "\n";
     return kExitOk;
   }
@@ -82,6 +85,7 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
     ctx.out << "  " << formatTimestamp(e.at) << "  " << e.kind
             << (e.scan_id ? " (scan " + std::to_string(*e.scan_id) + ")" : "")
             << (e.detail.empty() ? "" : ": " + e.detail) << "\n";
+  printNotifications(ctx.out, *notifications);
   return kExitOk;
 }
 

@@ -247,6 +247,7 @@ int recordAndSummarise(const CommandContext& ctx, const config::AppConfig& cfg,
   options.sources = daemon::scanSources(cfg);
   options.alerts = pipeline ? &*pipeline : nullptr;
   options.delivery = daemon::delivery(cfg, fixed_time ? static_cast<const Clock&>(fixed) : system);
+  options.retention = daemon::retention(cfg);
   options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   scan::ScanJobReport job = scan::ScanJob(*store, rules, std::move(options)).run(now);
   malloc_trim(0);  // glibc keeps the freed heap of the inventory and scan; give it back

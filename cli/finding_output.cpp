@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/finding_output.h"
 
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+
 #include "cli/table.h"
 #include "common/text.h"
 #include "storage/states.h"
@@ -54,6 +58,49 @@ Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f) {
   o->set("message", f.message);
   o->set("remediation", f.remediation);
   return o;
+}
+
+Poco::JSON::Array::Ptr notificationsToJson(const std::vector<storage::Notification>& list) {
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array();
+  for (const auto& n : list) {
+    auto o = jsonObject();
+    o->set("message_id", n.message_id);
+    o->set("recipient", n.recipient);
+    o->set("kind", n.kind);
+    o->set("at", formatTimestamp(n.at));
+    o->set("status", n.status
+                         ? Poco::Dynamic::Var(std::string(storage::outboxStatusName(*n.status)))
+                         : Poco::Dynamic::Var());
+    o->set("sent_at",
+           n.sent_at ? Poco::Dynamic::Var(formatTimestamp(*n.sent_at)) : Poco::Dynamic::Var());
+    o->set("attempts", n.attempts);
+    o->set("last_error",
+           n.last_error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(n.last_error));
+    out->add(o);
+  }
+  return out;
+}
+
+void printNotifications(std::ostream& out, const std::vector<storage::Notification>& list) {
+  if (list.empty()) {
+    out << "notifications: none\n";
+    return;
+  }
+  out << "notifications\n";
+  Table t({{"AT", false, 20},
+           {"KIND", false, 6},
+           {"TO", true, 12},
+           {"STATUS", false, 6},
+           {"MESSAGE-ID", false, 20}});
+  for (const auto& n : list)
+    t.addRow({formatTimestamp(n.at), n.kind, n.recipient,
+              n.status ? storage::outboxStatusName(*n.status) : "-", n.message_id});
+  // Indented under its heading as the history is; wider than a listing's 100 columns: a
+  // Message-ID is only of use whole.
+  std::ostringstream table;
+  t.print(table, 138);
+  for (const auto& line : split(table.str(), '\n'))
+    if (!line.empty()) out << "  " << line << "\n";
 }
 
 void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows) {

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "storage/finding_store.h"
+#include "storage/notifications.h"
 
 namespace cspwatch::cli {
 
@@ -18,6 +19,10 @@ inline constexpr int kFindingSchemaVersion = 1;
 Poco::JSON::Object::Ptr findingToJson(const storage::FindingRow& f);
 void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows);
 void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>& rows);
+// The messages that mentioned a finding (`findings show`): its "notifications" list, and the
+// text form's table (Message-ID whole: it is what a mail client searches for).
+Poco::JSON::Array::Ptr notificationsToJson(const std::vector<storage::Notification>& list);
+void printNotifications(std::ostream& out, const std::vector<storage::Notification>& list);
 // A JSON object that prints its keys in the order they were set, as the documents do.
 Poco::JSON::Object::Ptr jsonObject();
 // A CSV field: quoted when needed, and defused when a spreadsheet would run it as a formula.

@@ -2,9 +2,12 @@
 // makeTransport (config/make_transport.h): the configured transport, with its secrets read.
 #include "config/make_transport.h"
 
+#include <map>
+
 #include <sys/stat.h>
 
 #include "alerts/graph_mail_transport.h"
+#include "alerts/http_post_transport.h"
 #include "alerts/smtp_transport.h"
 #include "common/file_safety.h"
 #include "common/file_util.h"
@@ -56,6 +59,32 @@ Result<std::unique_ptr<alerts::Transport>> makeTransport(const AppConfig& cfg) {
   s.ca_file = a.smtp.ca_file;
   s.timeout = std::chrono::duration_cast<std::chrono::seconds>(a.smtp.timeout);
   return std::unique_ptr<alerts::Transport>(new alerts::SmtpTransport(std::move(s)));
+}
+
+std::unique_ptr<alerts::Transport> makeOutputTransport(const AppConfig& cfg) {
+  if (!cfg.alerts) return nullptr;
+  std::map<std::string, alerts::HttpOutput> outputs;
+  for (const auto& route : cfg.alerts->routes) {
+    for (size_t i = 0; i < route.webhooks.size(); ++i) {
+      const alerts::WebhookOutput& w = route.webhooks[i];
+      alerts::HttpOutput out{alerts::kChannelWebhook, w.url, "", ""};
+      auto secret = readSecretFile(w.secret_file, "the webhook secret file (secret_file)");
+      if (!secret)
+        out.unusable = "the webhook secret file " + w.secret_file +
+                       " cannot be used: " + secret.status().message();
+      else if (secret->empty())
+        out.unusable = "the webhook secret file " + w.secret_file + " is empty";
+      else
+        out.secret = std::move(*secret);
+      outputs[alerts::outputTarget(alerts::kChannelWebhook, route.name, i)] = std::move(out);
+    }
+    for (size_t i = 0; i < route.teams.size(); ++i)
+      outputs[alerts::outputTarget(alerts::kChannelTeams, route.name, i)] = {
+          alerts::kChannelTeams, route.teams[i].url, "", ""};
+  }
+  if (outputs.empty()) return nullptr;
+  return std::make_unique<alerts::HttpPostTransport>(
+      std::move(outputs), alerts::outputHttpOptions(msapi::networkOptions(cfg.network)));
 }
 
 }  // namespace cspwatch::config

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // alerts.routes: who is sent what. Each route has addresses and a match, except the one
-// default route, which takes whatever no other route took (config/section_readers.h).
+// default route, which takes whatever no other route took (config/section_readers.h). A route
+// may post instead of, or besides, mailing: webhooks and teams (read_route_outputs.cpp).
+#include <map>
+
 #include "alerts/mail_message.h"
 #include "config/section_readers.h"
 #include "rules/rule_set.h"
@@ -9,16 +12,26 @@ namespace cspwatch::config::detail {
 
 namespace {
 
-// to: the addresses, at least one, each an address.
-void readAddresses(YamlMap& m, alerts::Route& r) {
-  auto to = m.getStringList("to", true);
+// to: the addresses, at least one, each an address; optional on a route with outputs.
+void readAddresses(YamlMap& m, alerts::Route& r, bool has_outputs) {
+  auto to = m.getStringList("to", !has_outputs);
   if (!to) return;
   for (const auto& addr : *to)
     if (!alerts::isMailAddress(addr))
       m.error("bad-value", m.valueLocation("to"), "not an email address: '" + addr + "'");
   r.to = *to;
-  if (to->empty())
+  if (to->empty() && !has_outputs)
     m.error("bad-value", m.valueLocation("to"), "'to' names nobody", "list at least one address");
+}
+
+// name: optional, except on a route with outputs, whose outbox rows name it (the target
+// "webhook:<name>:<N>" must still mean the same output after routes are added or reordered).
+void readName(YamlMap& m, const std::string& where, bool has_outputs, alerts::Route& r) {
+  auto name = m.getString("name", false);
+  r.name = name.value_or(where);
+  if (has_outputs && !name)
+    m.error("missing-key", m.location(), "a route with webhooks or teams needs a 'name'",
+            "name it ('name: service-desk'): queued posts refer to their route by name");
 }
 
 // sections: which parts of a digest the route gets (all of them when not given).
@@ -56,10 +69,12 @@ std::optional<alerts::Route> readRoute(const ReadContext& ctx, const YAML::Node&
   const std::string where = "alerts.routes[" + std::to_string(i) + "]";
   YamlMap m = ctx.map(list[i], "route " + where, list);
   if (!m.valid()) return std::nullopt;
-  m.checkKeys({"name", "to", "match", "sections", "default"});
+  m.checkKeys({"name", "to", "match", "sections", "default", "webhooks", "teams"});
   alerts::Route r;
-  r.name = m.getString("name").value_or(where);
-  readAddresses(m, r);
+  const bool has_outputs = m.has("webhooks") || m.has("teams");
+  readName(m, where, has_outputs, r);
+  readAddresses(m, r, has_outputs);
+  readOutputs(ctx, m, where, r);
   r.is_default = m.getBool("default").value_or(false);
   readSections(m, r);
   if (m.has("match") && r.is_default) {
@@ -77,6 +92,16 @@ std::optional<alerts::Route> readRoute(const ReadContext& ctx, const YAML::Node&
   return r;
 }
 
+bool hasOutputs(const alerts::Route& r) { return !r.webhooks.empty() || !r.teams.empty(); }
+
+// Where a route's name is written (the route itself when it has none).
+SourceLocation nameLocation(const ReadContext& ctx, const YAML::Node& route) {
+  for (const auto& kv : route)
+    if (kv.first.IsScalar() && kv.first.Scalar() == "name")
+      return locationFromMark(ctx.file, kv.second.Mark());
+  return locationFromMark(ctx.file, route.Mark());
+}
+
 }  // namespace
 
 void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a) {
@@ -87,9 +112,16 @@ void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts,
     return;
   }
   bool have_default = false;
+  std::map<std::string, size_t> names;  // route name -> its index in a.routes
   for (size_t i = 0; i < node.size(); ++i) {
     if (auto r = readRoute(ctx, node, i)) {
       have_default = have_default || r->is_default;
+      auto [first, added] = names.emplace(r->name, a.routes.size());
+      const alerts::Route* other = added ? nullptr : &a.routes[first->second];
+      if (other && (hasOutputs(*r) || hasOutputs(*other)))
+        alerts.error("duplicate-key", nameLocation(ctx, node[i]),
+                     "two routes are named '" + r->name + "', and one of them has outputs",
+                     "give each route its own name: queued posts refer to their route by name");
       a.routes.push_back(std::move(*r));
     }
   }

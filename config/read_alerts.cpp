@@ -90,6 +90,19 @@ void readRetries(YamlMap& m, AlertsConfig& a) {
   if (auto d = m.getDuration("give_up_after")) a.give_up_after = *d;
 }
 
+// retention: how long sent bodies and the history of findings no longer open are kept.
+void readRetention(YamlMap& m, AlertsConfig& a) {
+  auto d = m.getDuration("retention");
+  if (!d) return;
+  if (d->count() < 24 * 3600)
+    m.error("bad-value", m.valueLocation("retention"),
+            "'retention' must be at least 1d, found '" + formatDuration(*d) + "'",
+            "90d is the default: sent messages' bodies and the history of findings no longer "
+            "open are kept this long");
+  else
+    a.retention = *d;
+}
+
 }  // namespace
 
 void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
@@ -98,13 +111,14 @@ void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node
   if (!m.valid()) return;
   m.checkKeys({"transport", "from", "templates_dir", "routes", "reminders",
                "could_not_check_after_scans", "suppression_notice", "immediate_severities",
-               "retry_first", "retry_max", "give_up_after", "max_items_per_section", "smtp",
-               "graph", "file"});
+               "retry_first", "retry_max", "give_up_after", "max_items_per_section", "retention",
+               "smtp", "graph", "file"});
   AlertsConfig a;
   readSender(ctx, m, a);
   readReminders(m, a);
   readContent(m, a);
   readRetries(m, a);
+  readRetention(m, a);
   if (m.has("routes"))
     readRoutes(ctx, m.get("routes"), m, a);
   else

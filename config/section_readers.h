@@ -77,6 +77,10 @@ void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node
 // that is missing, empty or without a default route is reported.
 void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a);
 
+// alerts.routes[].webhooks and .teams (read_route_outputs.cpp) of the route `m` (at `where`,
+// "alerts.routes[N]") into `r`; each file they name is checked, each URL's secrets registered.
+void readOutputs(const ReadContext& ctx, YamlMap& m, const std::string& where, alerts::Route& r);
+
 // alerts.smtp, alerts.graph, alerts.file (read_alert_transports.cpp), each if present, then
 // whether the chosen transport has what it needs.
 void readTransports(const ReadContext& ctx, YamlMap& alerts, const YAML::Node& alerts_node,

@@ -24,6 +24,7 @@ std::optional<scan::MailDelivery> delivery(const config::AppConfig& cfg, const C
   // Made when there is mail to send: secrets are read then, so a password file fixed after
   // start is used at the next attempt.
   d.transport = [cfg] { return config::makeTransport(cfg); };
+  d.outputs = [cfg] { return config::makeOutputTransport(cfg); };
   const auto& a = *cfg.alerts;
   d.options = scan::senderOptions(a.retry_first, a.retry_max, a.give_up_after, std::move(stop));
   d.clock = &clock;
@@ -33,13 +34,21 @@ std::optional<scan::MailDelivery> delivery(const config::AppConfig& cfg, const C
 Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
                                           const rules::RuleSet& rules) {
   if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
-  return scan::AlertPipeline::create(*cfg.alerts, cfg.partner.name, rules);
+  auto p = scan::AlertPipeline::create(*cfg.alerts, cfg.partner.name, rules);
+  if (p) p->setPartnerTenantId(cfg.partner.tenant_id);
+  return p;
 }
 
 Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
                                           std::map<std::string, scan::RuleInfo> rule_info) {
   if (!cfg.alerts) return Status::invalidArgument("no 'alerts' section in " + cfg.file);
-  return scan::AlertPipeline::create(*cfg.alerts, cfg.partner.name, std::move(rule_info));
+  auto p = scan::AlertPipeline::create(*cfg.alerts, cfg.partner.name, std::move(rule_info));
+  if (p) p->setPartnerTenantId(cfg.partner.tenant_id);
+  return p;
+}
+
+Seconds retention(const config::AppConfig& cfg) {
+  return cfg.alerts ? cfg.alerts->retention : alerts::AlertsConfig().retention;
 }
 
 }  // namespace cspwatch::daemon

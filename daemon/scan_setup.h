@@ -24,8 +24,9 @@ namespace cspwatch::daemon {
 scan::ScanSources scanSources(const config::AppConfig& cfg);
 
 // How due mail goes out under `cfg.alerts` (nullopt without an alerts section): through the
-// transport config/make_transport.h makes, with the configured retries, retries reckoned by
-// `clock` (which must outlive the delivery); `stop` (may be empty) ends it early.
+// transport config/make_transport.h makes, the webhooks and Teams outputs through
+// makeOutputTransport's, with the configured retries, retries reckoned by `clock` (which must
+// outlive the delivery); `stop` (may be empty) ends it early.
 std::optional<scan::MailDelivery> delivery(const config::AppConfig& cfg, const Clock& clock,
                                            std::function<bool()> stop = {});
 
@@ -35,5 +36,9 @@ Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
                                           const rules::RuleSet& rules);
 Result<scan::AlertPipeline> alertPipeline(const config::AppConfig& cfg,
                                           std::map<std::string, scan::RuleInfo> rule_info);
+
+// How long what a scan prunes is kept (scan::ScanJobOptions::retention): alerts.retention, or
+// its default without an alerts section, so that the history of an earlier one still goes.
+Seconds retention(const config::AppConfig& cfg);
 
 }  // namespace cspwatch::daemon

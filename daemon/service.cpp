@@ -346,6 +346,7 @@ std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
   options.sources.pacer = pacer_;
   options.alerts = l.pipeline.get();
   options.delivery = delivery;
+  options.retention = retention(l.config);
   options.progress = [this](size_t, size_t) { touch(); };
   options.cancel = &cancel_;
   const scan::ScanJobReport job = scan::ScanJob(store, *l.rules, std::move(options)).run(now);

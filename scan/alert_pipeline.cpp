@@ -10,6 +10,8 @@
 #include "alerts/mail_message.h"
 #include "common/logging.h"
 #include "common/text.h"
+#include "scan/alert_outputs.h"
+#include "tenants/unknown_advice.h"
 
 namespace cspwatch::scan {
 
@@ -34,6 +36,44 @@ std::string problemsText(const std::string& json) {
   }
 }
 
+// The findings a message mentions, each once: the items of every section that are findings
+// (a check that could not be made and a suppression are not).
+std::vector<int64_t> findingsOf(const alerts::RecipientMessage& m) {
+  std::set<int64_t> ids;
+  for (const auto& section : m.sections)
+    for (const auto& item : section)
+      if (item.finding_id != 0) ids.insert(item.finding_id);
+  return {ids.begin(), ids.end()};
+}
+
+// A check that could not be made, in an admin's words (tenants/unknown_advice.h): for a whole
+// tenant from its first read problem ([{"part": ..., "reason": ...}]), else from the reason.
+void describeGap(alerts::AlertItem& item, const std::string& problems_json) {
+  tenants::UnknownAdvice advice;
+  if (item.rule_id == "*") {
+    std::string part, reason;
+    try {
+      Poco::JSON::Parser parser;
+      auto list = parser.parse(problems_json).extract<Poco::JSON::Array::Ptr>();
+      if (auto first = list->size() > 0 ? list->getObject(0) : nullptr) {
+        part = first->optValue<std::string>("part", "");
+        reason = first->optValue<std::string>("reason", "");
+      }
+    } catch (const Poco::Exception&) {
+    }
+    advice = tenants::adviceForPart(part, reason);  // the item's title: every check of it
+  } else if (startsWith(item.reason, "rule evaluation stopped after")) {
+    // rules::RuleSet::outOfStepsReason(): the rule, not the access, is the problem.
+    advice = {"this check, which is too costly for this tenant's data",
+              "raise rules.max_steps_per_tenant, or simplify the rule: cspwatch rules check warns "
+              "about costly nesting"};
+  } else {
+    advice = tenants::adviceForUnknown(item.reason);
+  }
+  item.unchecked_what = std::move(advice.what);
+  item.unchecked_fix = std::move(advice.fix);
+}
+
 std::string domainOf(const std::string& from) {
   auto a = alerts::bareAddress(from).value_or("cspwatch@localhost");
   return a.substr(a.find('@') + 1);
@@ -54,7 +94,7 @@ Result<AlertPipeline> AlertPipeline::create(const alerts::AlertsConfig& alerts,
                                             const rules::RuleSet& rules) {
   std::map<std::string, RuleInfo> info;
   for (const auto& r : rules.rules())
-    info[r.id] = {r.title, r.description, rules::severityName(r.severity), r.tags};
+    info[r.id] = {r.title, r.description, rules::severityName(r.severity), r.tags, r.adminWhy()};
   return create(alerts, partner_name, std::move(info));
 }
 
@@ -66,7 +106,8 @@ alerts::AlertItem AlertPipeline::itemFor(
   item.rule_id = row.rule_id;
   if (auto r = rules_.find(row.rule_id); r != rules_.end()) {
     item.rule_title = r->second.title;
-    item.why = std::string(trim(r->second.description));
+    // Once per rule in the digest, in an admin's words; the description keeps the API detail.
+    item.why = r->second.why.empty() ? rules::firstSentence(r->second.description) : r->second.why;
     item.rule_tags = r->second.tags;
   } else {
     item.rule_title = row.rule_id;  // a rule no longer loaded
@@ -77,6 +118,7 @@ alerts::AlertItem AlertPipeline::itemFor(
   if (auto t = tags.find(row.tenant_id); t != tags.end()) item.tenant_tags = t->second;
   // Rule text written as folded YAML ends in a line break; the templates place their own.
   item.subject = row.subject;
+  item.subject_label = row.subject_label;
   item.message = std::string(trim(row.message));
   item.remediation = std::string(trim(row.remediation));
   item.first_seen = row.first_seen;
@@ -171,6 +213,7 @@ Status AlertPipeline::addCouldNotCheck(alerts::DigestInput& in, storage::Finding
     item.newsworthy = u.scans == alerts_.could_not_check_after_scans;
     if (u.rule_id == "*") {
       item.reason = "the tenant could not be read: " + problemsText(u.reason);
+      describeGap(item, u.reason);
       section.push_back(std::move(item));
       continue;
     }
@@ -180,6 +223,7 @@ Status AlertPipeline::addCouldNotCheck(alerts::DigestInput& in, storage::Finding
       if (line.empty()) continue;
       alerts::AlertItem one = item;
       one.reason = line;
+      describeGap(one, "");
       section.push_back(std::move(one));
     }
   }
@@ -278,6 +322,7 @@ Result<storage::OutboxMessage> AlertPipeline::finish(const alerts::RecipientMess
   if (in.scan_id != 0) out.scan_id = in.scan_id;
   out.created_at = in.now;
   out.next_attempt_at = in.now;
+  out.finding_ids = findingsOf(m);  // the notification history (storage/notifications.h)
   return out;
 }
 
@@ -299,6 +344,9 @@ Result<ScanAlerts> AlertPipeline::compose(storage::FindingStore& store,
   if (!messages) return messages.status();
   ScanAlerts out;
   out.messages = std::move(*messages);
+  // Webhook events and Teams cards, queued with the mail (scan/alert_outputs.h).
+  for (auto& m : composeOutputs(*in, alerts_.routes, {partner_name_, partner_tenant_id_}))
+    out.messages.push_back(std::move(m));
   // A reminder counts as given when it reached someone; one no route took stays due.
   std::set<int64_t> reached;
   for (const auto& m : route(*in))

@@ -27,6 +27,7 @@ namespace cspwatch::scan {
 struct RuleInfo {
   std::string title, description, severity;
   std::vector<std::string> tags;
+  std::string why = {};  // in an admin's words; "": the description's first sentence
 };
 
 class AlertPipeline : public AlertComposer {
@@ -51,8 +52,11 @@ class AlertPipeline : public AlertComposer {
   alerts::RenderedBody renderBody(const alerts::RecipientMessage& message,
                                   const alerts::DigestInput& input) const;
   std::string fromHeader() const { return alerts_.from; }
+  // Our partner tenant's id, which webhook events name beside the partner's name.
+  void setPartnerTenantId(std::string tenant_id) { partner_tenant_id_ = std::move(tenant_id); }
 
-  // Gathers and renders the scan's messages, and names the findings they remind of.
+  // Gathers and renders the scan's messages, adds its webhook events and Teams cards
+  // (scan/alert_outputs.h), and names the findings they remind of.
   Result<ScanAlerts> compose(storage::FindingStore& store, const storage::ScanChanges& changes,
                              Timestamp now) override;
 
@@ -83,6 +87,7 @@ class AlertPipeline : public AlertComposer {
 
   alerts::AlertsConfig alerts_;
   std::string partner_name_;
+  std::string partner_tenant_id_;
   std::map<std::string, RuleInfo> rules_;
   alerts::MailTemplates templates_;
 };

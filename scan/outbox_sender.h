@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Delivers the outbox's due messages through a transport: each delivered message is marked
-// sent (once); a temporary failure is retried with backoff (doubling from `first_retry` up to
-// `max_retry`); a permanent one, or any past `give_up_after`, is marked failed and kept, with
-// the server's answer, for `cspwatch alerts outbox` and the next digest. Not thread-safe.
+// Delivers the outbox's due messages through the transport of each one's channel (mail, or the
+// HTTP outputs: webhooks and Teams): each delivered message is marked sent (once); a temporary
+// failure is retried with backoff (doubling from `first_retry` up to `max_retry`, and no sooner
+// than the server's Retry-After); a permanent one, or any past `give_up_after`, is marked failed
+// and kept, with the server's answer, for `cspwatch alerts outbox` and the next digest. Not
+// thread-safe.
 #pragma once
 
 #include <functional>
@@ -38,12 +40,29 @@ struct SendReport {
   int delivered = 0, retrying = 0, failed = 0;
 };
 
-Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transport,
+// The transports by channel. A channel without one keeps its messages queued, untried (the
+// mail transport could not be made: the webhooks still go).
+struct Transports {
+  alerts::Transport* email = nullptr;
+  alerts::Transport* outputs = nullptr;  // "webhook" and "teams" (alerts/http_post_transport.h)
+};
+
+Result<SendReport> deliverDue(storage::Outbox& outbox, const Transports& transports,
                               const Clock& clock, const SenderOptions& options = {});
 // deliverDue batch after batch until nothing is due (critical messages first). Ends when a
 // batch comes back short or holds only messages already tried in this call, so a failing
 // server is tried once per message, not in a loop.
-Result<SendReport> deliverAllDue(storage::Outbox& outbox, alerts::Transport& transport,
+Result<SendReport> deliverAllDue(storage::Outbox& outbox, const Transports& transports,
                                  const Clock& clock, const SenderOptions& options = {});
+
+// Every channel through one transport (a test's, or an outbox known to hold only mail).
+inline Result<SendReport> deliverDue(storage::Outbox& outbox, alerts::Transport& transport,
+                                     const Clock& clock, const SenderOptions& options = {}) {
+  return deliverDue(outbox, Transports{&transport, &transport}, clock, options);
+}
+inline Result<SendReport> deliverAllDue(storage::Outbox& outbox, alerts::Transport& transport,
+                                        const Clock& clock, const SenderOptions& options = {}) {
+  return deliverAllDue(outbox, Transports{&transport, &transport}, clock, options);
+}
 
 }  // namespace cspwatch::scan

@@ -62,6 +62,7 @@ ScanJobReport ScanJob::run(Timestamp now) {
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options_.delivery && !cancelled()) report.sent = deliverQueued(store_, *options_.delivery);
+  if (options_.retention && !cancelled()) report.pruned = prune(now);
   return report;
 }
 
@@ -106,6 +107,21 @@ void ScanJob::keepNames(const ScanSourceReport& source) {
     log().warn("partners' names could not be stored: {}", s.message());
 }
 
+// Step 9, at the scan's time: in a transaction of its own, after the scan's is over, so that
+// the scan stands whatever happens here.
+Result<storage::PruneReport> ScanJob::prune(Timestamp now) {
+  auto pruned = storage::pruneExpired(store_.db(), *options_.retention, now);
+  if (!pruned)
+    log().warn("retention: nothing was pruned: {}", pruned.status().message());
+  else if (!pruned->empty())
+    log().info(
+        "retention: older than {}: emptied the bodies of {} sent message(s) ({} KB), deleted {} "
+        "reminder and {} notification row(s) of findings no longer open",
+        formatDuration(*options_.retention), pruned->bodies, pruned->body_bytes / 1024,
+        pruned->reminders, pruned->notifications);
+  return pruned;
+}
+
 bool ScanJob::cancelled() const {
   return options_.cancel != nullptr && options_.cancel->cancelled();
 }
@@ -147,12 +163,15 @@ Result<storage::ScanSummary> applyAndQueue(storage::FindingStore& store, int64_t
 }
 
 Result<SendReport> deliverQueued(storage::FindingStore& store, const MailDelivery& delivery) {
-  auto transport = delivery.transport();
-  if (!transport) return transport.status();
+  auto mail = delivery.transport();
+  std::unique_ptr<alerts::Transport> outputs = delivery.outputs ? delivery.outputs() : nullptr;
   storage::Outbox outbox(store.db());
   SystemClock system;
   const Clock& clock = delivery.clock != nullptr ? *delivery.clock : system;
-  return deliverAllDue(outbox, **transport, clock, delivery.options);
+  const Transports transports{mail ? mail->get() : nullptr, outputs.get()};
+  auto sent = deliverAllDue(outbox, transports, clock, delivery.options);
+  if (!mail) return mail.status();  // the mail stays queued: this is why
+  return sent;
 }
 
 }  // namespace cspwatch::scan

@@ -12,6 +12,8 @@
 //   7. names    partners' names the scan looked up, kept for the next scan
 //   8. deliver  due mail through the transport (outbox_sender.h), after every scan, a failed
 //               one too (earlier messages may be due), unless the scan was cancelled
+//   9. prune    what is older than the retention (storage/retention.h), after every scan that
+//               was not cancelled, outside its transaction: a failure is logged, not the scan's
 // A failure in steps 2 to 6 marks the scan failed and stores nothing of it; a cancelled scan
 // (shutdown) is marked interrupted, and its Status is kAborted.
 #pragma once
@@ -32,6 +34,7 @@
 #include "scan/outbox_sender.h"
 #include "scan/scan_runner.h"
 #include "storage/finding_store.h"
+#include "storage/retention.h"
 
 namespace cspwatch::scan {
 
@@ -39,6 +42,9 @@ namespace cspwatch::scan {
 struct MailDelivery {
   // Called only when delivery is tried; an error leaves the mail queued.
   std::function<Result<std::unique_ptr<alerts::Transport>>()> transport;
+  // The webhooks' and Teams' transport (alerts/http_post_transport.h), made when delivery is
+  // tried; empty, or null when made: their rows stay queued. They go whatever becomes of mail.
+  std::function<std::unique_ptr<alerts::Transport>()> outputs;
   SenderOptions options;
   const Clock* clock = nullptr;  // the time retries are reckoned from; must outlive the job
 };
@@ -47,6 +53,7 @@ struct ScanJobOptions {
   ScanSources sources;
   AlertComposer* alerts = nullptr;       // null: nothing is queued
   std::optional<MailDelivery> delivery;  // none: nothing is delivered
+  std::optional<Seconds> retention;      // alerts.retention; none: nothing is pruned
   // Told how many tenants are done out of how many, after each one (may be empty).
   std::function<void(size_t done, size_t total)> progress;
   msapi::Cancellation* cancel = nullptr;  // may be null
@@ -59,6 +66,8 @@ struct ScanJobReport {
   double seconds = 0;  // steps 1 to 7 took, by the steady clock (for the log and metrics)
   // Set when delivery was tried: what went out, or why the mail stays queued.
   std::optional<Result<SendReport>> sent;
+  // Set when pruning was tried: what went, or why nothing did.
+  std::optional<Result<storage::PruneReport>> pruned;
 };
 
 class ScanJob {
@@ -66,7 +75,7 @@ class ScanJob {
   // `store` and `rules` must outlive the job.
   ScanJob(storage::FindingStore& store, const rules::RuleSet& rules, ScanJobOptions options);
 
-  // Steps 1 to 8 (above), at `now`.
+  // Steps 1 to 9 (above), at `now`.
   ScanJobReport run(Timestamp now);
 
  private:
@@ -74,6 +83,7 @@ class ScanJob {
   Result<ScanSourceReport> readAndStage(Timestamp now);
   Status failed(int64_t scan, Status why, Timestamp now);
   void keepNames(const ScanSourceReport& source);
+  Result<storage::PruneReport> prune(Timestamp now);
   bool cancelled() const;
 
   storage::FindingStore& store_;
@@ -91,7 +101,9 @@ Result<storage::ScanSummary> applyAndQueue(storage::FindingStore& store, int64_t
                                            const ScanSourceReport& source, AlertComposer* alerts,
                                            Timestamp now);
 
-// Step 8 alone: the due mail through `delivery` (the service's delivery timer).
+// Step 8 alone: the due mail, webhook events and Teams cards through `delivery` (the service's
+// delivery timer). When the mail transport cannot be made, the posts still go and its error is
+// returned.
 Result<SendReport> deliverQueued(storage::FindingStore& store, const MailDelivery& delivery);
 
 }  // namespace cspwatch::scan

@@ -240,7 +240,7 @@ std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {
     e.unknown_reason = join(r.unknown_reasons, "\n");
     for (const auto& f : r.findings)
       e.failures.push_back({f.subject, rules::severityName(r.rule->severity), f.message,
-                            f.remediation, valueToJson(f.evidence)});
+                            f.remediation, valueToJson(f.evidence), f.subject_label});
     out.push_back(std::move(e));
   }
   return out;

@@ -234,6 +234,43 @@ TEST_CASE("alerts mistakes are reported with exact line:column, code and hint", 
   }
 }
 
+TEST_CASE("alerts.retention is 90 days unless given, at least a day, a bad one with its position",
+          "[alerts]") {
+  const std::string text = kValid + kAlerts;
+  {
+    Diagnostics d;
+    auto cfg = parseConfig(text, "c.yaml", "/etc", d);
+    REQUIRE(cfg);
+    CHECK(cfg->alerts->retention == std::chrono::hours(24 * 90));
+  }
+  {
+    Diagnostics d;
+    auto cfg = parseConfig(replaceLine(text, 19, "  retention: 30d"), "c.yaml", "/etc", d);
+    INFO(d.renderText());
+    REQUIRE(cfg);
+    CHECK(cfg->alerts->retention == std::chrono::hours(24 * 30));
+  }
+  const Expected cases[] = {
+      {"shorter than a day", 19, "  retention: 12h", "config.bad-value", 19, 14, "90d"},
+      {"not a duration", 19, "  retention: forever", "config.bad-value", 19, 14, "90d"},
+      {"misspelt", 19, "  retension: 30d", "config.unknown-key", 19, 3, "retention"},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      Diagnostics d;
+      auto cfg = parseConfig(replaceLine(text, c.line, c.replacement), "c.yaml", "/etc", d);
+      INFO(d.renderText());
+      CHECK_FALSE(cfg);
+      REQUIRE(d.errorCount() >= 1);
+      const Diagnostic& first = d.items().front();
+      CHECK(first.code == c.code);
+      CHECK(first.location.line == c.err_line);
+      CHECK(first.location.column == c.err_column);
+      CHECK_THAT(first.hint, Catch::Contains(c.hint_part));
+    }
+  }
+}
+
 TEST_CASE("the shipped configurations with alerts are valid", "[alerts]") {
   for (const char* file : {"/etc/cspwatch.yaml", "/etc/demo/cspwatch.yaml"}) {
     Diagnostics d;

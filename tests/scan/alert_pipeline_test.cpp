@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "config/app_config.h"
 #include "scan/scan_job.h"
+#include "storage/notifications.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
 
@@ -100,6 +101,19 @@ struct Harness {
   }
 };
 
+// A queued message's text with quoted-printable soft line breaks and "=3D" undone (enough for
+// the ASCII these tests look for), and every run of whitespace as one space: the text part wraps
+// its lines.
+std::string readable(const std::string& body) {
+  std::string out;
+  for (char c : replaceAll(replaceAll(body, "=\r\n", ""), "=3D", "=")) {
+    const bool space = c == ' ' || c == '\r' || c == '\n';
+    if (space && !out.empty() && out.back() == ' ') continue;
+    out += space ? ' ' : c;
+  }
+  return out;
+}
+
 const auto kHour = std::chrono::hours(1);
 const auto kDay = std::chrono::hours(24);
 
@@ -184,7 +198,8 @@ TEST_CASE("pipeline: a tenant unreadable for N scans in a row is reported once, 
                                           {kT2,
                                            "Fabrikam",
                                            ReadStatus::kNone,
-                                           "[{\"part\":\"customer\",\"reason\":\"403 Forbidden\"}]",
+                                           "[{\"part\":\"customer_list\",\"reason\":\"HTTP 403 "
+                                           "Forbidden\"}]",
                                            {}}};
   REQUIRE(h.scan({pass("r1", kT1)}, kHour).empty());
   CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());  // 1 scan: could be a blip
@@ -192,7 +207,13 @@ TEST_CASE("pipeline: a tenant unreadable for N scans in a row is reported once, 
   REQUIRE(second.size() == 1);
   CHECK(contains(second[0].subject, "1 could not be checked"));
   CHECK(contains(second[0].body, "Fabrikam"));
-  CHECK(contains(second[0].body, "customer: 403 Forbidden"));
+  // In an admin's words, with what would fix it, not the stored reason (issue 18).
+  const std::string text = readable(second[0].body);
+  CHECK(contains(text,
+                 "Could not read: whether the tenant is in our Partner Center customer list "
+                 "(access was refused)"));
+  CHECK(contains(text, "Admin agent or Sales agent"));  // whatWouldFix(Call::kCustomerList)
+  CHECK_FALSE(contains(text, "customer_list: HTTP 403 Forbidden"));
   CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());  // already told
   // A digest that goes out anyway lists it again, so it never reads as all-clear.
   auto later = h.scan({fail("r1", kT1, "")}, kHour, unread);
@@ -291,4 +312,38 @@ TEST_CASE("pipeline: a reminder no route takes is not counted as sent", "[pipeli
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
   CHECK(rows->at(0).times_reminded == 0);
+}
+
+TEST_CASE("pipeline: each message names the findings it mentions in the notification history",
+          "[pipeline]") {
+  Harness h;
+  const Evaluation cannot_check{"r2", kT1, EvalOutcome::kUnknown, false, "roles missing", {}};
+  auto first = h.scan({fail("r1", kT1, "a"), fail("r1", kT2, "b"), cannot_check}, kHour);
+  REQUIRE(first.size() == 1);
+  // The second scan resolves b; r2 could not be checked for two scans in a row: news, but no
+  // finding.
+  auto second = h.scan({fail("r1", kT1, "a"), pass("r1", kT2), cannot_check}, kHour);
+  REQUIRE(second.size() == 1);
+  CHECK(contains(second[0].subject, "1 could not be checked"));
+  int64_t a = 0, b = 0;
+  auto findings = h.store.listFindings({storage::StateFilter::kAll, "", "", ""}, h.now);
+  REQUIRE(findings);
+  for (const auto& f : *findings) (f.subject == "a" ? a : b) = f.id;
+  storage::Notifications history(h.store.db());
+  auto of_a = history.ofFinding(a);
+  REQUIRE(of_a);
+  REQUIRE(of_a->size() == 1);  // new in the first digest; no reminder due yet
+  CHECK(of_a->at(0).message_id == first[0].message_id);
+  CHECK(of_a->at(0).recipient == "ops@northwind.example");
+  CHECK(of_a->at(0).kind == "digest");
+  CHECK(of_a->at(0).at == first[0].created_at);
+  auto of_b = history.ofFinding(b);
+  REQUIRE(of_b);
+  REQUIRE(of_b->size() == 2);  // new, then resolved
+  CHECK(of_b->at(1).message_id == second[0].message_id);
+  auto st = h.store.db().prepare("SELECT count(*) FROM notifications WHERE message_id = ?1");
+  REQUIRE(st);
+  st->bind(1, second[0].message_id);
+  REQUIRE(st->step());
+  CHECK(st->getInt(0) == 1);  // b alone: the could-not-check item is no finding
 }

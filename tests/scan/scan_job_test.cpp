@@ -235,3 +235,42 @@ TEST_CASE("scan job: the fault point is passed after each staged tenant", "[scan
   CHECK(staged_seen == report.summary->tenants_total);
   CHECK(staged_seen > 0);
 }
+
+TEST_CASE("scan job: after the scan, what is older than the retention is pruned at the scan's time",
+          "[scan_job]") {
+  Harness h;
+  const Seconds retention = std::chrono::hours(24 * 90);
+  Outbox outbox(h.store.db());
+  auto sent = [&](const std::string& id, Timestamp at) {
+    REQUIRE(outbox.enqueue(message(id, at)));
+    auto due = outbox.due(at);
+    REQUIRE(due);
+    for (const auto& m : *due)
+      if (m.message_id == "<" + id + "@northwind-it.com.au>") REQUIRE(outbox.markSent(m.id, at));
+  };
+  sent("old", kNow - retention - Seconds(1));
+  sent("recent", kNow - retention);
+  auto body = [&](const std::string& id) {
+    auto recent = outbox.recent(10);
+    REQUIRE(recent);
+    for (const auto& m : *recent)
+      if (m.message_id == "<" + id + "@northwind-it.com.au>") return m.body;
+    FAIL("no message " << id);
+    return std::string();
+  };
+
+  ScanJobReport without = h.run(nullptr, kNow);  // no retention given: nothing pruned
+  REQUIRE(without.summary);
+  CHECK_FALSE(without.pruned);
+  CHECK_FALSE(body("old").empty());
+
+  ScanJobOptions o;
+  o.retention = retention;
+  ScanJobReport report = h.run(nullptr, kNow, o);
+  REQUIRE(report.summary);
+  REQUIRE(report.pruned);
+  REQUIRE(*report.pruned);
+  CHECK((*report.pruned)->bodies == 1);
+  CHECK(body("old").empty());
+  CHECK_FALSE(body("recent").empty());
+}
