@@ -45,15 +45,30 @@ trap - EXIT
 
 # Recording from the inventory alone: a fresh database under build/demo/, two scans six hours apart.
 mkdir -p -m 0755 $build/demo
-rm -rf $build/demo/cspwatch.db $build/demo/cspwatch.db-wal $build/demo/cspwatch.db-shm $build/demo/mail
+rm -rf $build/demo/cspwatch.db $build/demo/cspwatch.db-wal $build/demo/cspwatch.db-shm $build/demo/mail \
+  $build/demo/webhooks
+# The service desk's route also posts each event, signed, to a webhook: a small receiver on
+# 127.0.0.1:9808 (etc/demo/cspwatch.yaml) checks each signature and writes each event to
+# build/demo/webhooks/<event id>.json. The shared secret is the demo's (etc/demo/webhook.secret),
+# readable only by its owner as a real one must be.
+chmod 0600 etc/demo/webhook.secret
+python3 scripts/webhook-receiver.py --port 9808 --secret-file etc/demo/webhook.secret \
+  --out-dir $build/demo/webhooks >$build/demo/webhook-receiver.out 2>&1 &
+receiver_pid=$!
+trap 'kill $receiver_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q listening $build/demo/webhook-receiver.out 2>/dev/null && break; sleep 0.1; done
+grep -q listening $build/demo/webhook-receiver.out || { cat $build/demo/webhook-receiver.out; exit 1; }
 step "cspwatch --config $config scan --once (recorded), twice"
 "$bin" --config "$config" scan --once --now "$now"
 "$bin" --config "$config" scan --once --now 2026-11-25T06:00:00Z
+kill $receiver_pid 2>/dev/null || true
+wait $receiver_pid 2>/dev/null || true
+trap - EXIT
 step "cspwatch --config $config findings list"
 "$bin" --config "$config" findings list
 step "cspwatch --config $config scans list"
 "$bin" --config "$config" scans list
-step "cspwatch --config $config alerts outbox --all (the digests the two scans queued and delivered)"
+step "cspwatch --config $config alerts outbox --all (the digests and webhook events the two scans queued and delivered)"
 "$bin" --config "$config" alerts outbox --all
 
 # The alert mail: transport 'file' writes each message as an .eml file (open it in any mail
@@ -72,3 +87,10 @@ print(msg.get_body(preferencelist=("plain",)).get_content())
 PY
 echo "(the HTML part of the same message: open $first_digest in a mail client, or run"
 echo " $bin --config $config alerts preview --format html --to servicedesk@northwind-it.com.au)"
+
+# The webhook events the service desk's receiver got, each checked against its signature.
+step "the webhook events are in $build/demo/webhooks/ ($(ls $build/demo/webhooks | wc -l) events, signatures checked)"
+sed 's/^webhook-receiver: /  /' $build/demo/webhook-receiver.out | head -6
+first_event=$(ls -tr $build/demo/webhooks/*.json | head -1)
+step "$first_event"
+cat "$first_event"

@@ -15,7 +15,7 @@ packages=(
   # llvm-symbolizer for readable stack traces
   clang libclang-rt-14-dev llvm-14
   # tools the tests and the demo use
-  sqlite3 python3 python3-aiosmtpd openssl ca-certificates
+  sqlite3 python3 python3-aiosmtpd python3-jsonschema openssl ca-certificates
   # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with
   chromium poppler-utils fonts-dejavu-core
   # packaging: the man page (help2man), the .deb (cpack with dpkg-shlibdeps, which needs file)
