@@ -15,7 +15,8 @@
 #   /usr/lib/systemd/system/cspwatch.service, /usr/lib/sysusers.d/cspwatch.conf,
 #   /usr/lib/tmpfiles.d/cspwatch.conf
 #   /usr/share/man/man1/cspwatch.1.gz      generated from `cspwatch --help` by help2man
-#   /usr/share/doc/cspwatch/               README and docs/
+#   /usr/share/doc/cspwatch/               README, docs/, and copyright (Debian's machine-readable
+#                                          format, cmake/debian/copyright: Apache-2.0, LICENSE)
 # /var/lib/cspwatch (state: database, refresh token, mail) is made by systemd-tmpfiles and
 # StateDirectory=, never shipped: its owner, the cspwatch user, does not exist before postinst.
 #
@@ -25,8 +26,13 @@ if(CMAKE_SCRIPT_MODE_FILE)
   # Script mode is handled at the end of this file.
 else()
 
-set(CSPWATCH_PACKAGE_MAINTAINER "cspwatch maintainers <cspwatch@example.com>"
+set(CSPWATCH_PACKAGE_MAINTAINER "cspwatch maintainers <maintainers@cspwatch.dev>"
     CACHE STRING "Maintainer field of the Debian package")
+if(CSPWATCH_PACKAGE_MAINTAINER MATCHES "@example\\.com>")
+  # A build tree configured before the project had an address caches the placeholder.
+  set(CSPWATCH_PACKAGE_MAINTAINER "cspwatch maintainers <maintainers@cspwatch.dev>"
+      CACHE STRING "Maintainer field of the Debian package" FORCE)
+endif()
 
 set(_cspwatch_etc /etc/cspwatch)  # absolute: the package's /etc, whatever the install prefix
 set(_cspwatch_share ${CMAKE_INSTALL_DATADIR}/cspwatch)
@@ -67,6 +73,7 @@ install(FILES systemd/cspwatch.tmpfiles DESTINATION lib/tmpfiles.d RENAME cspwat
 
 file(GLOB _cspwatch_docs docs/*.md docs/*.json)
 install(FILES README.md ${_cspwatch_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES cmake/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # --- conffiles: every file the package puts under /etc/cspwatch ------------------------------
 # CMake 3.25's DEB generator does not mark /etc files as conffiles by itself.
