@@ -219,9 +219,10 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
 }
 
 storage::TenantRead toTenantRead(const TenantOutcome& o) {
-  return {o.tenant->id, o.tenant->name, o.read_status,
-          o.read_status == storage::ReadStatus::kFull ? "[]" : problemsJson(*o.tenant),
-          o.tenant->tags};
+  return {
+      o.tenant->id,   o.tenant->name,
+      o.read_status,  o.read_status == storage::ReadStatus::kFull ? "[]" : problemsJson(*o.tenant),
+      o.tenant->tags, o.tenant->default_domain};
 }
 
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& o) {

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/finding_sql.h"
 #include "storage/finding_store.h"
 
 namespace cspwatch::storage {
@@ -79,12 +80,17 @@ Result<std::optional<int64_t>> previousAppliedScan(Database& db, int64_t scan) {
 
 // --- Tenants: new ones, renamed ones, ones back after an absence, ones just gone missing ------
 
-constexpr char kInsertNewTenants[] = R"sql(INSERT INTO tenants (id, name, first_seen_scan, tags)
-SELECT tenant_id, name, ?1, tags FROM stage_tenants s
+constexpr char kInsertNewTenants[] =
+    R"sql(INSERT INTO tenants (id, name, first_seen_scan, tags, domain)
+SELECT tenant_id, name, ?1, tags, domain FROM stage_tenants s
 WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = s.tenant_id))sql";
 
 constexpr char kUpdateTenantTags[] = R"sql(UPDATE tenants SET tags = s.tags
 FROM stage_tenants s WHERE s.tenant_id = tenants.id AND s.tags != tenants.tags)sql";
+
+// A domain not read this time (a partial read) keeps the one known.
+constexpr char kUpdateTenantDomains[] = R"sql(UPDATE tenants SET domain = s.domain
+FROM stage_tenants s WHERE s.tenant_id = tenants.id AND s.domain != '' AND s.domain != tenants.domain)sql";
 
 constexpr char kRenameTenants[] = R"sql(UPDATE tenants SET name = s.name
 FROM stage_tenants s WHERE s.tenant_id = tenants.id AND s.name != tenants.name)sql";
@@ -101,8 +107,9 @@ constexpr char kRecordUnfullReads[] = R"sql(INSERT INTO scan_tenants
 SELECT ?1, tenant_id, read_status, problems FROM stage_tenants WHERE read_status != 'full')sql";
 
 Status recordTenants(Database& db, const ApplyParams& p) {
-  if (Status s =
-          runAll(db, p, {kInsertNewTenants, kUpdateTenantTags, kRenameTenants, kTenantsBack});
+  if (Status s = runAll(db, p,
+                        {kInsertNewTenants, kUpdateTenantTags, kUpdateTenantDomains, kRenameTenants,
+                         kTenantsBack});
       !s)
     return s;
   if (p.sources_complete)
@@ -319,28 +326,28 @@ Status recordEvents(Database& db, const ApplyParams& p) {
 
 // --- Suppressions: new and reopened findings under an active one; ones that just expired --------
 
-constexpr char kSuppressedEvents[] =
+// Which suppression covers which finding: storage/finding_sql.h (rule, tenant, tag, subject).
+const std::string kSuppressedEvents =
     R"sql(INSERT INTO finding_events (finding_id, scan_id, at, kind, detail)
 SELECT f.id, ?1, ?2, 'suppressed', 'suppression #' || min(s.id)
-FROM findings f JOIN suppressions s
-  ON s.rule_id = f.rule_id AND (s.tenant_id IS NULL OR s.tenant_id = f.tenant_id)
- AND (s.subject IS NULL OR s.subject = f.subject)
+FROM findings f JOIN suppressions s ON )sql" +
+    detail::suppressionCovers("s", "f") + R"sql(
 WHERE f.opened_scan = ?1 AND f.state = 'open' AND s.removed_at IS NULL AND s.expires_at > ?2
 GROUP BY f.id)sql";
 
-constexpr char kUnsuppressedEvents[] =
+const std::string kUnsuppressedEvents =
     R"sql(INSERT INTO finding_events (finding_id, scan_id, at, kind, detail)
 SELECT f.id, ?1, ?2, 'unsuppressed', 'suppression #' || s.id || ' expired'
-FROM suppressions s JOIN findings f
-  ON s.rule_id = f.rule_id AND (s.tenant_id IS NULL OR s.tenant_id = f.tenant_id)
- AND (s.subject IS NULL OR s.subject = f.subject)
+FROM suppressions s JOIN findings f ON )sql" +
+    detail::suppressionCovers("s", "f") + R"sql(
 WHERE f.state = 'open' AND s.removed_at IS NULL AND s.expires_at <= ?2 AND s.expiry_noted = 0)sql";
 
 constexpr char kNoteExpiredSuppressions[] = R"sql(UPDATE suppressions SET expiry_noted = 1
 WHERE removed_at IS NULL AND expires_at <= ?2 AND expiry_noted = 0)sql";
 
 Status suppressionEvents(Database& db, const ApplyParams& p) {
-  return runAll(db, p, {kSuppressedEvents, kUnsuppressedEvents, kNoteExpiredSuppressions});
+  return runAll(db, p,
+                {kSuppressedEvents.c_str(), kUnsuppressedEvents.c_str(), kNoteExpiredSuppressions});
 }
 
 // --- The scan's summary, counted from what the phases wrote, and the scan row finished ----------

@@ -11,16 +11,27 @@ namespace cspwatch::storage {
 
 namespace detail {
 
+std::string tagCovers(const std::string& s, const std::string& tenant_column) {
+  return "(" + s +
+         ".tenant_tag IS NULL OR EXISTS (SELECT 1 FROM tenants tt WHERE tt.id = " + tenant_column +
+         " AND instr(char(10) || tt.tags || char(10), char(10) || " + s +
+         ".tenant_tag || char(10)) > 0))";
+}
+
+std::string suppressionCovers(const std::string& s, const std::string& f) {
+  return s + ".rule_id = " + f + ".rule_id AND (" + s + ".tenant_id IS NULL OR " + s +
+         ".tenant_id = " + f + ".tenant_id) AND (" + s + ".subject IS NULL OR " + s +
+         ".subject = " + f + ".subject) AND " + tagCovers(s, f + ".tenant_id");
+}
+
 const std::string kFindingColumns =
     "SELECT f.id, f.rule_id, f.tenant_id, COALESCE(t.name, ''), f.subject, f.state, f.severity, "
     "f.message, "
     "f.remediation, f.evidence, f.first_seen_at, ls.finished_at, f.resolved_at, "
     "COALESCE(f.resolved_reason, ''), "
-    "f.times_reopened, f.state = 'open' AND EXISTS (SELECT 1 FROM suppressions s WHERE s.rule_id = "
-    "f.rule_id "
-    "AND (s.tenant_id IS NULL OR s.tenant_id = f.tenant_id) AND (s.subject IS NULL OR s.subject = "
-    "f.subject) "
-    "AND s.removed_at IS NULL AND s.expires_at > ?1), "
+    "f.times_reopened, f.state = 'open' AND EXISTS (SELECT 1 FROM suppressions s WHERE " +
+    suppressionCovers("s", "f") +
+    " AND s.removed_at IS NULL AND s.expires_at > ?1), "
     "COALESCE((SELECT r.times FROM reminders r WHERE r.finding_id = f.id "
     "AND r.opened_scan = f.opened_scan), 0), f.subject_label ";
 // Last seen: the scan recorded when the finding stopped being seen, else the latest applied scan.

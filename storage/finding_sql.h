@@ -18,6 +18,14 @@ inline constexpr int kFindingColumnCount = 18;
 extern const std::string kFindingFrom;
 extern const std::string kFindingSelect;  // kFindingColumns + kFindingFrom
 
+// The condition that suppression `s` covers finding `f` (aliases as given: "s", "f"): same rule,
+// and its tenant, tag and subject when it names them. A tag is matched against the tags the
+// tenant had when last read (tenants.tags, one per line). Built from literals only, so safe to
+// call while other files' constants are initialised.
+std::string suppressionCovers(const std::string& s, const std::string& f);
+// The tag part alone: `s` names no tag, or the tenant in `tenant_column` carries it.
+std::string tagCovers(const std::string& s, const std::string& tenant_column);
+
 // One row of kFindingColumns; a state the schema forbids is a corruption.
 Result<FindingRow> readFinding(const Statement& st);
 // Severity first (critical first), then rule, tenant name, subject.

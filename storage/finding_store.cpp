@@ -45,7 +45,7 @@ Status FindingStore::ensureStaging() {
     Status s = db_.exec(R"sql(
 CREATE TEMP TABLE IF NOT EXISTS stage_tenants (
   tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, read_status TEXT NOT NULL, problems TEXT NOT NULL,
-  tags TEXT NOT NULL);
+  tags TEXT NOT NULL, domain TEXT NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS stage_evals (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, outcome TEXT NOT NULL, incomplete INTEGER NOT NULL,
   reason TEXT NOT NULL, digest INTEGER, PRIMARY KEY (rule_id, tenant_id));
@@ -59,7 +59,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 )sql");
     if (!s) return s;
-    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     auto f =
         db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -107,7 +107,8 @@ Status FindingStore::stageTenant(const TenantRead& t) {
       .bind(2, t.name)
       .bind(3, readStatusName(t.status))
       .bind(4, redactSecrets(t.problems_json))  // reasons may quote a server; JSON stays JSON
-      .bind(5, joinTags(t.tags));
+      .bind(5, joinTags(t.tags))
+      .bind(6, t.domain);
   return stage_tenant_.run();
 }
 

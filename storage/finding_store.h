@@ -37,6 +37,7 @@ struct TenantRead {
   ReadStatus status = ReadStatus::kFull;
   std::string problems_json = "[]";  // [{"part": ..., "reason": ...}] when not full
   std::vector<std::string> tags;     // the operator's tags (inventory), for routing alerts
+  std::string domain = {};           // the default domain, for `suppress add --tenant DOMAIN`
 };
 
 enum class EvalOutcome { kPass, kFail, kUnknown };
@@ -108,10 +109,15 @@ struct FindingFilter {
   std::string severity;
 };
 
+// A suppression covers the open findings of its rule, narrowed to one tenant (tenant_id) or to
+// every tenant carrying an inventory tag when checked (tenant_tag; tenants tagged later too),
+// and to one subject; without a subject it also covers its rule's "could not be checked" items
+// for those tenants.
 struct Suppression {
   int64_t id = 0;
   std::string rule_id;
   std::optional<std::string> tenant_id, subject;
+  std::optional<std::string> tenant_tag;
   std::string reason, owner;
   std::optional<std::string> ticket;
   Timestamp created_at, expires_at;
@@ -146,6 +152,21 @@ struct UnknownStreak {
   int64_t since_scan = 0;
   Timestamp since;
   int scans = 0;  // applied scans in a row, this streak's first included
+  // The active suppression covering it (unknownStreaks(now)), 0 for none.
+  int64_t suppressed_by = 0;
+};
+
+// What a suppression covers at a time: open findings and "could not be checked" items.
+struct SuppressionCoverage {
+  std::vector<FindingRow> findings;
+  std::vector<UnknownStreak> could_not_check;
+  bool empty() const { return findings.empty() && could_not_check.empty(); }
+};
+
+// A tenant as the last scan that listed it saw it (tenants no longer listed left out).
+struct KnownTenant {
+  std::string tenant_id, name, domain;
+  std::vector<std::string> tags;
 };
 
 // Another tenant's name and default domain as Graph described it, and when.
@@ -200,8 +221,9 @@ class FindingStore {
                                                const std::vector<Seconds>& intervals);
   // Counts one more reminder for each finding, at `now` (call in the transaction that queues it).
   Status recordReminders(const std::vector<int64_t>& finding_ids, Timestamp now);
-  // Every "could not be checked" streak still going on.
-  Result<std::vector<UnknownStreak>> unknownStreaks();
+  // Every "could not be checked" streak still going on; with `now`, each names the suppression
+  // active then that covers it (suppressed_by).
+  Result<std::vector<UnknownStreak>> unknownStreaks(std::optional<Timestamp> now = std::nullopt);
   // The tags each tenant had when last read: tenant id -> tags.
   Result<std::map<std::string, std::vector<std::string>>> tenantTags();
   // Open findings counted by rule and severity (metrics): (rule, severity) -> count.
@@ -226,6 +248,13 @@ class FindingStore {
   Result<int64_t> addSuppression(Suppression s, const std::string& actor, Timestamp now);
   Result<std::vector<Suppression>> listSuppressions(bool include_inactive, Timestamp now);
   Status removeSuppression(int64_t id, const std::string& actor, Timestamp now);
+  // What `s` (not yet stored) would cover at `now`: its rule's open findings and, without a
+  // subject, its could-not-check items, for the tenants it names.
+  Result<SuppressionCoverage> coverageOf(const Suppression& s, Timestamp now);
+  // The suppressions active at `now` that cover finding `id` (none unless it is open).
+  Result<std::vector<Suppression>> suppressionsOf(int64_t finding_id, Timestamp now);
+  // The tenants still listed, with their names, default domains and tags.
+  Result<std::vector<KnownTenant>> knownTenants();
   Result<std::vector<AuditRow>> listAudit(int limit = 100);
 
   Database& db() { return db_; }

@@ -62,15 +62,22 @@ Status FindingStore::recordReminders(const std::vector<int64_t>& finding_ids, Ti
   return Status::ok();
 }
 
-Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks() {
+Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks(std::optional<Timestamp> now) {
+  // A suppression without a subject covers its rule's could-not-check items (not a whole
+  // tenant's, rule '*') for the tenants it names (storage/finding_store.h).
   auto st = db_.prepare(
       "SELECT u.rule_id, u.tenant_id, COALESCE(t.name, ''), u.reason, u.since_scan, "
       "s.started_at, (SELECT count(*) FROM scans x WHERE x.id >= u.since_scan "
-      "AND x.status IN ('completed','partial')) "
+      "AND x.status IN ('completed','partial')), "
+      "(SELECT min(p.id) FROM suppressions p WHERE ?1 IS NOT NULL AND p.subject IS NULL "
+      "AND p.rule_id = u.rule_id AND (p.tenant_id IS NULL OR p.tenant_id = u.tenant_id) AND " +
+      tagCovers("p", "u.tenant_id") +
+      " AND p.removed_at IS NULL AND p.expires_at > ?1) "
       "FROM unknowns u LEFT JOIN tenants t ON t.id = u.tenant_id JOIN scans s ON s.id = "
       "u.since_scan "
       "WHERE u.until_scan IS NULL AND t.gone_scan IS NULL ORDER BY t.name, u.tenant_id, u.rule_id");
   if (!st) return st.status();
+  if (now) st->bind(1, toUnixSeconds(*now));
   std::vector<UnknownStreak> out;
   while (st->step()) {
     UnknownStreak u;
@@ -81,6 +88,7 @@ Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks() {
     u.since_scan = st->getInt(4);
     u.since = fromUnixSeconds(st->getInt(5));
     u.scans = static_cast<int>(st->getInt(6));
+    u.suppressed_by = st->getOptInt(7).value_or(0);
     out.push_back(std::move(u));
   }
   if (!st->status()) return st->status();

@@ -201,6 +201,13 @@ ALTER TABLE outbox ADD COLUMN target TEXT NOT NULL DEFAULT '';
 -- subject that is a partner's tenant id): the rule's subject_label, for the digest.
 ALTER TABLE findings ADD COLUMN subject_label TEXT NOT NULL DEFAULT '';
 )sql",
+      // 8: suppressions by tenant tag, which cover every tenant carrying the tag when it is
+      // checked (tenants tagged later too), and the tenants' default domains, so that
+      // `suppress add --tenant` takes a tenant's name or domain as well as its id.
+      R"sql(
+ALTER TABLE suppressions ADD COLUMN tenant_tag TEXT;
+ALTER TABLE tenants ADD COLUMN domain TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -60,6 +60,33 @@ TEST_CASE("schema: every earlier version migrates to the latest with its data in
   }
 }
 
+TEST_CASE("schema: version 8 keeps version 7's suppressions and tenants, adding tags and domains") {
+  TempDir dir;
+  const std::string path = dir.file("c.db");
+  {
+    auto db = Database::open(path);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, 7));
+    REQUIRE(db->exec(
+        "INSERT INTO scans (id, started_at, status) VALUES (1, 100, 'completed');"
+        "INSERT INTO tenants (id, name, first_seen_scan, tags) VALUES ('t', 'T', 1, 'gold');"
+        "INSERT INTO suppressions (rule_id, tenant_id, reason, owner, created_at, expires_at) "
+        "VALUES ('r', 't', 'why', 'jo', 100, 1000);"));
+  }
+  auto store = FindingStore::open(path);
+  REQUIRE(store);
+  auto sups = store->listSuppressions(false, fromUnixSeconds(200));
+  REQUIRE(sups);
+  REQUIRE(sups->size() == 1);
+  CHECK(sups->at(0).tenant_id == std::optional<std::string>("t"));
+  CHECK_FALSE(sups->at(0).tenant_tag);
+  auto known = store->knownTenants();
+  REQUIRE(known);
+  REQUIRE(known->size() == 1);
+  CHECK(known->at(0).domain.empty());
+  CHECK(known->at(0).tags == std::vector<std::string>{"gold"});
+}
+
 TEST_CASE("schema: a database from a newer cspwatch is refused and not modified") {
   TempDir dir;
   const std::string path = dir.file("c.db");
