@@ -49,6 +49,11 @@ struct AlertsConfig {
   std::vector<Seconds> reminders = {std::chrono::hours(24), std::chrono::hours(48),
                                     std::chrono::hours(96), std::chrono::hours(168)};
   int could_not_check_after_scans = 2;
+  // And the time the streak must have lasted, from its first scan to this one (a tenth early
+  // still counts), so that a `scan --now` minutes after a scheduled scan does not report a check
+  // as unknown. config/ sets (could_not_check_after_scans - 1) x schedule.interval when the
+  // configuration does not say; 0 here counts scans alone.
+  Seconds could_not_check_after_time = Seconds(0);
   Seconds suppression_notice = std::chrono::hours(24 * 7);
   std::vector<std::string> immediate_severities = {"critical"};
   int max_items_per_section = 200;  // per message; the rest is counted, not listed

@@ -55,10 +55,13 @@ void readReminders(YamlMap& m, AlertsConfig& a) {
 }
 
 // What a message holds and when it is sent: could-not-check and suppression notices, the
-// severities sent at once, the items per section.
-void readContent(YamlMap& m, AlertsConfig& a) {
+// severities sent at once, the items per section. `interval` is schedule.interval: by default a
+// check must stay unknown for the time the scheduled scans of could_not_check_after_scans span.
+void readContent(YamlMap& m, AlertsConfig& a, Seconds interval) {
   if (auto n = m.getInt("could_not_check_after_scans", 1, 1000))
     a.could_not_check_after_scans = static_cast<int>(*n);
+  a.could_not_check_after_time = (a.could_not_check_after_scans - 1) * interval;
+  if (auto d = m.getDuration("could_not_check_after_time")) a.could_not_check_after_time = *d;
   if (auto d = m.getDuration("suppression_notice")) a.suppression_notice = *d;
   if (auto list = m.getStringList("immediate_severities")) {
     for (const auto& s : *list)
@@ -110,13 +113,13 @@ void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node
   YamlMap m = ctx.map(node, "section 'alerts'", parent);
   if (!m.valid()) return;
   m.checkKeys({"transport", "from", "templates_dir", "routes", "reminders",
-               "could_not_check_after_scans", "suppression_notice", "immediate_severities",
-               "retry_first", "retry_max", "give_up_after", "max_items_per_section", "retention",
-               "smtp", "graph", "file"});
+               "could_not_check_after_scans", "could_not_check_after_time", "suppression_notice",
+               "immediate_severities", "retry_first", "retry_max", "give_up_after",
+               "max_items_per_section", "retention", "smtp", "graph", "file"});
   AlertsConfig a;
   readSender(ctx, m, a);
   readReminders(m, a);
-  readContent(m, a);
+  readContent(m, a, cfg.schedule_interval);
   readRetries(m, a);
   readRetention(m, a);
   if (m.has("routes"))

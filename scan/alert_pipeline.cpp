@@ -194,14 +194,23 @@ Status AlertPipeline::addReminders(alerts::DigestInput& in, storage::FindingStor
   return Status::ok();
 }
 
-// Checks that could not be made for N applied scans in a row; news when the streak reaches N.
+// Checks that could not be made for N applied scans in a row and for the minimum time since the
+// streak's first scan (a tenth early still counts, as for reminders); news in the first scan
+// where both hold, once per streak. Checks an active suppression covers are left out.
 Status AlertPipeline::addCouldNotCheck(alerts::DigestInput& in, storage::FindingStore& store,
                                        const TenantTags& tags) {
   auto& section = in.sections[static_cast<int>(alerts::Section::kCouldNotCheck)];
-  auto streaks = store.unknownStreaks();
+  auto streaks = store.unknownStreaks(in.now);
   if (!streaks) return streaks.status();
+  // The scan applied before this one (in a preview: the latest), when it was last judged.
+  auto previous = store.previousScanFinished(in.scan_id == 0 ? INT64_MAX : in.scan_id);
+  if (!previous) return previous.status();
+  const Seconds min_time = alerts_.could_not_check_after_time * 9 / 10;
+  auto reported = [&](int scans, Timestamp at, Timestamp since) {
+    return scans >= alerts_.could_not_check_after_scans && at - since >= min_time;
+  };
   for (const auto& u : *streaks) {
-    if (u.scans < alerts_.could_not_check_after_scans) continue;
+    if (u.suppressed_by != 0 || !reported(u.scans, in.now, u.since)) continue;
     alerts::AlertItem item;
     item.rule_id = u.rule_id;
     item.tenant_id = u.tenant_id;
@@ -210,7 +219,7 @@ Status AlertPipeline::addCouldNotCheck(alerts::DigestInput& in, storage::Finding
     describeRule(item);
     item.since = u.since;
     item.scans_in_a_row = u.scans;
-    item.newsworthy = u.scans == alerts_.could_not_check_after_scans;
+    item.newsworthy = !(*previous && reported(u.scans - 1, **previous, u.since));
     if (u.rule_id == "*") {
       item.reason = "the tenant could not be read: " + problemsText(u.reason);
       describeGap(item, u.reason);

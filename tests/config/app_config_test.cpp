@@ -271,6 +271,35 @@ TEST_CASE("alerts.retention is 90 days unless given, at least a day, a bad one w
   }
 }
 
+TEST_CASE("alerts.could_not_check_after_time is the scans' span of schedule.interval unless given",
+          "[alerts]") {
+  const std::string text = kValid + kAlerts;  // schedule.interval: 2h
+  auto read = [](const std::string& yaml) {
+    Diagnostics d;
+    auto cfg = parseConfig(yaml, "c.yaml", "/etc", d);
+    INFO(d.renderText());
+    REQUIRE(cfg);
+    return *cfg->alerts;
+  };
+  // The default 2 scans span one interval; 3 span two; 1 reports at once.
+  CHECK(read(text).could_not_check_after_time == std::chrono::hours(2));
+  CHECK(
+      read(replaceLine(text, 19, "  could_not_check_after_scans: 3")).could_not_check_after_time ==
+      std::chrono::hours(4));
+  CHECK(
+      read(replaceLine(text, 19, "  could_not_check_after_scans: 1")).could_not_check_after_time ==
+      Seconds(0));
+  const AlertsConfig given = read(replaceLine(text, 19, "  could_not_check_after_time: 30m"));
+  CHECK(given.could_not_check_after_time == std::chrono::minutes(30));
+  CHECK(given.could_not_check_after_scans == 2);
+  Diagnostics d;
+  CHECK_FALSE(parseConfig(replaceLine(text, 19, "  could_not_check_after_time: soon"), "c.yaml",
+                          "/etc", d));
+  REQUIRE(d.errorCount() >= 1);
+  CHECK(d.items().front().code == "config.bad-value");
+  CHECK(d.items().front().location.line == 19);
+}
+
 TEST_CASE("the shipped configurations with alerts are valid", "[alerts]") {
   for (const char* file : {"/etc/cspwatch.yaml", "/etc/demo/cspwatch.yaml"}) {
     Diagnostics d;

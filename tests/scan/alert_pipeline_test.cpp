@@ -221,6 +221,62 @@ TEST_CASE("pipeline: a tenant unreadable for N scans in a row is reported once, 
   CHECK(contains(later[0].subject, "1 new, 1 could not be checked"));
 }
 
+TEST_CASE("pipeline: a check unknown for N scans is reported only once the minimum time has passed",
+          "[pipeline]") {
+  AppConfig cfg = pipelineConfig();
+  cfg.alerts->could_not_check_after_scans = 2;
+  cfg.alerts->could_not_check_after_time = std::chrono::hours(6);  // schedule.interval
+  Harness h(cfg);
+  const std::vector<TenantRead> unread = {
+      {kT1, "Contoso Ltd", ReadStatus::kFull, "[]", {}},
+      {kT2, "Fabrikam", ReadStatus::kNone, "[{\"part\":\"customer\",\"reason\":\"403\"}]", {}}};
+  REQUIRE(h.scan({pass("r1", kT1)}, kHour).empty());
+  CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());  // the streak begins
+  const auto kMinutes = std::chrono::minutes(5);
+  CHECK(h.scan({pass("r1", kT1)}, kMinutes, unread).empty());  // `scan --now`: 2 scans, 5 min
+  CHECK(h.scan({pass("r1", kT1)}, kMinutes, unread).empty());  // 3 scans, 10 min
+  // A scheduled scan a few minutes early (5h 45m after the streak began) counts.
+  auto due = h.scan({pass("r1", kT1)}, std::chrono::minutes(5 * 60 + 35), unread);
+  REQUIRE(due.size() == 1);
+  CHECK(contains(due[0].subject, "1 could not be checked"));
+  CHECK(contains(due[0].body, "Fabrikam"));
+  CHECK(h.scan({pass("r1", kT1)}, kMinutes, unread).empty());  // told once
+  CHECK(h.scan({pass("r1", kT1)}, std::chrono::hours(6), unread).empty());
+  // A new streak after the tenant was read again waits for its own N scans and time.
+  REQUIRE(h.scan({pass("r1", kT1)}, kHour).empty());
+  CHECK(h.scan({pass("r1", kT1)}, kHour, unread).empty());
+  CHECK(h.scan({pass("r1", kT1)}, kMinutes, unread).empty());
+  CHECK(h.scan({pass("r1", kT1)}, std::chrono::hours(6), unread).size() == 1);
+}
+
+TEST_CASE(
+    "pipeline: a rule+tenant suppression keeps that pair's could-not-check item out of digests",
+    "[pipeline]") {
+  Harness h;
+  const auto unknown = [](const std::string& rule, const std::string& tenant) {
+    return Evaluation{rule, tenant, EvalOutcome::kUnknown, false, "partners could not be read", {}};
+  };
+  const std::vector<Evaluation> evals = {unknown("r1", kT1), unknown("r1", kT2)};
+  REQUIRE(h.scan(evals, kHour).empty());
+  Suppression s;
+  s.rule_id = "r1";
+  s.tenant_id = kT1;
+  s.reason = "GDAP request sent, waiting for the customer";
+  s.owner = "jo";
+  s.expires_at = h.now + std::chrono::hours(24 * 30);
+  REQUIRE(h.store.addSuppression(s, "test", h.now));
+  auto second = h.scan(evals, kHour);  // the threshold: only Fabrikam's item is news
+  REQUIRE(second.size() == 1);
+  CHECK(contains(second[0].subject, "1 could not be checked"));
+  CHECK(contains(second[0].body, "Fabrikam"));
+  CHECK_FALSE(contains(second[0].body, "Contoso"));
+  // A digest that goes out anyway still leaves it out.
+  auto later = h.scan({unknown("r1", kT1), unknown("r1", kT2), fail("r2", kT2, "")}, kHour);
+  REQUIRE(later.size() == 1);
+  CHECK(contains(later[0].subject, "1 new, 1 could not be checked"));
+  CHECK_FALSE(contains(later[0].body, "Contoso"));
+}
+
 TEST_CASE("pipeline: a suppression about to expire is announced once", "[pipeline]") {
   Harness h;
   REQUIRE(h.scan({fail("r1", kT1, "")}, kHour).size() == 1);
