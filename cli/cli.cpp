@@ -20,6 +20,7 @@ using Registration = void (*)(CLI::App& app, CommandRegistry& registry);
 constexpr Registration kCommands[] = {
     registerConfig,   registerTenants,  registerRules, registerScan,   registerRun,
     registerFindings, registerSuppress, registerScans, registerAlerts, registerAuth,
+    registerReport,
 };
 
 // The options any command takes, before or after its name.

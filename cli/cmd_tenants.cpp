@@ -75,6 +75,7 @@ void registerTenants(CLI::App& app, CommandRegistry& registry) {
   auto format = std::make_shared<OutputFormat>(OutputFormat::kTable);
   addFormatOption(*list, *format, FormatChoices::kTableJson, "Output format: table or json");
   registry.add(list, [format](const CommandContext& ctx) { return tenantsList(ctx, *format); });
+  registerTenantsShow(*tenants, registry);  // cmd_tenants_show.cpp
 }
 
 }  // namespace cspwatch::cli

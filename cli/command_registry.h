@@ -64,5 +64,8 @@ void registerSuppress(CLI::App& app, CommandRegistry& registry);  // cmd_suppres
 void registerScans(CLI::App& app, CommandRegistry& registry);     // cmd_scans.cpp
 void registerAlerts(CLI::App& app, CommandRegistry& registry);    // cmd_alerts.cpp
 void registerAuth(CLI::App& app, CommandRegistry& registry);      // cmd_auth.cpp
+void registerReport(CLI::App& app, CommandRegistry& registry);    // cmd_report.cpp
+// `tenants show`, under the `tenants` subcommand registerTenants() adds.
+void registerTenantsShow(CLI::App& tenants, CommandRegistry& registry);  // cmd_tenants_show.cpp
 
 }  // namespace cspwatch::cli

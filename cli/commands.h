@@ -23,6 +23,8 @@ enum class OutputFormat { kTable, kJson, kText, kCsv };
 
 int configCheck(const CommandContext& ctx);
 int tenantsList(const CommandContext& ctx, OutputFormat format);
+// `tenants show ID|NAME|DOMAIN`: a live read of the sources, and the database read-only.
+int tenantsShow(const CommandContext& ctx, const std::string& tenant, OutputFormat format);
 
 // `rules check [PATH...]`: PATHs default to the configured rules.paths. kText or kJson.
 int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths,
@@ -84,6 +86,13 @@ struct AuthStatusOptions {
   std::string tenant;  // the customer tenant of the per-tenant checks; "": the list's first
 };
 int authStatus(const CommandContext& ctx, const AuthStatusOptions& options);
+// `report`: the database for account managers (HTML or CSV); never creates the database.
+struct ReportOptions {
+  std::string format = "html";  // html or csv
+  std::string tenant;           // id or name; "" = every tenant
+  std::string output;           // a file; "" = stdout
+};
+int report(const CommandContext& ctx, const ReportOptions& options);
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format);
 
 }  // namespace cspwatch::cli

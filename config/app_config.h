@@ -7,6 +7,8 @@
 // Relative paths are resolved against the directory of the config file.
 #pragma once
 
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,10 +86,15 @@ inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
 // kMaxConfigBytes) is a "config.unreadable" error.
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags);
 
+// Where a key is written in the configuration: `keys` is its path from the top
+// ({"alerts", "smtp", "host"}). The file alone (line 0) when it is not written there.
+using KeyLocator = std::function<SourceLocation(std::initializer_list<const char*> keys)>;
+
 // Problems that make a valid config unusable on this machine: missing inventory file, secret
-// files that cannot be read, rule paths that do not exist. Warnings, not errors: the
-// daemon may start before they appear, but `config check` reports them (exit 1).
-Diagnostics checkEnvironment(const AppConfig& config);
+// files that cannot be read, templates that do not load, rule paths that do not exist.
+// Warnings, not errors: the daemon may start before they appear, but `config check` reports
+// them (exit 1). Each is at its key when `at` is given, else at the file alone.
+Diagnostics checkEnvironment(const AppConfig& config, const KeyLocator& at = {});
 
 // The store's options as the configuration sets them.
 inline storage::StoreOptions storeOptions(const AppConfig& cfg) {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/text.h"
 #include "config/app_config.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/process.h"
@@ -62,7 +63,10 @@ TEST_CASE("cli: usage errors exit 2 with the message on stderr") {
 
 TEST_CASE("cli: config check exits 0 clean, 1 for missing files, 2 for an invalid config") {
   TempDir dir;
-  std::string path = dir.write("cspwatch.yaml", kConfig);
+  // Rules of their own: `.` would load cspwatch.yaml as a rule file, which config check refuses.
+  std::string path =
+      dir.write("cspwatch.yaml",
+                replaceAll(kConfig, "paths: [.]", "paths: [" + sourcePath("etc/rules.d") + "]"));
   Run missing = cliRun({"--config", path, "config", "check"});
   CHECK(missing.code == 1);
   CHECK_THAT(missing.err, Catch::Contains("inventory.csv"));

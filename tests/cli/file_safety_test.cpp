@@ -342,7 +342,7 @@ TEST_CASE("file safety: config check warns about a secret others can read, at it
   CHECK_THAT(unsafe.err, Contains(cfg + ":15:25: warning: refusing the refresh token's directory " +
                                   state + ": its group " + group + " can write in it"));
   CHECK_THAT(unsafe.err, Contains("[config.unsafe-file]"));
-  CHECK_THAT(unsafe.err, Contains("valid, but 2 file(s) it names cannot be used"));
+  CHECK_THAT(unsafe.err, Contains("valid, but 2 problem(s) would stop the next scan"));
 
   withMode(dir.file("client_secret"), 0600);
   withMode(state, 0700);
