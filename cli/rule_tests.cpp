@@ -7,6 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include "common/file_util.h"
 #include "common/text.h"
 #include "common/yaml_util.h"
@@ -26,6 +29,19 @@ std::string dirOf(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+// The rule file a test file belongs to: "dir/60-x.test.yaml" -> "dir/60-x.yaml".
+std::string ownRuleFile(const std::string& test_file) {
+  return test_file.substr(0, test_file.size() - std::string(".test.yaml").size()) + ".yaml";
+}
+
+// Whether two paths name the same file (as given, or once resolved).
+bool samePath(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  char ra[PATH_MAX], rb[PATH_MAX];
+  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr &&
+         std::string(ra) == rb;
+}
+
 struct Expectation {
   std::string rule;  // or "*"
   rules::Outcome outcome = rules::Outcome::kPass;
@@ -37,9 +53,14 @@ struct Expectation {
 // Runs one test file. Keeps the file's YAML documents alive while its nodes are used.
 class TestFile {
  public:
-  TestFile(std::string path, const rules::RuleSet& rules, const PartnerIdentity* default_partner,
+  TestFile(std::string path, const rules::RuleSet& rules,
+           const std::vector<rules::RuleSource>& rule_files, const PartnerIdentity* default_partner,
            RuleTestReport& report)
-      : path_(std::move(path)), rules_(rules), default_partner_(default_partner), report_(report) {}
+      : path_(std::move(path)),
+        rules_(rules),
+        rule_files_(rule_files),
+        default_partner_(default_partner),
+        report_(report) {}
 
   void run() {
     auto text = readWholeFile(path_);
@@ -52,7 +73,8 @@ class TestFile {
     if (!doc) return;
     YamlMap top(*doc, path_, kPrefix, "", d);
     if (!top.valid()) return;
-    top.checkKeys({"partner", "now", "fixtures", "tests"});
+    top.checkKeys({"partner", "now", "rules", "fixtures", "tests"});
+    if (!readScope(top)) return;
     std::optional<PartnerIdentity> partner;
     if (top.has("partner")) {
       partner = config::readPartnerSection(top.get("partner"), path_, d);
@@ -76,6 +98,50 @@ class TestFile {
   }
 
  private:
+  // The rules '*' stands for (docs/rules.md#rule-tests): the ids in `rules:`, or else the rules
+  // defined in the test file's own rule file. False (reported) when there is neither.
+  bool readScope(YamlMap& top) {
+    Diagnostics& d = report_.diagnostics;
+    if (top.has("rules")) {
+      YAML::Node list = top.get("rules");
+      if (!list.IsSequence() || list.size() == 0) {
+        top.error("wrong-type", top.valueLocation("rules"),
+                  "'rules' lists the ids of the rules this file tests, e.g. [dap-enabled]");
+        return false;
+      }
+      const size_t errors = d.errorCount();
+      for (const auto& n : list) {
+        const std::string id = n.IsScalar() ? n.Scalar() : "";
+        if (rules_.find(id) != nullptr)
+          scope_.insert(id);
+        else
+          unknownRule(id, locationFromMark(path_, n.Mark()));
+      }
+      return d.errorCount() == errors;
+    }
+    const std::string own = ownRuleFile(path_);
+    auto file = std::find_if(rule_files_.begin(), rule_files_.end(),
+                             [&](const rules::RuleSource& s) { return samePath(s.name, own); });
+    if (file == rule_files_.end()) {
+      d.error("rule-test.no-rule-file", top.location(),
+              "this test file has no rule file of its own (" + own +
+                  " is not among the rules loaded) and names no rules",
+              "name it after the rule file it tests (60-x.test.yaml tests 60-x.yaml, in the same "
+              "directory and the paths given), or list the rules it tests: rules: [rule-id, ...]");
+      return false;
+    }
+    for (const auto& r : rules_.rules())
+      if (r.site.file == file->name) scope_.insert(r.id);
+    return true;
+  }
+
+  void unknownRule(const std::string& id, const SourceLocation& where) {
+    std::vector<std::string> ids;
+    for (const auto& r : rules_.rules()) ids.push_back(r.id);
+    report_.diagnostics.error("rule-test.unknown-rule", where, "no rule '" + id + "'",
+                              didYouMean(id, ids));
+  }
+
   // A tenant node from {file: ...} / {file: ..., tenant_id: ...} / an inline tenant.
   std::optional<YAML::Node> tenantNode(const YAML::Node& spec, const std::string& context) {
     Diagnostics& d = report_.diagnostics;
@@ -127,10 +193,7 @@ class TestFile {
       e.rule = kv.first.Scalar();
       e.where = locationFromMark(path_, kv.first.Mark());
       if (e.rule != "*" && rules_.find(e.rule) == nullptr) {
-        std::vector<std::string> ids;
-        for (const auto& r : rules_.rules()) ids.push_back(r.id);
-        report_.diagnostics.error("rule-test.unknown-rule", e.where, "no rule '" + e.rule + "'",
-                                  didYouMean(e.rule, ids));
+        unknownRule(e.rule, e.where);
         continue;
       }
       const YAML::Node& v = kv.second;
@@ -231,16 +294,16 @@ class TestFile {
   }
 
   // One line for each rule whose result differs from what the test expects of it (by name, or
-  // by '*'), and for each rule the test names that did not run.
-  static std::vector<std::string> mismatches(const std::vector<Expectation>& expect,
-                                             const std::vector<rules::RuleResult>& results) {
+  // by '*' for a rule in the file's scope), and for each rule the test names that did not run.
+  std::vector<std::string> mismatches(const std::vector<Expectation>& expect,
+                                      const std::vector<rules::RuleResult>& results) const {
     std::vector<std::string> problems;
     auto star = std::find_if(expect.begin(), expect.end(),
                              [](const Expectation& e) { return e.rule == "*"; });
     for (const auto& r : results) {
       auto it = std::find_if(expect.begin(), expect.end(),
                              [&](const Expectation& e) { return e.rule == r.rule->id; });
-      if (it == expect.end()) it = star;
+      if (it == expect.end() && scope_.count(r.rule->id)) it = star;
       if (it == expect.end()) continue;
       if (std::string problem = mismatch(*it, r); !problem.empty())
         problems.push_back(std::move(problem));
@@ -256,8 +319,10 @@ class TestFile {
 
   std::string path_;
   const rules::RuleSet& rules_;
+  const std::vector<rules::RuleSource>& rule_files_;
   const PartnerIdentity* default_partner_;
   RuleTestReport& report_;
+  std::set<std::string> scope_;  // the rule ids '*' stands for
   std::map<std::string, YAML::Node> fixtures_;
   std::vector<YAML::Node> docs_;
 };
@@ -276,7 +341,8 @@ RuleTestReport runRuleTests(const std::vector<std::string>& paths,
                              "no rule tests (*.test.yaml) found in " + join(paths, ", "));
     return report;
   }
-  for (const auto& f : files.test_files) TestFile(f, *loaded.rules, default_partner, report).run();
+  for (const auto& f : files.test_files)
+    TestFile(f, *loaded.rules, files.sources, default_partner, report).run();
   report.text +=
       std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed\n";
   return report;

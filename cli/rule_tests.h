@@ -5,6 +5,9 @@
 //
 //   partner: {name: ..., tenant_id: ..., email_domains: [...]}   # optional; else the config's
 //   now: 2026-11-25T00:00:00Z                                    # optional default for tests
+//   rules: [dap-enabled, ...]            # optional: the rules '*' stands for; default: those
+//                                        # of the file's own rule file (60-x.test.yaml ->
+//                                        60-x.yaml)
 //   fixtures:                                                    # optional named base tenants
 //     healthy: {file: fixtures/healthy.json}                     # or an inline tenant
 //   tests:
@@ -15,7 +18,7 @@
 //       expect:
 //         dap-enabled: fail              # fail (tenant-level), pass, unknown,
 //         gdap-expiring: {fail: [id1]}   # or the exact failing subjects
-//         '*': pass                      # every rule not named above
+//         '*': pass                      # every rule of the file's scope not named above
 #pragma once
 
 #include <string>
@@ -34,8 +37,11 @@ struct RuleTestReport {
   bool ok() const { return !diagnostics.hasErrors() && failed == 0 && passed > 0; }
 };
 
-// Loads the rules found in `paths`, then runs every test file found there. `default_partner`
-// (may be null) is used by test files without a `partner` section.
+// Loads the rules found in `paths` (the whole set, as a scan would), then runs every test file
+// found there. A test file's '*' covers only its scope: the rules its `rules:` names, or else
+// those defined in its own rule file, so a new rule file never breaks another file's tests. A
+// test file with neither is an error (rule-test.no-rule-file). `default_partner` (may be null)
+// is used by test files without a `partner` section.
 RuleTestReport runRuleTests(const std::vector<std::string>& paths,
                             const PartnerIdentity* default_partner);
 

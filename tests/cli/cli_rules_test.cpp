@@ -87,7 +87,7 @@ TEST_CASE("cli rules check: a missing path or an empty directory is an error") {
 TEST_CASE("cli rules test: passing tests exit 0, a failing expectation exits 1 and says why") {
   TempDir dir;
   dir.write("r/10-a.yaml", kGoodRule);
-  dir.write("r/a.test.yaml", std::string(kPartner) + R"y(tests:
+  dir.write("r/10-a.test.yaml", std::string(kPartner) + R"y(tests:
   - name: dap on fails
     tenant: {id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c, dap_enabled: true}
     expect: {dap-on: fail}
@@ -104,6 +104,7 @@ TEST_CASE("cli rules test: passing tests exit 0, a failing expectation exits 1 a
   - name: wrong expectation
     tenant: {id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c, dap_enabled: false}
     expect: {dap-on: fail}
+rules: [dap-on]
 )y");
   Run bad = cliRun({"rules", "test", dir.file("r")});
   CHECK(bad.code == 1);
@@ -115,7 +116,7 @@ TEST_CASE("cli rules test: passing tests exit 0, a failing expectation exits 1 a
   dir.write("r/b.test.yaml",
             std::string(kPartner) +
                 "tests:\n  - name: x\n    tenant: {id: 52eaad04-13a1-4e3b-9c2b-5f5f0e7b1a2c}\n    "
-                "expect: {dap-of: fail}\n");
+                "expect: {dap-of: fail}\nrules: [dap-on]\n");
   Run typo = cliRun({"rules", "test", dir.file("r")});
   CHECK(typo.code == 1);
   CHECK_THAT(typo.err, Catch::Contains("no rule 'dap-of'"));
