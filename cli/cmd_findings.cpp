@@ -47,6 +47,8 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
   if (!events) return fail(ctx, events.status());
   auto notifications = storage::Notifications(o.store->db()).ofFinding(id);
   if (!notifications) return fail(ctx, notifications.status());
+  auto suppressions = o.store->suppressionsOf(id, SystemClock().now());  // who accepted it, why
+  if (!suppressions) return fail(ctx, suppressions.status());
   if (format == OutputFormat::kJson) {
     auto doc = findingToJson(*f);
     doc->set("schema_version", kFindingSchemaVersion);
@@ -62,6 +64,7 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
     }
     doc->set("history", history);
     doc->set("notifications", notificationsToJson(*notifications));
+    doc->set("suppressions", suppressionsToJson(*suppressions));
     ctx.out << tenants::jsonText(doc, true) << "\n";
     return kExitOk;
   }
@@ -69,6 +72,7 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
     ctx.out << label << value << "\n";
   };
   line("finding      ", std::to_string(f->id) + (f->suppressed ? " (suppressed)" : ""));
+  printSuppressions(ctx.out, *suppressions);
   line("rule         ", f->rule_id + " (" + f->severity + ")");
   line("tenant       ", f->tenant_name + " (" + f->tenant_id + ")");
   if (!f->subject.empty()) line("subject      ", f->subject);

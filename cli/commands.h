@@ -54,6 +54,10 @@ int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format);
 
 struct SuppressOptions {
   std::string rule, tenant, subject, reason, owner, expires, ticket;
+  int64_t finding = 0;      // --finding: rule, tenant and subject from this finding; 0: none
+  std::string tag;          // --tag: every tenant carrying this inventory tag, later ones too
+  bool allow_none = false;  // --allow-none: store it even when it covers nothing yet
+  bool dry_run = false;     // --dry-run: say what it would cover, store nothing
 };
 int suppressAdd(const CommandContext& ctx, const SuppressOptions& options);
 int suppressList(const CommandContext& ctx, bool include_inactive, OutputFormat format);

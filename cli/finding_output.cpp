@@ -103,6 +103,33 @@ void printNotifications(std::ostream& out, const std::vector<storage::Notificati
     if (!line.empty()) out << "  " << line << "\n";
 }
 
+Poco::JSON::Array::Ptr suppressionsToJson(const std::vector<storage::Suppression>& list) {
+  auto opt = [](const std::optional<std::string>& v) {
+    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+  };
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array();
+  for (const auto& s : list) {
+    auto j = jsonObject();
+    j->set("id", s.id);
+    j->set("reason", s.reason);
+    j->set("owner", s.owner);
+    j->set("ticket", opt(s.ticket));
+    j->set("expires_at", formatTimestamp(s.expires_at));
+    j->set("created_at", formatTimestamp(s.created_at));
+    j->set("tenant_id", opt(s.tenant_id));
+    j->set("tenant_tag", opt(s.tenant_tag));
+    j->set("subject", opt(s.subject));
+    out->add(j);
+  }
+  return out;
+}
+
+void printSuppressions(std::ostream& out, const std::vector<storage::Suppression>& list) {
+  for (const auto& s : list)
+    out << "suppressed   #" << s.id << " until " << formatTimestamp(s.expires_at) << ", owner "
+        << s.owner << (s.ticket ? ", ticket " + *s.ticket : "") << ": " << s.reason << "\n";
+}
+
 void printFindingsTable(std::ostream& out, const std::vector<storage::FindingRow>& rows) {
   Table t({{"ID", false, 2},
            {"SEVERITY", false, 8},

@@ -23,6 +23,10 @@ void printFindingsCsv(std::ostream& out, const std::vector<storage::FindingRow>&
 // text form's table (Message-ID whole: it is what a mail client searches for).
 Poco::JSON::Array::Ptr notificationsToJson(const std::vector<storage::Notification>& list);
 void printNotifications(std::ostream& out, const std::vector<storage::Notification>& list);
+// The suppressions covering a finding (`findings show`): its "suppressions" list (id, reason,
+// owner, ticket, expires_at, created_at and what it names), and one text line each.
+Poco::JSON::Array::Ptr suppressionsToJson(const std::vector<storage::Suppression>& list);
+void printSuppressions(std::ostream& out, const std::vector<storage::Suppression>& list);
 // A JSON object that prints its keys in the order they were set, as the documents do.
 Poco::JSON::Object::Ptr jsonObject();
 // A CSV field: quoted when needed, and defused when a spreadsheet would run it as a formula.
