@@ -3,6 +3,7 @@
 // it comes. `cspwatch scan --once`: the same, recorded.
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSONString.h>
@@ -15,6 +16,7 @@
 #include "cli/store_options.h"
 #include "cli/table.h"
 #include "common/clock.h"
+#include "common/text.h"
 #include "config/app_config.h"
 #include "config/rule_files.h"
 #include "daemon/scan_setup.h"
@@ -100,14 +102,14 @@ class DryRunOutput {
   }
 
   // The end: the JSON document closed with the count of tenants, or the table's count line.
-  void finish(size_t tenants) {
+  void finish(size_t tenants, size_t rules) {
     if (json_) {
       begin();
       out_ << (rows_ > 0 ? "\n  ]" : "]") << ",\n  \"tenants\": " << tenants << "\n}\n";
     } else {
       table_.printHeader();
-      out_ << tenants << " tenant(s), " << rules_.rules().size() << " rule(s): " << failed_
-           << " finding(s), " << unknown_ << " could not be checked\n";
+      out_ << tenants << " tenant(s), " << rules << " rule(s): " << failed_ << " finding(s), "
+           << unknown_ << " could not be checked\n";
     }
   }
 
@@ -219,6 +221,24 @@ void printSummary(const CommandContext& ctx, const storage::ScanSummary& s,
   }
 }
 
+// --rule's ids are rules of the set: each one that is not is reported, with a did-you-mean.
+bool knownRules(const CommandContext& ctx, const rules::RuleSet& rules,
+                const std::set<std::string>& ids) {
+  std::vector<std::string> all;
+  for (const auto& r : rules.rules()) all.push_back(r.id);
+  bool ok = true;
+  for (const auto& id : ids) {
+    const rules::CompiledRule* rule = rules.find(id);
+    if (rule != nullptr && rule->enabled) continue;
+    ok = false;
+    ctx.err << "cspwatch: --rule " << id
+            << (rule != nullptr ? ": the rule is disabled" : ": no such rule");
+    const std::string hint = rule != nullptr ? "" : didYouMean(id, all);
+    ctx.err << (hint.empty() ? "" : "; " + hint) << " (cspwatch rules list shows them)\n";
+  }
+  return ok;
+}
+
 // `scan --once`: the scan recorded (scan/scan_job.h, as the service runs it), then its summary.
 int recordAndSummarise(const CommandContext& ctx, const config::AppConfig& cfg,
                        const rules::RuleSet& rules, Timestamp now, bool fixed_time,
@@ -292,27 +312,38 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     return recordAndSummarise(ctx, *cfg, *loaded.rules, now, options.now.has_value(),
                               options.format);
 
+  scan::ScanFilter filter{{options.rules.begin(), options.rules.end()}, options.tenants};
+  if (!knownRules(ctx, *loaded.rules, filter.rules)) return kExitUsage;
   DryRunOutput output(ctx.out, options.format, *loaded.rules, now);
+  size_t evaluated = 0;
   // On a terminal the lines themselves show the progress (and a bar on stderr would break
   // them); with stdout sent elsewhere, the bar shows on stderr when that is a terminal.
   const bool lines_on_terminal = &ctx.out == &std::cout && ::isatty(STDOUT_FILENO);
   ProgressBar bar(ctx.err);
   auto report = scan::runScan(
       daemon::scanSources(*cfg), *loaded.rules, now,
-      [&output](const scan::TenantOutcome& o) -> Status {
+      [&output, &evaluated](const scan::TenantOutcome& o) -> Status {
+        ++evaluated;
         output.tenant(*o.tenant, rowsOf(o));
         return Status::ok();
       },
       nullptr,
       [&bar, lines_on_terminal](size_t done, size_t total) {
         if (!lines_on_terminal) bar.update(done, total);
-      });
+      },
+      nullptr, &filter);
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
     return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;
   }
   ctx.err << report->diagnostics.renderText();
-  output.finish(report->tenants);
+  output.finish(filter.tenants.empty() ? report->tenants : evaluated,
+                filter.rules.empty() ? loaded.rules->rules().size() : filter.rules.size());
+  if (!filter.tenants.empty() && evaluated == 0) {
+    ctx.err << "cspwatch: no tenant has the id, name or default domain "
+            << join(filter.tenants, ", ") << " (cspwatch tenants list shows them)\n";
+    return kExitProblems;
+  }
   // Every App+User check was could-not-check: a source could not be used.
   return report->sign_in_failure ? kExitProblems : kExitOk;
 }

@@ -30,6 +30,13 @@ int runScanCommand(const CommandContext& ctx, ScanCommandLine& line) {
     return scanNow(ctx);
   }
   if (!line.now.empty()) line.options.now = parseTimestamp(line.now);
+  if ((!line.options.rules.empty() || !line.options.tenants.empty()) && !line.options.dry_run) {
+    // A recording scan of some rules or tenants would resolve the open findings of the others.
+    ctx.err << "cspwatch: --rule and --tenant need --dry-run: a recorded scan of some rules or "
+               "tenants would mark the others' open findings resolved; use 'scan --once "
+               "--dry-run --rule R --tenant T' to look, 'scan --once' to record\n";
+    return kExitUsage;
+  }
   return scan(ctx, line.options);
 }
 
@@ -54,6 +61,11 @@ void registerScan(CLI::App& app, CommandRegistry& registry) {
                        ? std::string()
                        : "not an RFC 3339 time such as 2026-11-25T00:00:00Z: " + v;
           });
+  scan_cmd->add_option("--rule", line->options.rules,
+                       "With --once --dry-run: evaluate only this rule (repeatable)");
+  scan_cmd->add_option("--tenant", line->options.tenants,
+                       "With --once --dry-run: evaluate only this tenant: its id, name or default "
+                       "domain (repeatable)");
   registry.add(scan_cmd, [line](const CommandContext& ctx) { return runScanCommand(ctx, *line); });
 }
 

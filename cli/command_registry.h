@@ -57,6 +57,8 @@ CLI::Option* addFormatOption(CLI::App& command, OutputFormat& format, FormatChoi
 void registerConfig(CLI::App& app, CommandRegistry& registry);    // cmd_config.cpp
 void registerTenants(CLI::App& app, CommandRegistry& registry);   // cmd_tenants.cpp
 void registerRules(CLI::App& app, CommandRegistry& registry);     // cmd_rules.cpp
+// `rules eval`, under the `rules` subcommand registerRules() adds.
+void registerRulesEval(CLI::App& rules, CommandRegistry& registry);  // cmd_rules_eval.cpp
 void registerScan(CLI::App& app, CommandRegistry& registry);      // cmd_scan_options.cpp
 void registerRun(CLI::App& app, CommandRegistry& registry);       // cmd_run.cpp
 void registerFindings(CLI::App& app, CommandRegistry& registry);  // cmd_findings.cpp

@@ -31,12 +31,26 @@ int rulesCheck(const CommandContext& ctx, const std::vector<std::string>& paths,
                OutputFormat format);
 // `rules test [PATH...]`: runs the *.test.yaml files found in PATHs against the rules there.
 int rulesTest(const CommandContext& ctx, const std::vector<std::string>& paths);
+// `rules list [PATH...]`: every rule loaded, kTable or kJson.
+int rulesList(const CommandContext& ctx, const std::vector<std::string>& paths,
+              OutputFormat format);
+// `rules eval EXPR (--tenant ID | --fixture FILE)`: one expression's value and type.
+struct RulesEvalOptions {
+  std::string expression;
+  std::string tenant;   // a tenant of the configured sources: id, name or default domain
+  std::string fixture;  // or a tenant JSON file
+  std::optional<Timestamp> now;
+  OutputFormat format = OutputFormat::kText;  // kText or kJson
+};
+int rulesEval(const CommandContext& ctx, const RulesEvalOptions& options);
 
 struct ScanOptions {
   bool once = false;
   bool dry_run = false;
   OutputFormat format = OutputFormat::kTable;
   std::optional<Timestamp> now;  // --now; the system clock otherwise
+  // --rule, --tenant (dry runs only): only these rules (ids) and tenants (id, name or domain).
+  std::vector<std::string> rules, tenants;
 };
 int scan(const CommandContext& ctx, const ScanOptions& options);
 // `run`: the service, until SIGTERM (daemon/service.h).

@@ -76,6 +76,7 @@ class RuleCompiler {
   NodePtr compileExceptions(const RuleRecord& def, ExprCompiler& compiler,
                             const std::vector<Binding>& scope, int& next_slot);
   void warnUnused(const ExprCompiler& compiler, const MacroTable& macros);
+  void compileExpression(const std::string& text, RuleSet& set, ExprCompiler& compiler);
 
   void error(const std::string& kind, const SourceLocation& loc, const std::string& context,
              const std::string& message, const std::string& hint = {}) {
@@ -95,6 +96,7 @@ std::shared_ptr<const RuleSet> RuleCompiler::compile() {
   MacroTable macros = parseMacros();
   ExprCompiler compiler(&macros, diags_, kSlotElement);
   for (const auto& def : collected_.rules) compileRule(def, *set, compiler);
+  if (input_.expression != nullptr) compileExpression(*input_.expression, *set, compiler);
   set->memo_count_ = compiler.memoCount();
   for (const auto& d : diags_.items())  // for the scan's log (RuleSet::costWarningsOnce)
     if (d.code == kCostlyNestingCode) set->cost_warnings_.push_back(d);
@@ -133,6 +135,34 @@ MacroTable RuleCompiler::parseMacros() {
     macros[name] = Macro{name, std::move(parsed.expr), source};
   }
   return macros;
+}
+
+// `rules eval`'s expression: in a tenant-level rule's scope, of any type. What it reads of the
+// tenant counts in the set's reads, so a scan for it fetches those parts.
+void RuleCompiler::compileExpression(const std::string& text, RuleSet& set,
+                                     ExprCompiler& compiler) {
+  const std::vector<Binding> scope = {
+      {"tenant", Type::objectOf(input_.tenant_type), kSlotTenant},
+      {"partner", Type::objectOf(&RuleSet::partnerType()), kSlotPartner},
+      {"lists", Type::objectOf(set.lists_type_.get()), kSlotLists},
+      {"now", Type::of(Type::Kind::kTimestamp), kSlotNow}};
+  ExprSource source{"", text, [](int off) {
+                      return SourceLocation{kExpressionSource, 1, off + 1};
+                    }};
+  ParseResult parsed = parseExpr(text);
+  if (!parsed.ok()) {
+    error("syntax", source.locate(parsed.error.pos), "", parsed.error.message, parsed.error.hint);
+    return;
+  }
+  auto out = std::make_unique<CompiledExpression>();
+  int next_slot = kSlotElement + 1;
+  FieldsRead reads;
+  compiler.recordReads(kSlotTenant, &reads);
+  out->node = compiler.compile(*parsed.expr, source, scope, next_slot, &out->type);
+  compiler.recordReads(kSlotTenant, nullptr);
+  out->frame_size = next_slot;
+  set.tenant_reads_.add(reads);
+  if (out->node) set.expression_ = std::move(out);
 }
 
 void RuleCompiler::warnUnused(const ExprCompiler& compiler, const MacroTable& macros) {
@@ -331,6 +361,7 @@ void RuleCompiler::compileRule(const RuleRecord& def, RuleSet& set, ExprCompiler
   compiler.recordReads(kSlotTenant, nullptr);
   if (diags_.errorCount() != errors || !rule.when) return;
   if (rule.enabled) set.tenant_reads_.add(reads);
+  rule.reads = reads;
   set.rules_.push_back(std::move(rule));
 }
 

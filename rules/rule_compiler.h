@@ -25,6 +25,9 @@ struct CompileInput {
   const CollectedRules* collected = nullptr;
   const ObjectType* tenant_type = nullptr;  // the `tenant` variable's type; not null
   std::string hash;                         // RuleSet::hash() of the sources
+  // RuleEnvironment::expression: compiled after the rules with their lists and macros into
+  // RuleSet::expression(); null: none.
+  const std::string* expression = nullptr;
 };
 
 std::shared_ptr<const RuleSet> compileRules(const CompileInput& input, Diagnostics& diags);

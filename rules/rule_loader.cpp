@@ -33,6 +33,27 @@ std::string sourcesHash(const std::vector<RuleSource>& sources) {
   return buf;
 }
 
+// parseYamlDocument(), with the hint to quote or fold a plain value whose ': ' broke the YAML
+// (docs/rules.md#writing-expressions-in-yaml), pointing at that ': '.
+std::optional<YAML::Node> parseYaml(const RuleFile& file, Diagnostics& diags) {
+  Diagnostics parsed;
+  auto doc = parseYamlDocument(file.name, *file.text, kRuleCodePrefix, parsed);
+  Diagnostics out;
+  out.addSource(file.name, *file.text);
+  for (Diagnostic d : parsed.items()) {
+    if (!doc && d.severity == Severity::kError) {
+      if (auto colon = colonInPlainValue(*file.text, d.location)) {
+        d.message += " (the ': ' at column " + std::to_string(colon->column) +
+                     " starts a mapping inside the value)";
+        d.hint = kColonHint;
+      }
+    }
+    out.add(std::move(d));
+  }
+  diags.append(out);
+  return doc;
+}
+
 }  // namespace
 
 LoadResult loadRules(const std::vector<RuleSource>& sources, const RuleEnvironment& env) {
@@ -47,16 +68,32 @@ LoadResult loadRules(const std::vector<RuleSource>& sources, const RuleEnvironme
   // override an earlier one; then compile the whole set.
   RuleCollector collector(diags);
   for (const auto& file : files) {
-    auto doc = parseYamlDocument(file.name, *file.text, kRuleCodePrefix, diags);
+    auto doc = parseYaml(file, diags);
     if (doc) collector.collect(readRuleFile(file, *doc));
   }
   if (env.tenant_type == nullptr) {
     addRuleError(diags, "internal", {}, "", "no tenant type given to the rule loader");
     return result;
   }
-  result.rules =
-      compileRules({&collector.collected(), env.tenant_type, sourcesHash(sources)}, diags);
+  if (env.expression != nullptr) diags.addSource(kExpressionSource, *env.expression);
+  result.rules = compileRules(
+      {&collector.collected(), env.tenant_type, sourcesHash(sources), env.expression}, diags);
   return result;
+}
+
+std::vector<NamedDefinition> definitionsIn(const RuleSource& source) {
+  std::vector<NamedDefinition> out;
+  Diagnostics ignored;
+  const RuleFile file{source.name, &source.text};
+  auto doc = parseYamlDocument(file.name, source.text, kRuleCodePrefix, ignored);
+  if (!doc) return out;
+  for (const auto& item : readRuleFile(file, *doc)) {
+    if (const auto* list = std::get_if<ListItem>(&item.record))
+      out.push_back({true, list->name, list->where});
+    else if (const auto* macro = std::get_if<MacroItem>(&item.record))
+      out.push_back({false, macro->name, macro->where});
+  }
+  return out;
 }
 
 const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes() {

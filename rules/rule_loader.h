@@ -26,6 +26,9 @@ struct RuleSource {
 
 struct RuleEnvironment {
   const ObjectType* tenant_type = nullptr;  // the `tenant` variable's type; required
+  // An expression to compile beside the rules (`rules eval`): RuleSet::expression(). Its
+  // problems are diagnostics of the file kExpressionSource, line 1. Null: none.
+  const std::string* expression = nullptr;
 };
 
 struct LoadResult {
@@ -36,6 +39,16 @@ struct LoadResult {
 
 // `sources` in the order they apply: a later file may override an earlier one explicitly.
 LoadResult loadRules(const std::vector<RuleSource>& sources, const RuleEnvironment& env);
+
+// A list or macro a rule file defines, and where: to tell an operator who checks one file alone
+// which other file defines the name it uses.
+struct NamedDefinition {
+  bool is_list = false;  // a list; else a macro
+  std::string name;
+  SourceLocation where;
+};
+// The lists and macros `source` defines (none when it is not valid YAML).
+std::vector<NamedDefinition> definitionsIn(const RuleSource& source);
 
 // Every diagnostic code the loader emits, with a one-line meaning (for docs and tests).
 const std::vector<std::pair<std::string, std::string>>& ruleDiagnosticCodes();

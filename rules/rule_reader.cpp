@@ -2,6 +2,7 @@
 #include "rules/rule_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <iterator>
 #include <set>
@@ -102,6 +103,17 @@ Override readOverrideMode(YamlMap& m, const std::vector<std::string>& allowed) {
 
 // An expression-valued key; absent (reported if `required`) or empty gives an absent ExprText.
 ExprText exprField(YamlMap& m, const RuleFile& file, const std::string& key, bool required) {
+  const YAML::Node v = m.get(key);
+  if (v.IsMap() && v.size() == 1 && v.begin()->first.IsScalar() &&
+      v.Mark().line == v.begin()->second.Mark().line) {
+    // `when: tenant.x == a: b` read as the mapping {tenant.x == a: b}: the text has a ': '.
+    m.error("wrong-type", m.valueLocation(key),
+            "'" + key + "' must be a string, found a mapping: YAML split the text at a ': ' into a key "
+            "and a value (at " +
+                locationFromMark(file.name, v.begin()->second.Mark()).str() + ")",
+            kColonHint);
+    return {};
+  }
   auto s = m.getString(key, required);
   if (!s) return {};
   if (trim(*s).empty()) {
@@ -512,6 +524,40 @@ void FileReader::readRule(const YAML::Node& node, size_t index) {
 
 std::vector<ReadItem> readRuleFile(const RuleFile& file, const YAML::Node& doc) {
   return FileReader(file).read(doc);
+}
+
+}  // namespace cspwatch::rules
+
+namespace cspwatch::rules {
+
+std::optional<SourceLocation> colonInPlainValue(const std::string& text,
+                                                const SourceLocation& where) {
+  if (where.line < 1) return std::nullopt;
+  size_t start = 0;
+  for (int line = 1; line < where.line; ++line) {
+    start = text.find('\n', start);
+    if (start == std::string::npos) return std::nullopt;
+    ++start;
+  }
+  const std::string line = text.substr(start, text.find('\n', start) - start);
+  // `key: value` (also `- key: value`), the value plain: not quoted, a block or a flow.
+  size_t i = line.find_first_not_of(" \t");
+  if (i != std::string::npos && line.compare(i, 2, "- ") == 0)
+    i = line.find_first_not_of(' ', i + 1);
+  if (i == std::string::npos) return std::nullopt;
+  const size_t colon = line.find(": ", i);
+  if (colon == std::string::npos) return std::nullopt;
+  for (size_t k = i; k < colon; ++k)
+    if (!(std::isalnum(static_cast<unsigned char>(line[k])) || line[k] == '_' || line[k] == '-'))
+      return std::nullopt;
+  const size_t value = line.find_first_not_of(' ', colon + 1);
+  if (value == std::string::npos ||
+      std::string("\"'|>{[&*!#").find(line[value]) != std::string::npos)
+    return std::nullopt;
+  size_t inner = line.find(": ", value);
+  if (inner == std::string::npos && line.back() == ':') inner = line.size() - 1;
+  if (inner == std::string::npos) return std::nullopt;
+  return SourceLocation{where.file, where.line, static_cast<int>(inner) + 1};
 }
 
 }  // namespace cspwatch::rules

@@ -36,6 +36,17 @@ void addRuleError(Diagnostics& diags, const std::string& kind, const SourceLocat
                   const std::string& context, const std::string& message,
                   const std::string& hint = {});
 
+// The hint for text YAML cut at a ': ' (a plain scalar holding "key: value").
+inline constexpr const char* kColonHint =
+    "a ': ' inside plain text starts a YAML mapping: quote the whole value (when: 'a == \"x: "
+    "y\"') or fold it (when: >- and the text on the lines below, indented)";
+
+// When `text` failed to parse as YAML and the line of `where` holds `key: value` whose plain
+// value has another ': ' in it, the position of that ': ' (else nullopt): the usual cause, an
+// unquoted condition or message with a colon.
+std::optional<SourceLocation> colonInPlainValue(const std::string& text,
+                                                const SourceLocation& where);
+
 // One rule file: its name as diagnostics show it, and its whole text.
 struct RuleFile {
   std::string name;

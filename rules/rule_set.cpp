@@ -146,6 +146,7 @@ std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& part
   frame.resetMemo(static_cast<size_t>(memo_count_));
   for (const auto& rule : rules_) {
     if (!rule.enabled) continue;
+    if (options.only_rules != nullptr && options.only_rules->count(rule.id) == 0) continue;
     if (static_cast<int>(frame.slots.size()) < rule.frame_size) frame.slots.resize(rule.frame_size);
     // Each rule has the whole budget for this tenant: a costly rule is unknown on its own and
     // the rules after it are evaluated as usual.
@@ -167,6 +168,34 @@ std::vector<RuleResult> RuleSet::evaluate(const Value& tenant, const Value& part
     out.push_back(std::move(r));
   }
   return out;
+}
+
+Value RuleSet::evaluateExpression(const Value& tenant, const Value& partner, Timestamp now,
+                                  const EvalOptions& options) const {
+  Frame frame;
+  frame.slots.resize(static_cast<size_t>(std::max(expression_->frame_size, kSlotElement + 1)));
+  frame.slots[kSlotTenant] = tenant;
+  frame.slots[kSlotPartner] = partner;
+  frame.slots[kSlotLists] = lists_;
+  frame.slots[kSlotNow] = Value::timestamp(now);
+  frame.resetMemo(static_cast<size_t>(memo_count_));
+  frame.steps_left = options.max_steps;
+  Value v = expression_->node->eval(frame);
+  if (frame.outOfSteps()) return Value::error(outOfStepsReason(options));
+  return v;
+}
+
+const char* celTypeName(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return "null_type";
+    case Value::Kind::kObject:
+      return "map";
+    case Value::Kind::kError:
+      return "unknown";
+    default:
+      return Value::kindName(v.kind());
+  }
 }
 
 RuleResult RuleSet::evaluateRule(const CompiledRule& rule, Frame& frame) const {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct CompiledRule {
   std::vector<std::string> tags;
   bool enabled = true;
   DefinitionSite site;
+  // The tenant fields this rule reads (everywhere: condition, for_each, exceptions, subjects,
+  // templates, inlined macros), so a scan of this rule alone fetches only what it needs.
+  FieldsRead reads;
 
   // Why it matters, in an admin's words, for the digest: `why`, or else the description's first
   // sentence (docs/rules.md#rules).
@@ -96,7 +100,25 @@ struct EvalOptions {
   int64_t max_steps = kDefaultMaxSteps;
   // Where the operator sets max_steps (a configuration key), named in the reason; may be empty.
   std::string max_steps_setting;
+  // Only these rules (by id) are evaluated (`scan --dry-run --rule`); null: every enabled rule.
+  // Must outlive the call.
+  const std::set<std::string>* only_rules = nullptr;
 };
+
+// An expression compiled beside a rule set's rules, as a tenant-level rule's condition would be
+// (the same variables, lists and macros; any result type): `cspwatch rules eval`. Given to
+// loadRules() as RuleEnvironment::expression; its text is named kExpressionSource in
+// diagnostics.
+struct CompiledExpression {
+  NodePtr node;
+  Type type;  // the static type; dyn when it is only known once evaluated
+  int frame_size = 0;
+};
+inline constexpr const char* kExpressionSource = "expression";
+
+// The CEL name of a value's type: bool, int, double, string, timestamp, duration, list, map (an
+// object), null_type, and unknown for a value that could not be computed.
+const char* celTypeName(const Value& v);
 
 class RuleSet {
  public:
@@ -121,6 +143,13 @@ class RuleSet {
   std::vector<RuleResult> evaluate(const Value& tenant, const Value& partner, Timestamp now,
                                    const EvalOptions& options = {}) const;
 
+  // The expression of RuleEnvironment::expression, compiled; null when none was given.
+  const CompiledExpression* expression() const { return expression_.get(); }
+  // Evaluates expression() (which must not be null) against one tenant: its value, an error
+  // value (Value::isError()) when it is unknown or fails.
+  Value evaluateExpression(const Value& tenant, const Value& partner, Timestamp now,
+                           const EvalOptions& options = {}) const;
+
   // Warnings of the load about the cost of evaluating these rules (rules.costly-nesting, see
   // rules/rule_lint.h), for the log of a scan: the first call on this rule set returns them, later
   // calls nothing, so a daemon that scans with one rule set many times logs them once.
@@ -143,6 +172,7 @@ class RuleSet {
   std::string hash_;
   FieldsRead tenant_reads_;
   int memo_count_ = 0;
+  std::unique_ptr<CompiledExpression> expression_;
   std::vector<Diagnostic> cost_warnings_;
   mutable std::atomic<bool> cost_warnings_taken_{false};
 };

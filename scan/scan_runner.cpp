@@ -82,19 +82,23 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
                                  const std::function<Status(const TenantOutcome&)>& sink,
                                  msapi::Cancellation* cancel,
                                  const std::function<void(size_t, size_t)>& progress,
-                                 tenants::PartnerDirectory* names) {
+                                 tenants::PartnerDirectory* names, const ScanFilter* filter) {
   const Value partner = rules::RuleSet::partnerValue(sources.partner);
   logCostWarnings(rules);
   rules::EvalOptions options;
   options.max_steps = sources.rules_max_steps;
   options.max_steps_setting = "rules.max_steps_per_tenant";
   std::set<const rules::CompiledRule*> out_of_steps;  // warned about in this scan
+  const std::set<std::string>* only =
+      filter != nullptr && !filter->rules.empty() ? &filter->rules : nullptr;
+  options.only_rules = only;
   // Computed from the rule set of this scan: a reloaded rule set brings its own plan.
-  const tenants::FetchPlan plan = fetchPlanFor(rules);
+  const tenants::FetchPlan plan = fetchPlanFor(rules, only);
   if (sources.partner_center) log().info("{}", plan.describe());
   return readTenants(
       sources,
       [&](const tenants::Tenant& tenant) {
+        if (filter != nullptr && !filter->matches(tenant)) return Status::ok();
         TenantOutcome outcome{
             &tenant, readStatusOf(tenant),
             rules.evaluate(tenants::tenantToValue(tenant), partner, now, options)};
@@ -112,9 +116,24 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
       cancel, progress, names, plan);
 }
 
-tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules) {
-  const rules::FieldsRead& read = rules.tenantFieldsRead();
+tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules, const std::set<std::string>* only) {
+  if (only == nullptr || only->empty()) {
+    const rules::FieldsRead& read = rules.tenantFieldsRead();
+    return tenants::FetchPlan::forFields(read.fields, read.all);
+  }
+  rules::FieldsRead read;
+  for (const auto& r : rules.rules())
+    if (r.enabled && only->count(r.id)) read.add(r.reads);
   return tenants::FetchPlan::forFields(read.fields, read.all);
+}
+
+bool ScanFilter::matches(const tenants::Tenant& t) const {
+  if (tenants.empty()) return true;
+  return std::any_of(tenants.begin(), tenants.end(), [&t](const std::string& want) {
+    const std::string w = toLowerAscii(want);
+    return toLowerAscii(t.id) == w || toLowerAscii(t.name) == w ||
+           toLowerAscii(t.default_domain) == w;
+  });
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,17 +60,30 @@ struct ScanSourceReport {
   std::vector<tenants::TenantInfo> names_looked_up;  // partners' names this scan looked up
 };
 
+// Which rules and tenants a scan evaluates (`cspwatch scan --once --dry-run --rule --tenant`);
+// an empty list: all of them. Only a scan that records nothing may be restricted: a recording
+// scan would resolve the findings of the rules and tenants it left out.
+struct ScanFilter {
+  std::set<std::string> rules;       // rule ids
+  std::vector<std::string> tenants;  // each a tenant's id, name or default domain (any case)
+
+  bool matches(const tenants::Tenant& tenant) const;
+};
+
 // Reads the configured sources and evaluates `rules` for each tenant, calling `sink` once per
 // tenant. Only the tenant parts `rules` read are fetched (fetchPlanFor()), which the log says
 // once. An unreadable source is an error Status (nothing was evaluated).
 // `cancel` (may be null) stops a scan early, e.g. on shutdown. `progress` (may be empty) is
-// told how many tenants are done out of how many, after each one.
+// told how many tenants are done out of how many, after each one. With a `filter` (may be null)
+// only its rules are evaluated, only the parts they read are fetched, and only its tenants are
+// evaluated and given to `sink` (the sources still list, and read, every tenant).
 Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
                                  msapi::Cancellation* cancel = nullptr,
                                  const std::function<void(size_t, size_t)>& progress = {},
-                                 tenants::PartnerDirectory* names = nullptr);
+                                 tenants::PartnerDirectory* names = nullptr,
+                                 const ScanFilter* filter = nullptr);
 
 // The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
 // a time (`cspwatch tenants list`, and runScan underneath). `names` (may be null: a directory of
@@ -82,8 +96,9 @@ Result<ScanSourceReport> readTenants(
     const tenants::FetchPlan& plan = tenants::FetchPlan::everything());
 
 // The parts of each tenant that `rules` need (tenants/fetch_plan.h): those filling the fields
-// its enabled rules read.
-tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules);
+// its enabled rules read; with `only` (may be null or empty: every rule), those rules'.
+tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules,
+                                const std::set<std::string>* only = nullptr);
 
 // Converts one tenant's results for the store.
 std::vector<storage::Evaluation> toEvaluations(const TenantOutcome& outcome);
