@@ -153,12 +153,11 @@ int refuseEmpty(const CommandContext& ctx, Opened& o, const storage::Suppression
     if (std::find(tenants.begin(), tenants.end(), f.tenant_name) == tenants.end())
       tenants.push_back(f.tenant_name);
   }
-  if (sup.subject)
+  if (sup.subject) {
+    auto close = nearest(*sup.subject, subjects);
     ctx.err << "  closest subjects of its open findings: "
-            << (nearest(*sup.subject, subjects).empty()
-                    ? "none"
-                    : join(nearest(*sup.subject, subjects), ", "))
-            << "\n";
+            << (close.empty() ? "none" : join(close, ", ")) << "\n";
+  }
   if (open->empty()) {
     ctx.err << "  rule '" << sup.rule_id << "' has no open findings\n";
   } else if (!sup.subject) {

@@ -56,7 +56,8 @@ std::vector<std::string> nearest(const std::string& word,
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& c : candidates) {
     const size_t d = distance(word, c);
-    if (d <= std::max(word.size(), c.size()) && d < std::max<size_t>(word.size(), 1) &&
+    // Closer than replacing the whole word, and each candidate once.
+    if (d < std::max<size_t>(word.size(), 1) &&
         std::none_of(ranked.begin(), ranked.end(), [&](const auto& r) { return r.second == c; }))
       ranked.emplace_back(d, c);
   }

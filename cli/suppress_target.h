@@ -25,7 +25,7 @@ TenantMatch resolveTenant(const std::string& text, const std::vector<storage::Kn
 std::string tenantLabel(const storage::KnownTenant& tenant);
 
 // Up to `n` of `candidates` closest to `word` by edit distance (case-insensitive), closest
-// first, ties in the candidates' order; none further than the word's length.
+// first, ties in the candidates' order; none as far as the word's length (nothing in common).
 std::vector<std::string> nearest(const std::string& word,
                                  const std::vector<std::string>& candidates, size_t n = 3);
 
