@@ -3,8 +3,8 @@
 // condition would be against the configured rules (their lists and macros), evaluated against
 // one tenant; prints the value and its CEL type.
 //
-// --tenant reads the tenant from the configured sources now, as a scan would (what its rules
-// and the expression read), and stops once it has it. The database is not used: it keeps what
+// --tenant reads the tenant from the configured sources now, as a scan would but only the parts
+// the expression reads, and stops once it has it. The database is not used: it keeps what
 // a scan found about each tenant (findings, read status, tags), not the tenant model an
 // expression reads.
 #include <memory>
@@ -25,6 +25,7 @@
 #include "daemon/scan_setup.h"
 #include "scan/scan_runner.h"
 #include "scan/value_json.h"
+#include "tenants/fetch_plan.h"
 #include "tenants/tenant_json.h"
 #include "tenants/tenant_value.h"
 
@@ -49,7 +50,8 @@ std::optional<tenants::Tenant> readFixture(const CommandContext& ctx, const std:
 
 // The tenant of the configured sources whose id, name or default domain is `which`.
 std::optional<tenants::Tenant> readTenant(const CommandContext& ctx, const config::AppConfig& cfg,
-                                          const rules::RuleSet& rules, const std::string& which) {
+                                          const rules::FieldsRead& reads,
+                                          const std::string& which) {
   const scan::ScanFilter filter{{}, {which}};
   std::optional<tenants::Tenant> found;
   auto report = scan::readTenants(
@@ -59,7 +61,7 @@ std::optional<tenants::Tenant> readTenant(const CommandContext& ctx, const confi
         found = t;
         return Status::aborted("found");  // the rest need not be read
       },
-      nullptr, {}, nullptr, scan::fetchPlanFor(rules));
+      nullptr, {}, nullptr, tenants::FetchPlan::forFields(reads.fields, reads.all));
   if (found) return found;
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
@@ -136,9 +138,10 @@ int rulesEval(const CommandContext& ctx, const RulesEvalOptions& options) {
             << "\n";
     return kExitProblems;
   }
-  std::optional<tenants::Tenant> tenant = options.fixture.empty()
-                                              ? readTenant(ctx, *cfg, *loaded.rules, options.tenant)
-                                              : readFixture(ctx, options.fixture);
+  std::optional<tenants::Tenant> tenant =
+      options.fixture.empty()
+          ? readTenant(ctx, *cfg, loaded.rules->expression()->reads, options.tenant)
+          : readFixture(ctx, options.fixture);
   if (!tenant) return kExitProblems;
   const Timestamp now = options.now ? *options.now : SystemClock().now();
   rules::EvalOptions eval;

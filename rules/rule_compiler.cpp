@@ -138,7 +138,7 @@ MacroTable RuleCompiler::parseMacros() {
 }
 
 // `rules eval`'s expression: in a tenant-level rule's scope, of any type. What it reads of the
-// tenant counts in the set's reads, so a scan for it fetches those parts.
+// tenant is kept with it (not in the set's reads: no scan evaluates it).
 void RuleCompiler::compileExpression(const std::string& text, RuleSet& set,
                                      ExprCompiler& compiler) {
   const std::vector<Binding> scope = {
@@ -161,7 +161,7 @@ void RuleCompiler::compileExpression(const std::string& text, RuleSet& set,
   out->node = compiler.compile(*parsed.expr, source, scope, next_slot, &out->type);
   compiler.recordReads(kSlotTenant, nullptr);
   out->frame_size = next_slot;
-  set.tenant_reads_.add(reads);
+  out->reads = reads;
   if (out->node) set.expression_ = std::move(out);
 }
 

@@ -113,6 +113,7 @@ struct CompiledExpression {
   NodePtr node;
   Type type;  // the static type; dyn when it is only known once evaluated
   int frame_size = 0;
+  FieldsRead reads;  // what it reads of the tenant: a read for it fetches only those parts
 };
 inline constexpr const char* kExpressionSource = "expression";
 

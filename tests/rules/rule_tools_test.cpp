@@ -74,6 +74,18 @@ TEST_CASE("rule tools: an expression sees the rules' macros and lists, and any t
   CHECK(celTypeName(evalExpr("now")) == std::string("timestamp"));
   CHECK(celTypeName(evalExpr("partner")) == std::string("map"));
   CHECK(celTypeName(evalExpr("tenant.tags.filter(t, t == \"vip\")")) == std::string("list"));
+  // What it reads is kept with it (a read of one tenant for it fetches only that), not added
+  // to the rules' reads.
+  const std::string expr = "is_vip && size(tenant.verified_domains) > 0";
+  LoadResult r = loadRules({{"00-lists.yaml", kLists}, {"10-r.yaml", kRules}},
+                           {&tenants::tenantType(), &expr});
+  REQUIRE(r.ok());
+  CHECK(r.rules->expression()->reads.fields == std::set<std::string>{"tags", "verified_domains"});
+  CHECK_FALSE(r.rules->tenantFieldsRead().reads("verified_domains"));
+  LoadResult plain =
+      loadRules({{"00-lists.yaml", kLists}, {"10-r.yaml", kRules}}, {&tenants::tenantType()});
+  CHECK(r.rules->tenantFieldsRead().fields == plain.rules->tenantFieldsRead().fields);
+  CHECK(plain.rules->expression() == nullptr);
   // A part that was not read is unknown.
   CHECK(celTypeName(evalExpr("tenant.partners")) == std::string("unknown"));
 }
