@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command_registry.h"
+#include "cli/table.h"
+#include "cli/usage_hints.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "config/app_config.h"
@@ -18,9 +20,9 @@ using Registration = void (*)(CLI::App& app, CommandRegistry& registry);
 
 // Every command, in the order --help lists them.
 constexpr Registration kCommands[] = {
-    registerConfig,   registerTenants,  registerRules, registerScan,   registerRun,
-    registerFindings, registerSuppress, registerScans, registerAlerts, registerAuth,
-    registerReport,
+    registerConfig, registerTenants,  registerRules,    registerScan,
+    registerRun,    registerFindings, registerSuppress, registerScans,
+    registerAlerts, registerAuth,     registerReport,
 };
 
 // The options any command takes, before or after its name.
@@ -28,6 +30,7 @@ struct GlobalOptions {
   std::string config_path;
   std::string log_level = "warn";
   CLI::Option* log_level_option = nullptr;
+  bool wide = false;  // tables with every cell whole, even on a terminal
 };
 
 void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
@@ -38,8 +41,11 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
   global.log_level_option =
       app.add_option("--log-level", global.log_level,
                      "Log detail on stderr: trace, debug, info, warn or error")
-          ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
           ->capture_default_str();
+  withChoices(global.log_level_option, {"trace", "debug", "info", "warn", "error"});
+  app.add_flag("--wide", global.wide,
+               "Tables with every cell whole, even on a terminal (a pipe or a file always gets "
+               "them whole)");
 }
 
 }  // namespace
@@ -56,6 +62,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   addGlobalOptions(app, global);
   CommandRegistry registry;
   for (Registration add : kCommands) add(app, registry);
+  registerCompletion(app, registry);  // hidden from --help: the .deb installs its scripts
 
   try {
     app.parse(argc, argv);
@@ -64,7 +71,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       app.exit(e, out, err);
       return kExitOk;
     }
-    err << "cspwatch: " << e.what() << "\n"
+    // CLI11 names the first rule the line broke ("A subcommand is required"); say which word
+    // it could not place and the nearest one it knows, when there is one.
+    std::string message = explainUsageError(app, std::vector<std::string>(argv + 1, argv + argc));
+    if (message.empty()) message = tidyValidationMessage(e.what());
+    err << "cspwatch: " << message << "\n"
         << "Run 'cspwatch --help' (or add --help after a subcommand) for usage.\n";
     return kExitUsage;
   }
@@ -74,6 +85,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       global.log_level_option->count() == 0)
     global.log_level = "info";
   setupLogging({spdlog::level::from_str(global.log_level), false});
+  setTableWidth(global.wide ? kNoWidthLimit : outputWidth());
   if (command == nullptr) {
     err << "cspwatch: no command given; run 'cspwatch --help'\n";
     return kExitUsage;

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "cli/table.h"
+#include "cli/usage_hints.h"
 #include "common/clock.h"
 #include "common/text.h"
 #include "config/make_transport.h"
@@ -72,7 +73,7 @@ int alertsPreview(const CommandContext& ctx, const AlertsPreviewOptions& options
     ctx.err << "cspwatch: --format must be text, html or eml\n";
     return kExitUsage;
   }
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   int code = kExitOk;
   auto pipeline = pipelineFor(ctx, *o.config, code);
@@ -161,7 +162,7 @@ int alertsTest(const CommandContext& ctx, const std::string& to) {
 }
 
 int alertsOutbox(const CommandContext& ctx, bool include_sent, OutputFormat format) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   storage::Outbox outbox(o.store->db());
   auto rows = include_sent ? outbox.recent(200) : outbox.pending();
@@ -256,9 +257,9 @@ void registerAlerts(CLI::App& app, CommandRegistry& registry) {
   auto preview_options = std::make_shared<AlertsPreviewOptions>();
   auto preview_now = std::make_shared<std::string>();
   preview->add_option("--to", preview_options->to, "Only this recipient's messages");
-  preview->add_option("--format", preview_options->format, "text, html or eml")
-      ->check(CLI::IsMember({"text", "html", "eml"}))
-      ->capture_default_str();
+  withChoices(preview->add_option("--format", preview_options->format, "text, html or eml")
+                  ->capture_default_str(),
+              {"text", "html", "eml"});
   preview->add_option("--now", *preview_now, "Pretend it is this RFC 3339 time");
   registry.add(preview, [preview_options, preview_now](const CommandContext& ctx) {
     if (!readNow(ctx, *preview_now, preview_options->now)) return kExitUsage;

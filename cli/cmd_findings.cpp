@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/finding_output.h"
 #include "cli/store_options.h"
+#include "cli/usage_hints.h"
 #include "common/clock.h"
 #include "storage/states.h"
 #include "tenants/tenant_json.h"
@@ -18,7 +19,7 @@
 namespace cspwatch::cli {
 
 int findingsList(const CommandContext& ctx, const FindingsQuery& q) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   auto rows = o.store->listFindings({q.state, q.tenant, q.rule, q.severity}, SystemClock().now());
   if (!rows) return fail(ctx, rows.status());
@@ -39,7 +40,7 @@ int findingsList(const CommandContext& ctx, const FindingsQuery& q) {
 }
 
 int findingsShow(const CommandContext& ctx, int64_t id, OutputFormat format) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   auto f = o.store->getFinding(id, SystemClock().now());
   if (!f) return fail(ctx, f.status());
@@ -99,20 +100,21 @@ void registerFindings(CLI::App& app, CommandRegistry& registry) {
 
   CLI::App* list = findings->add_subcommand("list", "List findings");
   auto query = std::make_shared<FindingsQuery>();
-  // CLI11 checks the text against the names first (IsMember: its message for any other text),
-  // then the callback parses it; the default is shown as today's "=open".
+  // CLI11 checks the text against the names first (withChoices: its message for any other
+  // text), then the callback parses it; the default is shown as today's "=open".
   list->add_option_function<std::string>(
           "--state",
           [query](const std::string& text) {
             if (auto state = storage::parseStateFilter(text)) query->state = *state;
           },
           "open, resolved, retired, suppressed or all")
-      ->check(CLI::IsMember(storage::stateFilterNames()))
       ->default_str(storage::stateFilterName(query->state));
+  withChoices(list->get_option("--state"), storage::stateFilterNames());
   list->add_option("--tenant", query->tenant, "Tenant id or exact name");
   list->add_option("--rule", query->rule, "Rule id");
-  list->add_option("--severity", query->severity, "critical, high, medium, low or info")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+  withChoices(
+      list->add_option("--severity", query->severity, "critical, high, medium, low or info"),
+      {"critical", "high", "medium", "low", "info"});
   addFormatOption(*list, query->format, FormatChoices::kTableJsonCsv, "table, json or csv");
   registry.add(list, [query](const CommandContext& ctx) { return findingsList(ctx, *query); });
 

@@ -17,6 +17,7 @@
 #include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/finding_output.h"
+#include "cli/store_options.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/text.h"
@@ -56,7 +57,7 @@ Result<ReportData> collect(const config::AppConfig& cfg, const std::string& only
   d.now = SystemClock().now();
   if (auto loaded = config::loadRuleFiles(cfg.rule_paths); loaded.ok())
     for (const auto& r : loaded.rules->rules()) d.titles[r.id] = r.title;
-  auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
+  auto store = storage::FindingStore::openReadOnly(cfg.storage_path, config::storeOptions(cfg));
   if (!store) return store.status();
   auto names = store->tenantNames();
   if (!names) return names.status();
@@ -167,12 +168,11 @@ int report(const CommandContext& ctx, const ReportOptions& options) {
     ctx.err << diags.renderText();
     return kExitUsage;
   }
-  if (::access(cfg->storage_path.c_str(), F_OK) != 0) {
-    ctx.err << "cspwatch: no scan yet: " << cfg->storage_path
-            << " does not exist (run 'cspwatch scan --once', or wait for the service's first)\n";
-    return kExitProblems;
-  }
   auto data = collect(*cfg, options.tenant);
+  if (!data && data.status().code() == Status::Code::kNotFound) {  // as every read-only command
+    ctx.err << "cspwatch: " << kNoScanYet << "\n";
+    return kExitOk;
+  }
   if (!data) {
     ctx.err << "cspwatch: " << data.status().message() << "\n";
     return kExitProblems;

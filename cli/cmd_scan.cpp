@@ -86,7 +86,7 @@ class DryRunOutput {
         json_(format == OutputFormat::kJson),
         rules_(rules),
         now_(now),
-        table_(out, columns(rules)) {}
+        table_(out, columns(rules), tableWidth() != kNoWidthLimit) {}
 
   void tenant(const tenants::Tenant& t, const std::vector<Row>& rows) {
     for (const auto& row : rows) {
@@ -114,19 +114,25 @@ class DryRunOutput {
   }
 
  private:
-  // Messages are long: the table names each finding; --format json carries the full text. 140
-  // columns: room for a partner's name and domain, or a GDAP relationship's id (73 characters)
-  // whole, beside the tenant's name (cut past 30). The rule column is as wide as the longest
-  // rule id (the rule set is known before the scan; at most 40).
+  // Messages are long: the table names each finding; --format json carries the full text. The
+  // terminal's width (tableWidth()); with no limit (a pipe, --wide), laid out for 140 with
+  // nothing cut. At 140, room for a partner's name and domain, or a GDAP relationship's id
+  // (73 characters) whole, beside the tenant's name (cut past 30). The rule column is as wide
+  // as the longest rule id (the rule set is known before the scan; at most 40); the subject
+  // gets what is left, at least 12.
   static std::vector<StreamedTable::Column> columns(const rules::RuleSet& rules) {
     size_t rule_width = 4;
     for (const auto& r : rules.rules()) rule_width = std::max(rule_width, displayWidth(r.id));
     rule_width = std::min<size_t>(rule_width, 40);
     const size_t severity = 8, tenant = 30, gaps = 3 * 2;
+    const size_t fixed = gaps + severity + rule_width + tenant, width = tableWidth();
+    const size_t subject = width == kNoWidthLimit ? 140 - fixed
+                           : width >= fixed + 12  ? width - fixed
+                                                  : 12;
     return {{"SEVERITY", severity},
             {"RULE", rule_width},
             {"TENANT", tenant},
-            {"SUBJECT / WHY UNKNOWN", 140 - gaps - severity - rule_width - tenant}};
+            {"SUBJECT / WHY UNKNOWN", subject}};
   }
 
   void tableRow(const tenants::Tenant& t, const Row& row) {

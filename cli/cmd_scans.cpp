@@ -19,7 +19,7 @@
 namespace cspwatch::cli {
 
 int scansList(const CommandContext& ctx, OutputFormat format) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   auto rows = o.store->listScans(100);
   if (!rows) return fail(ctx, rows.status());
@@ -71,7 +71,7 @@ int scansList(const CommandContext& ctx, OutputFormat format) {
 }
 
 int scansDiff(const CommandContext& ctx, int64_t from, int64_t to, OutputFormat format) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   auto diff = o.store->diffScans(from, to, SystemClock().now());
   if (!diff) return fail(ctx, diff.status());

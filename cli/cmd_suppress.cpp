@@ -199,7 +199,7 @@ int suppressAdd(const CommandContext& ctx, const SuppressOptions& s) {
 }
 
 int suppressList(const CommandContext& ctx, bool all, OutputFormat format) {
-  Opened o = openStore(ctx);
+  Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
   const Timestamp now = SystemClock().now();
   auto rows = o.store->listSuppressions(all, now);

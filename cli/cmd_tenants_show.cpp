@@ -38,10 +38,10 @@ struct Stored {
 // The store's side, read without creating the database. Problems go to ctx.err.
 Result<Stored> readStored(const config::AppConfig& cfg, const std::string& tenant_id) {
   Stored s;
-  if (::access(cfg.storage_path.c_str(), F_OK) != 0) return s;
-  s.exists = true;
-  auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
+  auto store = storage::FindingStore::openReadOnly(cfg.storage_path, config::storeOptions(cfg));
+  if (!store && store.status().code() == Status::Code::kNotFound) return s;  // no scan yet
   if (!store) return store.status();
+  s.exists = true;
   storage::FindingFilter filter;
   filter.tenant = tenant_id;
   auto findings = store->listFindings(filter, SystemClock().now());
@@ -121,7 +121,8 @@ void printTenant(std::ostream& out, const tenants::Tenant& t) {
 
 void printStored(std::ostream& out, const config::AppConfig& cfg, const Stored& s) {
   if (!s.exists) {
-    out << "\nno scan yet: " << cfg.storage_path << " does not exist\n";
+    out << "\nno scan yet: " << cfg.storage_path
+        << " holds none (run 'cspwatch scan --once' or start the service)\n";
     return;
   }
   out << "\nlast scan           "

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/usage_hints.h"
+
 namespace cspwatch::cli {
 
 void CommandRegistry::add(const CLI::App* command, Handler handler, DefaultLog log) {
@@ -25,11 +27,22 @@ CLI::Option* addFormatOption(CLI::App& command, OutputFormat& format, FormatChoi
       {"table", OutputFormat::kTable}, {"json", OutputFormat::kJson}, {"csv", OutputFormat::kCsv}};
   static const std::map<std::string, OutputFormat> kTextJson = {{"text", OutputFormat::kText},
                                                                 {"json", OutputFormat::kJson}};
-  const auto& names = choices == FormatChoices::kTableJson      ? kTableJson
-                      : choices == FormatChoices::kTableJsonCsv ? kTableJsonCsv
-                                                                : kTextJson;
-  return command.add_option("--format", format, help)
-      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
+  static const std::vector<std::string> kTableJsonNames = {"table", "json"};
+  static const std::vector<std::string> kTableJsonCsvNames = {"table", "json", "csv"};
+  static const std::vector<std::string> kTextJsonNames = {"text", "json"};
+  const auto& map = choices == FormatChoices::kTableJson      ? kTableJson
+                    : choices == FormatChoices::kTableJsonCsv ? kTableJsonCsv
+                                                              : kTextJson;
+  const auto& names = choices == FormatChoices::kTableJson      ? kTableJsonNames
+                      : choices == FormatChoices::kTableJsonCsv ? kTableJsonCsvNames
+                                                                : kTextJsonNames;
+  std::string default_name;
+  for (const auto& [name, value] : map)
+    if (value == format) default_name = name;
+  // The value is checked against the names (withChoices), then turned into the enum.
+  CLI::Option* option = command.add_option_function<std::string>(
+      "--format", [&format, &map](const std::string& name) { format = map.at(name); }, help);
+  return withChoices(option, names)->default_str(default_name);
 }
 
 }  // namespace cspwatch::cli

@@ -48,7 +48,8 @@ class CommandRegistry {
   std::vector<Entry> entries_;
 };
 
-// Adds `--format` to `command`, its value one of `choices` (matched ignoring case).
+// Adds `--format` to `command`, its value one of `choices` (matched ignoring case; shown as
+// "--format table|json", anything else refused: cli/usage_hints.h). `format` must outlive parsing.
 enum class FormatChoices { kTableJson, kTableJsonCsv, kTextJson };
 CLI::Option* addFormatOption(CLI::App& command, OutputFormat& format, FormatChoices choices,
                              const std::string& help);
@@ -66,6 +67,7 @@ void registerSuppress(CLI::App& app, CommandRegistry& registry);  // cmd_suppres
 void registerScans(CLI::App& app, CommandRegistry& registry);     // cmd_scans.cpp
 void registerAlerts(CLI::App& app, CommandRegistry& registry);    // cmd_alerts.cpp
 void registerAuth(CLI::App& app, CommandRegistry& registry);      // cmd_auth.cpp
+void registerCompletion(CLI::App& app, CommandRegistry& registry);  // completion.cpp (hidden)
 void registerReport(CLI::App& app, CommandRegistry& registry);    // cmd_report.cpp
 // `tenants show`, under the `tenants` subcommand registerTenants() adds.
 void registerTenantsShow(CLI::App& tenants, CommandRegistry& registry);  // cmd_tenants_show.cpp

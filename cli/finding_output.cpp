@@ -95,10 +95,10 @@ void printNotifications(std::ostream& out, const std::vector<storage::Notificati
   for (const auto& n : list)
     t.addRow({formatTimestamp(n.at), n.kind, n.recipient,
               n.status ? storage::outboxStatusName(*n.status) : "-", n.message_id});
-  // Indented under its heading as the history is; wider than a listing's 100 columns: a
-  // Message-ID is only of use whole.
+  // Indented under its heading as the history is; only the TO column is ever cut: a Message-ID
+  // is only of use whole.
   std::ostringstream table;
-  t.print(table, 138);
+  t.print(table, tableWidth() == kNoWidthLimit ? kNoWidthLimit : tableWidth() - 2);
   for (const auto& line : split(table.str(), '\n'))
     if (!line.empty()) out << "  " << line << "\n";
 }

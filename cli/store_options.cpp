@@ -3,7 +3,7 @@
 
 namespace cspwatch::cli {
 
-Opened openStore(const CommandContext& ctx) {
+Opened openStore(const CommandContext& ctx, StoreAccess access) {
   Opened o;
   Diagnostics diags;
   o.config = config::loadConfig(ctx.config_path, diags);
@@ -12,11 +12,24 @@ Opened openStore(const CommandContext& ctx) {
     o.exit_code = kExitUsage;
     return o;
   }
-  auto store = storage::FindingStore::open(o.config->storage_path, config::storeOptions(*o.config));
+  const bool read_only = access == StoreAccess::kReadOnly;
+  auto store = read_only ? storage::FindingStore::openReadOnly(o.config->storage_path,
+                                                               config::storeOptions(*o.config))
+                         : storage::FindingStore::open(o.config->storage_path,
+                                                       config::storeOptions(*o.config));
+  if (!store && read_only && store.status().code() == Status::Code::kNotFound) {
+    ctx.err << "cspwatch: " << kNoScanYet << "\n";
+    o.exit_code = kExitOk;
+    return o;
+  }
   if (!store) {
     ctx.err << "cspwatch: " << store.status().message() << "\n";
     o.exit_code = kExitProblems;
     return o;
+  }
+  if (read_only) {
+    auto scans = store->listScans(1);
+    if (scans && scans->empty()) ctx.err << "cspwatch: " << kNoScanYet << "\n";
   }
   o.store.emplace(std::move(store.value()));
   return o;

@@ -18,8 +18,20 @@ struct Opened {
   int exit_code = kExitOk;  // when store is empty: what the command should exit with
 };
 
-// Loads the configuration and opens its database; problems are written to ctx.err.
-Opened openStore(const CommandContext& ctx);
+// How a command uses the database. kReadOnly commands (findings list/show, scans list/diff,
+// suppress list, alerts outbox/preview) never create the database or migrate it.
+enum class StoreAccess { kReadWrite, kReadOnly };
+
+// The line read-only commands print (stderr) when there is nothing recorded yet.
+inline constexpr const char* kNoScanYet =
+    "no scan yet: run 'cspwatch scan --once' or start the service";
+
+// Loads the configuration and opens its database; problems are written to ctx.err. kReadOnly:
+// when the database does not exist (or is empty), prints kNoScanYet and returns no store with
+// exit code 0 (the command prints nothing); when it exists but holds no scan, prints
+// kNoScanYet and returns the store (the command prints its empty result); an older schema is
+// exit 1 with what upgrades it.
+Opened openStore(const CommandContext& ctx, StoreAccess access = StoreAccess::kReadWrite);
 
 // Reports `s` on ctx.err; returns kExitUsage for bad input or unknown ids, else kExitProblems.
 int fail(const CommandContext& ctx, const Status& s);

@@ -2,7 +2,11 @@
 #include "cli/table.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <numeric>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common/text.h"
 
@@ -16,6 +20,8 @@ size_t displayWidth(const std::string& s) {
 }
 
 namespace {
+
+size_t table_width = kNoWidthLimit;
 
 // The first `width` code points of `s`, with "..." in place of the cut part.
 std::string fit(const std::string& s, size_t width) {
@@ -41,6 +47,22 @@ std::string sanitize(const std::string& s) {
 }
 
 }  // namespace
+
+size_t outputWidth() {
+  if (const char* columns = std::getenv("COLUMNS"); columns != nullptr && *columns != '\0') {
+    char* end = nullptr;
+    const long n = std::strtol(columns, &end, 10);
+    if (*end == '\0' && n > 0) return static_cast<size_t>(n);
+  }
+  struct winsize size {};
+  if (::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+      size.ws_col > 0)
+    return size.ws_col;
+  return kNoWidthLimit;
+}
+
+void setTableWidth(size_t width) { table_width = width; }
+size_t tableWidth() { return table_width; }
 
 void Table::print(std::ostream& out, size_t max_width) const {
   const size_t n = columns_.size();
@@ -101,9 +123,11 @@ void StreamedTable::line(const std::vector<std::string>& cells) {
   std::string text;
   for (size_t c = 0; c < columns_.size(); ++c) {
     const size_t width = columns_[c].width;
-    std::string cell = fit(c < cells.size() ? sanitize(cells[c]) : "", width);
+    std::string cell = c < cells.size() ? sanitize(cells[c]) : "";
+    if (cut_) cell = fit(cell, width);
     text += cell;
-    if (c + 1 < columns_.size()) text += std::string(width - displayWidth(cell) + 2, ' ');
+    if (c + 1 < columns_.size())
+      text += std::string(std::max(width, displayWidth(cell)) - displayWidth(cell) + 2, ' ');
   }
   while (!text.empty() && text.back() == ' ') text.pop_back();
   out_ << text << "\n";

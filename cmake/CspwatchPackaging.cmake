@@ -15,6 +15,8 @@
 #   /usr/lib/systemd/system/cspwatch.service, /usr/lib/sysusers.d/cspwatch.conf,
 #   /usr/lib/tmpfiles.d/cspwatch.conf
 #   /usr/share/man/man1/cspwatch.1.gz      generated from `cspwatch --help` by help2man
+#   /usr/share/bash-completion/completions/cspwatch, /usr/share/zsh/vendor-completions/_cspwatch
+#                                          written by `cspwatch completion bash|zsh` (cli/completion.h)
 #   /usr/share/doc/cspwatch/               README, docs/, and copyright (Debian's machine-readable
 #                                          format, cmake/debian/copyright: Apache-2.0, LICENSE)
 # /var/lib/cspwatch (state: database, refresh token, mail) is made by systemd-tmpfiles and
@@ -56,9 +58,28 @@ add_custom_command(
   VERBATIM)
 add_custom_target(cspwatch_man ALL DEPENDS ${_cspwatch_man_dir}/cspwatch.1.gz)
 
+# --- shell completion: written by the built binary, so it lists the commands it has ----------
+set(_cspwatch_completion_dir ${CMAKE_BINARY_DIR}/completion)
+add_custom_command(
+  OUTPUT ${_cspwatch_completion_dir}/cspwatch ${_cspwatch_completion_dir}/_cspwatch
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_cspwatch_completion_dir}
+  COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 sh -c
+          "$<TARGET_FILE:cspwatch> completion bash > ${_cspwatch_completion_dir}/cspwatch"
+  COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 sh -c
+          "$<TARGET_FILE:cspwatch> completion zsh > ${_cspwatch_completion_dir}/_cspwatch"
+  DEPENDS cspwatch
+  COMMENT "Writing the bash and zsh completion of cspwatch"
+  VERBATIM)
+add_custom_target(cspwatch_completion ALL DEPENDS ${_cspwatch_completion_dir}/cspwatch
+                                                  ${_cspwatch_completion_dir}/_cspwatch)
+
 # --- install rules ---------------------------------------------------------------------------
 # /usr/bin/cspwatch comes from cli/CMakeLists.txt (install(TARGETS cspwatch)).
 install(FILES ${_cspwatch_man_dir}/cspwatch.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${_cspwatch_completion_dir}/cspwatch
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${_cspwatch_completion_dir}/_cspwatch
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 
 install(FILES etc/cspwatch.yaml DESTINATION ${_cspwatch_etc})
 install(DIRECTORY etc/rules.d etc/templates DESTINATION ${_cspwatch_etc})

@@ -11,6 +11,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/stat.h>
 
 namespace cspwatch {
 
@@ -33,7 +34,8 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::lock_guard<std::mutex> lock(mutex_);
     journal_ = journal;
     json_ = json;
-    if (!sinks_.empty()) sinks_.front()->set_pattern(journal || json ? "%v" : "%l: %v");
+    if (!sinks_.empty())
+      sinks_.front()->set_pattern(journal || json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l: %v");
   }
 
  protected:
@@ -121,8 +123,8 @@ std::shared_ptr<RedactingSink>& sink() {
   static std::shared_ptr<RedactingSink> s = [] {
     auto r = std::make_shared<RedactingSink>();
     auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    err->set_pattern("%l: %v");
     r->add(err);
+    r->setFormat(stderrIsJournal(), false);
     return r;
   }();
   return s;
@@ -140,8 +142,20 @@ std::shared_ptr<spdlog::logger>& logger() {
 
 }  // namespace
 
+bool isJournalStream(const char* journal_stream, int fd) {
+  if (journal_stream == nullptr) return false;
+  unsigned long long device = 0, inode = 0;
+  char extra = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &device, &inode, &extra) != 2) return false;
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
+bool stderrIsJournal() { return isJournalStream(std::getenv("JOURNAL_STREAM"), 2); }
+
 void setupLogging(const LogOptions& options) {
-  sink()->setFormat(options.journal || std::getenv("JOURNAL_STREAM") != nullptr, options.json);
+  sink()->setFormat(options.journal || stderrIsJournal(), options.json);
   logger()->set_level(options.level);
 }
 

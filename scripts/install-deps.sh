@@ -21,6 +21,8 @@ packages=(
   # packaging: the man page (help2man), the .deb (cpack with dpkg-shlibdeps, which needs file)
   # and the unit's checks (systemd-analyze security/verify; the unit's ExecReload= /bin/kill)
   help2man dpkg-dev file systemd procps
+  # the completion scripts' test: zsh -n parses the zsh one (bash is already there)
+  zsh
 )
 
 missing=()

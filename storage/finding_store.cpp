@@ -3,8 +3,13 @@
 #include "storage/finding_store.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 
+#include <sys/stat.h>
+
+#include "common/file_safety.h"
+#include "common/file_util.h"
 #include "common/redact.h"
 #include "storage/schema.h"
 
@@ -26,6 +31,35 @@ Result<FindingStore> FindingStore::open(const std::string& path, StoreOptions op
   auto db = Database::open(path);
   if (!db) return db.status();
   if (Status s = migrate(*db); !s) return s;
+  return FindingStore(std::move(db.value()), options);
+}
+
+Result<FindingStore> FindingStore::openReadOnly(const std::string& path, StoreOptions options) {
+  // The directory's safety first (storage/sqlite.cpp says why): a directory others can change
+  // is refused even when no database is in it yet, so the answer never depends on whether a
+  // scan ran.
+  struct stat st {};
+  const std::string dir = parentDirectory(path);
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (Status s = checkPrivateDirectory(dir, "the database's directory"); !s) return s;
+  }
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
+    return Status::notFound("no database at " + path);
+  auto db = Database::open(path, /*read_only=*/true);
+  if (!db) return db.status();
+  auto version = schemaVersion(*db);
+  if (!version) return version.status();
+  if (*version == 0) return Status::notFound("the database " + path + " is empty");
+  if (*version > latestSchemaVersion())
+    return Status::aborted("the database " + path + " has schema " + std::to_string(*version) +
+                           ", newer than this cspwatch knows (" +
+                           std::to_string(latestSchemaVersion()) + "): upgrade cspwatch");
+  if (*version < latestSchemaVersion())
+    return Status::aborted("the database " + path + " has an older schema (" +
+                           std::to_string(*version) + ", this cspwatch uses " +
+                           std::to_string(latestSchemaVersion()) +
+                           ") and this command only reads: the next scan upgrades it (restart "
+                           "the service, or run 'cspwatch scan --once')");
   return FindingStore(std::move(db.value()), options);
 }
 

@@ -179,6 +179,11 @@ class FindingStore {
  public:
   // Opens or creates the database at `path` and migrates it; refuses a newer schema.
   static Result<FindingStore> open(const std::string& path, StoreOptions options = {});
+  // Opens an existing database to read only: creates nothing and migrates nothing. kNotFound
+  // when there is no file at `path` or it is empty (schema 0); kAborted ("older schema") when the
+  // database needs a migration only a writer may make, naming how to make it; a newer schema is
+  // refused.
+  static Result<FindingStore> openReadOnly(const std::string& path, StoreOptions options = {});
 
   // Marks scans left 'running' by a crash as 'interrupted'; returns how many.
   Result<int> markInterrupted(Timestamp now);

@@ -123,7 +123,10 @@ TEST_CASE("cli: tenants list fails with exit 1 when the inventory cannot be read
 }
 
 TEST_CASE("cli: the demo config lists the demo tenants in a 100-column table") {
+  // A terminal 100 wide (COLUMNS); in a pipe nothing would be cut (docs/cli.md#tables).
+  ::setenv("COLUMNS", "100", 1);
   Run r = cliRun({"--config", sourcePath("etc/demo/cspwatch.yaml"), "tenants", "list"});
+  ::unsetenv("COLUMNS");
   CHECK(r.code == 0);
   CHECK(r.err.empty());
   std::istringstream lines(r.out);

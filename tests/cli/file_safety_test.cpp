@@ -20,6 +20,7 @@
 #include "tests/support/as_nobody.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/demo_partner.h"
+#include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cspwatch;
@@ -120,7 +121,11 @@ std::string liveConfig(const TempDir& dir, const std::string& pc_extra) {
                                         "    graph_url: http://127.0.0.1:9/graph\n"
                                         "    client_id: 11111111-2222-3333-4444-555555555555\n" +
                                         pc_extra + "rules:\n  paths: [" +
-                                        sourcePath("etc/rules.d") + "]\n");
+                                        sourcePath("etc/rules.d") +
+                                        "]\n"
+                                        // a free port: config check warns about one in use
+                                        "http:\n  listen: 127.0.0.1:" +
+                                        std::to_string(testing::freePort()) + "\n");
 }
 
 }  // namespace

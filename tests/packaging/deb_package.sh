@@ -79,6 +79,8 @@ expect /usr/share/doc/cspwatch/configuration.md -rw-r--r--
 expect /usr/share/doc/cspwatch/operations.md -rw-r--r--
 expect /usr/share/cspwatch/defaults/cspwatch.yaml -rw-r--r--
 expect /usr/share/doc/cspwatch/copyright -rw-r--r--
+expect /usr/share/bash-completion/completions/cspwatch -rw-r--r--
+expect /usr/share/zsh/vendor-completions/_cspwatch -rw-r--r--
 # Every shipped rule file, rule test, fixture and template, in /etc and as pristine defaults.
 while IFS= read -r rel; do
   expect "/etc/cspwatch/$rel" -rw-r--r--
@@ -140,6 +142,19 @@ for soname in $(readelf -d "$root/usr/bin/cspwatch" | sed -nE 's/.*\(NEEDED\).*\
     if has_pkg "$name"; then found=$name; break; fi
   done
   [ -n "$found" ] && ok "$soname from $pkg (Depends: $found)" || fail "$soname comes from $pkg, which Depends lacks"
+done
+
+# The completion scripts are what the packaged binary writes, and they parse.
+for shell in bash zsh; do
+  f=$root/usr/share/bash-completion/completions/cspwatch
+  [ $shell = zsh ] && f=$root/usr/share/zsh/vendor-completions/_cspwatch
+  [ -f "$f" ] || continue
+  if "$root/usr/bin/cspwatch" completion $shell | cmp -s - "$f"; then
+    ok "$shell completion matches 'cspwatch completion $shell'"
+  else
+    fail "$f differs from 'cspwatch completion $shell'"
+  fi
+  if command -v $shell >/dev/null; then $shell -n "$f" || fail "$shell -n rejects $f"; fi
 done
 
 # The licence: LICENSE is Apache-2.0's official text (the SPDX headers say Apache-2.0), and the

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <future>
@@ -17,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -72,8 +74,9 @@ class NotifySocket {
   std::vector<std::string> seen_;
 };
 
-// `cspwatch run` as a child process; stderr collected on a thread. `child` (ChildOptions'
-// timeout aside) sets limits, SIGXFSZ and the user it runs as.
+// `cspwatch run` as a child process; stderr collected on a thread. A `journal_stream` makes
+// stderr the journal's stream, as journald would: JOURNAL_STREAM names the pipe, whatever the
+// value given. `child` (ChildOptions' timeout aside) sets limits, SIGXFSZ and the user it runs as.
 class Daemon {
  public:
   Daemon(const std::string& config, const std::string& notify_socket,
@@ -88,7 +91,16 @@ class Daemon {
       ::close(err_pipe[0]);
       ::setenv("NOTIFY_SOCKET", notify_socket.c_str(), 1);
       if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
-      if (!journal_stream.empty()) ::setenv("JOURNAL_STREAM", journal_stream.c_str(), 1);
+      if (!journal_stream.empty()) {
+        // As journald would: JOURNAL_STREAM names stderr's device and inode (the value given
+        // only says "under the journal"; cspwatch compares, common/logging.h).
+        struct stat st {};
+        char names[64];
+        ::fstat(2, &st);
+        std::snprintf(names, sizeof names, "%llu:%llu", static_cast<unsigned long long>(st.st_dev),
+                      static_cast<unsigned long long>(st.st_ino));
+        ::setenv("JOURNAL_STREAM", names, 1);
+      }
       if (!applyChildOptions(child)) ::_exit(126);
       const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
       ::execl(bin.c_str(), bin.c_str(), "--log-level", "info", "-c", config.c_str(), "run",
