@@ -61,7 +61,8 @@ std::optional<tenants::Tenant> readTenant(const CommandContext& ctx, const confi
         found = t;
         return Status::aborted("found");  // the rest need not be read
       },
-      nullptr, {}, nullptr, tenants::FetchPlan::forFields(reads.fields, reads.all));
+      nullptr, {}, nullptr, tenants::FetchPlan::forFields(reads.fields, reads.all),
+      [&filter](const tenants::Tenant& t) { return filter.matches(t); });
   if (found) return found;
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";

@@ -201,16 +201,21 @@ int tenantsShow(const CommandContext& ctx, const std::string& wanted, OutputForm
     ctx.err << diags.renderText();
     return kExitUsage;
   }
-  // The live read: every tenant the sources list goes past; the one asked for is kept whole.
+  // The live read: only the tenant asked for when the lists name it (its parts alone are read),
+  // else every tenant goes past, which also gives the nearest names for a typo.
   std::vector<tenants::Tenant> found;
   std::vector<std::string> known;
-  auto report = scan::readTenants(daemon::scanSources(*cfg), [&](const tenants::Tenant& t) {
-    if (matches(t, wanted))
-      found.push_back(t);
-    else
-      known.insert(known.end(), {t.name, t.default_domain});
-    return Status::ok();
-  });
+  auto report = scan::readTenants(
+      daemon::scanSources(*cfg),
+      [&](const tenants::Tenant& t) {
+        if (matches(t, wanted))
+          found.push_back(t);
+        else
+          known.insert(known.end(), {t.name, t.default_domain});
+        return Status::ok();
+      },
+      nullptr, {}, nullptr, tenants::FetchPlan::everything(),
+      [&wanted](const tenants::Tenant& t) { return matches(t, wanted); });
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
     return report.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitProblems;

@@ -113,7 +113,11 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
                 sources.rules_max_steps);
         return sink(outcome);
       },
-      cancel, progress, names, plan);
+      cancel, progress, names, plan,
+      filter != nullptr && !filter->tenants.empty()
+          ? std::function<bool(const tenants::Tenant&)>(
+                [filter](const tenants::Tenant& t) { return filter->matches(t); })
+          : std::function<bool(const tenants::Tenant&)>());
 }
 
 tenants::FetchPlan fetchPlanFor(const rules::RuleSet& rules, const std::set<std::string>* only) {
@@ -170,7 +174,8 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
                                      msapi::Cancellation* cancel,
                                      const std::function<void(size_t, size_t)>& progress,
                                      tenants::PartnerDirectory* names,
-                                     const tenants::FetchPlan& plan) {
+                                     const tenants::FetchPlan& plan,
+                                     const std::function<bool(const tenants::Tenant&)>& only) {
   if (!sources.partner_center) {
     if (!sources.inventory_path)
       return Status::invalidArgument(
@@ -215,6 +220,7 @@ Result<ScanSourceReport> readTenants(const ScanSources& sources,
   tenants::PartnerDirectory own_names({}, clock.now());
   options.directory = names != nullptr ? names : &own_names;
   options.plan = plan;
+  options.only = only;
   tenants::PartnerCenterSource source(options, api, inventory ? &*inventory : nullptr,
                                       tokens.hasRefreshToken(), stop);
   auto result = source.run(evaluate);

@@ -76,7 +76,8 @@ struct ScanFilter {
 // `cancel` (may be null) stops a scan early, e.g. on shutdown. `progress` (may be empty) is
 // told how many tenants are done out of how many, after each one. With a `filter` (may be null)
 // only its rules are evaluated, only the parts they read are fetched, and only its tenants are
-// evaluated and given to `sink` (the sources still list, and read, every tenant).
+// evaluated and given to `sink` (the sources still list every tenant, and read only the
+// filter's tenants when their lists name them).
 Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSet& rules,
                                  Timestamp now,
                                  const std::function<Status(const TenantOutcome&)>& sink,
@@ -88,12 +89,15 @@ Result<ScanSourceReport> runScan(const ScanSources& sources, const rules::RuleSe
 // The sources alone, without rules: every tenant they know, assembled, handed to `sink` one at
 // a time (`cspwatch tenants list`, and runScan underneath). `names` (may be null: a directory of
 // this call's own) names the partners the customers list. `plan` says which per-tenant parts
-// the live source reads: every part unless a scan's rules need fewer.
+// the live source reads: every part unless a scan's rules need fewer. `only` (may be empty)
+// narrows what the live source reads to the tenants it accepts on their list data
+// (tenants::PartnerCenterSourceOptions::only): `sink` may still see others, and must judge.
 Result<ScanSourceReport> readTenants(
     const ScanSources& sources, const std::function<Status(const tenants::Tenant&)>& sink,
     msapi::Cancellation* cancel = nullptr, const std::function<void(size_t, size_t)>& progress = {},
     tenants::PartnerDirectory* names = nullptr,
-    const tenants::FetchPlan& plan = tenants::FetchPlan::everything());
+    const tenants::FetchPlan& plan = tenants::FetchPlan::everything(),
+    const std::function<bool(const tenants::Tenant&)>& only = {});
 
 // The parts of each tenant that `rules` need (tenants/fetch_plan.h): those filling the fields
 // its enabled rules read; with `only` (may be null or empty: every rule), those rules'.

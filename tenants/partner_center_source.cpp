@@ -52,6 +52,15 @@ class ProgressLog {
   std::chrono::steady_clock::time_point started_;
 };
 
+// PartnerCenterSourceOptions::only: the tenants it accepts on their list data, or all of them
+// when it accepts none.
+void keepOnly(std::vector<TenantToRead>& tenants, const std::function<bool(const Tenant&)>& only) {
+  std::vector<TenantToRead> kept;
+  for (auto& t : tenants)
+    if (only(t.tenant)) kept.push_back(std::move(t));
+  if (!kept.empty()) tenants = std::move(kept);
+}
+
 }  // namespace
 
 PartnerCenterSource::PartnerCenterSource(PartnerCenterSourceOptions options, msapi::ApiClient& api,
@@ -74,6 +83,7 @@ Result<SourceReport> PartnerCenterSource::run(const std::function<Status(const T
   MergedLists merged = mergeLists({std::move(customers), std::move(relationships)}, inventory_);
   report.complete = merged.complete;
   report.problems.append(merged.problems);
+  if (options_.only) keepOnly(merged.tenants, options_.only);
   auto read = readEach(merged, sink);
   if (!read) return read.status();
   report.tenants = *read;

@@ -50,6 +50,12 @@ struct PartnerCenterSourceOptions {
   // The per-tenant parts to read (tenants/fetch_plan.h): a scan reads those its rules need.
   // A part left out is not called for, not a fetch problem, and its fields stay unset.
   FetchPlan plan = FetchPlan::everything();
+  // When set, only the tenants it accepts, judged on what the lists and the inventory say of
+  // them (id, name, default domain), are read and handed to the sink: one tenant's parts
+  // instead of every tenant's (`tenants show`, `rules eval --tenant`, a dry run's --tenant).
+  // If it accepts none there, every tenant is read (a part read later may be what it matches),
+  // so the caller must still judge each tenant it is handed.
+  std::function<bool(const Tenant&)> only;
 };
 
 struct SourceReport {

@@ -257,3 +257,59 @@ TEST_CASE("demand fetching: a part left out is not stored as could-not-read") {
   CHECK(tenants->getValue<size_t>("full") == listed->size() - partial_without_indirect);
   CHECK(tenants->getValue<size_t>("unread") == 0);
 }
+
+TEST_CASE(
+    "demand fetching: one tenant asked for by id, name or domain has only its own parts read "
+    "(tenants show, rules eval --tenant, a dry run's --tenant)") {
+  const sim::World world = demoWorld();
+  DemandSim sim(world);
+  const std::string config = sim.config(true, false);
+  const tenants::Tenant* one = nullptr;
+  for (const auto& t : world.tenants)
+    if (t.in_customer_list.value_or(false)) {
+      one = &t;
+      break;
+    }
+  REQUIRE(one != nullptr);
+  const std::string kDetails = "GET /pc/v1/customers/{id}";
+  for (const std::string& which : {one->id, one->name, one->default_domain}) {
+    INFO(which);
+    testing::CliRun show;
+    auto asked = requestsOf(sim, [&] {
+      show = testing::cliRun({"--config", config, "tenants", "show", which, "--format", "json"});
+    });
+    INFO(show.err);
+    REQUIRE(show.code == 0);
+    CHECK(asked[kDetails] == 1);  // every customer's before
+    auto doc = Poco::JSON::Parser().parse(show.out).extract<Object::Ptr>();
+    CHECK(doc->getObject("tenant")->getValue<std::string>("id") == one->id);
+
+    testing::CliRun eval;
+    asked = requestsOf(sim, [&] {
+      eval = testing::cliRun({"--config", config, "rules", "eval", "tenant.id", "--tenant", which});
+    });
+    INFO(eval.err);
+    REQUIRE(eval.code == 0);
+    CHECK(eval.out == "\"" + one->id + "\"\ntype: string\n");
+    CHECK(asked[kDetails] <= 1);  // tenant.id needs no details: none or its own
+  }
+  testing::CliRun dry;
+  auto asked = requestsOf(sim, [&] {
+    dry = testing::cliRun({"--config", config, "scan", "--once", "--dry-run", "--format", "json",
+                           "--now", formatTimestamp(kNow), "--tenant", one->default_domain});
+  });
+  INFO(dry.err);
+  REQUIRE(dry.code == 0);
+  CHECK(Poco::JSON::Parser().parse(dry.out).extract<Object::Ptr>()->getValue<int>("tenants") == 1);
+  CHECK(asked[kDetails] == 1);
+
+  // A name no list shows: every tenant is read (a part read later might match), and the nearest
+  // names are offered.
+  testing::CliRun typo;
+  asked = requestsOf(sim, [&] {
+    typo = testing::cliRun({"--config", config, "tenants", "show", one->name + "x"});
+  });
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.err, Catch::Contains(one->name));
+  CHECK(asked[kDetails] == static_cast<int64_t>(customersOf(world)));
+}
