@@ -118,9 +118,9 @@ int detailsOf(const CommandContext& ctx, const SuppressOptions& s, Timestamp now
 // A suppression that covers nothing is refused, with what is near: the tenants closest to an
 // id no scan listed, the closest subjects of the rule's open findings, the closest tags.
 int refuseEmpty(const CommandContext& ctx, Opened& o, const storage::Suppression& sup,
-                Timestamp now) {
-  ctx.err << "cspwatch: refused: this suppression covers no open finding and no could-not-check "
-             "item of rule '"
+                Timestamp now, bool dry_run) {
+  ctx.err << "cspwatch: " << (dry_run ? "dry run: it would be refused" : "refused")
+          << ": this suppression covers no open finding and no could-not-check item of rule '"
           << sup.rule_id << "'" << (sup.tenant_id ? " for tenant " + *sup.tenant_id : "")
           << (sup.tenant_tag ? " for tag '" + *sup.tenant_tag + "'" : "")
           << (sup.subject ? " with subject '" + *sup.subject + "'" : "") << "; nothing stored\n";
@@ -158,7 +158,12 @@ int refuseEmpty(const CommandContext& ctx, Opened& o, const storage::Suppression
     ctx.err << "  closest subjects of its open findings: "
             << (close.empty() ? "none" : join(close, ", ")) << "\n";
   }
-  if (open->empty()) {
+  auto scans = o.store->listScans(1);
+  if (!scans) return fail(ctx, scans.status());
+  if (scans->empty()) {
+    ctx.err << "  no scan yet: nothing is known to cover (run 'cspwatch scan --once' or start "
+               "the service first)\n";
+  } else if (open->empty()) {
     ctx.err << "  rule '" << sup.rule_id << "' has no open findings\n";
   } else if (!sup.subject) {
     const size_t shown = std::min<size_t>(tenants.size(), 5);
@@ -168,15 +173,16 @@ int refuseEmpty(const CommandContext& ctx, Opened& o, const storage::Suppression
                                        : "")
             << "\n";
   }
-  ctx.err << "  hint: --allow-none stores it anyway, for findings still to come; --dry-run shows "
-             "what a suppression would cover\n";
+  ctx.err << "  hint: --allow-none stores it anyway, for findings still to come"
+          << (dry_run ? "" : "; --dry-run shows what a suppression would cover") << "\n";
   return kExitProblems;
 }
 
 }  // namespace
 
 int suppressAdd(const CommandContext& ctx, const SuppressOptions& s) {
-  Opened o = openStore(ctx);
+  // A dry run only reads: it never creates the database (before a scan: "no scan yet").
+  Opened o = openStore(ctx, s.dry_run ? StoreAccess::kReadOnly : StoreAccess::kReadWrite);
   if (!o.store) return o.exit_code;
   const Timestamp now = SystemClock().now();
   storage::Suppression sup;
@@ -184,7 +190,7 @@ int suppressAdd(const CommandContext& ctx, const SuppressOptions& s) {
   if (int rc = detailsOf(ctx, s, now, sup); rc != kExitOk) return rc;
   auto coverage = o.store->coverageOf(sup, now);
   if (!coverage) return fail(ctx, coverage.status());
-  if (coverage->empty() && !s.allow_none) return refuseEmpty(ctx, o, sup, now);
+  if (coverage->empty() && !s.allow_none) return refuseEmpty(ctx, o, sup, now, s.dry_run);
   if (s.dry_run) {
     ctx.out << "dry run: this suppression would cover " << coverageText(*coverage)
             << "; nothing stored\n";
@@ -231,7 +237,7 @@ int suppressList(const CommandContext& ctx, bool all, OutputFormat format) {
   }
   Table t({{"ID", false, 2},
            {"RULE", false, 10},
-           {"TENANT", true, 8, 1},
+           {"TENANT", false, 8},  // an id or a tag: never cut (docs/cli.md#tables)
            {"SUBJECT", true, 8, 1},
            {"OWNER", true, 6, 2},
            {"EXPIRES", false, 10},
@@ -273,6 +279,14 @@ void registerSuppress(CLI::App& app, CommandRegistry& registry) {
                               "Every tenant with this inventory tag, tagged now or later");
   auto* subject =
       add->add_option("--subject", options->subject, "Finding subject (all if omitted)");
+  // An empty value is refused, not read as "omitted": `--tenant "$TENANT"` with the variable
+  // unset would otherwise suppress the rule for every tenant.
+  const CLI::Validator not_empty(
+      [](std::string& value) -> std::string {
+        return trim(value).empty() ? "is empty; leave the option out to mean every one" : "";
+      },
+      "", "not-empty");
+  for (CLI::Option* o : {rule, tenant, tag, subject}) o->check(not_empty);
   finding->excludes(rule)->excludes(tenant)->excludes(tag)->excludes(subject);
   tenant->excludes(tag);
   add->add_option("--reason", options->reason, "Why this is acceptable (required)");

@@ -6,6 +6,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include "cli/suppress_target.h"
 #include "common/clock.h"
@@ -205,4 +206,47 @@ TEST_CASE("cli suppress: a tenant name shared by several tenants is refused, lis
   CHECK(cli::resolveTenant("33333333-3333-3333-3333-333333333333", known).tenant_id ==
         known[2].tenant_id);
   CHECK_THAT(cli::resolveTenant("Fabrikan", known).error, Contains("closest: Fabrikam"));
+}
+
+TEST_CASE("cli suppress: an empty target is refused, never read as every tenant") {
+  Demo demo;
+  for (const char* option : {"--tenant", "--tag", "--subject"}) {
+    INFO(option);
+    auto r = demo.add({"--rule", "admin-email-unverified", option, ""});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains(std::string(option) + ": is empty"));
+    auto dry = demo.add({"--rule", "admin-email-unverified", option, " ", "--dry-run"});
+    CHECK(dry.exit_code == 2);
+  }
+  CHECK(demo.stored() == 0);
+}
+
+TEST_CASE("cli suppress: a dry run before any scan creates no database and says so") {
+  TempDir dir;
+  const std::string db = dir.file("cspwatch.db");
+  const std::string config = dir.write(
+      "cspwatch.yaml", testing::kDemoPartnerYaml + "sources:\n  inventory:\n    path: " +
+                           sourcePath("etc/demo/inventory.json") + "\nstorage:\n  path: " + db +
+                           "\nrules:\n  paths: [" + sourcePath("etc/rules.d") + "]\n");
+  auto dry = runBinary("cspwatch",
+                       {"-c", config, "suppress", "add", "--rule", "gdap-missing", "--dry-run"});
+  INFO(dry.err);
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.err, Contains("no scan yet"));
+  CHECK(::access(db.c_str(), F_OK) != 0);
+  // A real one before any scan: refused for covering nothing, and the reason is the missing scan.
+  auto add = runBinary("cspwatch", {"-c", config, "suppress", "add", "--rule", "gdap-missing",
+                                    "--reason", "r", "--owner", "o", "--expires", "1d"});
+  CHECK(add.exit_code == 1);
+  CHECK_THAT(add.err, Contains("no scan yet: nothing is known to cover"));
+}
+
+TEST_CASE(
+    "cli suppress: a dry run that would be refused says so, exit 1, without the dry-run hint") {
+  Demo demo;
+  auto r = demo.add({"--rule", "admin-email-unverified", "--tag", "tier:bronz", "--dry-run"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("dry run: it would be refused"));
+  CHECK(r.err.find("--dry-run shows") == std::string::npos);
+  CHECK(demo.stored() == 0);
 }
