@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/text.h"
 #include "common/yaml_util.h"
 #include "config/app_config.h"
 #include "config/rule_files.h"
@@ -48,28 +49,36 @@ std::optional<tenants::Tenant> readFixture(const CommandContext& ctx, const std:
   return diags.hasErrors() ? std::nullopt : tenant;
 }
 
-// The tenant of the configured sources whose id, name or default domain is `which`.
+// The tenant of the configured sources whose id, name or default domain is `which`; none when
+// no tenant or several do (a name two customers share: they are listed, to be told apart by id).
 std::optional<tenants::Tenant> readTenant(const CommandContext& ctx, const config::AppConfig& cfg,
                                           const rules::FieldsRead& reads,
                                           const std::string& which) {
   const scan::ScanFilter filter{{}, {which}};
-  std::optional<tenants::Tenant> found;
+  std::vector<tenants::Tenant> found;
   auto report = scan::readTenants(
       daemon::scanSources(cfg),
       [&](const tenants::Tenant& t) {
-        if (!filter.matches(t)) return Status::ok();
-        found = t;
-        return Status::aborted("found");  // the rest need not be read
+        if (filter.matches(t)) found.push_back(t);
+        return Status::ok();
       },
       nullptr, {}, nullptr, tenants::FetchPlan::forFields(reads.fields, reads.all),
       [&filter](const tenants::Tenant& t) { return filter.matches(t); });
-  if (found) return found;
   if (!report) {
     ctx.err << "cspwatch: " << report.status().message() << "\n";
     return std::nullopt;
   }
-  ctx.err << report->diagnostics.renderText() << "cspwatch: no tenant has the id, name or "
-          << "default domain " << which << " (cspwatch tenants list shows them)\n";
+  if (found.size() == 1) return found.front();
+  ctx.err << report->diagnostics.renderText();
+  if (found.empty()) {
+    ctx.err << "cspwatch: no tenant has the id, name or default domain '" << printable(which)
+            << "' (cspwatch tenants list shows them)\n";
+    return std::nullopt;
+  }
+  ctx.err << "cspwatch: '" << printable(which) << "' names " << found.size()
+          << " tenants; give the tenant id:\n";
+  for (const auto& t : found)
+    ctx.err << "  " << t.id << "  " << printable(t.name) << "  " << t.default_domain << "\n";
   return std::nullopt;
 }
 

@@ -322,14 +322,17 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
   if (!knownRules(ctx, *loaded.rules, filter.rules)) return kExitUsage;
   DryRunOutput output(ctx.out, options.format, *loaded.rules, now);
   size_t evaluated = 0;
+  std::set<std::string> matched;  // the --tenant values some tenant answered to
   // On a terminal the lines themselves show the progress (and a bar on stderr would break
   // them); with stdout sent elsewhere, the bar shows on stderr when that is a terminal.
   const bool lines_on_terminal = &ctx.out == &std::cout && ::isatty(STDOUT_FILENO);
   ProgressBar bar(ctx.err);
   auto report = scan::runScan(
       daemon::scanSources(*cfg), *loaded.rules, now,
-      [&output, &evaluated](const scan::TenantOutcome& o) -> Status {
+      [&output, &evaluated, &matched, &filter](const scan::TenantOutcome& o) -> Status {
         ++evaluated;
+        for (const auto& want : filter.tenants)
+          if (scan::ScanFilter{{}, {want}}.matches(*o.tenant)) matched.insert(want);
         output.tenant(*o.tenant, rowsOf(o));
         return Status::ok();
       },
@@ -345,9 +348,13 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
   ctx.err << report->diagnostics.renderText();
   output.finish(filter.tenants.empty() ? report->tenants : evaluated,
                 filter.rules.empty() ? loaded.rules->rules().size() : filter.rules.size());
-  if (!filter.tenants.empty() && evaluated == 0) {
-    ctx.err << "cspwatch: no tenant has the id, name or default domain "
-            << join(filter.tenants, ", ") << " (cspwatch tenants list shows them)\n";
+  // Each --tenant must name a tenant: one that names none is a typo, even beside others that do.
+  std::vector<std::string> unmatched;
+  for (const auto& want : filter.tenants)
+    if (matched.count(want) == 0) unmatched.push_back("'" + printable(want) + "'");
+  if (!unmatched.empty()) {
+    ctx.err << "cspwatch: no tenant has the id, name or default domain " << join(unmatched, ", ")
+            << " (cspwatch tenants list shows them)\n";
     return kExitProblems;
   }
   // Every App+User check was could-not-check: a source could not be used.

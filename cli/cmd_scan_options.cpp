@@ -27,6 +27,12 @@ int runScanCommand(const CommandContext& ctx, ScanCommandLine& line) {
                  "give it a time (--now 2026-11-25T00:00:00Z)\n";
       return kExitUsage;
     }
+    if (!line.options.rules.empty() || !line.options.tenants.empty()) {
+      ctx.err << "cspwatch: --rule and --tenant restrict a dry run here ('scan --once --dry-run "
+                 "--rule R --tenant T'); the running service always scans every rule and "
+                 "tenant, so 'scan --now' takes neither\n";
+      return kExitUsage;
+    }
     return scanNow(ctx);
   }
   if (!line.now.empty()) line.options.now = parseTimestamp(line.now);

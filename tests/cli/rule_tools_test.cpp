@@ -251,7 +251,36 @@ TEST_CASE("rule tools: rules eval --tenant reads the tenant from the sources by 
       binary({"--config", config, "rules", "eval", "true", "--tenant", "no-such-tenant"});
   CHECK(none.exit_code == 1);
   CHECK_THAT(none.err, Catch::Contains("no tenant has the id, name or default domain "
-                                       "no-such-tenant"));
+                                       "'no-such-tenant'"));
+
+  // A name two tenants share is refused, listing both, not answered for the first.
+  TempDir dir;
+  std::string inventory = cspwatch::testing::readFile(sourcePath("etc/demo/inventory.json"));
+  const std::string second = "\"name\": \"Ashgrove Podiatry\"";
+  const size_t westgate = inventory.find("\"name\": \"Westgate Accounting Partners\"");
+  REQUIRE(westgate != std::string::npos);
+  inventory.replace(westgate, std::string("\"name\": \"Westgate Accounting Partners\"").size(),
+                    second);
+  dir.write("inventory.json", inventory);
+  // The demo configuration, its relative paths made absolute, with this inventory.
+  std::string yaml = cspwatch::testing::readFile(config);
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"path: inventory.json", "path: " + dir.file("inventory.json")},
+           {"../../build/demo/", dir.path() + "/"},
+           {"../rules.d", sourcePath("etc/rules.d")},
+           {"../templates", sourcePath("etc/templates")},
+           {"secret_file: webhook.secret",
+            "secret_file: " + sourcePath("etc/demo/webhook.secret")}})
+    for (size_t at = yaml.find(from); at != std::string::npos; at = yaml.find(from, at + 1))
+      yaml.replace(at, from.size(), to);
+  const std::string twins = dir.write("cspwatch.yaml", yaml);
+  ProcessResult shared =
+      binary({"--config", twins, "rules", "eval", "tenant.id", "--tenant", "ashgrove podiatry"});
+  CHECK(shared.exit_code == 1);
+  CHECK(shared.out.empty());
+  CHECK_THAT(shared.err,
+             Catch::Contains("'ashgrove podiatry' names 2 tenants; give the tenant id"));
+  CHECK_THAT(shared.err, Catch::Contains("f00b18d4-5934-42a6-8a64-9a6c06c7f30e"));
 }
 
 TEST_CASE("rule tools: scan --once --dry-run --rule --tenant evaluates only those") {
@@ -286,10 +315,23 @@ TEST_CASE("rule tools: scan --once --dry-run --rule --tenant evaluates only thos
       binary({"--config", config, "scan", "--once", "--dry-run", "--tenant", "nobody.example"});
   CHECK(nobody.exit_code == 1);
   CHECK_THAT(nobody.err, Catch::Contains("no tenant has the id, name or default domain "
-                                         "nobody.example"));
+                                         "'nobody.example'"));
+  // One --tenant that names nobody beside one that names a tenant: still a typo, exit 1.
+  ProcessResult one_of_two = binary({"--config", config, "scan", "--once", "--dry-run", "--tenant",
+                                     "westgateaccounting.com.au", "--tenant", "nobody.example"});
+  CHECK(one_of_two.exit_code == 1);
+  CHECK_THAT(one_of_two.err, Catch::Contains("no tenant has the id, name or default domain "
+                                             "'nobody.example'"));
+  CHECK(one_of_two.err.find("westgateaccounting") == std::string::npos);
   ProcessResult record = binary({"--config", config, "scan", "--once", "--rule", "dap-enabled"});
   CHECK(record.exit_code == 2);
   CHECK_THAT(record.err, Catch::Contains("--rule and --tenant need --dry-run"));
+  // The service scans everything: asking it for one rule or tenant is refused, not ignored.
+  for (const char* option : {"--rule", "--tenant"}) {
+    ProcessResult now = binary({"--config", config, "scan", "--now", option, "dap-enabled"});
+    CHECK(now.exit_code == 2);
+    CHECK_THAT(now.err, Catch::Contains("'scan --now' takes neither"));
+  }
 }
 
 TEST_CASE("rule tools: a file checked alone is told which file defines the macro it uses") {
