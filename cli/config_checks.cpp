@@ -137,7 +137,7 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
                     bool is_secret = true) {
     if (path.empty()) return;
     if (Status s = checkSecretFile(path, what, options); !s) {
-      d.warning(kUnsafeFile, where, s.message());
+      d.error(kUnsafeFile, where, s.message());  // commands refuse it: it stops the next scan
       return;
     }
     const std::string readers = is_secret ? secretReadableByOthers(path) : "";
@@ -149,7 +149,7 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
   };
   auto directory = [&](const std::string& path, const std::string& what, SourceLocation where) {
     if (Status s = checkPrivateDirectory(path, what, options); !s)
-      d.warning(kUnsafeFile, where, s.message());
+      d.error(kUnsafeFile, where, s.message());
   };
   if (cfg.partner_center) {
     const config::PartnerCenterConfig& pc = *cfg.partner_center;

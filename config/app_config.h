@@ -92,8 +92,9 @@ using KeyLocator = std::function<SourceLocation(std::initializer_list<const char
 
 // Problems that make a valid config unusable on this machine: missing inventory file, secret
 // files that cannot be read, templates that do not load, rule paths that do not exist.
-// Warnings, not errors: the daemon may start before they appear, but `config check` reports
-// them (exit 1). Each is at its key when `at` is given, else at the file alone.
+// Errors, each with a hint: any of them stops the next scan, so `config check` reports them
+// (exit 1); the daemon meets them at the scan instead. Each is at its key when `at` is given,
+// else at the file alone.
 Diagnostics checkEnvironment(const AppConfig& config, const KeyLocator& at = {});
 
 // The store's options as the configuration sets them.

@@ -97,7 +97,7 @@ TEST_CASE("config check: alert templates must load") {
   auto bad = check(cfg);
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
-  CHECK_THAT(bad.err, Contains(cfg + ":26:18: warning: mail templates in " + dir.file("none")));
+  CHECK_THAT(bad.err, Contains(cfg + ":26:18: error: mail templates in " + dir.file("none")));
   CHECK_THAT(bad.err, Contains("[config.bad-templates]"));
 }
 
@@ -184,7 +184,8 @@ TEST_CASE("config check: credential files must exist, at their key") {
   INFO(missing.out << missing.err);
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err,
-             Contains(cfg + ":11:25: warning: client secret file " + dir.file("client_secret")));
+             Contains(cfg + ":11:25: error: client secret file " + dir.file("client_secret")));
+  CHECK_THAT(missing.err, Contains("hint: write the app registration's secret there"));
   dir.write("client_secret", "s3cret\n");
   ::chmod(dir.file("client_secret").c_str(), 0600);
   auto ok = check(cfg);

@@ -343,8 +343,8 @@ TEST_CASE("file safety: config check warns about a secret others can read, at it
   auto unsafe = cliRun({"-c", cfg, "config", "check"});
   INFO(unsafe.out << unsafe.err);
   CHECK(unsafe.code == 1);
-  CHECK_THAT(unsafe.err, Contains(cfg + ":14:25: warning: refusing the client secret file"));
-  CHECK_THAT(unsafe.err, Contains(cfg + ":15:25: warning: refusing the refresh token's directory " +
+  CHECK_THAT(unsafe.err, Contains(cfg + ":14:25: error: refusing the client secret file"));
+  CHECK_THAT(unsafe.err, Contains(cfg + ":15:25: error: refusing the refresh token's directory " +
                                   state + ": its group " + group + " can write in it"));
   CHECK_THAT(unsafe.err, Contains("[config.unsafe-file]"));
   CHECK_THAT(unsafe.err, Contains("valid, but 2 problem(s) would stop the next scan"));

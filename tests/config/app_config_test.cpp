@@ -145,7 +145,7 @@ TEST_CASE("loadConfig reports an unreadable file and checkEnvironment missing fi
   REQUIRE(cfg);
   CHECK(cfg->inventory->path == dir.path() + "/inventory.csv");
   Diagnostics env = checkEnvironment(*cfg);
-  CHECK(env.warningCount() == 3);  // inventory, secret file, rules path
+  CHECK(env.errorCount() == 3);  // inventory, secret file, rules path: each stops a scan
   dir.write("inventory.csv", "tenant_id\n");
   dir.write("secret", "x");
   cfg->rule_paths = {dir.path()};
