@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/finding_output.h"
 #include "cli/store_options.h"
+#include "cli/usage_hints.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/text.h"
@@ -205,9 +206,8 @@ void registerReport(CLI::App& app, CommandRegistry& registry) {
       "A report for account managers from the database: every tenant (or one) with its open "
       "findings in plain words, could-not-check items and a summary");
   auto options = std::make_shared<ReportOptions>();
-  cmd->add_option("--format", options->format, "Output format: html (default) or csv")
-      ->check(CLI::IsMember({"html", "csv"}, CLI::ignore_case))
-      ->capture_default_str();
+  withChoices(cmd->add_option("--format", options->format, "Output format: html (default) or csv"),
+              {"html", "csv"});
   cmd->add_option("--tenant", options->tenant, "Only this tenant (id or name, any case)");
   cmd->add_option("-o,--output", options->output, "Write to FILE (default: stdout)");
   registry.add(cmd, [options](const CommandContext& ctx) { return report(ctx, *options); });

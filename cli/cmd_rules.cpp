@@ -169,7 +169,7 @@ int rulesList(const CommandContext& ctx, const std::vector<std::string>& paths,
                {"SEVERITY", false, 8},
                {"ENABLED", false, 3},
                {"TAGS", true, 8, 1},
-               {"FILE:LINE", true, 16, 2},
+               {"FILE:LINE", false, 16},  // a location is of use only whole
                {"TITLE", true, 12, 1}});
   size_t enabled = 0;
   for (const auto& r : all) {

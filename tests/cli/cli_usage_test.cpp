@@ -27,6 +27,7 @@ using Catch::Contains;
 using cspwatch::testing::cliRun;
 using cspwatch::testing::listDirectory;
 using cspwatch::testing::runBinary;
+using cspwatch::testing::runCommand;
 using cspwatch::testing::sourcePath;
 using cspwatch::testing::TempDir;
 
@@ -247,4 +248,20 @@ TEST_CASE("logging: a time on each line, except under journald (JOURNAL_STREAM i
       lines[0],
       std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d warning: plain line)")));
   CHECK(lines[1] == "<4>journal line");
+}
+
+TEST_CASE("usage: output that cannot be written (a full disk) fails the command, said once") {
+  TempDir dir;
+  const std::string config = demoConfig(dir, dir.file("cspwatch.db"));
+  const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
+  for (const std::string command : {"tenants list", "rules list --format json",
+                                     "scan --once --dry-run --now 2026-11-25T00:00:00Z"}) {
+    INFO(command);
+    auto ok = runCommand("/bin/sh", {"-c", bin + " -c " + config + " " + command + " >/dev/null"});
+    CHECK(ok.exit_code == 0);
+    auto full =
+        runCommand("/bin/sh", {"-c", bin + " -c " + config + " " + command + " >/dev/full"});
+    CHECK(full.exit_code == 1);
+    CHECK_THAT(full.err, Contains("could not write the output: No space left on device"));
+  }
 }
