@@ -17,6 +17,9 @@ int checkedOutput(int code) {
   const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
   if (!failed) return code;
   const int error = errno;
+  // The reader stopped reading (`| head`): what it wanted it got; as with any Unix filter, no
+  // complaint (cspwatch ignores SIGPIPE for its sockets, so the write fails instead of killing).
+  if (error == EPIPE) return code;
   std::cerr << "cspwatch: could not write the output: " << std::strerror(error) << "\n";
   return code == 0 ? 1 : code;
 }
