@@ -11,17 +11,56 @@
 #include "cli/commands.h"
 #include "cli/finding_output.h"
 #include "cli/store_options.h"
+#include "cli/suppress_target.h"
 #include "cli/usage_hints.h"
 #include "common/clock.h"
+#include "common/text.h"
+#include "config/rule_files.h"
 #include "storage/states.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::cli {
 
+namespace {
+
+// --tenant as an id, a name or a default domain (any case), as `suppress add` takes it; a typo
+// is an error with the nearest tenants, never an empty list that reads as "nothing wrong".
+int tenantFilter(const CommandContext& ctx, Opened& o, const std::string& text, std::string& id) {
+  if (text.empty()) return kExitOk;
+  auto known = o.store->knownTenants();
+  if (!known) return fail(ctx, known.status());
+  TenantMatch m = resolveTenant(text, *known);
+  if (m.tenant_id.empty()) {
+    ctx.err << "cspwatch: " << m.error << "\n";
+    return kExitProblems;
+  }
+  id = m.tenant_id;
+  return kExitOk;
+}
+
+// A --rule the configured rules do not have finds only what a retired rule left: said, with
+// the nearest id, so that a typo is not read as "no findings".
+void noteUnknownRule(const CommandContext& ctx, const config::AppConfig& cfg,
+                     const std::string& rule) {
+  if (rule.empty()) return;
+  rules::LoadResult loaded = config::loadRuleFiles(cfg.rule_paths);
+  if (!loaded.ok() || loaded.rules->find(rule) != nullptr) return;
+  std::vector<std::string> ids;
+  for (const auto& r : loaded.rules->rules()) ids.push_back(r.id);
+  const std::string hint = didYouMean(rule, ids);
+  ctx.err << "cspwatch: note: no rule '" << printable(rule) << "' in the configured rules"
+          << (hint.empty() ? "" : "; " + hint) << "\n";
+}
+
+}  // namespace
+
 int findingsList(const CommandContext& ctx, const FindingsQuery& q) {
   Opened o = openStore(ctx, StoreAccess::kReadOnly);
   if (!o.store) return o.exit_code;
-  auto rows = o.store->listFindings({q.state, q.tenant, q.rule, q.severity}, SystemClock().now());
+  std::string tenant_id;
+  if (int rc = tenantFilter(ctx, o, q.tenant, tenant_id); rc != kExitOk) return rc;
+  noteUnknownRule(ctx, *o.config, q.rule);
+  auto rows = o.store->listFindings({q.state, tenant_id, q.rule, q.severity}, SystemClock().now());
   if (!rows) return fail(ctx, rows.status());
   if (q.format == OutputFormat::kJson) {
     auto doc = jsonObject();
@@ -110,7 +149,7 @@ void registerFindings(CLI::App& app, CommandRegistry& registry) {
           "open, resolved, retired, suppressed or all")
       ->default_str(storage::stateFilterName(query->state));
   withChoices(list->get_option("--state"), storage::stateFilterNames());
-  list->add_option("--tenant", query->tenant, "Tenant id or exact name");
+  list->add_option("--tenant", query->tenant, "Tenant id, name or default domain (any case)");
   list->add_option("--rule", query->rule, "Rule id");
   withChoices(
       list->add_option("--severity", query->severity, "critical, high, medium, low or info"),

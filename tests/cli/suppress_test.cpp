@@ -250,3 +250,24 @@ TEST_CASE(
   CHECK(r.err.find("--dry-run shows") == std::string::npos);
   CHECK(demo.stored() == 0);
 }
+
+TEST_CASE(
+    "cli findings list: --tenant by name or domain, a typo an error, an unknown --rule noted") {
+  Demo demo;
+  for (const char* which :
+       {kWestgate.c_str(), "westgate accounting partners", "westgateaccounting.com.au"}) {
+    INFO(which);
+    auto r = demo.run({"findings", "list", "--tenant", which, "--format", "json"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("\"rule\": \"dap-enabled\""));
+    CHECK(r.err.empty());
+  }
+  auto typo = demo.run({"findings", "list", "--tenant", "Westgate Acounting Partners"});
+  CHECK(typo.exit_code == 1);
+  CHECK_THAT(typo.err, Contains("closest: Westgate Accounting Partners"));
+  CHECK(typo.out.empty());
+  auto rule = demo.run({"findings", "list", "--rule", "dap-enabeld"});
+  CHECK(rule.exit_code == 0);
+  CHECK_THAT(rule.err, Contains("no rule 'dap-enabeld' in the configured rules; did you mean "
+                                "'dap-enabled'?"));
+}
