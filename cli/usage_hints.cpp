@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/usage_hints.h"
 
+#include <cctype>
+
 #include <CLI/CLI.hpp>
 
 #include "common/text.h"
@@ -118,8 +120,35 @@ std::vector<std::string> choicesOf(CLI::Option& option) {
 
 std::string tidyValidationMessage(const std::string& what) {
   const size_t at = what.find(std::string(": ") + kChoicesPrefix);
-  if (at == std::string::npos) return what;
-  return what.substr(0, at) + " " + what.substr(at + 2);
+  if (at != std::string::npos) return what.substr(0, at) + " " + what.substr(at + 2);
+  // CLI11's own words for the other refusals, said as an operator would ("b is required" for
+  // `scans diff 1`). Matched on its message texts (CLI/Error.hpp of CLI11 2.1): its exception
+  // types do not carry the option's name and value apart.
+  auto upper = [](std::string name) {  // a positional's name as --help shows it: ID, B
+    if (!name.empty() && name[0] != '-')
+      for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
+  };
+  if (startsWith(what, "Could not convert: ")) {
+    const std::string rest = what.substr(std::string("Could not convert: ").size());
+    const size_t eq = rest.find(" = ");
+    if (eq != std::string::npos)
+      return upper(rest.substr(0, eq)) + " must be a number, found '" +
+             abbreviate(rest.substr(eq + 3), 40) + "'";
+  }
+  if (endsWith(what, " is required") && what.find(' ') == what.size() - 12)
+    return "missing " + upper(what.substr(0, what.size() - 12));
+  if (const size_t m = what.find(" required ");
+      m != std::string::npos && endsWith(what, " missing")) {
+    const size_t colon = what.find(": ");
+    if (colon != std::string::npos && colon < m) return what.substr(0, colon) + " needs a value";
+  }
+  for (const char* extras :
+       {"The following argument was not expected: ", "The following arguments were not expected: "})
+    if (startsWith(what, extras))
+      return "unexpected '" + what.substr(std::string(extras).size()) +
+             "' (this command takes no more arguments)";
+  return what;
 }
 
 }  // namespace cspwatch::cli

@@ -30,7 +30,9 @@ CLI::Option* withChoices(CLI::Option* option, const std::vector<std::string>& na
 std::vector<std::string> choicesOf(CLI::Option& option);
 
 // CLI11's message for a value a validator refused is "NAME: MESSAGE"; this is "NAME MESSAGE"
-// for withChoices()'s refusals, and `what` unchanged for any other.
+// for withChoices()'s refusals. CLI11's other refusals in plain words: "ID must be a number,
+// found 'abc'", "missing B", "--rule needs a value", "unexpected 'extra' (...)"; any other
+// message unchanged.
 std::string tidyValidationMessage(const std::string& what);
 
 }  // namespace cspwatch::cli

@@ -255,7 +255,7 @@ TEST_CASE("usage: output that cannot be written (a full disk) fails the command,
   const std::string config = demoConfig(dir, dir.file("cspwatch.db"));
   const std::string bin = std::string(CSPWATCH_BIN_DIR) + "/cspwatch";
   for (const std::string command : {"tenants list", "rules list --format json",
-                                     "scan --once --dry-run --now 2026-11-25T00:00:00Z"}) {
+                                    "scan --once --dry-run --now 2026-11-25T00:00:00Z"}) {
     INFO(command);
     auto ok = runCommand("/bin/sh", {"-c", bin + " -c " + config + " " + command + " >/dev/null"});
     CHECK(ok.exit_code == 0);
@@ -263,5 +263,23 @@ TEST_CASE("usage: output that cannot be written (a full disk) fails the command,
         runCommand("/bin/sh", {"-c", bin + " -c " + config + " " + command + " >/dev/full"});
     CHECK(full.exit_code == 1);
     CHECK_THAT(full.err, Contains("could not write the output: No space left on device"));
+  }
+}
+
+TEST_CASE("usage: CLI11's other refusals are said in plain words") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"findings", "show", "abc"}, "ID must be a number, found 'abc'"},
+           {{"scans", "diff", "1"}, "missing B"},
+           {{"findings", "list", "--rule"}, "--rule needs a value"},
+           {{"findings", "list", "extra"}, "unexpected 'extra' (this command takes no more"},
+       }) {
+    INFO(join(c.args, " "));
+    auto r = cliRun(c.args);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Contains("cspwatch: " + c.message));
   }
 }
