@@ -8,6 +8,7 @@
 #include "cli/command_registry.h"
 #include "cli/table.h"
 #include "cli/usage_hints.h"
+#include "common/file_safety.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "config/app_config.h"
@@ -80,6 +81,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
 
+  // A refusal that says "run it as the directory's owner" repeats this line to copy.
+  setCommandLineForHints(std::vector<std::string>(argv + 1, argv + argc));
   const CommandRegistry::Entry* command = registry.chosen();
   if (command != nullptr && command->log == DefaultLog::kInfo &&
       global.log_level_option->count() == 0)

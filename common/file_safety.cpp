@@ -69,12 +69,18 @@ std::string shellWord(const std::string& path) {
   return out + "'";
 }
 
-// " (runuser -u cspwatch -- cspwatch ...)": how to run a command as `uid`, when the system
-// names it (runuser takes only names).
+// The command as typed (setCommandLineForHints), or "cspwatch ..." before it is known.
+std::string& commandLineForHints() {
+  static std::string line = "cspwatch ...";
+  return line;
+}
+
+// " (runuser -u cspwatch -- cspwatch -c x.yaml findings list)": how to run the command as
+// `uid`, when the system names it (runuser takes only names).
 std::string runAs(uid_t uid) {
   const std::string name = userName(uid);
   if (name.rfind("uid ", 0) == 0) return "";
-  return " (runuser -u " + shellWord(name) + " -- cspwatch ...)";
+  return " (runuser -u " + shellWord(name) + " -- " + commandLineForHints() + ")";
 }
 
 // The user chown(1) should name: its name, or the number when the system has none.
@@ -155,6 +161,12 @@ std::string secretReadableByOthers(const std::string& path) {
     if (path.compare(0, dir.size(), dir) == 0) return "";
   }
   return others(st, 044) + " " + describeOwnership(st);
+}
+
+void setCommandLineForHints(const std::vector<std::string>& args) {
+  std::string line = "cspwatch";
+  for (const auto& a : args) line += " " + (a.empty() ? std::string("''") : shellWord(a));
+  commandLineForHints() = line;
 }
 
 }  // namespace cspwatch

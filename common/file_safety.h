@@ -22,6 +22,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -39,6 +40,11 @@ Status checkSecretFile(const std::string& path, const std::string& what,
 // A directory to write in: "the mail directory (alerts.file.dir)".
 Status checkPrivateDirectory(const std::string& path, const std::string& what,
                              FileCheckOptions options = {});
+
+// The command the refusals' "(runuser -u OWNER -- cspwatch ...)" repeats, so the operator can
+// copy the line: `args` is the command line after the program's name, shell-quoted where it
+// needs to be. Set by the CLI once parsed, before any thread starts; until then "cspwatch ...".
+void setCommandLineForHints(const std::vector<std::string>& args);
 
 // The one rule for every secret read from a file (client secret, refresh token, SMTP password,
 // HTTP token): the file's text without the line ends at its end (LF or CR LF, as editors and

@@ -248,7 +248,8 @@ TEST_CASE("file safety: a database directory someone else can change is refused,
   CHECK(scan.code == 1);
   CHECK_THAT(scan.err, Contains("refusing the database's directory " + state +
                                 ": it belongs to nobody (owner nobody, group nogroup, mode 0750)"));
-  CHECK_THAT(scan.err, Contains("runuser -u nobody -- cspwatch ..."));
+  CHECK_THAT(scan.err, Contains("runuser -u nobody -- cspwatch -c " + cfg + " scan --once --now " +
+                                kT0 + ")"));
   auto list = cliRun({"-c", cfg, "findings", "list"});
   CHECK(list.code == 1);
   CHECK_THAT(list.err, Contains("refusing the database's directory " + state));

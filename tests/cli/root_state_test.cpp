@@ -64,7 +64,9 @@ TEST_CASE("root: commands that write the service's state directory refuse, creat
     INFO(args[0] << " " << args[1] << ": " << r.err);
     CHECK(r.code == 1);
     CHECK_THAT(r.err, Contains("refusing the database's directory " + state));
-    CHECK_THAT(r.err, Contains("runuser -u nobody -- cspwatch ..."));
+    // The line to copy: the command as typed, run as the directory's owner.
+    CHECK_THAT(r.err, Contains("runuser -u nobody -- cspwatch -c " + config + " " + args[0] + " " +
+                               args[1]));
     CHECK(owners(state) == before);  // nothing new, nothing root's
   }
 }
