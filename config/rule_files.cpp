@@ -64,7 +64,12 @@ rules::LoadResult loadRuleFiles(const std::vector<std::string>& paths) {
   if (files.sources.empty() && !files.problems.hasErrors())
     files.problems.error("rules.no-rules", {paths.empty() ? std::string() : paths.front(), 0, 0},
                          "no rule files found in " + join(paths, ", "),
-                         "rule files end in .yaml (and not .test.yaml)");
+                         std::any_of(paths.begin(), paths.end(),
+                                     [](const std::string& p) { return endsWith(p, ".test.yaml"); })
+                             ? "a .test.yaml file holds tests, not rules: give the directories "
+                               "(or rule files) its rules are in too, e.g. 'cspwatch rules test "
+                               "/etc/cspwatch/rules.d mydir'"
+                             : "rule files end in .yaml (and not .test.yaml)");
   rules::LoadResult result = rules::loadRules(files.sources, {&tenants::tenantType()});
   if (files.problems.hasErrors()) {
     Diagnostics merged = files.problems;

@@ -360,3 +360,10 @@ lists:
   // Checked together, both are found.
   CHECK(binary({"rules", "check", dir.file("r")}).exit_code == 0);
 }
+
+TEST_CASE("rule tools: rules test given only a test file says to give its rules' directory too") {
+  ProcessResult r = binary({"rules", "test", sourcePath("etc/rules.d/10-partner.test.yaml")});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.out + r.err, Catch::Contains("a .test.yaml file holds tests, not rules: give the "
+                                            "directories (or rule files) its rules are in too"));
+}
