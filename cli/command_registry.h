@@ -55,20 +55,20 @@ CLI::Option* addFormatOption(CLI::App& command, OutputFormat& format, FormatChoi
                              const std::string& help);
 
 // One registration per command, each in the command's file.
-void registerConfig(CLI::App& app, CommandRegistry& registry);    // cmd_config.cpp
-void registerTenants(CLI::App& app, CommandRegistry& registry);   // cmd_tenants.cpp
-void registerRules(CLI::App& app, CommandRegistry& registry);     // cmd_rules.cpp
+void registerConfig(CLI::App& app, CommandRegistry& registry);   // cmd_config.cpp
+void registerTenants(CLI::App& app, CommandRegistry& registry);  // cmd_tenants.cpp
+void registerRules(CLI::App& app, CommandRegistry& registry);    // cmd_rules.cpp
 // `rules eval`, under the `rules` subcommand registerRules() adds.
 void registerRulesEval(CLI::App& rules, CommandRegistry& registry);  // cmd_rules_eval.cpp
-void registerScan(CLI::App& app, CommandRegistry& registry);      // cmd_scan_options.cpp
-void registerRun(CLI::App& app, CommandRegistry& registry);       // cmd_run.cpp
-void registerFindings(CLI::App& app, CommandRegistry& registry);  // cmd_findings.cpp
-void registerSuppress(CLI::App& app, CommandRegistry& registry);  // cmd_suppress.cpp
-void registerScans(CLI::App& app, CommandRegistry& registry);     // cmd_scans.cpp
-void registerAlerts(CLI::App& app, CommandRegistry& registry);    // cmd_alerts.cpp
-void registerAuth(CLI::App& app, CommandRegistry& registry);      // cmd_auth.cpp
-void registerCompletion(CLI::App& app, CommandRegistry& registry);  // completion.cpp (hidden)
-void registerReport(CLI::App& app, CommandRegistry& registry);    // cmd_report.cpp
+void registerScan(CLI::App& app, CommandRegistry& registry);         // cmd_scan_options.cpp
+void registerRun(CLI::App& app, CommandRegistry& registry);          // cmd_run.cpp
+void registerFindings(CLI::App& app, CommandRegistry& registry);     // cmd_findings.cpp
+void registerSuppress(CLI::App& app, CommandRegistry& registry);     // cmd_suppress.cpp
+void registerScans(CLI::App& app, CommandRegistry& registry);        // cmd_scans.cpp
+void registerAlerts(CLI::App& app, CommandRegistry& registry);       // cmd_alerts.cpp
+void registerAuth(CLI::App& app, CommandRegistry& registry);         // cmd_auth.cpp
+void registerCompletion(CLI::App& app, CommandRegistry& registry);   // completion.cpp (hidden)
+void registerReport(CLI::App& app, CommandRegistry& registry);       // cmd_report.cpp
 // `tenants show`, under the `tenants` subcommand registerTenants() adds.
 void registerTenantsShow(CLI::App& tenants, CommandRegistry& registry);  // cmd_tenants_show.cpp
 

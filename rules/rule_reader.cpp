@@ -108,8 +108,9 @@ ExprText exprField(YamlMap& m, const RuleFile& file, const std::string& key, boo
       v.Mark().line == v.begin()->second.Mark().line) {
     // `when: tenant.x == a: b` read as the mapping {tenant.x == a: b}: the text has a ': '.
     m.error("wrong-type", m.valueLocation(key),
-            "'" + key + "' must be a string, found a mapping: YAML split the text at a ': ' into a key "
-            "and a value (at " +
+            "'" + key +
+                "' must be a string, found a mapping: YAML split the text at a ': ' into a key "
+                "and a value (at " +
                 locationFromMark(file.name, v.begin()->second.Mark()).str() + ")",
             kColonHint);
     return {};
