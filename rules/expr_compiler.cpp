@@ -446,13 +446,13 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
     return nullptr;
   }
   const int n = static_cast<int>(e.args.size());
-  if (n < fn->min_args || n > fn->max_args) {
+  if (n < fn->minArgs() || n > fn->maxArgs()) {
     const int shown = e.receiver_style ? 1 : 0;
     error(ctx, e.pos, "rules.wrong-arity",
           e.name + "() takes " +
-              (fn->min_args == fn->max_args ? std::to_string(fn->min_args - shown)
-                                            : std::to_string(fn->min_args - shown) + " to " +
-                                                  std::to_string(fn->max_args - shown)) +
+              (fn->minArgs() == fn->maxArgs() ? std::to_string(fn->minArgs() - shown)
+                                              : std::to_string(fn->minArgs() - shown) + " to " +
+                                                    std::to_string(fn->maxArgs() - shown)) +
               " argument(s), found " + std::to_string(n - shown),
           fn->summary);
     return nullptr;
@@ -464,19 +464,53 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
     Type t;
     args.push_back(node(*e.args[i], ctx, t));
     ok = ok && args.back() != nullptr;
-    K want = i < static_cast<int>(fn->params.size()) ? fn->params[i] : K::kDyn;
-    if (want != K::kDyn && known(t) && t.kind != want) {
-      error(ctx, e.args[i]->pos, "rules.type-mismatch",
-            e.name + "() needs a " + Type::of(want).name() + " here, found " + t.name(),
-            fn->summary);
-      ok = false;
-    }
     types.push_back(t);
   }
-  type = Type::of(fn->result);
+  if (!resolveOverload(e, *fn, types, ctx, type)) return nullptr;
   if (fn->name == "distinct") type = types[0];
   if (!ok) return nullptr;
   return callNode(e, fn, ctx, std::move(args));
+}
+
+// Which of `fn`'s overloads the argument types known at load time fit: a kDyn parameter takes
+// anything and an argument of unknown type fits any parameter. None fitting is an error (at
+// the argument when only one overload has this many arguments, else at the call); `type` is
+// the result type when every fitting overload gives the same, else dyn.
+bool ExprCompiler::resolveOverload(const Expr& e, const Function& fn,
+                                   const std::vector<Type>& types, Ctx& ctx, Type& type) {
+  const size_t n = types.size();
+  auto fits = [](K want, const Type& t) { return want == K::kDyn || !known(t) || t.kind == want; };
+  std::vector<const Overload*> same_arity, fitting;
+  for (const auto& o : fn.overloads) {
+    if (o.params.size() != n) continue;
+    same_arity.push_back(&o);
+    bool all = true;
+    for (size_t i = 0; i < n && all; ++i) all = fits(o.params[i], types[i]);
+    if (all) fitting.push_back(&o);
+  }
+  type = Type::dyn();
+  if (fitting.empty() && same_arity.size() == 1) {
+    for (size_t i = 0; i < n; ++i)
+      if (!fits(same_arity[0]->params[i], types[i]))
+        error(ctx, e.args[i]->pos, "rules.type-mismatch",
+              e.name + "() needs a " + Type::of(same_arity[0]->params[i]).name() + " here, found " +
+                  types[i].name(),
+              fn.summary);
+    return false;
+  }
+  if (fitting.empty()) {
+    std::vector<std::string> names;
+    for (size_t i = e.receiver_style ? 1 : 0; i < n; ++i) names.push_back(types[i].name());
+    error(ctx, e.pos, "rules.type-mismatch",
+          (e.receiver_style ? types[0].name() + "." : std::string()) + e.name + "(" +
+              join(names, ", ") + ") does not exist",
+          fn.summary);
+    return false;
+  }
+  type = Type::of(fitting.front()->result);
+  for (const auto* o : fitting)
+    if (o->result != fitting.front()->result) type = Type::dyn();
+  return true;
 }
 
 // The call of `fn` on its compiled `args`: a literal pattern of matches() compiled once, the

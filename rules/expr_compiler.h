@@ -79,6 +79,8 @@ class ExprCompiler {
   NodePtr selectField(const Expr& e, Ctx& ctx, Type& type);
   NodePtr callFunction(const Expr& e, Ctx& ctx, Type& type);
   NodePtr callNode(const Expr& e, const Function* fn, Ctx& ctx, std::vector<NodePtr> args);
+  bool resolveOverload(const Expr& e, const Function& fn, const std::vector<Type>& types, Ctx& ctx,
+                       Type& type);
   NodePtr macroCall(const Expr& e, Ctx& ctx, Type& type);
   NodePtr binaryOp(const Expr& e, Ctx& ctx, Type& type);
   NodePtr listLiteral(const Expr& e, Ctx& ctx, Type& type);

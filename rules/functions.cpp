@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "common/text.h"
-#include "rules/regex.h"
+#include "rules/string_functions.h"
 
 namespace cspwatch::rules {
 
@@ -27,44 +27,9 @@ Value size(const Value* a, int n) {
   return errorNoOverload("size", a, n);
 }
 
-template <bool (*Test)(std::string_view, std::string_view)>
-Value stringTest(const Value* a, int n) {
-  if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("string test", a, n);
-  return Value::boolean(Test(a[0].asString(), a[1].asString()));
-}
-
-bool containsTest(std::string_view s, std::string_view t) {
-  return s.find(t) != std::string_view::npos;
-}
-
-Value matches(const Value* a, int n) {
-  if (!is(a[0], VK::kString) || !is(a[1], VK::kString)) return errorNoOverload("matches", a, n);
-  // A pattern built at evaluation time; a literal one is compiled at load (expr_compiler.cpp).
-  auto re = Regex::compile(a[1].asString());
-  if (!re) return Value::error("invalid regular expression: " + re.status().message());
-  return Value::boolean((*re)->search(a[0].asString()));
-}
-
-Value lowerAscii(const Value* a, int n) {
-  if (!is(a[0], VK::kString)) return errorNoOverload("lowerAscii", a, n);
-  return Value::string(toLowerAscii(a[0].asString()));
-}
-
-Value upperAscii(const Value* a, int n) {
-  if (!is(a[0], VK::kString)) return errorNoOverload("upperAscii", a, n);
-  std::string s = a[0].asString();
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return Value::string(s);
-}
-
-Value trimFn(const Value* a, int n) {
-  if (!is(a[0], VK::kString)) return errorNoOverload("trim", a, n);
-  return Value::string(std::string(trim(a[0].asString())));
-}
-
 Value timestampFn(const Value* a, int n) {
   if (is(a[0], VK::kTimestamp)) return a[0];
+  if (is(a[0], VK::kInt)) return Value::timestamp(fromUnixSeconds(a[0].asInt()));
   if (!is(a[0], VK::kString)) return errorNoOverload("timestamp", a, n);
   auto t = parseTimestamp(a[0].asString());
   if (!t) return Value::error("timestamp('" + a[0].asString() + "'): not an RFC 3339 time");
@@ -79,6 +44,21 @@ Value durationFn(const Value* a, int n) {
     return Value::error("duration('" + a[0].asString() + "'): not a duration such as 30d or P30D");
   return Value::duration(*d);
 }
+
+Value boolFn(const Value* a, int n) {
+  if (is(a[0], VK::kBool)) return a[0];
+  if (!is(a[0], VK::kString)) return errorNoOverload("bool", a, n);
+  // CEL's spellings (cel-spec conversions.textproto): these and no others.
+  static const char* const kTrue[] = {"1", "t", "true", "TRUE", "True"};
+  static const char* const kFalse[] = {"0", "f", "false", "FALSE", "False"};
+  for (const char* t : kTrue)
+    if (a[0].asString() == t) return Value::boolean(true);
+  for (const char* f : kFalse)
+    if (a[0].asString() == f) return Value::boolean(false);
+  return Value::error("bool('" + a[0].asString() + "'): not a bool");
+}
+
+Value dynFn(const Value* a, int) { return a[0]; }
 
 Value stringFn(const Value* a, int) { return Value::string(a[0].toText()); }
 
@@ -186,143 +166,80 @@ Value distinct(const Value* a, int n) {
   return Value::list(std::move(out));
 }
 
+// Shorthands for the table: one overload, or several.
+Overload sig(std::vector<K> params, K result) { return {std::move(params), result}; }
+
 const std::vector<Function> kFunctions = {
-    {"size", Function::Style::kBoth, 1, 1, {K::kDyn}, K::kInt, size, "size(string|list) -> int"},
-    {"startsWith",
-     Function::Style::kMember,
-     2,
-     2,
-     {K::kString, K::kString},
-     K::kBool,
-     stringTest<startsWith>,
-     "string.startsWith(prefix) -> bool"},
-    {"endsWith",
-     Function::Style::kMember,
-     2,
-     2,
-     {K::kString, K::kString},
-     K::kBool,
-     stringTest<endsWith>,
-     "string.endsWith(suffix) -> bool"},
-    {"contains",
-     Function::Style::kMember,
-     2,
-     2,
-     {K::kString, K::kString},
-     K::kBool,
-     stringTest<containsTest>,
-     "string.contains(part) -> bool"},
-    {"matches",
+    {"size",
      Function::Style::kBoth,
-     2,
-     2,
-     {K::kString, K::kString},
-     K::kBool,
-     matches,
-     "string.matches(regex) -> bool (RE2 syntax, unanchored search)"},
-    {"lowerAscii",
-     Function::Style::kMember,
-     1,
-     1,
-     {K::kString},
-     K::kString,
-     lowerAscii,
-     "string.lowerAscii() -> string"},
-    {"upperAscii",
-     Function::Style::kMember,
-     1,
-     1,
-     {K::kString},
-     K::kString,
-     upperAscii,
-     "string.upperAscii() -> string"},
-    {"trim",
-     Function::Style::kMember,
-     1,
-     1,
-     {K::kString},
-     K::kString,
-     trimFn,
-     "string.trim() -> string"},
+     {sig({K::kString}, K::kInt), sig({K::kList}, K::kInt)},
+     size,
+     "size(string|list) -> int"},
     {"timestamp",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kDyn},
-     K::kTimestamp,
+     {sig({K::kString}, K::kTimestamp), sig({K::kTimestamp}, K::kTimestamp),
+      sig({K::kInt}, K::kTimestamp)},
      timestampFn,
-     "timestamp(string) -> timestamp"},
+     "timestamp(string|int) -> timestamp"},
     {"duration",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kDyn},
-     K::kDuration,
+     {sig({K::kString}, K::kDuration), sig({K::kDuration}, K::kDuration)},
      durationFn,
-     "duration(string) -> duration (\"30d\", \"6h\", \"P180D\", \"PT0S\")"},
+     "duration(string) -> duration (\"30d\", \"6h\", \"P180D\", \"1.5s\")"},
     {"string",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kDyn},
-     K::kString,
+     {sig({K::kDyn}, K::kString)},
      stringFn,
      "string(any) -> string"},
-    {"int", Function::Style::kGlobal, 1, 1, {K::kDyn}, K::kInt, intFn, "int(any) -> int"},
+    {"int",
+     Function::Style::kGlobal,
+     {sig({K::kInt}, K::kInt), sig({K::kDouble}, K::kInt), sig({K::kString}, K::kInt),
+      sig({K::kTimestamp}, K::kInt), sig({K::kDuration}, K::kInt)},
+     intFn,
+     "int(int|double|string|timestamp|duration) -> int"},
     {"double",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kDyn},
-     K::kDouble,
+     {sig({K::kDouble}, K::kDouble), sig({K::kInt}, K::kDouble), sig({K::kString}, K::kDouble)},
      doubleFn,
-     "double(any) -> double"},
+     "double(double|int|string) -> double"},
+    {"bool",
+     Function::Style::kGlobal,
+     {sig({K::kBool}, K::kBool), sig({K::kString}, K::kBool)},
+     boolFn,
+     "bool(bool|string) -> bool (\"true\", \"false\", \"t\", \"f\", \"1\", \"0\")"},
+    {"dyn",
+     Function::Style::kGlobal,
+     {sig({K::kDyn}, K::kDyn)},
+     dynFn,
+     "dyn(any) -> the same value, its type checked only when evaluated"},
     {"emailDomain",
      Function::Style::kBoth,
-     1,
-     1,
-     {K::kString},
-     K::kString,
+     {sig({K::kString}, K::kString)},
      emailDomainFn,
      "emailDomain(address) -> lower-case domain, or \"\""},
     {"editDistance",
      Function::Style::kGlobal,
-     2,
-     2,
-     {K::kString, K::kString},
-     K::kInt,
+     {sig({K::kString, K::kString}, K::kInt)},
      editDistanceFn,
      "editDistance(a, b) -> int (insert, delete, substitute, transpose)"},
     {"daysUntil",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kTimestamp},
-     K::kInt,
+     {sig({K::kTimestamp}, K::kInt)},
      daysUntil,
      "daysUntil(timestamp) -> whole days from now (negative if past)"},
     {"daysSince",
      Function::Style::kGlobal,
-     1,
-     1,
-     {K::kTimestamp},
-     K::kInt,
+     {sig({K::kTimestamp}, K::kInt)},
      daysSince,
      "daysSince(timestamp) -> whole days since (negative if future)"},
     {"join",
      Function::Style::kMember,
-     1,
-     2,
-     {K::kList, K::kString},
-     K::kString,
+     {sig({K::kList}, K::kString), sig({K::kList, K::kString}, K::kString)},
      join,
      "list.join([separator]) -> string"},
     {"distinct",
      Function::Style::kMember,
-     1,
-     1,
-     {K::kList},
-     K::kList,
+     {sig({K::kList}, K::kList)},
      distinct,
      "list.distinct() -> list without repeats, first occurrence kept"},
 };
@@ -339,19 +256,38 @@ Value errorNoOverload(const std::string& what, const Value* args, int n) {
   return Value::error("no such overload: " + what + "(" + kinds + ")");
 }
 
+int Function::minArgs() const {
+  size_t n = overloads.front().params.size();
+  for (const auto& o : overloads) n = std::min(n, o.params.size());
+  return static_cast<int>(n);
+}
+
+int Function::maxArgs() const {
+  size_t n = 0;
+  for (const auto& o : overloads) n = std::max(n, o.params.size());
+  return static_cast<int>(n);
+}
+
+const std::vector<Function>& allFunctions() {
+  static const std::vector<Function> all = [] {
+    std::vector<Function> out = stringFunctions();
+    out.insert(out.end(), kFunctions.begin(), kFunctions.end());
+    return out;
+  }();
+  return all;
+}
+
 const Function* findFunction(const std::string& name) {
-  for (const auto& f : kFunctions)
+  for (const auto& f : allFunctions())
     if (f.name == name) return &f;
   return nullptr;
 }
 
 std::vector<std::string> functionNames() {
   std::vector<std::string> out;
-  for (const auto& f : kFunctions) out.push_back(f.name);
+  for (const auto& f : allFunctions()) out.push_back(f.name);
   for (const char* m : {"has", "all", "exists", "exists_one", "filter", "map"}) out.push_back(m);
   return out;
 }
-
-const std::vector<Function>& allFunctions() { return kFunctions; }
 
 }  // namespace cspwatch::rules

@@ -11,22 +11,34 @@
 
 namespace cspwatch::rules {
 
+// One signature of a function: the kinds of its arguments (counting the receiver of a method)
+// and of its result. kDyn takes, or gives, any kind.
+struct Overload {
+  std::vector<Type::Kind> params;
+  Type::Kind result;
+};
+
 struct Function {
   enum class Style { kGlobal, kMember, kBoth };
   std::string name;
   Style style;
-  int min_args;  // counting the receiver for member calls
-  int max_args;
-  // Expected kinds of the arguments, for load-time checks; kDyn where anything goes.
-  std::vector<Type::Kind> params;
-  Type::Kind result;
+  // Every signature CEL (or our extension) defines; at least one. The compiler picks those the
+  // argument types known at load time fit, and a call that fits none is a load-time
+  // rules.type-mismatch (docs/rules.md#load-time-checking); the implementation still checks
+  // the kinds it is given, since a dyn argument may hold anything.
+  std::vector<Overload> overloads;
   Value (*impl)(const Value* args, int n);
   const char* summary;  // "string.startsWith(prefix) -> bool"
+
+  int minArgs() const;  // counting the receiver of a method
+  int maxArgs() const;
 };
 
 // nullptr if there is no function of that name.
 const Function* findFunction(const std::string& name);
 std::vector<std::string> functionNames();
+// Every function: those below (rules/functions.cpp) and the string functions
+// (rules/string_functions.h). Built once; pointers into it stay valid.
 const std::vector<Function>& allFunctions();
 
 // Shared by the evaluator for the `in` operator and by `distinct()`.
