@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "rules/functions.h"
+
 namespace cspwatch::rules {
 
 ExprPtr Expr::clone() const {
@@ -478,9 +480,13 @@ class Parser {
         if (isPunct("(")) {
           int open = tok_.pos;
           advance();
-          ExprPtr call = node(Expr::Kind::kCall, pos, name);
-          call->receiver_style = true;
-          call->args.push_back(std::move(e));
+          // A namespaced function such as strings.quote(s) is one name, called globally.
+          const bool qualified =
+              e->kind == Expr::Kind::kIdent && findFunction(e->name + "." + name) != nullptr;
+          ExprPtr call = node(Expr::Kind::kCall, qualified ? e->pos : pos,
+                              qualified ? e->name + "." + name : name);
+          call->receiver_style = !qualified;
+          if (!qualified) call->args.push_back(std::move(e));
           for (auto& a : argList(")", open, "(")) call->args.push_back(std::move(a));
           e = grown(std::move(call));
         } else {
