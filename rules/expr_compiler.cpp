@@ -17,7 +17,7 @@ namespace {
 using K = Type::Kind;
 using nodes::BinaryOp;
 
-const std::vector<std::string> kComprehensions = {"all", "exists", "exists_one", "filter", "map"};
+const char* const kComprehensions[] = {"all", "exists", "exists_one", "existsOne", "filter", "map"};
 
 bool known(const Type& t) { return !t.isDyn(); }
 bool isNumberType(const Type& t) { return t.kind == K::kInt || t.kind == K::kDouble; }
@@ -166,8 +166,8 @@ NodePtr ExprCompiler::node(const Expr& e, Ctx& ctx, Type& type) {
     case Expr::Kind::kSelect:
       return selectField(e, ctx, type);
     case Expr::Kind::kCall:
-      if (std::find(kComprehensions.begin(), kComprehensions.end(), e.name) !=
-              kComprehensions.end() ||
+      if (std::find(std::begin(kComprehensions), std::end(kComprehensions), e.name) !=
+              std::end(kComprehensions) ||
           e.name == "has")
         return macroCall(e, ctx, type);
       return callFunction(e, ctx, type);
@@ -405,11 +405,11 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
     if (is_map) transform = node(*e.args[3], inner, tt);
   }
   if (inner.failed) ctx.failed = true;
-  nodes::Comprehension kind = e.name == "all"          ? nodes::Comprehension::kAll
-                              : e.name == "exists"     ? nodes::Comprehension::kExists
-                              : e.name == "exists_one" ? nodes::Comprehension::kExistsOne
-                              : e.name == "filter"     ? nodes::Comprehension::kFilter
-                                                       : nodes::Comprehension::kMap;
+  nodes::Comprehension kind = e.name == "all"                  ? nodes::Comprehension::kAll
+                              : e.name == "exists"             ? nodes::Comprehension::kExists
+                              : e.name.rfind("exists", 0) == 0 ? nodes::Comprehension::kExistsOne
+                              : e.name == "filter"             ? nodes::Comprehension::kFilter
+                                                               : nodes::Comprehension::kMap;
   if (kind == nodes::Comprehension::kFilter)
     type = range_type;
   else if (kind == nodes::Comprehension::kMap)
