@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <string_view>
 
-#include "common/time.h"
 #include "rules/functions.h"
 
 namespace cspwatch::rules {
@@ -229,7 +228,8 @@ Value formatFn(const Value* a, int n) {
   for (size_t i = 0; i < f.size();) {
     const size_t percent = std::min(f.find('%', i), f.size());
     out.append(f.substr(i, percent - i));
-    if ((i = percent) == f.size()) break;
+    i = percent;
+    if (i == f.size()) break;
     if (i + 1 < f.size() && f[i + 1] == '%') {
       out += '%';
       i += 2;

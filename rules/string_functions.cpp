@@ -2,7 +2,10 @@
 #include "rules/string_functions.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/text.h"
 #include "rules/regex.h"
@@ -120,7 +123,10 @@ class Matcher {
   }
   size_t find(std::string_view text, size_t from) const {
     size_t at = std::string_view::npos;
-    forEach(text, from, [&](size_t p) { return at = p, false; });
+    forEach(text, from, [&at](size_t p) {
+      at = p;
+      return false;
+    });
     return at;
   }
 
