@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "rules/cel_time.h"
 #include "rules/expr_nodes.h"
 
 namespace cspwatch::rules {
@@ -172,7 +173,7 @@ class Negate final : public Node {
       case VK::kDouble:
         return Value::real(-v.asDouble());
       case VK::kDuration:
-        return Value::duration(-v.asDuration());
+        return durationNegate(v.asDurationNanos());
       default:
         return Value::error(std::string("'-' needs a number, found ") + Value::kindName(v.kind()));
     }
