@@ -125,6 +125,12 @@ Value makeTimestamp(int64_t seconds, int64_t nanos) {
 }
 
 Value parseCelTimestamp(const std::string& text) {
+  // A year of five digits or more is RFC 3339 in form but past the range ("10000-01-01...").
+  size_t year_digits = 0;
+  while (year_digits < text.size() && text[year_digits] >= '0' && text[year_digits] <= '9')
+    ++year_digits;
+  if (year_digits > 4 && year_digits < text.size() && text[year_digits] == '-')
+    return Value::error("timestamp('" + text + "'): " + outOfRange("timestamp").errorMessage());
   auto t = parseTimestamp(text);
   if (!t) return Value::error("timestamp('" + text + "'): not an RFC 3339 time");
   Value v = makeTimestamp(toUnixSeconds(*t), fractionOf(text));

@@ -81,7 +81,7 @@ TEST_CASE("cel time: timestamps outside the years 1 to 9999 are errors, never va
   CHECK(isRangeError("timestamp(-62135596801)"));
   CHECK(isRangeError("timestamp(253402300800)"));
   CHECK(text("string(timestamp(253402300799))") == "9999-12-31T23:59:59Z");
-  CHECK(text("timestamp('10000-01-01T00:00:00Z')").rfind("error:", 0) == 0);
+  CHECK(isRangeError("timestamp('10000-01-01T00:00:00Z')"));
   // The span between the extremes is more than a duration holds (+-292 years).
   CHECK(isRangeError("timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z')"));
 }

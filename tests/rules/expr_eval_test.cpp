@@ -272,3 +272,19 @@ TEST_CASE("eval: matches() is RE2, linear in the string and safe on any input (f
   REQUIRE(bad.isError());
   CHECK_THAT(bad.errorMessage(), Catch::Contains("invalid regular expression"));
 }
+
+TEST_CASE("eval: the smallest int can be written, and negating it overflows") {
+  CHECK(text("-9223372036854775808") == "-9223372036854775808");
+  CHECK(isTrue("-9223372036854775808 < -9223372036854775807"));
+  CHECK(isError("-(-9223372036854775808)"));
+  CHECK(isError("-9223372036854775808 - 1"));
+  CHECK(isError("-9223372036854775808 / -1"));
+  const ParseResult p = parseExpr("9223372036854775808");
+  CHECK_FALSE(p.ok());
+  CHECK(p.error.message == "integer '9223372036854775808' is out of range");
+}
+
+TEST_CASE("eval: a list index may be a double without a fraction, as in CEL") {
+  CHECK(text("[7, 8][dyn(1.0)]") == "8");
+  CHECK(isError("[7, 8][dyn(0.5)]"));
+}

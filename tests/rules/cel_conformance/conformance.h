@@ -13,9 +13,11 @@
 // - `value` (or `typed_result`'s result; its deduced type is not compared) must equal the
 //   result exactly, kind included: int 1 is not double 1.0; doubles equal by value, NaN equals
 //   NaN, -0.0 equals 0.0; lists element by element; a Timestamp or Duration Any by seconds and
-//   nanos (ours have none). A value of a kind we do not have (uint64, bytes, map, type, enum,
+//   nanos. A value of a kind we do not have (uint64, bytes, map, type, enum,
 //   other messages) can never pass.
-// - `eval_error` and `any_eval_errors` pass on any error value. They also pass on a load-time
+// - `eval_error` and `any_eval_errors` pass on an error value of the kind the test's message
+//   names, when it names one (no such overload, out of range, division by zero, overflow:
+//   errorFits() in conformance_errors.cpp), else on any error value. They also pass on a load-time
 //   diagnostic (the compiler refusing the expression) when the test sets `disable_check: true`:
 //   CEL then skips its checker and reports the mistake at evaluation, and our checker reporting
 //   at load what CEL reports at evaluation is what docs/rules.md promises. Without
@@ -40,6 +42,10 @@ struct Outcome {
 
 // Runs one SimpleTest. Throws TextprotoError when the test itself is malformed.
 Outcome runTest(const Message& test);
+
+// Whether `ours` (an error value's message or a load-time diagnostic) is of the kind the test's
+// expected errors name; `why` says what was expected when it is not.
+bool errorFits(const Message& test, const std::string& ours, std::string& why);
 
 // `s` for one line of a report: control characters and (in text that is not UTF-8) bytes
 // above 0x7F written as C escapes (\n, \x00); backslashes are left as they are.

@@ -161,9 +161,10 @@ std::string describeValue(const Value& v) {
       return quote(v.asString());
     case Value::Kind::kTimestamp:
       return "timestamp{seconds: " + std::to_string(toUnixSeconds(v.asTimestamp())) +
-             ", nanos: 0} (" + formatTimestamp(v.asTimestamp()) + ")";
+             ", nanos: " + std::to_string(v.timestampNanos()) + "} (" + v.toText() + ")";
     case Value::Kind::kDuration:
-      return "duration{seconds: " + std::to_string(v.asDuration().count()) + ", nanos: 0}";
+      return "duration{seconds: " + std::to_string(v.asDurationNanos() / 1000000000) +
+             ", nanos: " + std::to_string(v.asDurationNanos() % 1000000000) + "}";
     case Value::Kind::kList: {
       std::string out = "[";
       for (const Value& e : v.asList()) out += (out.size() > 1 ? ", " : "") + describeValue(e);
@@ -215,9 +216,10 @@ Match matchValue(const Message& expected, const Value& actual, std::string& why)
     if (auto t = timeOf(f->asMessage())) {
       if (t->is_timestamp)
         return is(a == Value::Kind::kTimestamp &&
-                  toUnixSeconds(actual.asTimestamp()) == t->seconds && t->nanos == 0);
-      return is(a == Value::Kind::kDuration && actual.asDuration().count() == t->seconds &&
-                t->nanos == 0);
+                  toUnixSeconds(actual.asTimestamp()) == t->seconds &&
+                  actual.timestampNanos() == t->nanos);
+      return is(a == Value::Kind::kDuration &&
+                actual.asDurationNanos() == t->seconds * 1000000000 + t->nanos);
     }
     why = "a " + anyTypeName(f->asMessage()) + " message";
     return Match::kUnsupported;
@@ -253,12 +255,9 @@ bool bindingValue(const Message& v, Value& out, std::string& why) {
     }
     out = Value::list(std::move(items));
   } else if (auto t = k == "object_value" ? timeOf(f->asMessage()) : std::nullopt) {
-    if (t->nanos != 0) {
-      why = "a time with nanoseconds";
-      return false;
-    }
-    out = t->is_timestamp ? Value::timestamp(fromUnixSeconds(t->seconds))
-                          : Value::duration(Seconds(t->seconds));
+    out = t->is_timestamp
+              ? Value::timestamp(fromUnixSeconds(t->seconds), static_cast<int32_t>(t->nanos))
+              : Value::durationNanos(t->seconds * 1000000000 + t->nanos);
   } else {
     why = f ? describeExpected(v) : "an empty value";
     return false;
@@ -403,7 +402,10 @@ Outcome runTest(const Message& test) {
   const rules::NodePtr node = compiler.compile(*parsed.expr, source, scope.bindings, next_slot);
   if (node == nullptr) {
     o.actual = "load-time error: " + diagnosticsText(diags);
-    o.passed = expect == Expect::kError && flag(test, "disable_check");
+    std::string why;
+    o.passed =
+        expect == Expect::kError && flag(test, "disable_check") && errorFits(test, o.actual, why);
+    if (!why.empty()) o.actual += " (" + why + ")";
     return o;
   }
   rules::Frame frame;
@@ -424,7 +426,8 @@ Outcome runTest(const Message& test) {
       break;
     }
     case Expect::kError:
-      o.passed = result.isError();
+      o.passed = result.isError() && errorFits(test, result.errorMessage(), why);
+      if (!why.empty()) o.actual += " (" + why + ")";
       break;
     case Expect::kTrue:
       o.passed = result.isBool() && result.asBool();
