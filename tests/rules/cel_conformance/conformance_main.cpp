@@ -9,8 +9,13 @@
 // file/section/name; the Nth test of a name repeated within a section is name#N (N >= 2).
 // Exits 1 on any FAIL, 2 when the files cannot be read; prints each FAIL and a tally.
 //
-//   cel_conformance [--testdata DIR] [--unsupported FILE] [--verbose]
+//   cel_conformance [--testdata DIR] [--unsupported FILE] [--docs FILE] [--verbose]
 //   cel_conformance --write-unsupported FILE   (a developer's tool; ctest never writes)
+//   cel_conformance --write-docs FILE          (likewise)
+//
+// --docs checks that FILE (docs/rules.md) holds, between its "cel-conformance" markers, the
+// tally and the unsupported features as this run renders them, so the docs cannot go stale;
+// --write-docs puts them there.
 //
 // --write-unsupported runs everything and writes a new list: the existing features and whys
 // kept, tests that now pass (or no longer exist) dropped, features left empty dropped, and each
@@ -58,6 +63,8 @@ struct Options {
   std::string testdata = CEL_CONFORMANCE_DIR "/testdata";
   std::string unsupported = CEL_CONFORMANCE_DIR "/unsupported.yaml";
   std::string write_to;
+  std::string docs;        // --docs: the file to check
+  std::string write_docs;  // --write-docs: the file to update
   bool verbose = false;
 };
 
@@ -344,6 +351,67 @@ void printTally(const Tally& t, size_t tests, double seconds) {
   std::cout << "\n";
 }
 
+std::string withCommas(int n) {
+  std::string digits = std::to_string(n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return digits;
+}
+
+const char* const kDocsBegin = "<!-- cel-conformance: begin";
+const char* const kDocsEnd = "<!-- cel-conformance: end -->";
+
+// The docs' section: the tally and the unsupported features with their whys, most tests first.
+std::string docsSection(const Tally& t, size_t tests, const std::vector<Feature>& features) {
+  std::ostringstream out;
+  out << kDocsBegin
+      << " (written by cel_conformance --write-docs; ctest -L cel-conformance checks it) -->\n"
+      << "Of the " << withCommas(static_cast<int>(tests)) << " tests in " << t.by_file.size()
+      << " files of the suite, **" << withCommas(t.passed) << " pass**, " << t.failed
+      << " fail, and " << withCommas(t.unsupported)
+      << " need a feature this language does not have:\n\n| feature | tests | why "
+         "|\n|---|---|---|\n";
+  std::vector<const Feature*> sorted;
+  for (const Feature& f : features) sorted.push_back(&f);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Feature* a, const Feature* b) {
+    return a->tests.size() > b->tests.size();
+  });
+  for (const Feature* f : sorted) {
+    std::string why = f->why;
+    for (size_t i = why.find('|'); i != std::string::npos; i = why.find('|', i + 2))
+      why.replace(i, 1, "\\|");
+    out << "| " << f->name << " | " << f->tests.size() << " | " << why << " |\n";
+  }
+  out << "\n| file | passed | of |\n|---|---|---|\n";
+  for (const auto& [file, counts] : t.by_file)
+    out << "| " << file << " | " << counts.first << " | " << counts.second << " |\n";
+  out << kDocsEnd;
+  return out.str();
+}
+
+// Checks (or with `write`, updates) the section of `path`; false with a message when it is
+// missing or stale.
+bool docsUpToDate(const std::string& path, const std::string& section, bool write) {
+  std::string text = readFile(path);
+  const size_t begin = text.find(kDocsBegin);
+  const size_t end = text.find(kDocsEnd);
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    std::cerr << "cel_conformance: " << path << " has no \"" << kDocsBegin << "\" ... \""
+              << kDocsEnd << "\" section\n";
+    return false;
+  }
+  const std::string current = text.substr(begin, end + std::string(kDocsEnd).size() - begin);
+  if (current == section) return true;
+  if (!write) {
+    std::cout << "FAIL " << path << ": its conformance tally is out of date; run\n"
+              << "  cel_conformance --write-docs " << path << "\n";
+    return false;
+  }
+  text.replace(begin, current.size(), section);
+  std::ofstream(path, std::ios::binary) << text;
+  std::cout << "wrote " << path << "\n";
+  return true;
+}
+
 bool parseOptions(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -354,12 +422,17 @@ bool parseOptions(int argc, char** argv, Options& o) {
       o.unsupported = argv[++i];
     } else if (a == "--write-unsupported" && has_value) {
       o.write_to = argv[++i];
+    } else if (a == "--docs" && has_value) {
+      o.docs = argv[++i];
+    } else if (a == "--write-docs" && has_value) {
+      o.write_docs = argv[++i];
     } else if (a == "--verbose" || a == "-v") {
       o.verbose = true;
     } else {
-      std::cerr << "usage: cel_conformance [--testdata DIR] [--unsupported FILE] [--verbose]\n"
+      std::cerr << "usage: cel_conformance [--testdata DIR] [--unsupported FILE] [--docs FILE] "
+                   "[--verbose]\n"
                    "       cel_conformance [--testdata DIR] [--unsupported FILE] "
-                   "--write-unsupported FILE\n";
+                   "--write-unsupported FILE | --write-docs FILE\n";
       return false;
     }
   }
@@ -400,5 +473,14 @@ int main(int argc, char** argv) {
   const Tally t = judge(results, features, o.verbose);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   printTally(t, results.size(), took.count());
-  return t.failed == 0 ? 0 : 1;
+  bool docs_ok = true;
+  const std::string section = docsSection(t, results.size(), features);
+  try {
+    if (!o.docs.empty()) docs_ok = docsUpToDate(o.docs, section, false);
+    if (!o.write_docs.empty()) docs_ok = docsUpToDate(o.write_docs, section, true) && docs_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "cel_conformance: " << e.what() << "\n";
+    return 2;
+  }
+  return t.failed == 0 && docs_ok ? 0 : 1;
 }
