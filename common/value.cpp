@@ -6,6 +6,22 @@
 
 namespace cspwatch {
 
+std::string fractionDigits(int32_t nanos) {
+  if (nanos == 0) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, ".%09d", static_cast<int>(nanos));
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  return out;
+}
+
+std::string durationSeconds(int64_t nanos) {
+  // Magnitude as unsigned: INT64_MIN has no positive int64.
+  const uint64_t m = nanos < 0 ? 0 - static_cast<uint64_t>(nanos) : static_cast<uint64_t>(nanos);
+  return (nanos < 0 ? "-" : "") + std::to_string(m / 1000000000) +
+         fractionDigits(static_cast<int32_t>(m % 1000000000)) + "s";
+}
+
 std::string Type::name() const {
   switch (kind) {
     case Kind::kDyn:
@@ -72,17 +88,24 @@ Value Value::string(std::string s) {
   return v;
 }
 
-Value Value::timestamp(Timestamp t) {
+Value Value::timestamp(Timestamp t, int32_t nanos) {
   Value v;
   v.kind_ = Kind::kTimestamp;
   v.scalar_.i = toUnixSeconds(t);
+  v.nanos_ = nanos;
   return v;
 }
 
 Value Value::duration(Seconds d) {
+  constexpr int64_t kMax = INT64_MAX / 1000000000;
+  const int64_t s = d.count();
+  return durationNanos(s > kMax ? INT64_MAX : s < -kMax ? INT64_MIN : s * 1000000000);
+}
+
+Value Value::durationNanos(int64_t nanos) {
   Value v;
   v.kind_ = Kind::kDuration;
-  v.scalar_.i = d.count();
+  v.scalar_.i = nanos;
   return v;
 }
 
@@ -148,10 +171,14 @@ std::string Value::toText() const {
     }
     case Kind::kString:
       return asString();
-    case Kind::kTimestamp:
-      return formatTimestamp(asTimestamp());
+    case Kind::kTimestamp: {
+      std::string text = formatTimestamp(asTimestamp());
+      if (nanos_ != 0) text.insert(text.size() - 1, fractionDigits(nanos_));
+      return text;
+    }
     case Kind::kDuration:
-      return formatDuration(asDuration());
+      if (scalar_.i % 1000000000 == 0) return formatDuration(asDuration());
+      return durationSeconds(scalar_.i);
     case Kind::kList: {
       std::string out = "[";
       const auto& items = asList();
@@ -194,6 +221,7 @@ bool valuesEqual(const Value& a, const Value& b) {
     case K::kString:
       return a.asString() == b.asString();
     case K::kTimestamp:
+      return a.asInt() == b.asInt() && a.timestampNanos() == b.timestampNanos();
     case K::kDuration:
       return a.asInt() == b.asInt();
     case K::kList: {

@@ -10,6 +10,7 @@
 // error comes out "unknown". Values are safe to share between threads once built.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,8 +93,13 @@ class Value {
   static Value integer(int64_t i);
   static Value real(double d);
   static Value string(std::string s);
-  static Value timestamp(Timestamp t);
+  // A timestamp, with `nanos` (0 to 999,999,999) after the second. CEL's range is the years 1
+  // to 9999; rules/cel_time.h checks it where values are made from text or arithmetic.
+  static Value timestamp(Timestamp t, int32_t nanos = 0);
+  // A duration: CEL keeps one signed 64-bit count of nanoseconds (about +-292 years).
+  // duration(Seconds) saturates beyond that.
   static Value duration(Seconds d);
+  static Value durationNanos(int64_t nanos);
   static Value list(ValueList items);
   static Value object(const ObjectType* type, std::vector<Value> fields);
   static Value error(std::string message);
@@ -108,19 +114,24 @@ class Value {
   int64_t asInt() const { return scalar_.i; }
   double asDouble() const { return scalar_.d; }
   Timestamp asTimestamp() const { return fromUnixSeconds(scalar_.i); }
-  Seconds asDuration() const { return Seconds(scalar_.i); }
+  int32_t timestampNanos() const { return nanos_; }  // after asTimestamp()'s second
+  // Whole seconds, truncated towards zero; asDurationNanos() is the exact value.
+  Seconds asDuration() const { return Seconds(scalar_.i / 1000000000); }
+  int64_t asDurationNanos() const { return scalar_.i; }
   const std::string& asString() const { return *static_cast<const std::string*>(ptr_.get()); }
   const ValueList& asList() const { return *static_cast<const ValueList*>(ptr_.get()); }
   const ObjectData& asObject() const { return *static_cast<const ObjectData*>(ptr_.get()); }
   const std::string& errorMessage() const { return asString(); }
 
-  // For messages and output: strings bare, lists "[a, b]", timestamps RFC 3339,
-  // durations short form ("30d"), errors "<unknown: why>".
+  // For messages and output: strings bare, lists "[a, b]", timestamps RFC 3339 (with the
+  // fraction of a second when there is one), durations short form ("30d"; "1.5s" with a
+  // fraction), errors "<unknown: why>". CEL's string() is rules/cel_time.h's for time values.
   std::string toText() const;
   static const char* kindName(Kind k);
 
  private:
   Kind kind_ = Kind::kNull;
+  int32_t nanos_ = 0;  // kTimestamp only; sits in what would be padding
   union {
     bool b;
     int64_t i;
@@ -128,6 +139,11 @@ class Value {
   } scalar_{};
   std::shared_ptr<const void> ptr_;
 };
+
+// ".5", ".000001": a fraction of a second, trailing zeros dropped; "" for 0.
+std::string fractionDigits(int32_t nanos);
+// CEL's text for a duration: seconds with the fraction, "90000s", "-1.5s", "0.000000001s".
+std::string durationSeconds(int64_t nanos);
 
 // CEL equality: numbers compare by value across int and double; other kinds are equal only
 // to the same kind; lists element-wise; objects field-wise. Errors are handled by the caller.

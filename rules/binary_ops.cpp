@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "rules/cel_time.h"
+
 namespace cspwatch::rules::nodes {
 
 namespace {
@@ -68,8 +70,10 @@ int compare(const Value& a, const Value& b) {
     case VK::kBool:
       return a.asBool() < b.asBool() ? -1 : a.asBool() > b.asBool();
     case VK::kTimestamp:
+      return compareTimestamps(a, b);
     case VK::kDuration:
-      return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+      return a.asDurationNanos() < b.asDurationNanos() ? -1
+                                                       : a.asDurationNanos() > b.asDurationNanos();
     default:
       return 2;
   }
@@ -127,19 +131,18 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
       return Value::list(std::move(out));
     }
     if (ka == VK::kTimestamp && kb == VK::kDuration)
-      return Value::timestamp(a.asTimestamp() + b.asDuration());
+      return timestampPlus(a, b.asDurationNanos(), false);
     if (ka == VK::kDuration && kb == VK::kTimestamp)
-      return Value::timestamp(b.asTimestamp() + a.asDuration());
+      return timestampPlus(b, a.asDurationNanos(), false);
     if (ka == VK::kDuration && kb == VK::kDuration)
-      return Value::duration(a.asDuration() + b.asDuration());
+      return durationSum(a.asDurationNanos(), b.asDurationNanos(), false);
   }
   if (op == BinaryOp::kSub) {
     if (ka == VK::kTimestamp && kb == VK::kDuration)
-      return Value::timestamp(a.asTimestamp() - b.asDuration());
-    if (ka == VK::kTimestamp && kb == VK::kTimestamp)
-      return Value::duration(a.asTimestamp() - b.asTimestamp());
+      return timestampPlus(a, b.asDurationNanos(), true);
+    if (ka == VK::kTimestamp && kb == VK::kTimestamp) return timestampDifference(a, b);
     if (ka == VK::kDuration && kb == VK::kDuration)
-      return Value::duration(a.asDuration() - b.asDuration());
+      return durationSum(a.asDurationNanos(), b.asDurationNanos(), true);
   }
   return noOverload(op, a, b);
 }

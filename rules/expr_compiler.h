@@ -73,7 +73,13 @@ class ExprCompiler {
   int memoCount() const { return static_cast<int>(memo_index_.size()); }
 
  private:
-  struct Ctx;
+  // One compile's context: where the text came from, the names in view, the next free slot.
+  struct Ctx {
+    const ExprSource* source;
+    std::vector<Binding> scope;
+    int* next_slot;
+    bool failed = false;
+  };
   NodePtr node(const Expr& e, Ctx& ctx, Type& type);
   NodePtr ident(const Expr& e, Ctx& ctx, Type& type);
   NodePtr selectField(const Expr& e, Ctx& ctx, Type& type);

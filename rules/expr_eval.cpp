@@ -2,7 +2,9 @@
 #include "rules/expr_eval.h"
 
 #include <array>
+#include <cmath>
 
+#include "rules/cel_time.h"
 #include "rules/expr_nodes.h"
 
 namespace cspwatch::rules {
@@ -111,6 +113,10 @@ class Index final : public Node {
     if (l.isError()) return l;
     Value p = pos_->eval(f);
     if (p.isError()) return p;
+    // CEL: a double index with no fraction selects as the int would (lists.textproto).
+    if (p.kind() == VK::kDouble && std::trunc(p.asDouble()) == p.asDouble() &&
+        std::fabs(p.asDouble()) < 9.2e18)
+      p = Value::integer(static_cast<int64_t>(p.asDouble()));
     if (l.kind() != VK::kList || p.kind() != VK::kInt)
       return Value::error(std::string("cannot index a ") + Value::kindName(l.kind()) + " with a " +
                           Value::kindName(p.kind()));
@@ -172,7 +178,7 @@ class Negate final : public Node {
       case VK::kDouble:
         return Value::real(-v.asDouble());
       case VK::kDuration:
-        return Value::duration(-v.asDuration());
+        return durationNegate(v.asDurationNanos());
       default:
         return Value::error(std::string("'-' needs a number, found ") + Value::kindName(v.kind()));
     }

@@ -32,6 +32,9 @@ struct Token {
   std::string text;  // identifier, punctuation, or the decoded string
   int64_t int_value = 0;
   double double_value = 0;
+  // 9223372036854775808: too large for an int, except as the magnitude of the smallest int,
+  // -9223372036854775808, which the unary minus before it makes (int_value is then INT64_MIN).
+  bool int_min_magnitude = false;
 };
 
 struct Failure {
@@ -135,7 +138,12 @@ class Lexer {
     } else {
       t.kind = Token::Kind::kInt;
       t.int_value = std::strtoll(text.c_str(), nullptr, 0);
-      if (errno == ERANGE) throw Failure{{t.pos, "integer '" + text + "' is out of range", ""}};
+      if (errno == ERANGE && text == "9223372036854775808") {
+        t.int_value = INT64_MIN;
+        t.int_min_magnitude = true;
+      } else if (errno == ERANGE) {
+        throw Failure{{t.pos, "integer '" + text + "' is out of range", ""}};
+      }
     }
     t.text = text;
     return t;
@@ -436,10 +444,17 @@ class Parser {
       std::string op = tok_.text;
       int pos = tok_.pos;
       advance();
+      if (op == "-" && tok_.kind == Token::Kind::kInt && tok_.int_min_magnitude) {
+        ExprPtr e = node(Expr::Kind::kLiteral, pos);  // -9223372036854775808
+        e->literal = Value::integer(INT64_MIN);
+        advance();
+        return e;
+      }
       ExprPtr operand = unary();
       // Fold "-5" into a literal, so that negative constants cost nothing at run time.
+      // Not the smallest int: -(-9223372036854775808) overflows, an error when evaluated.
       if (op == "-" && operand->kind == Expr::Kind::kLiteral &&
-          operand->literal.kind() == Value::Kind::kInt) {
+          operand->literal.kind() == Value::Kind::kInt && operand->literal.asInt() != INT64_MIN) {
         operand->literal = Value::integer(-operand->literal.asInt());
         operand->pos = pos;
         return operand;
@@ -514,6 +529,9 @@ class Parser {
       case Token::Kind::kEnd:
         fail(t.pos, "the expression ends where a value was expected");
       case Token::Kind::kInt: {
+        if (t.int_min_magnitude)
+          fail(t.pos, "integer '9223372036854775808' is out of range",
+               "the largest int is 9223372036854775807; -9223372036854775808 is the smallest");
         advance();
         ExprPtr e = node(Expr::Kind::kLiteral, t.pos);
         e->literal = Value::integer(t.int_value);

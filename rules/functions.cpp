@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "common/text.h"
+#include "rules/cel_time.h"
 #include "rules/string_functions.h"
+#include "rules/time_functions.h"
 
 namespace cspwatch::rules {
 
@@ -29,20 +31,19 @@ Value size(const Value* a, int n) {
 
 Value timestampFn(const Value* a, int n) {
   if (is(a[0], VK::kTimestamp)) return a[0];
-  if (is(a[0], VK::kInt)) return Value::timestamp(fromUnixSeconds(a[0].asInt()));
+  if (is(a[0], VK::kInt)) {
+    Value t = makeTimestamp(a[0].asInt(), 0);
+    if (t.isError()) return Value::error("timestamp(" + a[0].toText() + "): " + t.errorMessage());
+    return t;
+  }
   if (!is(a[0], VK::kString)) return errorNoOverload("timestamp", a, n);
-  auto t = parseTimestamp(a[0].asString());
-  if (!t) return Value::error("timestamp('" + a[0].asString() + "'): not an RFC 3339 time");
-  return Value::timestamp(*t);
+  return parseCelTimestamp(a[0].asString());
 }
 
 Value durationFn(const Value* a, int n) {
   if (is(a[0], VK::kDuration)) return a[0];
   if (!is(a[0], VK::kString)) return errorNoOverload("duration", a, n);
-  auto d = parseDuration(a[0].asString());
-  if (!d)
-    return Value::error("duration('" + a[0].asString() + "'): not a duration such as 30d or P30D");
-  return Value::duration(*d);
+  return parseCelDuration(a[0].asString());
 }
 
 Value boolFn(const Value* a, int n) {
@@ -60,7 +61,20 @@ Value boolFn(const Value* a, int n) {
 
 Value dynFn(const Value* a, int) { return a[0]; }
 
-Value stringFn(const Value* a, int) { return Value::string(a[0].toText()); }
+// CEL's text for its kinds (timestamps, durations and doubles differ from messages' text);
+// our extension for lists and objects: the text messages show.
+Value stringFn(const Value* a, int) {
+  switch (a[0].kind()) {
+    case VK::kTimestamp:
+    case VK::kDuration:
+    case VK::kDouble:
+      return Value::string(celTimeText(a[0]));
+    case VK::kError:
+      return a[0];
+    default:
+      return Value::string(a[0].toText());
+  }
+}
 
 Value intFn(const Value* a, int n) {
   switch (a[0].kind()) {
@@ -72,7 +86,7 @@ Value intFn(const Value* a, int n) {
       return Value::integer(static_cast<int64_t>(a[0].asDouble()));
     case VK::kTimestamp:
       return Value::integer(toUnixSeconds(a[0].asTimestamp()));
-    case VK::kDuration:
+    case VK::kDuration:  // our extension: whole seconds, towards zero
       return Value::integer(a[0].asDuration().count());
     case VK::kString: {
       try {
@@ -272,6 +286,7 @@ const std::vector<Function>& allFunctions() {
   static const std::vector<Function> all = [] {
     std::vector<Function> out = stringFunctions();
     out.insert(out.end(), kFunctions.begin(), kFunctions.end());
+    out.insert(out.end(), timeFunctions().begin(), timeFunctions().end());
     return out;
   }();
   return all;

@@ -37,8 +37,9 @@ struct Function {
 // nullptr if there is no function of that name.
 const Function* findFunction(const std::string& name);
 std::vector<std::string> functionNames();
-// Every function: those below (rules/functions.cpp) and the string functions
-// (rules/string_functions.h). Built once; pointers into it stay valid.
+// Every function: those below (rules/functions.cpp), the string functions
+// (rules/string_functions.h) and the time accessors (rules/time_functions.h). Built once; pointers
+// into it stay valid.
 const std::vector<Function>& allFunctions();
 
 // Shared by the evaluator for the `in` operator and by `distinct()`.

@@ -211,7 +211,7 @@ TEST_CASE("eval: string functions") {
 
 TEST_CASE("eval: conversions and time functions") {
   CHECK(text("string(42)") == "42");
-  CHECK(text("string(duration('P180D'))") == "180d");
+  CHECK(text("string(duration('P180D'))") == "15552000s");  // CEL: seconds
   CHECK(text("int('42') + 1") == "43");
   CHECK(text("int(2.9)") == "2");
   CHECK(text("int(timestamp('1970-01-02T00:00:00Z'))") == "86400");
@@ -271,4 +271,20 @@ TEST_CASE("eval: matches() is RE2, linear in the string and safe on any input (f
   Value bad = eval("'a'.matches('(' + '')");
   REQUIRE(bad.isError());
   CHECK_THAT(bad.errorMessage(), Catch::Contains("invalid regular expression"));
+}
+
+TEST_CASE("eval: the smallest int can be written, and negating it overflows") {
+  CHECK(text("-9223372036854775808") == "-9223372036854775808");
+  CHECK(isTrue("-9223372036854775808 < -9223372036854775807"));
+  CHECK(isError("-(-9223372036854775808)"));
+  CHECK(isError("-9223372036854775808 - 1"));
+  CHECK(isError("-9223372036854775808 / -1"));
+  const ParseResult p = parseExpr("9223372036854775808");
+  CHECK_FALSE(p.ok());
+  CHECK(p.error.message == "integer '9223372036854775808' is out of range");
+}
+
+TEST_CASE("eval: a list index may be a double without a fraction, as in CEL") {
+  CHECK(text("[7, 8][dyn(1.0)]") == "8");
+  CHECK(isError("[7, 8][dyn(0.5)]"));
 }

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// CEL's timestamps and durations (rules/cel_time.h, rules/time_functions.h) and the overloads
+// the compiler checks at load time (rules/functions.h): what cel-spec's timestamps and
+// conversions tests found wrong before (tests/rules/cel_conformance/ runs those files whole).
+#include "rules/cel_time.h"
+
+#include <catch2/catch.hpp>
+
+#include "rules/expr_compiler.h"
+#include "rules/expr_parser.h"
+
+using namespace cspwatch;
+using namespace cspwatch::rules;
+
+namespace {
+
+struct Result {
+  Value value;
+  std::string diagnostics;  // load-time problems, rendered; empty when it compiled
+};
+
+Result eval(const std::string& text) {
+  ParseResult p = parseExpr(text);
+  INFO(text << ": " << p.error.message);
+  REQUIRE(p.ok());
+  Diagnostics d;
+  ExprCompiler compiler(nullptr, d);
+  std::vector<Binding> scope = {{"x", Type::dyn(), 0}};
+  int next = 1;
+  ExprSource src{"test", text, [](int off) { return SourceLocation{"expr", 1, off + 1}; }};
+  NodePtr n = compiler.compile(*p.expr, src, scope, next);
+  if (!n) return {Value::null(), d.renderText()};
+  Frame f;
+  f.slots.resize(next);
+  return {n->eval(f), ""};
+}
+
+std::string text(const std::string& expr) {
+  Result r = eval(expr);
+  INFO(expr << " -> " << r.diagnostics);
+  REQUIRE(r.diagnostics.empty());
+  return r.value.isError() ? "error: " + r.value.errorMessage() : r.value.toText();
+}
+
+bool isTrue(const std::string& expr) { return text(expr) == "true"; }
+
+bool isRangeError(const std::string& expr) {
+  return text(expr).find("out of range") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("cel time: fractions of a second are kept and printed as CEL prints them") {
+  CHECK(text("string(timestamp('9999-12-31T23:59:59.999999999Z'))") ==
+        "9999-12-31T23:59:59.999999999Z");
+  CHECK(text("string(timestamp('2009-02-13T23:31:30.120Z'))") == "2009-02-13T23:31:30.12Z");
+  CHECK(text("string(timestamp('2009-02-13T23:31:30Z'))") == "2009-02-13T23:31:30Z");
+  CHECK(text("string(timestamp('0001-01-01T00:00:00Z'))") == "0001-01-01T00:00:00Z");
+  CHECK(isTrue("timestamp('2009-02-13T23:31:30.5Z') > timestamp('2009-02-13T23:31:30Z')"));
+  CHECK(isTrue("timestamp('2009-02-13T23:31:30.5Z') != timestamp('2009-02-13T23:31:30Z')"));
+  CHECK(
+      isTrue("timestamp('0001-01-01T00:00:01.000000001Z') + duration('-999999999ns') == "
+             "timestamp('0001-01-01T00:00:00.000000002Z')"));
+  CHECK(
+      isTrue("timestamp('2009-02-13T23:31:30.25Z') - timestamp('2009-02-13T23:31:30Z') == "
+             "duration('250ms')"));
+  CHECK(text("string(duration('1000000s'))") == "1000000s");
+  CHECK(text("string(duration('1m1ms'))") == "60.001s");
+  CHECK(text("string(duration('-1.5h'))") == "-5400s");
+  CHECK(text("string(duration('P180D'))") == "15552000s");  // our ISO 8601 extension
+  CHECK(text("duration('1.5s')") == "1.5s");                // messages show the fraction
+  CHECK(text("duration('P1DT1H')") == "1d1h");              // and whole spans short
+}
+
+TEST_CASE("cel time: timestamps outside the years 1 to 9999 are errors, never values") {
+  // The example: this used to give a value timestamp() could not read back.
+  CHECK(isRangeError("timestamp('9999-12-31T23:59:59Z') + duration('1s')"));
+  CHECK(isRangeError("timestamp('9999-12-31T23:59:59.999999999Z') + duration('1ns')"));
+  CHECK(isRangeError("timestamp('0001-01-01T00:00:00Z') - duration('1ns')"));
+  CHECK(isRangeError("timestamp('0000-01-01T00:00:00Z')"));
+  CHECK(isRangeError("timestamp(-62135596801)"));
+  CHECK(isRangeError("timestamp(253402300800)"));
+  CHECK(text("string(timestamp(253402300799))") == "9999-12-31T23:59:59Z");
+  CHECK(isRangeError("timestamp('10000-01-01T00:00:00Z')"));
+  // The span between the extremes is more than a duration holds (+-292 years).
+  CHECK(isRangeError("timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z')"));
+}
+
+TEST_CASE("cel time: durations that do not fit are errors, whatever the spelling") {
+  CHECK(isRangeError("duration('320000000000s')"));
+  CHECK(isRangeError("duration('-320000000000s')"));
+  CHECK(isRangeError("duration('99999999999999999999999999999999999999h')"));  // overflowed once
+  CHECK(isRangeError("duration('2000000h') + duration('2000000h')"));
+  CHECK(isRangeError("duration('2562047h') + duration('2562047h')"));
+  CHECK(isRangeError("-(duration('-2562047h') - duration('47m16.854775808s'))"));
+  CHECK(text("string(duration('-2562047h47m16.854775808s'))") == "-9223372036.854775808s");
+  CHECK(isTrue("duration('0') == duration('0s') && duration('+1h') == duration('60m')"));
+  CHECK(isTrue("duration('1h30m') == duration('90m') && duration('1.5h') == duration('90m')"));
+  CHECK(isTrue("duration('1us') == duration('1000ns') && duration('1µs') == duration('1us')"));
+  CHECK(isTrue("duration('2w') == duration('14d') && duration('P1Y') == duration('365d')"));
+  for (const char* bad : {"", "1", "h", "1x", "1.h.", "--1s", "1h 30m", "P", "1.5"})
+    CHECK(text(std::string("duration('") + bad + "')").find("not a duration") != std::string::npos);
+}
+
+TEST_CASE("cel time: accessors in UTC and at fixed offsets") {
+  const std::string t = "timestamp('2009-02-13T23:31:30.123Z')";
+  CHECK(text(t + ".getFullYear()") == "2009");
+  CHECK(text(t + ".getMonth()") == "1");
+  CHECK(text(t + ".getDate()") == "13");
+  CHECK(text(t + ".getDayOfMonth()") == "12");
+  CHECK(text(t + ".getDayOfWeek()") == "5");
+  CHECK(text(t + ".getDayOfYear()") == "43");
+  CHECK(text(t + ".getHours()") == "23");
+  CHECK(text(t + ".getMinutes()") == "31");
+  CHECK(text(t + ".getSeconds()") == "30");
+  CHECK(text(t + ".getMilliseconds()") == "123");
+  CHECK(text(t + ".getDate('+11:00')") == "14");
+  CHECK(text(t + ".getHours('02:00')") == "1");
+  CHECK(text("timestamp('2009-02-13T02:00:00Z').getDayOfMonth('-02:30')") == "11");
+  CHECK(text(t + ".getSeconds('-00:00')") == "30");
+  CHECK(text("timestamp('2024-12-31T00:00:00Z').getDayOfYear()") == "365");  // leap year
+  CHECK(text("timestamp('0001-01-01T00:00:00Z').getDayOfWeek()") == "1");    // a Monday
+  CHECK(text(t + ".getHours('Australia/Sydney')").find("only \"UTC\" and offsets") !=
+        std::string::npos);
+  CHECK(text("duration('10000s').getHours()") == "2");
+  CHECK(text("duration('3730s').getMinutes()") == "62");
+  CHECK(text("duration('1.234s').getMilliseconds()") == "234");
+}
+
+TEST_CASE("cel overloads: a call no overload takes is a load-time error at its column") {
+  Result r = eval("size(5)");
+  CHECK_THAT(r.diagnostics, Catch::Contains("expr:1:1") && Catch::Contains("rules.type-mismatch") &&
+                                Catch::Contains("size(int) does not exist") &&
+                                Catch::Contains("size(string|list) -> int"));
+  r = eval("1 + int(true)");
+  CHECK_THAT(r.diagnostics, Catch::Contains("expr:1:5") && Catch::Contains("int(bool)"));
+  r = eval("'a'.startsWith(1)");
+  CHECK_THAT(r.diagnostics, Catch::Contains("expr:1:16") && Catch::Contains("needs a string"));
+  r = eval("timestamp(5).getHours(3)");
+  CHECK_THAT(r.diagnostics,
+             Catch::Contains("expr:1:23") && Catch::Contains("getHours() needs a string here"));
+  // Still fine: timestamp(int) is CEL's, a dyn argument is checked when evaluated.
+  CHECK(text("string(timestamp(5))") == "1970-01-01T00:00:05Z");
+  CHECK(text("size(x)") == "error: no such overload: size(null)");
+  CHECK(text("dyn(3) + 1") == "4");
+  CHECK(isTrue("bool('true') && !bool('f') && bool(true) && bool('False') == false"));
+  CHECK(text("bool('F')").rfind("error:", 0) == 0);
+  CHECK(text("bool('yes')").rfind("error:", 0) == 0);
+  CHECK(text("string(123.456) + ' ' + string(-4.5e-3) + ' ' + string(1e21) + ' ' + "
+             "string(123456.0) + ' ' + string(1234567.0)") ==
+        "123.456 -0.0045 1e+21 123456 1.234567e+06");
+}
