@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "rules/cel_time.h"
 #include "rules/functions.h"
 
 namespace cspwatch::rules {
@@ -93,14 +94,14 @@ Value appendText(const Value& v, std::string& out, size_t limit) {
     case VK::kBool:
     case VK::kInt:
     case VK::kString:
-    case VK::kTimestamp:
-      out += v.toText();  // null, true, 42, the text itself, RFC 3339 in UTC
+      out += v.toText();  // null, true, 42, the text itself
       return Value();
     case VK::kDouble:
       appendDouble(v.asDouble(), out);
       return Value();
-    case VK::kDuration:  // seconds, as CEL writes a duration: "6347s"
-      out += std::to_string(v.asDuration().count()) + "s";
+    case VK::kTimestamp:
+    case VK::kDuration:
+      out += celTimeText(v);  // RFC 3339 in UTC; seconds, as "6347s" or "1.5s"
       return Value();
     case VK::kList: {
       out += '[';
