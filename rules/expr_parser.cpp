@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 
 #include "rules/functions.h"
+#include "rules/string_escapes.h"
 
 namespace cspwatch::rules {
 
@@ -166,7 +166,7 @@ class Lexer {
         throw Failure{
             {t.pos, "string is never closed on its line", std::string("add the closing ") + quote}};
       if (c == '\\' && !raw) {
-        escape(out);
+        if (auto bad = decodeEscape(s_, i_, out)) throw Failure{*bad};
         continue;
       }
       out += c;
@@ -175,110 +175,6 @@ class Lexer {
     t.kind = Token::Kind::kString;
     t.text = out;
     return t;
-  }
-
-  // The escape at i_ (its backslash) appended to `out` as UTF-8, and i_ moved past it. CEL's
-  // escapes (cel-spec doc/langdef.md, "String and Bytes Values"); each numeric one stands for a
-  // Unicode code point, so "\377" and "\xFF" are both 'ÿ' (two bytes of UTF-8).
-  void escape(std::string& out) {
-    const int at = static_cast<int>(i_);
-    if (i_ + 1 >= s_.size()) throw Failure{{at, "string ends in a lone '\\'", ""}};
-    const char e = s_[i_ + 1];
-    i_ += 2;
-    static const std::string kLetters = "abfnrtv\\'\"`?";
-    static const std::string kMeanings = "\a\b\f\n\r\t\v\\'\"`?";
-    if (const size_t k = kLetters.find(e); k != std::string::npos) {
-      out += kMeanings[k];
-      return;
-    }
-    if (e >= '0' && e <= '7') {
-      appendUtf8(out, octal(at));
-      return;
-    }
-    const int digits = e == 'x' || e == 'X' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
-    if (digits == 0)
-      throw Failure{{at, std::string("unknown escape '\\") + e + "'",
-                     "write '\\\\' for a backslash, or use a raw string r'...'"}};
-    appendUtf8(out, codePoint(at, e, digits));
-  }
-
-  // \NNN, i_ just past its first digit: exactly three octal digits, at most \377.
-  unsigned octal(int at) {
-    unsigned v = static_cast<unsigned>(s_[i_ - 1] - '0');
-    for (int k = 0; k < 2; ++k, ++i_) {
-      if (i_ >= s_.size() || s_[i_] < '0' || s_[i_] > '7')
-        throw Failure{{at, "an octal escape has exactly three digits",
-                       "as in '\\101' for 'A'; write '\\\\' for a backslash"}};
-      v = v * 8 + static_cast<unsigned>(s_[i_] - '0');
-    }
-    if (v > 0377)
-      throw Failure{{at, "octal escape '" + s_.substr(at, 4) + "' is over '\\377'",
-                     "octal escapes stand for U+0000 to U+00FF; write others as '\\uHHHH'"}};
-    return v;
-  }
-
-  // \xHH, \uHHHH or \UHHHHHHHH, i_ just past the letter: a code point that is not a UTF-16
-  // surrogate and is at most U+10FFFF.
-  unsigned codePoint(int at, char letter, int digits) {
-    unsigned v = 0;
-    for (int k = 0; k < digits; ++k, ++i_) {
-      const int h = i_ < s_.size() ? hexDigit(s_[i_]) : -1;
-      if (h < 0)
-        throw Failure{
-            {at, std::string("'\\") + letter + "' needs " + std::to_string(digits) + " hex digits",
-             letter == 'U'   ? "as in '\\U0001F600'"
-             : letter == 'u' ? "as in '\\u00e9' for 'é'"
-                             : "as in '\\x41' for 'A'"}};
-      v = v * 16 + static_cast<unsigned>(h);
-    }
-    const std::string written = s_.substr(at, i_ - at);
-    if (v >= 0xD800 && v <= 0xDFFF)
-      throw Failure{
-          {at, "'" + written + "' is a UTF-16 surrogate, not a character", surrogateHint(v)}};
-    if (v > 0x10FFFF)
-      throw Failure{{at, "'" + written + "' is past U+10FFFF, the last Unicode code point", ""}};
-    return v;
-  }
-
-  // How to write the character a surrogate (pair) was meant for; i_ is just past `high`.
-  std::string surrogateHint(unsigned high) const {
-    int low = -1;
-    if (high <= 0xDBFF && s_.compare(i_, 2, "\\u") == 0 && i_ + 6 <= s_.size()) {
-      low = 0;
-      for (size_t k = i_ + 2; k < i_ + 6 && low >= 0; ++k)
-        low = hexDigit(s_[k]) < 0 ? -1 : low * 16 + hexDigit(s_[k]);
-    }
-    if (low < 0xDC00 || low > 0xDFFF)
-      return "write a character past U+FFFF as '\\U' and its 8-digit code point";
-    char pair[16];
-    std::snprintf(pair, sizeof pair, "\\U%08X",
-                  0x10000 + ((high - 0xD800) << 10) + (static_cast<unsigned>(low) - 0xDC00));
-    return std::string("write the pair as one code point: '") + pair + "'";
-  }
-
-  static int hexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  static void appendUtf8(std::string& out, unsigned code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
   }
 
   const std::string& s_;
