@@ -193,6 +193,8 @@ TEST_CASE("string functions: format, as cel-spec's string_ext tests it") {
   CHECK(text("'%d %s'.format([3.14, 1e21])") == "3.14 1000000000000000000000");
   CHECK(text("'%s'.format([timestamp('2023-02-03T23:31:20+00:00')])") == "2023-02-03T23:31:20Z");
   CHECK(text("'%s'.format([duration('1h45m47s')])") == "6347s");
+  CHECK(text("'%s %s'.format([duration('-1.5s'), timestamp('2023-02-03T23:31:20.50Z')])") ==
+        "-1.5s 2023-02-03T23:31:20.5Z");
   CHECK(
       text("'%s'.format([['abc', 3.14, null, [9, 8, 7, 6], timestamp('2023-02-03T23:31:20Z')]])") ==
       "[abc, 3.14, null, [9, 8, 7, 6], 2023-02-03T23:31:20Z]");
