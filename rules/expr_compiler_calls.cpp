@@ -18,6 +18,13 @@ using K = Type::Kind;
 
 bool known(const Type& t) { return !t.isDyn(); }
 
+// "an int", "a string": for "needs an int here".
+std::string withArticle(const std::string& type_name) {
+  const bool vowel =
+      !type_name.empty() && std::string("aeiou").find(type_name[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + type_name;
+}
+
 }  // namespace
 
 NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
@@ -91,8 +98,8 @@ bool ExprCompiler::resolveOverload(const Expr& e, const Function& fn,
     for (size_t i = 0; i < n; ++i)
       if (!fits(same_arity[0]->params[i], types[i]))
         error(ctx, e.args[i]->pos, "rules.type-mismatch",
-              e.name + "() needs a " + Type::of(same_arity[0]->params[i]).name() + " here, found " +
-                  types[i].name(),
+              e.name + "() needs " + withArticle(Type::of(same_arity[0]->params[i]).name()) +
+                  " here, found " + types[i].name(),
               fn.summary);
     return false;
   }

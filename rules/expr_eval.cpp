@@ -245,13 +245,17 @@ class Call final : public Node {
     std::array<Value, 4> values;  // no function takes more (checked at compile time)
     const int n = static_cast<int>(args_.size());
     int64_t walked = 0;  // a step per element of each list argument (join(), string(), ...)
+    int64_t text = 0;    // and per kTextBytesPerStep bytes of each string argument
     for (int i = 0; i < n; ++i) {
       values[i] = args_[i]->eval(f);
       if (values[i].isError()) return values[i];
       if (walks_lists_) walked += listLength(values[i]);
+      text += textLength(values[i]);
     }
-    if (walked > 0 && !f.charge(walked)) return Frame::outOfStepsError();
+    if (walked + text > 0 && !f.charge(walked + text)) return Frame::outOfStepsError();
     Value result = fn_->impl(values.data(), n);
+    // Building a string costs as reading one does (join(), string(), replace(), format()).
+    if (!f.charge(textLength(result))) return Frame::outOfStepsError();
     // distinct() compares each element with those kept so far: about n * kept / 2 comparisons.
     if (distinct_ && !f.charge(walked * listLength(result) / 2)) return Frame::outOfStepsError();
     return result;

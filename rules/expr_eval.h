@@ -30,8 +30,9 @@ inline constexpr int64_t kDefaultMaxSteps = 1000000;
 // partner, lists, now), so that rules sharing a macro compute it once per tenant.
 //
 // `steps_left` is the evaluation's budget: every node evaluated and every element a list macro
-// visits costs one step, and operators and functions that walk a whole list (`in`, `+` and `==`
-// on lists, join(), string(), distinct()) cost its length. Once it is spent every further
+// visits costs one step, operators and functions that walk a whole list (`in`, `+` and `==`
+// on lists, join(), string(), distinct()) cost its length, and functions a step per 64 bytes of
+// the strings they read and build (textLength()). Once it is spent every further
 // evaluation returns outOfStepsError() at once, so an evaluation ends quickly however costly
 // the expression (three nested exists() over 1,000 elements would take 10^9 steps).
 struct Frame {
@@ -73,6 +74,17 @@ using NodePtr = std::unique_ptr<const Node>;
 // The steps walking `v` costs: its length when it is a list, else nothing.
 inline int64_t listLength(const Value& v) {
   return v.kind() == Value::Kind::kList ? static_cast<int64_t>(v.asList().size()) : 0;
+}
+
+// Functions read and build strings in time linear in their bytes (the searches are
+// Knuth-Morris-Pratt: rules/string_functions.cpp), at a few nanoseconds a byte: a step per
+// kTextBytesPerStep bytes keeps a step near its 20 ns whatever the text, and costs the short
+// strings of a tenant (names, domains, addresses) nothing.
+inline constexpr int64_t kTextBytesPerStep = 64;
+inline int64_t textLength(const Value& v) {
+  return v.kind() == Value::Kind::kString
+             ? static_cast<int64_t>(v.asString().size()) / kTextBytesPerStep
+             : 0;
 }
 
 // Truthiness for conditions: true only for the bool true. Errors stay errors; anything else

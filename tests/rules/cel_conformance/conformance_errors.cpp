@@ -25,7 +25,8 @@ const std::vector<ErrorKind>& kinds() {
   static const std::vector<ErrorKind> kKinds = {
       // "no matching overload" is left out: logic.textproto says it of division by zero too.
       {{"no such overload", "no_such_overload"},
-       {"no such overload", "does not exist", "needs a", "rules.type-mismatch"}},
+       {"no such overload", "does not exist", "needs a", "rules.type-mismatch",
+        "rules.wrong-arity"}},
       {{"unbound function"}, {"unknown function"}},
       {{"range"}, {"range"}},
       {{"by zero"}, {"by zero"}},
