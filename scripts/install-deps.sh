@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ make cmake ninja-build ccache pkg-config
+  # lld links about four times faster than GNU ld (CMakeLists.txt, CSPWATCH_LINKER)
+  lld
   # libraries (Debian 12 versions are the supported ones)
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
   libsystemd-dev libkainjow-mustache-dev libre2-dev
