@@ -17,7 +17,8 @@ namespace {
 using K = Type::Kind;
 using nodes::BinaryOp;
 
-const char* const kComprehensions[] = {"all", "exists", "exists_one", "existsOne", "filter", "map"};
+const char* const kComprehensions[] = {"all",    "exists", "exists_one",   "existsOne",
+                                       "filter", "map",    "transformList"};
 
 bool known(const Type& t) { return !t.isDyn(); }
 bool isNumberType(const Type& t) { return t.kind == K::kInt || t.kind == K::kDouble; }
@@ -364,15 +365,29 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
     }
     return obj ? nodes::has(std::move(obj), idx, sel.name) : nullptr;
   }
-  // Comprehensions: range.kind(var, predicate[, transform]).
-  const bool is_map = e.name == "map";
-  const size_t want_min = 3, want_max = is_map ? 4 : 3;
-  if (!e.receiver_style || e.args.size() < want_min || e.args.size() > want_max ||
-      e.args[1]->kind != Expr::Kind::kIdent) {
+  return comprehension(e, ctx, type);
+}
+
+// The list macros: range.kind(x, predicate[, transform]), and CEL's two-variable forms on
+// lists, range.all|exists|exists_one|existsOne(i, x, predicate) and
+// range.transformList(i, x, [filter,] expression), where i is the element's index.
+NodePtr ExprCompiler::comprehension(const Expr& e, Ctx& ctx, Type& type) {
+  const bool transform_list = e.name == "transformList";
+  const bool is_map = e.name == "map" || transform_list;
+  const size_t n = e.args.size();
+  const size_t vars = transform_list || (!is_map && n == 4) ? 2 : 1;
+  const size_t body = 1 + vars;  // the first argument after the variables
+  bool usage_ok = e.receiver_style && n >= body + 1 && n <= body + (is_map ? 2 : 1);
+  for (size_t i = 1; usage_ok && i <= vars; ++i) usage_ok = e.args[i]->kind == Expr::Kind::kIdent;
+  if (!usage_ok) {
+    const std::string v = transform_list ? "(i, x, " : "(x, ";
     error(ctx, e.pos, "rules.bad-macro",
-          e.name + "() is written list." + e.name +
-              (is_map ? "(x, expression) or list.map(x, condition, expression)" : "(x, condition)"),
-          "the first argument names the element, e.g. tenant.contacts." + e.name + "(c, ...)");
+          e.name + "() is written list." + e.name + v +
+              (is_map ? "expression) or list." + e.name + v + "condition, expression)"
+                      : "condition) or list." + e.name + "(i, x, condition)"),
+          "the first argument names the element (or, with two, its index and the element), "
+          "e.g. tenant.contacts." +
+              e.name + "(c, ...)");
     type = Type::dyn();
     return nullptr;
   }
@@ -383,20 +398,21 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
           e.name + "() needs a list, found " + range_type.name());
     range.reset();
   }
+  const int index_slot = vars == 2 ? (*ctx.next_slot)++ : -1;
   const int slot = (*ctx.next_slot)++;
   Ctx inner{ctx.source, ctx.scope, ctx.next_slot};
+  if (vars == 2) inner.scope.push_back({e.args[1]->name, Type::of(K::kInt), index_slot});
   inner.scope.push_back(
-      {e.args[1]->name,
+      {e.args[vars]->name,
        range_type.kind == K::kList && range_type.elem ? *range_type.elem : Type::dyn(), slot});
   NodePtr pred, transform;
   Type pt, tt;
-  if (is_map && e.args.size() == 3) {
-    transform = node(*e.args[2], inner, tt);
-  } else {
-    pred = node(*e.args[2], inner, pt);
-    expectBool(inner, e.args[2]->pos, pt, "the condition of " + e.name + "()");
-    if (is_map) transform = node(*e.args[3], inner, tt);
+  const bool filtered = !is_map || n == body + 2;
+  if (filtered) {
+    pred = node(*e.args[body], inner, pt);
+    expectBool(inner, e.args[body]->pos, pt, "the condition of " + e.name + "()");
   }
+  if (is_map) transform = node(*e.args[n - 1], inner, tt);
   if (inner.failed) ctx.failed = true;
   nodes::Comprehension kind = e.name == "all"                  ? nodes::Comprehension::kAll
                               : e.name == "exists"             ? nodes::Comprehension::kExists
@@ -409,10 +425,9 @@ NodePtr ExprCompiler::macroCall(const Expr& e, Ctx& ctx, Type& type) {
     type = Type::listOf(tt);
   else
     type = Type::of(K::kBool);
-  if (!range || (!pred && !is_map) || (is_map && !transform) ||
-      (is_map && e.args.size() == 4 && !pred))
-    return nullptr;
-  return nodes::comprehension(kind, std::move(range), slot, std::move(pred), std::move(transform));
+  if (!range || (filtered && !pred) || (is_map && !transform)) return nullptr;
+  return nodes::comprehension(kind, std::move(range), slot, std::move(pred), std::move(transform),
+                              index_slot);
 }
 
 NodePtr ExprCompiler::binaryOp(const Expr& e, Ctx& ctx, Type& type) {

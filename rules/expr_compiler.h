@@ -88,6 +88,7 @@ class ExprCompiler {
   bool resolveOverload(const Expr& e, const Function& fn, const std::vector<Type>& types, Ctx& ctx,
                        Type& type);
   NodePtr macroCall(const Expr& e, Ctx& ctx, Type& type);
+  NodePtr comprehension(const Expr& e, Ctx& ctx, Type& type);
   NodePtr binaryOp(const Expr& e, Ctx& ctx, Type& type);
   NodePtr listLiteral(const Expr& e, Ctx& ctx, Type& type);
   void error(const Ctx& ctx, int pos, const std::string& code, const std::string& message,

@@ -306,10 +306,12 @@ class RegexMatch final : public Node {
 
 class Comprehend final : public Node {
  public:
-  Comprehend(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform)
+  Comprehend(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform,
+             int index_slot)
       : kind_(kind),
         range_(std::move(range)),
         slot_(slot),
+        index_slot_(index_slot),
         pred_(std::move(pred)),
         transform_(std::move(transform)) {}
 
@@ -319,8 +321,10 @@ class Comprehend final : public Node {
     if (range.kind() != VK::kList)
       return Value::error(std::string("cannot iterate over a ") + Value::kindName(range.kind()));
     Value saved = f.slots[slot_];  // macros may nest with the same variable name
+    Value saved_index = index_slot_ >= 0 ? f.slots[index_slot_] : Value();
     Value result = run(f, range.asList());
     f.slots[slot_] = std::move(saved);
+    if (index_slot_ >= 0) f.slots[index_slot_] = std::move(saved_index);
     return result;
   }
 
@@ -330,9 +334,11 @@ class Comprehend final : public Node {
     bool have_error = false;
     int64_t count = 0;
     ValueList out;
-    for (const auto& item : items) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Value& item = items[i];
       if (!f.charge(1)) return Frame::outOfStepsError();  // stop at once, not after every element
       f.slots[slot_] = item;
+      if (index_slot_ >= 0) f.slots[index_slot_] = Value::integer(static_cast<int64_t>(i));
       Value p;
       if (pred_) {
         p = asCondition(pred_->eval(f));
@@ -380,6 +386,7 @@ class Comprehend final : public Node {
   Comprehension kind_;
   NodePtr range_;
   int slot_;
+  int index_slot_;  // -1: no index variable
   NodePtr pred_, transform_;
 };
 
@@ -417,10 +424,10 @@ NodePtr memo(int index, NodePtr inner) { return std::make_unique<Memo>(index, st
 NodePtr regexMatch(NodePtr s, std::shared_ptr<const Regex> re) {
   return std::make_unique<RegexMatch>(std::move(s), std::move(re));
 }
-NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred,
-                      NodePtr transform) {
+NodePtr comprehension(Comprehension kind, NodePtr range, int slot, NodePtr pred, NodePtr transform,
+                      int index_slot) {
   return std::make_unique<Comprehend>(kind, std::move(range), slot, std::move(pred),
-                                      std::move(transform));
+                                      std::move(transform), index_slot);
 }
 
 }  // namespace nodes

@@ -36,9 +36,10 @@ NodePtr call(const Function* function, std::vector<NodePtr> args);
 // The value of `inner`, computed once per frame and kept in frame.memo[memo_index].
 NodePtr memo(int memo_index, NodePtr inner);
 NodePtr regexMatch(NodePtr subject, std::shared_ptr<const Regex> re);
-// range.<kind>(var, predicate[, transform]); the element is bound to `var_slot`. For kMap
+// range.<kind>(var, predicate[, transform]); the element is bound to `var_slot`, and its
+// index (0, 1, ...) to `index_slot` unless that is -1 (the two-variable forms). For kMap
 // without a filter, `predicate` is null and `transform` maps each element.
 NodePtr comprehension(Comprehension kind, NodePtr range, int var_slot, NodePtr predicate,
-                      NodePtr transform);
+                      NodePtr transform, int index_slot = -1);
 
 }  // namespace cspwatch::rules::nodes

@@ -301,7 +301,8 @@ const Function* findFunction(const std::string& name) {
 std::vector<std::string> functionNames() {
   std::vector<std::string> out;
   for (const auto& f : allFunctions()) out.push_back(f.name);
-  for (const char* m : {"has", "all", "exists", "exists_one", "existsOne", "filter", "map"})
+  for (const char* m :
+       {"has", "all", "exists", "exists_one", "existsOne", "filter", "map", "transformList"})
     out.push_back(m);
   return out;
 }

@@ -8,8 +8,8 @@ namespace cspwatch::rules {
 
 namespace {
 
-const std::vector<std::string> kListMacros = {"all",       "exists", "exists_one",
-                                              "existsOne", "filter", "map"};
+const std::vector<std::string> kListMacros = {"all",    "exists", "exists_one",   "existsOne",
+                                              "filter", "map",    "transformList"};
 
 bool isListMacro(const Expr& e) {
   return e.kind == Expr::Kind::kCall && e.receiver_style && e.args.size() >= 3 &&

@@ -288,3 +288,20 @@ TEST_CASE("eval: a list index may be a double without a fraction, as in CEL") {
   CHECK(text("[7, 8][dyn(1.0)]") == "8");
   CHECK(isError("[7, 8][dyn(0.5)]"));
 }
+
+TEST_CASE("eval: the two-variable list macros bind the index and the element") {
+  CHECK(isTrue("[1, 2, 3].all(i, v, v == i + 1)"));
+  CHECK(isTrue("[1, 2, 3].exists(i, v, i == 1 && v == 2)"));
+  CHECK(isTrue("['a', 'b', 'a'].existsOne(i, v, v == 'a' && i > 0)"));
+  CHECK(text("['a', 'b', 'c'].transformList(i, v, v + string(i))") == "[a0, b1, c2]");
+  CHECK(text("['a', 'b', 'c'].transformList(i, v, i != 1, v)") == "[a, c]");
+  CHECK(isError("[1, 2, 3].exists(i, v, v / i == 17)"));  // 1 / 0 for the first element
+  // The index is an int and the element keeps the list's type: both are checked at load.
+  CHECK_THAT(run("tenant.contacts.all(i, c, c.adress != '')").diagnostics,
+             Catch::Contains("rules.unknown-field"));
+  CHECK_THAT(run("[1].all(i, v, i == 'x' || i.size() > 0)").diagnostics,
+             Catch::Contains("rules.type-mismatch"));
+  CHECK_THAT(run("[1].transformList(v, v * 2)").diagnostics, Catch::Contains("rules.bad-macro"));
+  // Nested macros reuse names without disturbing each other's index.
+  CHECK(text("[[1], [2, 3]].transformList(i, l, l.transformList(i, v, i))") == "[[0], [0, 1]]");
+}
