@@ -196,7 +196,8 @@ cspwatch.service, which is not enabled on installation: configure
 # the CA certificates for HTTPS and SMTP, /bin/kill (ExecReload=; procps is not in a minimal
 # Debian), systemd for the unit, systemd-sysusers and systemd-tmpfiles.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "ca-certificates, procps, systemd (>= 252)")
+# tzdata: named zones in the rules' time accessors (rules/time_zones.h).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "ca-certificates, procps, systemd (>= 252), tzdata")
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_cspwatch_control}/conffiles;${_cspwatch_control}/postinst;${_cspwatch_control}/prerm;${_cspwatch_control}/postrm")

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "rules/cel_time.h"
+#include "rules/time_zones.h"
 
 namespace cspwatch::rules {
 
@@ -67,10 +68,11 @@ Value accessor(const Value* a, int n) {
   int64_t offset = 0;
   if (n == 2) {
     auto z = zoneOffset(a[1].asString());
+    if (!z) z = namedZoneOffset(a[1].asString(), toUnixSeconds(a[0].asTimestamp()));
     if (!z)
       return Value::error("time zone '" + a[1].asString() +
-                          "': only \"UTC\" and offsets such as \"+10:00\" or \"-02:30\" are "
-                          "supported");
+                          "': not a zone of the tz database (such as \"Australia/Sydney\") nor "
+                          "an offset (such as \"+10:00\")");
     offset = *z;
   }
   const CivilTime c = civilTime(a[0], offset);

@@ -2,9 +2,9 @@
 // CEL's timestamp and duration accessors: getFullYear(), getMonth(), getDate(),
 // getDayOfMonth(), getDayOfWeek(), getDayOfYear(), getHours(), getMinutes(), getSeconds(),
 // getMilliseconds() on a timestamp, in UTC or in the zone given as an argument; getHours(),
-// getMinutes(), getSeconds() and getMilliseconds() on a duration. Zones are "UTC" and fixed
-// offsets ("+10:00", "-02:30", "05:30"); named zones ("Australia/Sydney") are an error value
-// naming the offset form, since the tz database is not read (docs/rules.md#time).
+// getMinutes(), getSeconds() and getMilliseconds() on a duration. Zones are "UTC", fixed
+// offsets ("+10:00", "-02:30", "05:30") and the tz database's names ("Australia/Sydney",
+// rules/time_zones.h); anything else is an error value (docs/rules.md#time).
 #pragma once
 
 #include <vector>

@@ -18,6 +18,8 @@ packages=(
   clang libclang-rt-14-dev llvm-14
   # tools the tests and the demo use
   sqlite3 python3 python3-aiosmtpd python3-jsonschema openssl ca-certificates
+  # the tz database, for named zones in the rules' time accessors (t.getHours("Australia/Sydney"))
+  tzdata
   # the HTML mail rendering test: headless Chromium, pdftotext, a font to render with
   chromium poppler-utils fonts-dejavu-core
   # packaging: the man page (help2man), the .deb (cpack with dpkg-shlibdeps, which needs file)

@@ -51,7 +51,7 @@ echo "Depends: $depends"
 dep_names=$(tr ',|' '\n\n' <<<"$depends" | sed -E 's/\(.*\)//; s/:.*//; s/[[:space:]]//g' | grep -v '^$')
 has_dep() { grep -qxE "$1" <<<"$dep_names"; }       # a regular expression
 has_pkg() { grep -qxF "$1" <<<"$dep_names"; }       # a package name
-for want in ca-certificates procps systemd 'libpocofoundation[0-9]+' 'libpoconet[0-9]+' 'libpoconetssl[0-9]+' \
+for want in ca-certificates procps systemd tzdata 'libpocofoundation[0-9]+' 'libpoconet[0-9]+' 'libpoconetssl[0-9]+' \
             'libyaml-cpp[0-9.]+' 'libsqlite3-0' 'libsystemd0' 'libc6'; do
   has_dep "$want" && ok "Depends has $want" || fail "Depends lacks $want"
 done

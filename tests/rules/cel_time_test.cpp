@@ -8,6 +8,7 @@
 
 #include "rules/expr_compiler.h"
 #include "rules/expr_parser.h"
+#include "rules/time_zones.h"
 
 using namespace cspwatch;
 using namespace cspwatch::rules;
@@ -120,8 +121,9 @@ TEST_CASE("cel time: accessors in UTC and at fixed offsets") {
   CHECK(text(t + ".getSeconds('-00:00')") == "30");
   CHECK(text("timestamp('2024-12-31T00:00:00Z').getDayOfYear()") == "365");  // leap year
   CHECK(text("timestamp('0001-01-01T00:00:00Z').getDayOfWeek()") == "1");    // a Monday
-  CHECK(text(t + ".getHours('Australia/Sydney')").find("only \"UTC\" and offsets") !=
+  CHECK(text(t + ".getHours('Mars/Olympus_Mons')").find("not a zone of the tz database") !=
         std::string::npos);
+  CHECK(text(t + ".getHours('../../etc/passwd')").rfind("error:", 0) == 0);
   CHECK(text("duration('10000s').getHours()") == "2");
   CHECK(text("duration('3730s').getMinutes()") == "62");
   CHECK(text("duration('1.234s').getMilliseconds()") == "234");
@@ -149,4 +151,38 @@ TEST_CASE("cel overloads: a call no overload takes is a load-time error at its c
   CHECK(text("string(123.456) + ' ' + string(-4.5e-3) + ' ' + string(1e21) + ' ' + "
              "string(123456.0) + ' ' + string(1234567.0)") ==
         "123.456 -0.0045 1e+21 123456 1.234567e+06");
+}
+
+TEST_CASE("cel time: named zones come from the tz database, daylight saving included") {
+  // cel-spec's timestamps.textproto cases.
+  const std::string t = "timestamp('2009-02-13T23:31:30Z')";
+  CHECK(text(t + ".getDate('Australia/Sydney')") == "14");  // AEDT, +11:00
+  CHECK(text(t + ".getDayOfMonth('US/Central')") == "12");
+  CHECK(text("timestamp('2009-02-13T02:00:00Z').getDayOfMonth('America/St_Johns')") == "11");
+  CHECK(text(t + ".getMinutes('Asia/Kathmandu')") == "16");  // +05:45
+  // Both sides of Sydney's 2026 changes (first Sunday of April 03:00 AEDT, of October 02:00
+  // AEST), then far past the last transition the file lists, where its footer rule decides.
+  CHECK(text("timestamp('2026-04-04T15:59:59Z').getHours('Australia/Sydney')") == "2");
+  CHECK(text("timestamp('2026-04-04T16:00:00Z').getHours('Australia/Sydney')") == "2");
+  CHECK(text("timestamp('2026-10-03T15:59:59Z').getHours('Australia/Sydney')") == "1");
+  CHECK(text("timestamp('2026-10-03T16:00:00Z').getHours('Australia/Sydney')") == "3");
+  CHECK(text("timestamp('2300-01-15T00:00:00Z').getHours('Australia/Sydney')") == "11");
+  CHECK(text("timestamp('2300-07-15T00:00:00Z').getHours('Australia/Sydney')") == "10");
+  CHECK(text("timestamp('2300-07-15T12:00:00Z').getHours('America/St_Johns')") == "9");
+  CHECK(text("timestamp('2300-01-15T12:00:00Z').getMinutes('America/St_Johns')") == "30");
+}
+
+TEST_CASE("cel time: POSIX TZ rules, as the tz files' footers write them") {
+  const int64_t jan = 1767225600;  // 2026-01-01T00:00:00Z
+  const int64_t jul = 1782864000;  // 2026-07-01T00:00:00Z
+  CHECK(posixZoneOffset("AEST-10AEDT,M10.1.0,M4.1.0/3", jan) == 11 * 3600);
+  CHECK(posixZoneOffset("AEST-10AEDT,M10.1.0,M4.1.0/3", jul) == 10 * 3600);
+  CHECK(posixZoneOffset("CST6CDT,M3.2.0,M11.1.0", jan) == -6 * 3600);
+  CHECK(posixZoneOffset("CST6CDT,M3.2.0,M11.1.0", jul) == -5 * 3600);
+  CHECK(posixZoneOffset("<+0545>-5:45", jul) == 5 * 3600 + 45 * 60);
+  CHECK(posixZoneOffset("NST3:30NDT,M3.2.0,M11.1.0", jul) == -(2 * 3600 + 30 * 60));
+  CHECK(posixZoneOffset("UTC0", jul) == 0);
+  for (const char* bad : {"", "X", "AEST", "AEST-10AEDT,J60,J300", "AEST-10AEDT,M13.1.0,M4.1.0",
+                          "<+05", "AEST-10AEDT,M10.1.0"})
+    CHECK_FALSE(posixZoneOffset(bad, jul).has_value());
 }
