@@ -138,7 +138,9 @@ std::optional<Seconds> parseDuration(std::string_view s) {
         mult = 1;
       else
         return std::nullopt;
-      total += n * mult;
+      int64_t part = 0;  // a huge or repeated component must not wrap around
+      if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total))
+        return std::nullopt;
       any = true;
     }
     if (!any) return std::nullopt;

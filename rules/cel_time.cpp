@@ -97,8 +97,9 @@ bool parseUnits(std::string_view s, Int128& total, bool& range) {
     size_t i = 0, digits = 0;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits) {
       whole = whole * 10 + (s[i] - '0');
-      if (whole > INT64_MAX) range = true;
-      if (range) whole = INT64_MAX;  // keep scanning: the text may still be malformed
+      // INT64_MAX + 1 still fits once negated (-9223372036854775808ns); fromNanos() decides.
+      if (whole > static_cast<Int128>(INT64_MAX) + 1) range = true;
+      if (range) whole = static_cast<Int128>(INT64_MAX) + 1;  // keep scanning: may be malformed
     }
     if (i < s.size() && s[i] == '.') {
       for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits)

@@ -375,16 +375,25 @@ NodePtr ExprCompiler::comprehension(const Expr& e, Ctx& ctx, Type& type) {
   const bool transform_list = e.name == "transformList";
   const bool is_map = e.name == "map" || transform_list;
   const size_t n = e.args.size();
-  const size_t vars = transform_list || (!is_map && n == 4) ? 2 : 1;
+  const bool quantifier = e.name == "all" || e.name.rfind("exists", 0) == 0;  // not filter()
+  const size_t vars = transform_list || (quantifier && n == 4) ? 2 : 1;
   const size_t body = 1 + vars;  // the first argument after the variables
   bool usage_ok = e.receiver_style && n >= body + 1 && n <= body + (is_map ? 2 : 1);
   for (size_t i = 1; usage_ok && i <= vars; ++i) usage_ok = e.args[i]->kind == Expr::Kind::kIdent;
+  if (usage_ok && vars == 2 && e.args[1]->name == e.args[2]->name) {
+    error(ctx, e.args[2]->pos, "rules.bad-macro",
+          e.name + "(): the index and the element need different names",
+          "e.g. list." + e.name + "(i, x, ...)");
+    type = Type::dyn();
+    return nullptr;
+  }
   if (!usage_ok) {
     const std::string v = transform_list ? "(i, x, " : "(x, ";
     error(ctx, e.pos, "rules.bad-macro",
           e.name + "() is written list." + e.name + v +
-              (is_map ? "expression) or list." + e.name + v + "condition, expression)"
-                      : "condition) or list." + e.name + "(i, x, condition)"),
+              (is_map       ? "expression) or list." + e.name + v + "condition, expression)"
+               : quantifier ? "condition) or list." + e.name + "(i, x, condition)"
+                            : "condition)"),
           "the first argument names the element (or, with two, its index and the element), "
           "e.g. tenant.contacts." +
               e.name + "(c, ...)");

@@ -240,7 +240,8 @@ class Call final : public Node {
       : fn_(fn),
         args_(std::move(args)),
         walks_lists_(fn->name != "size"),
-        distinct_(fn->name == "distinct") {}
+        distinct_(fn->name == "distinct"),
+        pairwise_(fn->name == "editDistance") {}
   Value evalNode(Frame& f) const override {
     std::array<Value, 4> values;  // no function takes more (checked at compile time)
     const int n = static_cast<int>(args_.size());
@@ -252,10 +253,18 @@ class Call final : public Node {
       if (walks_lists_) walked += listLength(values[i]);
       text += textLength(values[i]);
     }
+    // editDistance() compares every character of one string with every one of the other: a
+    // step per 16 x 16 of them, so two domain names cost about one and two 50 KB texts more
+    // than the whole budget.
+    if (pairwise_ && n == 2 && values[0].kind() == VK::kString && values[1].kind() == VK::kString)
+      text += static_cast<int64_t>(values[0].asString().size() / 16) *
+              static_cast<int64_t>(values[1].asString().size() / 16);
     if (walked + text > 0 && !f.charge(walked + text)) return Frame::outOfStepsError();
     Value result = fn_->impl(values.data(), n);
-    // Building a string costs as reading one does (join(), string(), replace(), format()).
-    if (!f.charge(textLength(result))) return Frame::outOfStepsError();
+    // Building a string costs as reading one does (join(), string(), replace(), format()), and
+    // a list a step per element (split()).
+    if (!f.charge(textLength(result) + (distinct_ ? 0 : listLength(result))))
+      return Frame::outOfStepsError();
     // distinct() compares each element with those kept so far: about n * kept / 2 comparisons.
     if (distinct_ && !f.charge(walked * listLength(result) / 2)) return Frame::outOfStepsError();
     return result;
@@ -266,6 +275,7 @@ class Call final : public Node {
   std::vector<NodePtr> args_;
   bool walks_lists_;  // size() does not: a list knows its length
   bool distinct_;
+  bool pairwise_;
 };
 
 class Memo final : public Node {
@@ -296,6 +306,7 @@ class RegexMatch final : public Node {
     Value s = subject_->eval(f);
     if (s.isError()) return s;
     if (s.kind() != VK::kString) return errorNoOverload("matches", &s, 1);
+    if (!f.charge(textLength(s))) return Frame::outOfStepsError();  // as a function call costs
     return Value::boolean(re_->search(s.asString()));  // linear time, any length (regex.h)
   }
 

@@ -19,8 +19,8 @@
 namespace cspwatch::rules {
 
 // Steps one rule may take for one tenant unless the caller says otherwise (EvalOptions in
-// rules/rule_set.h): about 20 ms of CPU time, 4,000 times what the default pack takes
-// on the demo's tenants (249) and 3.6 times what it takes on a tenant with 500 domains and 20
+// rules/rule_set.h): about 20 ms of CPU time, 3,600 times what the default pack takes
+// on the demo's tenants (275) and 3.4 times what it takes on a tenant with 500 domains and 20
 // contacts on look-alike domains (docs/rules.md#evaluation-cost).
 inline constexpr int64_t kDefaultMaxSteps = 1000000;
 

@@ -6,6 +6,7 @@
 
 #include "common/text.h"
 #include "rules/cel_time.h"
+#include "rules/string_format.h"
 #include "rules/string_functions.h"
 #include "rules/time_functions.h"
 
@@ -61,6 +62,39 @@ Value boolFn(const Value* a, int n) {
 
 Value dynFn(const Value* a, int) { return a[0]; }
 
+// The length of v.toText(), counted only until it passes `stop` (then some length over it), so
+// that a list holding one long string a thousand times is refused before it is written out.
+size_t textSizeUpTo(const Value& v, size_t stop) {
+  switch (v.kind()) {
+    case VK::kString:
+      return v.asString().size();
+    case VK::kList: {
+      size_t total = 2;
+      for (const auto& item : v.asList()) {
+        total += 2 + textSizeUpTo(item, stop);
+        if (total > stop) return total;
+      }
+      return total;
+    }
+    case VK::kObject: {
+      size_t total = 2;
+      const ObjectData& o = v.asObject();
+      for (size_t i = 0; i < o.fields.size(); ++i) {
+        total += 4 + o.type->fields[i].name.size() + textSizeUpTo(o.fields[i], stop);
+        if (total > stop) return total;
+      }
+      return total;
+    }
+    default:
+      return 40;  // a number, a bool, a time: short
+  }
+}
+
+Value tooLarge(const char* what, size_t limit) {
+  return Value::error(std::string(what) + ": the text would be over " +
+                      std::to_string(limit >> 20) + " MiB");
+}
+
 // CEL's text for its kinds (timestamps, durations and doubles differ from messages' text);
 // our extension for lists and objects: the text messages show.
 Value stringFn(const Value* a, int) {
@@ -72,6 +106,8 @@ Value stringFn(const Value* a, int) {
     case VK::kError:
       return a[0];
     default:
+      if (textSizeUpTo(a[0], builtStringLimit(0)) > builtStringLimit(0))
+        return tooLarge("string()", builtStringLimit(0));
       return Value::string(a[0].toText());
   }
 }
@@ -159,8 +195,11 @@ Value join(const Value* a, int n) {
   std::string sep = n == 2 ? a[1].asString() : "";
   std::string out;
   bool first = true;
+  const size_t limit = builtStringLimit(0);  // as format() and replace() bound theirs
   for (const auto& item : a[0].asList()) {
     if (item.isError()) return item;
+    if (out.size() + sep.size() + textSizeUpTo(item, limit) > limit)
+      return tooLarge("join()", limit);
     if (!first) out += sep;
     first = false;
     out += item.toText();

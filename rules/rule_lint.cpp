@@ -111,11 +111,18 @@ class CostLint {
                " at " + outer->where.str() +
                ", also over a tenant list: it takes the product of their sizes in steps (1,000 "
                "elements each: 1,000,000)");
+    // The two-variable forms bind an index and the element: all(), exists(), exists_one() and
+    // existsOne() with four arguments, transformList() always (as the compiler decides).
+    const bool two = e.args.size() >= 4 && e.args[2]->kind == Expr::Kind::kIdent &&
+                     (e.name == "transformList" ||
+                      (e.args.size() == 4 && e.name != "filter" && e.name != "map"));
     loops_.push_back({e.args[1]->name, over_tenant_list, e.name + "()", here});
-    for (size_t i = 2; i < e.args.size(); ++i) walk(*e.args[i], source);
+    if (two) loops_.push_back({e.args[2]->name, over_tenant_list, e.name + "()", here});
+    for (size_t i = two ? 3 : 2; i < e.args.size(); ++i) walk(*e.args[i], source);
     loops_.pop_back();
-    // filter() and map() give a list as long as the tenant's, at most.
-    return over_tenant_list && (e.name == "filter" || e.name == "map");
+    if (two) loops_.pop_back();
+    // filter(), map() and transformList() give a list as long as the tenant's, at most.
+    return over_tenant_list && (e.name == "filter" || e.name == "map" || e.name == "transformList");
   }
 
   void warn(const SourceLocation& where, const std::string& context, const std::string& message) {

@@ -284,7 +284,8 @@ Value split(const Value* a, int n) {
 Value replace(const Value* a, int n) {
   if (!fits(a, n, "sssi")) return errorNoOverload("replace", a, n);
   const std::string_view s = a[0].asString(), from = a[1].asString(), to = a[2].asString();
-  int64_t limit = n == 4 ? a[3].asInt() : -1;
+  // Any negative limit means all: -1 stands for them, so the count below never overflows.
+  int64_t limit = n == 4 ? std::max<int64_t>(a[3].asInt(), -1) : -1;
   if (limit == 0 || from == to) return a[0];
   const size_t most = builtStringLimit(s.size() + from.size() + to.size());
   std::string out;

@@ -186,3 +186,16 @@ TEST_CASE("cel time: POSIX TZ rules, as the tz files' footers write them") {
                           "<+05", "AEST-10AEDT,M10.1.0"})
     CHECK_FALSE(posixZoneOffset(bad, jul).has_value());
 }
+
+TEST_CASE("cel time: what review found at the edges") {
+  // An ISO 8601 duration whose parts add up past int64 is refused, not wrapped around.
+  std::string huge = "P";
+  for (int i = 0; i < 600; ++i) huge += "1000000000Y";
+  CHECK_FALSE(parseDuration(huge).has_value());
+  CHECK(text("duration('" + huge + "') == duration('1h')").rfind("error:", 0) == 0);
+  // The smallest duration can be written, as Go's ParseDuration takes it.
+  CHECK(text("string(duration('-9223372036854775808ns'))") == "-9223372036.854775808s");
+  CHECK(isRangeError("duration('9223372036854775808ns')"));
+  // replace() with the smallest limit replaces everything (no arithmetic on the limit).
+  CHECK(text("'aaa'.replace('a', 'b', -9223372036854775808)") == "bbb");
+}

@@ -305,3 +305,9 @@ TEST_CASE("eval: the two-variable list macros bind the index and the element") {
   // Nested macros reuse names without disturbing each other's index.
   CHECK(text("[[1], [2, 3]].transformList(i, l, l.transformList(i, v, i))") == "[[0], [0, 1]]");
 }
+
+TEST_CASE("eval: two-variable macros refuse one name for both, and filter() has one variable") {
+  CHECK_THAT(run("[1, 2].all(i, i, i > 1)").diagnostics,
+             Catch::Contains("the index and the element need different names"));
+  CHECK_THAT(run("[1, 2].filter(i, x, i == 0)").diagnostics, Catch::Contains("rules.bad-macro"));
+}

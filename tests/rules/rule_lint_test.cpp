@@ -189,3 +189,19 @@ TEST_CASE(
   CHECK(once[0].location.str() == "rules.yaml:6:61");
   CHECK(r.rules->costWarningsOnce().empty());
 }
+
+TEST_CASE("cost lint: the two-variable macros and transformList() count as the others do",
+          "[rules][lint]") {
+  // transformList() gives a list as long as the tenant's, like map().
+  CHECK(nestingWarnings(load(ruleFile("'tenant.verified_domains.transformList(i, d, d).exists(d, "
+                                      "tenant.partners.exists(p, p.default_domain == d))'")))
+            .size() == 1);
+  // The element of a two-variable macro is the element, not a tenant list.
+  CHECK(nestingWarnings(load(ruleFile("'tenant.verified_domains.exists(i, d, "
+                                      "tenant.partners.exists(p, p.default_domain == d))'")))
+            .size() == 1);
+  CHECK(nestingWarnings(
+            load(ruleFile("'tenant.admin_relationships.all(i, r, r.role_definition_ids.exists(x, "
+                          "x != \"\"))'")))
+            .empty());
+}

@@ -449,8 +449,63 @@ TEST_CASE("step budget: the default pack stays far below the default budget on l
           std::max(i + 1 < tenants.size() ? demo_most : large_most, r.steps);
     }
   }
-  // 249 and 273,200 when written: admin-email-unverified's message compares each of the large
+  // 275 and 292,882 when written (249 and 273,200 before function calls paid for their text and
+  // editDistance() for its pairs): admin-email-unverified's message compares each of the large
   // tenant's 20 contacts with its 500 domains twice (docs/rules.md#evaluation-cost).
   CHECK(demo_most * 1000 < kDefaultMaxSteps);
   CHECK(large_most * 3 < kDefaultMaxSteps);
+}
+
+// What review found could be made to cost far more than its steps: each is now paid for or
+// refused (the string is 1 MB, built in the expression; `L` is a list of ten).
+TEST_CASE("step budget: long text costs steps in every function, and huge text is refused",
+          "[rules][budget]") {
+  auto run = [](const std::string& text) {
+    ParseResult p = parseExpr(text);
+    REQUIRE(p.ok());
+    Diagnostics d;
+    ExprCompiler compiler(nullptr, d);
+    int next = 0;
+    ExprSource src{"test", text, [](int off) { return SourceLocation{"expr", 1, off + 1}; }};
+    NodePtr n = compiler.compile(*p.expr, src, {}, next);
+    INFO(d.renderText());
+    REQUIRE(n);
+    Frame f;
+    f.slots.resize(next);
+    Value v = n->eval(f);
+    return std::make_pair(v, kDefaultMaxSteps - f.steps_left);
+  };
+  const std::string mb =
+      "'" + std::string(1000, 'x') + "'.replace('x', '" + std::string(1000, 'y') + "')";
+  const std::string ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+  // join() and string() of a thousand references to the same megabyte: refused, not built.
+  auto [joined, join_steps] = run("[" + mb + "].all(r, size(" + ten + ".map(i, " + ten +
+                                  ".map(j, r)).map(l, l.join()).join()) > 0)");
+  CHECK(joined.isError());
+  CHECK(joined.errorMessage().find("over 1 MiB") != std::string::npos);
+  auto [text, text_steps] =
+      run("[" + mb + "].all(r, size(string(" + ten + ".map(i, [r, r]))) > 0)");
+  CHECK(text.errorMessage().find("over 1 MiB") != std::string::npos);
+  // A literal pattern's search pays for the text it reads: 3,000 searches of a megabyte would
+  // take seconds, and run out of steps instead.
+  auto [searched, search_steps] = run("[" + mb + "].all(r, " + ten + ".map(i, " + ten + ".map(j, " +
+                                      ten + ".map(k, r.matches('(y|b)z')))).size() > 0)");
+  CHECK(searched.isError());
+  CHECK(search_steps > kDefaultMaxSteps);
+  // editDistance() pays for the pairs it compares; split() for the list it builds.
+  auto [distance, distance_steps] =
+      run("[" + mb + "].all(r, editDistance(r.substring(0, 50000), r.substring(1, 50001)) > 0)");
+  CHECK(distance.isError());
+  CHECK(distance_steps > kDefaultMaxSteps);
+  // split() of 100 KB into its characters: a step per part; of the megabyte: out of steps.
+  const std::string kb100 =
+      "'" + std::string(100, 'x') + "'.replace('x', '" + std::string(1000, 'y') + "')";
+  auto [parts, split_steps] = run("size(" + kb100 + ".split('')) == 100000");
+  CHECK(parts.isBool());
+  CHECK(split_steps > 100000);
+  CHECK(run("size(" + mb + ".split('')) > 0").first.isError());
+  // The limits keep ordinary values ordinary: ten domains' worth of text costs next to nothing.
+  auto [small, small_steps] = run("editDistance('northwind.com', 'nortwind.com') == 1");
+  CHECK(small.isBool());
+  CHECK(small_steps < 10);
 }
