@@ -19,9 +19,14 @@ endfunction()
 # cspwatch_library(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...]) defines the static
 # library cspwatch_<name> with the alias cspwatch::<name>.
 function(cspwatch_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_UNITY" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(cspwatch_${name} STATIC ${ARG_SOURCES})
   add_library(cspwatch::${name} ALIAS cspwatch_${name})
+  # Batches of 8 files (CSPWATCH_UNITY_BUILD, CMakeLists.txt). NO_UNITY: a library whose files
+  # still define helpers of the same name in their anonymous namespaces.
+  if(CSPWATCH_UNITY_BUILD AND NOT ARG_NO_UNITY)
+    set_target_properties(cspwatch_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
   cspwatch_target_defaults(cspwatch_${name})
   target_link_libraries(cspwatch_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()

@@ -19,30 +19,17 @@
 #include "common/redact.h"
 #include "common/text.h"
 #include "msapi/cloud.h"
+#include "msapi/encoding.h"
 
 namespace cspwatch::msapi {
 
 namespace {
-
-std::string base64Url(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  enc << bytes;
-  enc.close();
-  return out.str();
-}
 
 std::string randomBytes(size_t n) {
   Poco::RandomInputStream random;
   std::string bytes(n, '\0');
   random.read(bytes.data(), static_cast<std::streamsize>(n));
   return bytes;
-}
-
-std::string enc(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
-  return out;
 }
 
 // The page the browser gets back: a title and one sentence, never a token or the code.
@@ -316,12 +303,12 @@ std::string authorizeUrl(const Credentials& c, const std::string& redirect_uri,
                          const std::string& prompt) {
   std::string url =
       c.login_url + "/" + c.partner_tenant_id +
-      "/oauth2/v2.0/authorize?client_id=" + enc(c.client_id) +
-      "&response_type=code&redirect_uri=" + enc(redirect_uri) +
-      "&response_mode=query&scope=" + enc(tokenScope(c, Audience::kPartnerCenter, true)) +
-      "&state=" + enc(state) + "&code_challenge=" + enc(code_challenge) +
+      "/oauth2/v2.0/authorize?client_id=" + formEncode(c.client_id) +
+      "&response_type=code&redirect_uri=" + formEncode(redirect_uri) +
+      "&response_mode=query&scope=" + formEncode(tokenScope(c, Audience::kPartnerCenter, true)) +
+      "&state=" + formEncode(state) + "&code_challenge=" + formEncode(code_challenge) +
       "&code_challenge_method=S256";
-  if (!prompt.empty()) url += "&prompt=" + enc(prompt);
+  if (!prompt.empty()) url += "&prompt=" + formEncode(prompt);
   return url;
 }
 

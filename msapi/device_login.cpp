@@ -9,17 +9,12 @@
 #include "common/logging.h"
 #include "common/redact.h"
 #include "msapi/cloud.h"
+#include "msapi/encoding.h"
 #include "msapi/token_provider.h"
 
 namespace cspwatch::msapi {
 
 namespace {
-
-std::string enc(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
-  return out;
-}
 
 Result<Poco::JSON::Object::Ptr> post(const HttpClient& http, const std::string& url,
                                      const std::string& form, int& status) {
@@ -44,7 +39,7 @@ Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, const Cl
   int status = 0;
   // A public client: the client id alone, never a secret or an assertion.
   auto start = post(http, base + "devicecode",
-                    "client_id=" + enc(o.client_id) + "&scope=" + enc(scope), status);
+                    "client_id=" + formEncode(o.client_id) + "&scope=" + formEncode(scope), status);
   if (!start) return start.status();
   if (status != 200)
     return Status::invalidArgument(
@@ -64,8 +59,9 @@ Status deviceLogin(const DeviceLoginOptions& o, const HttpClient& http, const Cl
     if (!cancel.sleepFor(std::chrono::seconds(interval)))
       return Status::aborted("sign-in cancelled");
     auto poll = post(http, base + "token",
-                     "grant_type=" + enc("urn:ietf:params:oauth:grant-type:device_code") +
-                         "&client_id=" + enc(o.client_id) + "&device_code=" + enc(device_code),
+                     "grant_type=" + formEncode("urn:ietf:params:oauth:grant-type:device_code") +
+                         "&client_id=" + formEncode(o.client_id) +
+                         "&device_code=" + formEncode(device_code),
                      status);
     if (!poll) continue;  // a transient failure: poll again
     if (status >= 500 || status == 429) continue;

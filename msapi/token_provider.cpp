@@ -21,24 +21,11 @@
 #include "common/redact.h"
 #include "common/text.h"
 #include "msapi/cloud.h"
+#include "msapi/encoding.h"
 
 namespace cspwatch::msapi {
 
 namespace {
-
-std::string formEncode(const std::string& s) {
-  std::string out;
-  Poco::URI::encode(s, "!#$&'()*+,/:;=?@[] ", out);
-  return out;
-}
-
-std::string base64Url(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  enc << bytes;
-  enc.close();
-  return out.str();
-}
 
 // The AADSTS code of a refusal: `error_codes` first, else the number in the description.
 int aadstsCode(const Poco::JSON::Object::Ptr& body, const std::string& description) {

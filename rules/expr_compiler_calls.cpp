@@ -16,7 +16,7 @@ namespace {
 
 using K = Type::Kind;
 
-bool known(const Type& t) { return !t.isDyn(); }
+bool typeKnown(const Type& t) { return !t.isDyn(); }
 
 // "an int", "a string": for "needs an int here".
 std::string withArticle(const std::string& type_name) {
@@ -84,7 +84,9 @@ NodePtr ExprCompiler::callFunction(const Expr& e, Ctx& ctx, Type& type) {
 bool ExprCompiler::resolveOverload(const Expr& e, const Function& fn,
                                    const std::vector<Type>& types, Ctx& ctx, Type& type) {
   const size_t n = types.size();
-  auto fits = [](K want, const Type& t) { return want == K::kDyn || !known(t) || t.kind == want; };
+  auto fits = [](K want, const Type& t) {
+    return want == K::kDyn || !typeKnown(t) || t.kind == want;
+  };
   std::vector<const Overload*> same_arity, fitting;
   for (const auto& o : fn.overloads) {
     if (o.params.size() != n) continue;

@@ -90,7 +90,7 @@ size_t textSizeUpTo(const Value& v, size_t stop) {
   }
 }
 
-Value tooLarge(const char* what, size_t limit) {
+Value textTooLarge(const char* what, size_t limit) {
   return Value::error(std::string(what) + ": the text would be over " +
                       std::to_string(limit >> 20) + " MiB");
 }
@@ -107,7 +107,7 @@ Value stringFn(const Value* a, int) {
       return a[0];
     default:
       if (textSizeUpTo(a[0], builtStringLimit(0)) > builtStringLimit(0))
-        return tooLarge("string()", builtStringLimit(0));
+        return textTooLarge("string()", builtStringLimit(0));
       return Value::string(a[0].toText());
   }
 }
@@ -199,7 +199,7 @@ Value join(const Value* a, int n) {
   for (const auto& item : a[0].asList()) {
     if (item.isError()) return item;
     if (out.size() + sep.size() + textSizeUpTo(item, limit) > limit)
-      return tooLarge("join()", limit);
+      return textTooLarge("join()", limit);
     if (!first) out += sep;
     first = false;
     out += item.toText();
@@ -218,9 +218,6 @@ Value distinct(const Value* a, int n) {
   }
   return Value::list(std::move(out));
 }
-
-// Shorthands for the table: one overload, or several.
-Overload sig(std::vector<K> params, K result) { return {std::move(params), result}; }
 
 const std::vector<Function> kFunctions = {
     {"size",

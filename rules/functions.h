@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/value.h"
@@ -17,6 +18,11 @@ struct Overload {
   std::vector<Type::Kind> params;
   Type::Kind result;
 };
+
+// Shorthand for the tables: sig({K::kString}, K::kInt).
+inline Overload sig(std::vector<Type::Kind> params, Type::Kind result) {
+  return {std::move(params), result};
+}
 
 struct Function {
   enum class Style { kGlobal, kMember, kBoth };

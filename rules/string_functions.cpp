@@ -344,8 +344,6 @@ Value quote(const Value* a, int n) {
   return Value::string(out + "\"");
 }
 
-Overload sig(std::vector<K> params, K result) { return {std::move(params), result}; }
-
 }  // namespace
 
 const std::vector<Function>& stringFunctions() {
