@@ -53,7 +53,7 @@ std::string subjectOf(const storage::FindingRow& f) {
   return f.subject_label.empty() ? f.subject : f.subject_label;
 }
 
-Result<ReportData> collect(const config::AppConfig& cfg, const std::string& only) {
+Result<ReportData> collectReport(const config::AppConfig& cfg, const std::string& only) {
   ReportData d;
   d.now = SystemClock().now();
   if (auto loaded = config::loadRuleFiles(cfg.rule_paths); loaded.ok())
@@ -169,7 +169,7 @@ int report(const CommandContext& ctx, const ReportOptions& options) {
     ctx.err << diags.renderText();
     return kExitUsage;
   }
-  auto data = collect(*cfg, options.tenant);
+  auto data = collectReport(*cfg, options.tenant);
   if (!data && data.status().code() == Status::Code::kNotFound) {  // as every read-only command
     ctx.err << "cspwatch: " << kNoScanYet << "\n";
     return kExitOk;

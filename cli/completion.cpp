@@ -26,8 +26,8 @@ struct Level {
   std::vector<std::pair<std::string, std::vector<std::string>>> choices;  // option -> values
 };
 
-void collect(CLI::App* at, const std::string& path, std::vector<Level>& levels,
-             std::set<std::string>& valued) {
+void collectLevels(CLI::App* at, const std::string& path, std::vector<Level>& levels,
+                   std::set<std::string>& valued) {
   Level level;
   level.path = path;
   for (CLI::App* sub : at->get_subcommands({}))
@@ -48,14 +48,15 @@ void collect(CLI::App* at, const std::string& path, std::vector<Level>& levels,
   levels.push_back(level);
   for (CLI::App* sub : at->get_subcommands({}))
     if (!sub->get_group().empty())
-      collect(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), levels, valued);
+      collectLevels(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), levels,
+                    valued);
 }
 
 // The shell functions both scripts share (bash and zsh read them alike).
 std::string tables(CLI::App& app) {
   std::vector<Level> levels;
   std::set<std::string> valued;
-  collect(&app, "", levels, valued);
+  collectLevels(&app, "", levels, valued);
   std::ostringstream s;
   s << "_cspwatch_commands() {\n  case \"$1\" in\n";
   for (const Level& l : levels)

@@ -34,13 +34,13 @@ const char* outcomeName(Outcome o) {
 
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool isAsciiSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // Trimmed, with every run of whitespace as one space: one paragraph.
 std::string oneParagraph(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (!isSpace(c)) {
+    if (!isAsciiSpace(c)) {
       out += c;
     } else if (!out.empty() && out.back() != ' ') {
       out += ' ';

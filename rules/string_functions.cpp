@@ -68,7 +68,7 @@ int32_t codePoint(std::string_view s, size_t i, size_t len) {
 
 // Go's unicode.IsSpace, the Unicode White_Space property, which CEL's trim() uses: not the
 // zero-width characters (U+200B, U+FEFF) nor U+180E.
-bool isSpace(int32_t cp) {
+bool isUnicodeSpace(int32_t cp) {
   return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
          cp == 0x205F || cp == 0x3000;
@@ -174,7 +174,7 @@ Value trimFn(const Value* a, int n) {
   size_t begin = s.size(), end = 0;  // of the first and past the last character kept
   for (size_t i = 0, len; i < s.size(); i += len) {
     len = charLength(s, i);
-    if (isSpace(codePoint(s, i, len))) continue;
+    if (isUnicodeSpace(codePoint(s, i, len))) continue;
     begin = std::min(begin, i);
     end = i + len;
   }

@@ -274,14 +274,14 @@ Poco::Dynamic::Var optionalTime(const std::optional<Timestamp>& v) {
   return v ? Poco::Dynamic::Var(formatTimestamp(*v)) : Poco::Dynamic::Var();
 }
 
-Array::Ptr strings(const std::vector<std::string>& v) {
+Array::Ptr stringArray(const std::vector<std::string>& v) {
   Array::Ptr a = new Array();
   for (const auto& s : v) a->add(s);
   return a;
 }
 
 template <typename T, typename Fn>
-Poco::Dynamic::Var knownList(const Known<std::vector<T>>& v, Fn fn) {
+Poco::Dynamic::Var knownListJson(const Known<std::vector<T>>& v, Fn fn) {
   if (!v) return Poco::Dynamic::Var();
   Array::Ptr a = new Array();
   for (const auto& item : *v) a->add(fn(item));
@@ -295,14 +295,15 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
   o->set("id", t.id);
   o->set("name", t.name);
   o->set("default_domain", t.default_domain);
-  o->set("tags", strings(t.tags));
-  o->set("sources", strings(t.sources));
-  o->set("verified_domains", t.verified_domains ? Poco::Dynamic::Var(strings(*t.verified_domains))
-                                                : Poco::Dynamic::Var());
+  o->set("tags", stringArray(t.tags));
+  o->set("sources", stringArray(t.sources));
+  o->set("verified_domains", t.verified_domains
+                                 ? Poco::Dynamic::Var(stringArray(*t.verified_domains))
+                                 : Poco::Dynamic::Var());
   o->set("in_customer_list",
          t.in_customer_list ? Poco::Dynamic::Var(*t.in_customer_list) : Poco::Dynamic::Var());
   o->set("relationship_to_partner", optional(t.relationship_to_partner));
-  o->set("partners", knownList(t.partners, [](const CustomerPartner& p) {
+  o->set("partners", knownListJson(t.partners, [](const CustomerPartner& p) {
            Object::Ptr x = newObject();
            x->set("tenant_id", p.tenant_id);
            x->set("name", optional(p.name));
@@ -312,7 +313,7 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
            return x;
          }));
   o->set("indirect_relationships",
-         knownList(t.indirect_relationships, [](const IndirectRelationship& r) {
+         knownListJson(t.indirect_relationships, [](const IndirectRelationship& r) {
            Object::Ptr x = newObject();
            x->set("tenant_id", r.tenant_id);
            x->set("name", r.name);
@@ -320,14 +321,15 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
            x->set("type", r.type);
            return x;
          }));
-  o->set("admin_relationships", knownList(t.admin_relationships, [](const AdminRelationship& r) {
+  o->set("admin_relationships",
+         knownListJson(t.admin_relationships, [](const AdminRelationship& r) {
            Object::Ptr x = newObject();
            x->set("id", r.id);
            x->set("display_name", r.display_name);
            x->set("kind", r.kind);
            x->set("partner_tenant_id", r.partner_tenant_id);
            x->set("status", r.status);
-           x->set("role_definition_ids", strings(r.role_definition_ids));
+           x->set("role_definition_ids", stringArray(r.role_definition_ids));
            x->set("created_at", optionalTime(r.created_at));
            x->set("activated_at", optionalTime(r.activated_at));
            x->set("end_at", optionalTime(r.end_at));
@@ -339,7 +341,7 @@ Poco::JSON::Object::Ptr tenantToJson(const Tenant& t) {
            return x;
          }));
   o->set("dap_enabled", t.dap_enabled ? Poco::Dynamic::Var(*t.dap_enabled) : Poco::Dynamic::Var());
-  o->set("contacts", knownList(t.contacts, [](const ContactEmail& c) {
+  o->set("contacts", knownListJson(t.contacts, [](const ContactEmail& c) {
            Object::Ptr x = newObject();
            x->set("address", c.unread ? Poco::Dynamic::Var() : Poco::Dynamic::Var(c.address));
            x->set("purpose", c.purpose);

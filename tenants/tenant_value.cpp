@@ -10,7 +10,7 @@ using K = Type::Kind;
 Type str() { return Type::of(K::kString); }
 Type boolean() { return Type::of(K::kBool); }
 Type ts() { return Type::of(K::kTimestamp); }
-Type strings() { return Type::listOf(str()); }
+Type listOfStrings() { return Type::listOf(str()); }
 
 const ObjectType& partnerType() {
   static const ObjectType t{"CustomerPartner",
@@ -39,7 +39,7 @@ const ObjectType& adminType() {
        {"kind", str(), "gdap or dap"},
        {"partner_tenant_id", str(), "the partner holding the access"},
        {"status", str(), "active, approvalPending, expired, ..."},
-       {"role_definition_ids", strings(), "Entra role template ids"},
+       {"role_definition_ids", listOfStrings(), "Entra role template ids"},
        {"created_at", ts(), "created, or null"},
        {"activated_at", ts(), "activated, or null"},
        {"end_at", ts(), "ends, or null"},
@@ -91,8 +91,8 @@ Value unknownPart(const Tenant& t, Part part, const char* field) {
 }
 
 template <typename T, typename Fn>
-Value knownList(const Tenant& t, const Known<std::vector<T>>& v, Part part, const char* field,
-                Fn fn) {
+Value knownListValue(const Tenant& t, const Known<std::vector<T>>& v, Part part, const char* field,
+                     Fn fn) {
   if (!v) return unknownPart(t, part, field);
   ValueList out;
   out.reserve(v->size());
@@ -108,9 +108,9 @@ const ObjectType& tenantType() {
       {{"id", str(), "tenant id (lower-case GUID)"},
        {"name", str(), "company name"},
        {"default_domain", str(), "default domain"},
-       {"tags", strings(), "operator's tags"},
-       {"sources", strings(), "sources that know the tenant"},
-       {"verified_domains", strings(), "verified domains (organization)"},
+       {"tags", listOfStrings(), "operator's tags"},
+       {"sources", listOfStrings(), "sources that know the tenant"},
+       {"verified_domains", listOfStrings(), "verified domains (organization)"},
        {"in_customer_list", boolean(), "in our Partner Center customer list (customer_list)"},
        {"relationship_to_partner", str(), "reseller, advisor, none, ... or null"},
        {"partners", Type::listOf(Type::objectOf(&partnerType())), "partners seen by the customer"},
@@ -138,18 +138,19 @@ Value tenantToValue(const Tenant& t) {
   f.push_back(t.in_customer_list ? Value::boolean(*t.in_customer_list)
                                  : unknownPart(t, Part::kCustomerList, "in_customer_list"));
   f.push_back(optString(t.relationship_to_partner));
-  f.push_back(knownList(t, t.partners, Part::kPartners, "partners", [](const CustomerPartner& p) {
-    return Value::object(&partnerType(),
-                         {Value::string(p.tenant_id), optString(p.name), optString(p.mpn_id),
-                          Value::boolean(p.is_service_provider), optString(p.default_domain)});
-  }));
-  f.push_back(knownList(t, t.indirect_relationships, Part::kIndirectRelationships,
-                        "indirect_relationships", [](const IndirectRelationship& r) {
-                          return Value::object(&indirectType(),
-                                               {Value::string(r.tenant_id), Value::string(r.name),
-                                                optString(r.mpn_id), Value::string(r.type)});
-                        }));
-  f.push_back(knownList(
+  f.push_back(
+      knownListValue(t, t.partners, Part::kPartners, "partners", [](const CustomerPartner& p) {
+        return Value::object(&partnerType(),
+                             {Value::string(p.tenant_id), optString(p.name), optString(p.mpn_id),
+                              Value::boolean(p.is_service_provider), optString(p.default_domain)});
+      }));
+  f.push_back(knownListValue(
+      t, t.indirect_relationships, Part::kIndirectRelationships, "indirect_relationships",
+      [](const IndirectRelationship& r) {
+        return Value::object(&indirectType(), {Value::string(r.tenant_id), Value::string(r.name),
+                                               optString(r.mpn_id), Value::string(r.type)});
+      }));
+  f.push_back(knownListValue(
       t, t.admin_relationships, Part::kAdminRelationships, "admin_relationships",
       [](const AdminRelationship& r) {
         return Value::object(
@@ -170,7 +171,7 @@ Value tenantToValue(const Tenant& t) {
       contacts_part = *partFromName(p.part);
       break;
     }
-  f.push_back(knownList(t, t.contacts, contacts_part, "contacts", [](const ContactEmail& c) {
+  f.push_back(knownListValue(t, t.contacts, contacts_part, "contacts", [](const ContactEmail& c) {
     // An unread contact's address is an error value whose message is the reason: every rule
     // that reads it comes out unknown for that contact, with that reason.
     Value address = c.unread ? Value::error(*c.unread) : Value::string(c.address);

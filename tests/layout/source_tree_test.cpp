@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include <catch2/catch.hpp>
 
@@ -98,4 +99,32 @@ TEST_CASE("only scan/scan_job.cpp begins, applies and fails scans, and both call
   CHECK(copies.empty());
   for (const char* caller : {"cli/cmd_scan.cpp", "daemon/service.cpp"})
     CHECK(readFile(sourcePath(caller)).find("scan::ScanJob(") != std::string::npos);
+}
+
+// Libraries compile in batches of files (CSPWATCH_UNITY_BUILD, cmake/CspwatchTargets.cmake):
+// the files of a batch share one scope, so two helpers of one name in their anonymous
+// namespaces collide, or worse, overload each other without a word (join()'s size error once
+// took format()'s). In a batched library a name is defined in one .cpp file only; the
+// libraries marked NO_UNITY in their CMakeLists.txt are exempt until their helpers are merged.
+TEST_CASE("no two files of a batched library define functions of one name") {
+  const SourceTree tree = scanTree(CSPWATCH_SOURCE_DIR, repositoryTable());
+  std::map<std::string, std::map<std::string, std::string>> seen;  // folder -> name -> file
+  std::vector<std::string> clashes;
+  for (const auto& f : tree.files) {
+    if (!endsWith(f.path, ".cpp") || f.folder == "tests" || f.folder == "bench" ||
+        f.folder == "fuzz" || f.path.find('/') == std::string::npos)
+      continue;
+    const std::string cmake = readFile(sourcePath(f.folder + "/CMakeLists.txt"));
+    if (cmake.find("cspwatch_library(") == std::string::npos ||
+        cmake.find("NO_UNITY") != std::string::npos || endsWith(f.path, "/main.cpp"))
+      continue;
+    for (const auto& fn : f.functions) {
+      if (fn.name.find("::") != std::string::npos || fn.name == "lambda") continue;
+      auto [it, added] = seen[f.folder].emplace(fn.name, f.path);
+      if (!added && it->second != f.path)
+        clashes.push_back(fn.name + " in " + it->second + " and " + f.path);
+    }
+  }
+  INFO(join(clashes, "\n"));
+  CHECK(clashes.empty());
 }
