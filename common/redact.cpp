@@ -43,19 +43,6 @@ bool hexAt(std::string_view t, size_t at, size_t digits) {
 
 int hexByte(std::string_view t, size_t at) { return hexValue(t[at]) * 16 + hexValue(t[at + 1]); }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The text with every encoding a secret may come in undone, one level: %XX and %25XX (either
 // case), JSON's backslash escapes and \uXXXX; a space and '+' both become '+' (a form encoder
 // writes a space as '+'). from[i]..to[i] is the span of the source that gave byte i, so that

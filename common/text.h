@@ -35,6 +35,8 @@ std::string didYouMean(std::string_view word, const std::vector<std::string>& ca
 // Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
 // U+10FFFF). When it is not and `bad_offset` is given, it receives the first bad byte's offset.
 bool isValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
+// The code point `cp` (at most U+10FFFF) appended to `out` in UTF-8.
+void appendUtf8(std::string& out, uint32_t cp);
 
 // `s` made safe to show in one line of a terminal or log: control characters other than tab
 // become '?', and so does each byte of a malformed UTF-8 sequence (one byte for one, so byte

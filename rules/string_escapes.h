@@ -20,7 +20,4 @@ namespace cspwatch::rules {
 // the backslash, with a hint (for a surrogate pair, the one escape to write instead).
 std::optional<ParseError> decodeEscape(const std::string& text, size_t& at, std::string& out);
 
-// `code` (at most U+10FFFF) appended to `out` in UTF-8.
-void appendUtf8(std::string& out, unsigned code);
-
 }  // namespace cspwatch::rules

@@ -106,3 +106,10 @@ TEST_CASE("showInvisible escapes bidirectional overrides and other invisible cha
                                  ""})
     CHECK(showInvisible(kept) == kept);
 }
+
+TEST_CASE("appendUtf8 writes one to four bytes, and what it writes is valid UTF-8") {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F600u, 0x10FFFFu}) appendUtf8(out, cp);
+  CHECK(out == "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
+  CHECK(isValidUtf8(out));
+}

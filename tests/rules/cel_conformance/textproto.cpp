@@ -8,6 +8,8 @@
 #include <limits>
 #include <utility>
 
+#include "common/text.h"
+
 namespace cspwatch::celconf {
 
 namespace {
@@ -16,29 +18,6 @@ constexpr int kMaxDepth = 100;
 
 bool isIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool isIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // The magnitude of an unsigned integer literal (decimal, 0x hex or 0 octal); false if `s` is
 // not one or does not fit in 64 bits.
@@ -85,7 +64,7 @@ bool parseFloat(std::string s, double& out) {
 }
 
 bool isSpecialFloat(const std::string& ident) {
-  const std::string l = lower(ident[0] == '-' ? ident.substr(1) : ident);
+  const std::string l = toLowerAscii(ident[0] == '-' ? ident.substr(1) : ident);
   return l == "inf" || l == "infinity" || l == "nan";
 }
 
@@ -472,7 +451,7 @@ uint64_t Field::asUint64() const {
 double Field::asDouble() const {
   if (kind == Kind::kIdentifier && isSpecialFloat(text)) {
     const bool neg = text[0] == '-';
-    const std::string l = lower(neg ? text.substr(1) : text);
+    const std::string l = toLowerAscii(neg ? text.substr(1) : text);
     const double v = l == "nan" ? std::numeric_limits<double>::quiet_NaN()
                                 : std::numeric_limits<double>::infinity();
     return neg ? -v : v;
