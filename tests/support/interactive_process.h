@@ -5,6 +5,7 @@
 // a deadline. The child is killed (SIGKILL) if still running when this object goes.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <future>
@@ -74,7 +75,24 @@ class InteractiveProcess {
   }
   void signal(int sig) { ::kill(pid_, sig); }
   // The exit code (128 + signal when killed by one), or -1 if it did not exit by `timeout`.
+  // Once it returns a code, out() and err() hold everything the child wrote: the exit is
+  // reaped before the reader threads have read the pipes to their end, so it waits for that
+  // too (a grandchild still holding a pipe open would make it wait out `timeout`).
   int waitExit(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const int code = reap(timeout);
+    if (code < 0) return code;
+    const auto left = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::max(deadline - std::chrono::steady_clock::now(), std::chrono::nanoseconds(0)));
+    };
+    out_.waitClosed(left());
+    err_.waitClosed(left());
+    return code;
+  }
+
+ private:
+  int reap(std::chrono::milliseconds timeout) {
     if (pid_ <= 0) return code_;
     if (!exited_.valid())
       exited_ = std::async(std::launch::async, [pid = pid_] {
@@ -88,13 +106,13 @@ class InteractiveProcess {
     return code_;
   }
 
- private:
   static void drain(int fd, LineSink& sink) {
     char buf[4096];
     ssize_t n;
     while ((n = ::read(fd, buf, sizeof buf)) > 0)
       sink.append(std::string(buf, static_cast<size_t>(n)));
     ::close(fd);
+    sink.close();
   }
 
   pid_t pid_ = -1;

@@ -27,6 +27,19 @@ class LineSink {
     }
     grew_.notify_all();
   }
+  // The writer is done (its pipe reached end of file): waitClosed() returns.
+  void close() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+    }
+    grew_.notify_all();
+  }
+  // True once close() was called, false after `timeout`.
+  bool waitClosed(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return grew_.wait_for(lock, timeout, [&] { return closed_; });
+  }
   std::string text() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return text_;
@@ -47,6 +60,7 @@ class LineSink {
   mutable std::mutex mutex_;
   std::condition_variable grew_;
   std::string text_;
+  bool closed_ = false;
 };
 
 // An ostream whose bytes go to a LineSink (thread-safe).
