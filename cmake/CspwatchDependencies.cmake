@@ -9,6 +9,8 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# libpq 15, PostgreSQL's C client, for the shared store (storage/postgres_backend.cpp).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq>=15)
 if(CSPWATCH_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)
 endif()

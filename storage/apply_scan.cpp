@@ -2,7 +2,10 @@
 // Applying a staged scan (FindingStore::applyScan): the phases of one transaction, in order, each
 // a small function over its SQL statements. Every statement is a named constant, whole and
 // readable as SQL, next to the phase that runs it; the phase functions run them in the order
-// listed. The order matters: later phases read what earlier ones wrote (the `work` and `unseen`
+// listed. The SQL is the same on SQLite and PostgreSQL (storage/database.h): `CROSS JOIN` keeps
+// SQLite's join order (the left table outer) and `state || ''` keeps it from the state index,
+// as unary `+` would, which PostgreSQL does not have for text. The order matters: later phases
+// read what earlier ones wrote (the `work` and `unseen`
 // tables, opened_scan and resolved_scan), and everything between BEGIN IMMEDIATE and COMMIT is
 // applied together or not at all (tests/faults/kill_test.cpp kills the process at any moment).
 // The transaction is the caller's (beginApply): scan/scan_job.cpp queues the scan's alerts in it
@@ -53,7 +56,7 @@ Status runAll(Database& db, const ApplyParams& p, std::initializer_list<const ch
 // --- The rule set in force, and the scan applied before this one ----------------------------
 
 constexpr char kClearRuleSet[] = R"sql(DELETE FROM stage_rules)sql";
-constexpr char kStageRule[] = R"sql(INSERT OR IGNORE INTO stage_rules VALUES (?1))sql";
+constexpr char kStageRule[] = R"sql(INSERT INTO stage_rules VALUES (?1) ON CONFLICT DO NOTHING)sql";
 constexpr char kPreviousAppliedScan[] = R"sql(SELECT max(id) FROM scans
 WHERE id < ?1 AND status IN ('completed','partial'))sql";
 
@@ -148,7 +151,7 @@ FROM stage_fails f JOIN work w ON w.rule_id = f.rule_id AND w.tenant_id = f.tena
 WHERE true
 ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET
   opened_scan = CASE WHEN state != 'open' THEN ?1 ELSE opened_scan END,
-  times_reopened = times_reopened + (state != 'open'),
+  times_reopened = times_reopened + CASE WHEN state != 'open' THEN 1 ELSE 0 END,
   resolved_scan = CASE WHEN state != 'open' THEN NULL ELSE resolved_scan END,
   resolved_at = CASE WHEN state != 'open' THEN NULL ELSE resolved_at END,
   resolved_reason = CASE WHEN state != 'open' THEN NULL ELSE resolved_reason END,
@@ -170,23 +173,26 @@ constexpr char kClearUnseen[] = R"sql(DELETE FROM unseen)sql";
 constexpr char kUnseenInChangedPairs[] = R"sql(INSERT INTO unseen
 SELECT x.id, x.rule_id, x.tenant_id
 FROM work w CROSS JOIN findings x
-  ON x.state = 'open' AND x.rule_id = w.rule_id AND x.tenant_id = w.tenant_id
-WHERE x.opened_scan != ?1
+WHERE x.state = 'open' AND x.rule_id = w.rule_id AND x.tenant_id = w.tenant_id
+  AND x.opened_scan != ?1
   AND NOT EXISTS (SELECT 1 FROM stage_fails f
                   WHERE f.rule_id = x.rule_id AND f.tenant_id = x.tenant_id
                     AND f.subject = x.subject))sql";
 
 // Open findings of pairs not evaluated at all: of tenants not read (unread or unlisted), found
 // tenant by tenant...
-constexpr char kUnseenOfUnreadTenants[] = R"sql(INSERT OR IGNORE INTO unseen
+constexpr char kUnseenOfUnreadTenants[] = R"sql(INSERT INTO unseen
 SELECT x.id, x.rule_id, x.tenant_id
-FROM tenants t CROSS JOIN findings x ON x.tenant_id = t.id AND x.state = 'open'
-WHERE t.id NOT IN (SELECT tenant_id FROM stage_tenants WHERE read_status != 'none'))sql";
+FROM tenants t CROSS JOIN findings x
+WHERE x.tenant_id = t.id AND x.state = 'open'
+  AND t.id NOT IN (SELECT tenant_id FROM stage_tenants WHERE read_status != 'none')
+ON CONFLICT DO NOTHING)sql";
 
 // ... and of rules no longer in the rule set.
-constexpr char kUnseenOfRemovedRules[] = R"sql(INSERT OR IGNORE INTO unseen
+constexpr char kUnseenOfRemovedRules[] = R"sql(INSERT INTO unseen
 SELECT id, rule_id, tenant_id FROM findings
-WHERE state = 'open' AND rule_id NOT IN (SELECT rule_id FROM stage_rules))sql";
+WHERE state = 'open' AND rule_id NOT IN (SELECT rule_id FROM stage_rules)
+ON CONFLICT DO NOTHING)sql";
 
 Status collectUnseen(Database& db, const ApplyParams& p) {
   return runAll(
@@ -207,7 +213,7 @@ WHERE id IN (SELECT u.id FROM unseen u
 constexpr char kRetireRemovedRules[] = R"sql(UPDATE findings
 SET state = 'retired', resolved_scan = ?1, resolved_at = ?2, resolved_reason = 'rule-removed',
     last_seen_scan = COALESCE(last_seen_scan, ?3)
-WHERE +state = 'open'
+WHERE state || '' = 'open'
   AND id IN (SELECT id FROM unseen WHERE rule_id NOT IN (SELECT rule_id FROM stage_rules)))sql";
 
 Status resolveAndRetire(Database& db, const ApplyParams& p) {
@@ -220,7 +226,7 @@ Status resolveAndRetire(Database& db, const ApplyParams& p) {
 constexpr char kResolveGoneTenants[] = R"sql(UPDATE findings
 SET state = 'resolved', resolved_scan = ?1, resolved_at = ?2, resolved_reason = 'tenant-gone',
     last_seen_scan = COALESCE(last_seen_scan, ?3)
-WHERE +state = 'open'
+WHERE state || '' = 'open'
   AND id IN (SELECT id FROM unseen WHERE tenant_id IN (
     SELECT t.id FROM tenants t
     WHERE t.last_present_scan IS NOT NULL AND t.gone_scan IS NULL
@@ -242,7 +248,7 @@ Status tenantGone(Database& db, const ApplyParams& p) {
 // were last seen.
 
 constexpr char kRememberLastSeen[] = R"sql(UPDATE findings SET last_seen_scan = ?3
-WHERE +state = 'open' AND last_seen_scan IS NULL AND id IN (SELECT id FROM unseen))sql";
+WHERE state || '' = 'open' AND last_seen_scan IS NULL AND id IN (SELECT id FROM unseen))sql";
 
 Status markLastSeen(Database& db, const ApplyParams& p) { return run(db, p, kRememberLastSeen); }
 
@@ -259,10 +265,11 @@ WHERE (rule_id, tenant_id) IN (
   FROM work w JOIN stage_evals e ON e.rule_id = w.rule_id AND e.tenant_id = w.tenant_id
   WHERE e.digest IS NULL))sql";
 
-constexpr char kRememberDigests[] = R"sql(INSERT OR REPLACE INTO check_digests
+constexpr char kRememberDigests[] = R"sql(INSERT INTO check_digests
 SELECT e.rule_id, e.tenant_id, e.digest
 FROM work w JOIN stage_evals e ON e.rule_id = w.rule_id AND e.tenant_id = w.tenant_id
-WHERE e.digest IS NOT NULL)sql";
+WHERE e.digest IS NOT NULL
+ON CONFLICT (rule_id, tenant_id) DO UPDATE SET digest = excluded.digest)sql";
 
 Status rememberDigests(Database& db, const ApplyParams& p) {
   return runAll(db, p, {kForgetUnseenDigests, kForgetUndecidedDigests, kRememberDigests});
@@ -429,6 +436,11 @@ Result<std::unique_ptr<Transaction>> FindingStore::beginApply() {
     if (Status s = db_.exec("COMMIT"); !s) return s;
     staging_open_ = false;
   }
+  // The staged rows were in temporary tables of a connection that was lost (the server went
+  // away): applying what is left would resolve findings nobody re-checked.
+  if (staging_generation_ != db_.generation())
+    return Status::unavailable("the connection to the database " + db_.path() +
+                               " was lost while the scan was staged; nothing of it was applied");
   auto tx = std::make_unique<Transaction>(db_);
   if (!tx->status()) return tx->status();
   return tx;

@@ -19,7 +19,10 @@ Status FindingStore::saveDirectory(const std::vector<DirectoryEntry>& entries) {
   if (entries.empty()) return Status::ok();
   Transaction tx(db_);
   if (!tx.status()) return tx.status();
-  auto st = db_.prepare("INSERT OR REPLACE INTO tenant_directory VALUES (?1, ?2, ?3, ?4)");
+  auto st = db_.prepare(
+      "INSERT INTO tenant_directory VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant_id) DO UPDATE "
+      "SET display_name = excluded.display_name, default_domain = excluded.default_domain, "
+      "looked_up_at = excluded.looked_up_at");
   if (!st) return st.status();
   for (const auto& e : entries) {
     st->reset();

@@ -14,8 +14,7 @@ namespace detail {
 std::string tagCovers(const std::string& s, const std::string& tenant_column) {
   return "(" + s +
          ".tenant_tag IS NULL OR EXISTS (SELECT 1 FROM tenants tt WHERE tt.id = " + tenant_column +
-         " AND instr(char(10) || tt.tags || char(10), char(10) || " + s +
-         ".tenant_tag || char(10)) > 0))";
+         " AND instr('\n' || tt.tags || '\n', '\n' || " + s + ".tenant_tag || '\n') > 0))";
 }
 
 std::string suppressionCovers(const std::string& s, const std::string& f) {

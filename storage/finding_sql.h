@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/database.h"
 #include "storage/finding_store.h"
-#include "storage/sqlite.h"
 
 namespace cspwatch::storage::detail {
 

@@ -27,25 +27,28 @@ std::string joinTags(const std::vector<std::string>& tags) {
 }
 }  // namespace
 
-Result<FindingStore> FindingStore::open(const std::string& path, StoreOptions options) {
-  auto db = Database::open(path);
+Result<FindingStore> FindingStore::open(const StoreLocation& where, StoreOptions options) {
+  auto db = Database::open(where);
   if (!db) return db.status();
   if (Status s = migrate(*db); !s) return s;
   return FindingStore(std::move(db.value()), options);
 }
 
-Result<FindingStore> FindingStore::openReadOnly(const std::string& path, StoreOptions options) {
-  // The directory's safety first (storage/sqlite.cpp says why): a directory others can change
-  // is refused even when no database is in it yet, so the answer never depends on whether a
-  // scan ran.
-  struct stat st {};
-  const std::string dir = parentDirectory(path);
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (Status s = checkPrivateDirectory(dir, "the database's directory"); !s) return s;
+Result<FindingStore> FindingStore::openReadOnly(const StoreLocation& where, StoreOptions options) {
+  const std::string& path = where.postgres() ? where.describe() : where.path;
+  if (!where.postgres()) {
+    // The directory's safety first (storage/sqlite_backend.cpp says why): a directory others
+    // can change is refused even when no database is in it yet, so the answer never depends on
+    // whether a scan ran.
+    struct stat st {};
+    const std::string dir = parentDirectory(path);
+    if (::stat(dir.c_str(), &st) == 0) {
+      if (Status s = checkPrivateDirectory(dir, "the database's directory"); !s) return s;
+    }
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
+      return Status::notFound("no database at " + path);
   }
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
-    return Status::notFound("no database at " + path);
-  auto db = Database::open(path, /*read_only=*/true);
+  auto db = Database::open(where, /*read_only=*/true);
   if (!db) return db.status();
   auto version = schemaVersion(*db);
   if (!version) return version.status();
@@ -82,7 +85,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_tenants (
   tags TEXT NOT NULL, domain TEXT NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS stage_evals (
   rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL, outcome TEXT NOT NULL, incomplete INTEGER NOT NULL,
-  reason TEXT NOT NULL, digest INTEGER, PRIMARY KEY (rule_id, tenant_id));
+  reason TEXT NOT NULL, digest BIGINT, PRIMARY KEY (rule_id, tenant_id));
 CREATE TEMP TABLE IF NOT EXISTS work (rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
   PRIMARY KEY (rule_id, tenant_id));
 CREATE TEMP TABLE IF NOT EXISTS stage_fails (
@@ -90,13 +93,23 @@ CREATE TEMP TABLE IF NOT EXISTS stage_fails (
   message TEXT NOT NULL, remediation TEXT NOT NULL, evidence TEXT NOT NULL,
   subject_label TEXT NOT NULL, PRIMARY KEY (rule_id, tenant_id, subject));
 CREATE TEMP TABLE IF NOT EXISTS stage_rules (rule_id TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS unseen (id BIGINT PRIMARY KEY, rule_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 )sql");
     if (!s) return s;
-    auto t = db_.prepare("INSERT OR REPLACE INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    auto e = db_.prepare("INSERT OR REPLACE INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    auto f =
-        db_.prepare("INSERT OR REPLACE INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    // A row staged again replaces the first (the last word wins).
+    auto t = db_.prepare(
+        "INSERT INTO stage_tenants VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant_id) DO "
+        "UPDATE SET name = excluded.name, read_status = excluded.read_status, problems = "
+        "excluded.problems, tags = excluded.tags, domain = excluded.domain");
+    auto e = db_.prepare(
+        "INSERT INTO stage_evals VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (rule_id, tenant_id) "
+        "DO UPDATE SET outcome = excluded.outcome, incomplete = excluded.incomplete, reason = "
+        "excluded.reason, digest = excluded.digest");
+    auto f = db_.prepare(
+        "INSERT INTO stage_fails VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (rule_id, "
+        "tenant_id, subject) DO UPDATE SET severity = excluded.severity, message = "
+        "excluded.message, remediation = excluded.remediation, evidence = excluded.evidence, "
+        "subject_label = excluded.subject_label");
     if (!t) return t.status();
     if (!e) return e.status();
     if (!f) return f.status();
@@ -104,11 +117,12 @@ CREATE TEMP TABLE IF NOT EXISTS unseen (id INTEGER PRIMARY KEY, rule_id TEXT NOT
     stage_eval_ = std::move(e.value());
     stage_fail_ = std::move(f.value());
     staging_ready_ = true;
+    staging_generation_ = db_.generation();
   }
   if (!staging_open_) {
     // Staging writes only the connection's temporary database, so this transaction takes no
     // lock on the database file; batching the inserts in it keeps staging cheap.
-    if (Status s = db_.exec("BEGIN DEFERRED"); !s) return s;
+    if (Status s = db_.exec("BEGIN"); !s) return s;
     staging_open_ = true;
   }
   return Status::ok();
@@ -119,6 +133,8 @@ Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_s
     (void)db_.exec("ROLLBACK");
     staging_open_ = false;
   }
+  // A connection made again (the server went away) has lost its temporary tables.
+  if (staging_ready_ && staging_generation_ != db_.generation()) staging_ready_ = false;
   if (Status s = ensureStaging(); !s) return s;
   if (Status s =
           db_.exec("DELETE FROM stage_tenants; DELETE FROM stage_evals; DELETE FROM stage_fails; "
@@ -127,11 +143,14 @@ Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_s
     return s;
   staging_open_ = false;
   auto st = db_.prepare(
-      "INSERT INTO scans (started_at, status, rule_set_hash) VALUES (?1, 'running', ?2)");
+      "INSERT INTO scans (started_at, status, rule_set_hash) VALUES (?1, 'running', ?2) "
+      "RETURNING id");
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now)).bind(2, rule_set_hash);
+  if (!st->step()) return st->status().isOk() ? Status::corruption("no scan id") : st->status();
+  const int64_t id = st->getInt(0);
   if (Status s = st->run(); !s) return s;
-  return db_.lastInsertId();
+  return id;
 }
 
 Status FindingStore::stageTenant(const TenantRead& t) {

@@ -19,8 +19,8 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "storage/database.h"
 #include "storage/outbox.h"
-#include "storage/sqlite.h"
 #include "storage/states.h"
 
 namespace cspwatch::storage {
@@ -177,13 +177,15 @@ struct DirectoryEntry {
 
 class FindingStore {
  public:
-  // Opens or creates the database at `path` and migrates it; refuses a newer schema.
-  static Result<FindingStore> open(const std::string& path, StoreOptions options = {});
+  // Opens or creates the database at `where` (a SQLite file, or a PostgreSQL server's schema)
+  // and migrates it; refuses a newer schema.
+  static Result<FindingStore> open(const StoreLocation& where, StoreOptions options = {});
   // Opens an existing database to read only: creates nothing and migrates nothing. kNotFound
-  // when there is no file at `path` or it is empty (schema 0); kAborted ("older schema") when the
+  // when there is no file at `where` or it is empty (schema 0; on PostgreSQL: no tables in the
+  // schema); kAborted ("older schema") when the
   // database needs a migration only a writer may make, naming how to make it; a newer schema is
   // refused.
-  static Result<FindingStore> openReadOnly(const std::string& path, StoreOptions options = {});
+  static Result<FindingStore> openReadOnly(const StoreLocation& where, StoreOptions options = {});
 
   // Marks scans left 'running' by a crash as 'interrupted'; returns how many.
   Result<int> markInterrupted(Timestamp now);
@@ -274,6 +276,7 @@ class FindingStore {
   StoreOptions options_;
   bool staging_ready_ = false;
   bool staging_open_ = false;
+  int staging_generation_ = 0;  // the connection's generation when staging was set up
   Statement stage_tenant_, stage_eval_, stage_fail_;  // prepared once, reused for every row
 };
 

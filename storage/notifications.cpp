@@ -6,8 +6,8 @@ namespace cspwatch::storage {
 Status Notifications::record(const OutboxMessage& message) {
   if (message.finding_ids.empty()) return Status::ok();
   auto st = db_.prepare(
-      "INSERT OR IGNORE INTO notifications (finding_id, message_id, recipient, kind, at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO notifications (finding_id, message_id, recipient, kind, at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
   if (!st) return st.status();
   for (int64_t id : message.finding_ids) {
     st->reset();

@@ -16,8 +16,8 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "storage/database.h"
 #include "storage/outbox.h"
-#include "storage/sqlite.h"
 #include "storage/states.h"
 
 namespace cspwatch::storage {

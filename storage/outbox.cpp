@@ -55,15 +55,14 @@ Status Outbox::enqueue(const OutboxMessage& m) {
   // The message and its notification rows are stored together: in the caller's transaction,
   // or, outside one, in a transaction of our own.
   std::optional<Transaction> own;
-  if (!m.finding_ids.empty() && sqlite3_get_autocommit(db_.handle()) != 0) {
+  if (!m.finding_ids.empty() && !db_.inTransaction()) {
     own.emplace(db_);
     if (!own->status()) return own->status();
   }
   auto st = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (message_id, kind, recipients, subject, body, scan_id, "
-      "created_at, status, "
-      "next_attempt_at, channel, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?7, ?8, "
-      "?9)");
+      "INSERT INTO outbox (message_id, kind, recipients, subject, body, scan_id, created_at, "
+      "status, next_attempt_at, channel, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', "
+      "?7, ?8, ?9) ON CONFLICT DO NOTHING");
   if (!st) return st.status();
   st->bind(1, m.message_id)
       .bind(2, m.kind)

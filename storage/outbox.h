@@ -15,7 +15,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 #include "storage/states.h"
 
 namespace cspwatch::storage {

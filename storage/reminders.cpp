@@ -16,7 +16,9 @@ Result<std::vector<FindingRow>> FindingStore::remindersDue(Timestamp now,
   if (intervals.empty()) return Status::invalidArgument("no reminder intervals");
   // The wait before reminder n: intervals[min(n, size - 1)], as a CASE over the count. The
   // intervals are integers from the configuration, so writing them into the SQL is safe.
-  std::string wait = "CASE min(COALESCE(r.times, 0), " + std::to_string(intervals.size() - 1) + ")";
+  const std::string last = std::to_string(intervals.size() - 1);
+  std::string wait = "CASE CASE WHEN COALESCE(r.times, 0) < " + last +
+                     " THEN COALESCE(r.times, 0) ELSE " + last + " END";
   for (size_t i = 0; i < intervals.size(); ++i)
     wait += " WHEN " + std::to_string(i) + " THEN " + std::to_string(intervals[i].count());
   // A tenth early still counts, so that a daily scan starting a little earlier than the day

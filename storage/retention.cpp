@@ -22,8 +22,10 @@ Result<int64_t> change(Database& db, const std::string& sql, int64_t cutoff) {
 // Empties the bodies of messages sent before the cut-off; counts them and their bytes first.
 Status pruneBodies(Database& db, int64_t cutoff, PruneReport& report) {
   const std::string where = "WHERE status = 'sent' AND sent_at < ?1 AND body != ''";
-  auto st = db.prepare(
-      "SELECT count(*), COALESCE(sum(length(CAST(body AS BLOB))), 0) FROM outbox " + where);
+  // Bytes, not characters: SQLite counts a blob's, PostgreSQL has octet_length().
+  const std::string bytes =
+      db.dialect() == Dialect::kPostgres ? "octet_length(body)" : "length(CAST(body AS BLOB))";
+  auto st = db.prepare("SELECT count(*), COALESCE(sum(" + bytes + "), 0) FROM outbox " + where);
   if (!st) return st.status();
   st->bind(1, cutoff);
   if (!st->step()) return st->status().isOk() ? Status::corruption("no count") : st->status();

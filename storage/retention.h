@@ -19,7 +19,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace cspwatch::storage {
 

@@ -212,29 +212,67 @@ ALTER TABLE tenants ADD COLUMN domain TEXT NOT NULL DEFAULT '';
   return kMigrations;
 }
 
+const std::vector<std::string>& migrations(Dialect dialect) {
+  return dialect == Dialect::kPostgres ? postgresMigrations() : migrations();
+}
+
 Result<int> schemaVersion(Database& db) {
-  auto stmt = db.prepare("PRAGMA user_version");
+  if (db.dialect() == Dialect::kPostgres) {
+    // No schema_version table: nothing was ever migrated here (version 0).
+    auto exists = db.prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+    if (!exists) return exists.status();
+    if (!exists->step())
+      return exists->status().isOk() ? Status::corruption("no answer") : exists->status();
+    if (exists->getInt(0) == 0) return 0;
+  }
+  auto stmt =
+      db.prepare(db.dialect() == Dialect::kPostgres ? "SELECT max(version) FROM schema_version"
+                                                    : "PRAGMA user_version");
   if (!stmt) return stmt.status();
   if (!stmt->step())
     return stmt->status().isOk() ? Status::corruption("no user_version") : stmt->status();
   return static_cast<int>(stmt->getInt(0));
 }
 
+namespace {
+
+Status setVersion(Database& db, int version) {
+  if (db.dialect() == Dialect::kSqlite)
+    return db.exec("PRAGMA user_version = " + std::to_string(version));
+  return db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); "
+      "DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
+      std::to_string(version) + ")");
+}
+
+Status newerRefused(const Database& db, int version, int latest) {
+  return Status::invalidArgument(
+      "database " + db.path() + " has schema version " + std::to_string(version) +
+      ", newer than this cspwatch knows (" + std::to_string(latest) +
+      "); it was written by a newer release. Upgrade cspwatch; the database was not modified.");
+}
+
+}  // namespace
+
 Status migrate(Database& db, int target) {
   const int latest = latestSchemaVersion();
   if (target < 0) target = latest;
   auto version = schemaVersion(db);
   if (!version) return version.status();
-  if (*version > latest)
-    return Status::invalidArgument(
-        "database " + db.path() + " has schema version " + std::to_string(*version) +
-        ", newer than this cspwatch knows (" + std::to_string(latest) +
-        "); it was written by a newer release. Upgrade cspwatch; the database was not modified.");
+  if (*version > latest) return newerRefused(db, *version, latest);
+  const auto& steps = migrations(db.dialect());
   for (int v = *version; v < target; ++v) {
     Transaction tx(db);
     if (!tx.status()) return tx.status();
-    if (Status s = db.exec(migrations()[v]); !s) return s;
-    if (Status s = db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s) return s;
+    // Read again under the writer's lock: another instance may have migrated meanwhile.
+    auto now = schemaVersion(db);
+    if (!now) return now.status();
+    if (*now > v) {
+      v = *now - 1;
+      continue;
+    }
+    if (Status s = db.exec(steps[static_cast<size_t>(v)]); !s) return s;
+    if (Status s = setVersion(db, v + 1); !s) return s;
     if (Status s = tx.commit(); !s) return s;
   }
   return Status::ok();

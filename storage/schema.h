@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The database schema and its forward-only migrations, versioned with PRAGMA user_version.
+// The database schema and its forward-only migrations, versioned with PRAGMA user_version
+// (SQLite) or the schema_version table (PostgreSQL).
 // Migration N takes a database at version N-1 to version N inside one transaction. A database
 // whose version is newer than this build knows is refused and left untouched.
 #pragma once
@@ -8,12 +9,15 @@
 #include <vector>
 
 #include "common/status.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace cspwatch::storage {
 
-// The SQL of each migration; index i takes version i to version i+1.
+// The SQL of each migration; index i takes version i to version i+1. SQLite's (migrations()) and
+// PostgreSQL's (storage/schema_postgres.cpp) make the same tables.
 const std::vector<std::string>& migrations();
+const std::vector<std::string>& postgresMigrations();
+const std::vector<std::string>& migrations(Dialect dialect);
 inline int latestSchemaVersion() { return static_cast<int>(migrations().size()); }
 
 Result<int> schemaVersion(Database& db);

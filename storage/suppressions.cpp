@@ -20,8 +20,8 @@ std::string coveredWhere(int n) {
          " IS NULL OR f.tenant_id = " + p(1) + ") AND (" + p(2) +
          " IS NULL OR f.subject = " + p(2) + ") AND (" + p(3) +
          " IS NULL OR EXISTS (SELECT 1 FROM tenants tt WHERE tt.id = f.tenant_id AND "
-         "instr(char(10) || tt.tags || char(10), char(10) || " +
-         p(3) + " || char(10)) > 0))";
+         "instr('\n' || tt.tags || '\n', '\n' || " +
+         p(3) + " || '\n') > 0))";
 }
 const std::string kCovered = "SELECT f.id FROM findings f WHERE " + coveredWhere(1);
 
@@ -84,7 +84,7 @@ Result<int64_t> FindingStore::addSuppression(Suppression s, const std::string& a
   auto st = db_.prepare(
       "INSERT INTO suppressions (rule_id, tenant_id, subject, reason, owner, ticket, created_at, "
       "expires_at, tenant_tag) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
   if (!st) return st.status();
   st->bind(1, s.rule_id)
       .bind(2, s.tenant_id)
@@ -95,8 +95,9 @@ Result<int64_t> FindingStore::addSuppression(Suppression s, const std::string& a
       .bind(7, toUnixSeconds(now))
       .bind(8, toUnixSeconds(s.expires_at))
       .bind(9, s.tenant_tag);
+  if (!st->step()) return st->status().isOk() ? Status::corruption("no id") : st->status();
+  const int64_t id = st->getInt(0);
   if (Status r = st->run(); !r) return r;
-  const int64_t id = db_.lastInsertId();
   auto ev = db_.prepare(
       std::string("INSERT INTO finding_events (finding_id, at, kind, detail) SELECT id, ?5, "
                   "'suppressed', ?6 FROM (") +

@@ -42,9 +42,9 @@
 #include "sim/login.h"
 #include "sim/server.h"
 #include "sim/truth.h"
+#include "storage/database.h"
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
-#include "storage/sqlite.h"
 #include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
@@ -140,13 +140,22 @@ int64_t scanIdOf(const std::string& status) {
   return std::stoll(m[1].str());
 }
 
+// SQLite's own handle on a file, for what the store does not offer (backup, any table's rows).
+struct RawSqlite {
+  explicit RawSqlite(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr) == SQLITE_OK);
+  }
+  ~RawSqlite() { sqlite3_close_v2(db); }
+  RawSqlite(const RawSqlite&) = delete;
+  RawSqlite& operator=(const RawSqlite&) = delete;
+  sqlite3* db = nullptr;
+};
+
 // A consistent copy of the database (SQLite's online backup).
 void backup(const std::string& from, const std::string& to) {
-  auto src = storage::Database::open(from);
-  REQUIRE(src);
-  auto dst = storage::Database::open(to);
-  REQUIRE(dst);
-  sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src->handle(), "main");
+  RawSqlite src(from), dst(to);
+  sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, "main");
   REQUIRE(b != nullptr);
   CHECK(sqlite3_backup_step(b, -1) == SQLITE_DONE);
   REQUIRE(sqlite3_backup_finish(b) == SQLITE_OK);
@@ -172,7 +181,8 @@ Snapshot snapshot(const std::string& path, int64_t last_scan) {
     std::string sql = "SELECT * FROM " + table;
     if (table == "scans") sql += " WHERE id <= " + std::to_string(last_scan);
     sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db->handle(), sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    RawSqlite raw(path);
+    REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
     auto& rows = out[table];
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

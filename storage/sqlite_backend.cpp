@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "storage/sqlite.h"
-
+// The SQLite backend (storage/backend.h): a thin layer over SQLite's C API. We use the C API (not
+// Poco::Data) because the store needs exact control of pragmas, of BEGIN IMMEDIATE and of when
+// statements are reset, and the C API is SQLite's documented, stable interface. A connection is
+// used by one thread at a time (SQLite's "multi-thread" mode).
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -15,8 +18,9 @@
 
 #include "common/file_safety.h"
 #include "common/file_util.h"
+#include "storage/backend.h"
 
-namespace cspwatch::storage {
+namespace cspwatch::storage::detail {
 
 namespace {
 
@@ -110,118 +114,77 @@ std::string sqlOnOneLine(const std::string& sql, size_t max = 60) {
   return out;
 }
 
-}  // namespace
+class SqliteCursor final : public Cursor {
+ public:
+  SqliteCursor(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+  SqliteCursor(const SqliteCursor&) = delete;
+  SqliteCursor& operator=(const SqliteCursor&) = delete;
 
-Statement::Statement(Statement&& o) noexcept
-    : stmt_(o.stmt_), db_(o.db_), status_(o.status_), done_(o.done_) {
-  o.stmt_ = nullptr;
-}
-
-Statement& Statement::operator=(Statement&& o) noexcept {
-  if (this != &o) {
-    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-    stmt_ = o.stmt_;
-    db_ = o.db_;
-    status_ = o.status_;
-    done_ = o.done_;
-    o.stmt_ = nullptr;
+  void bindInt(int i, int64_t v) override { sqlite3_bind_int64(stmt_, i, v); }
+  void bindText(int i, const std::string& v) override {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
-  return *this;
-}
+  void bindNull(int i, NullType) override { sqlite3_bind_null(stmt_, i); }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-}
-
-Statement& Statement::bind(int i, int64_t v) {
-  sqlite3_bind_int64(stmt_, i, v);
-  return *this;
-}
-
-Statement& Statement::bind(int i, const std::string& v) {
-  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Statement& Statement::bindNull(int i) {
-  sqlite3_bind_null(stmt_, i);
-  return *this;
-}
-
-Statement& Statement::bind(int i, const std::optional<std::string>& v) {
-  return v ? bind(i, *v) : bindNull(i);
-}
-Statement& Statement::bind(int i, const std::optional<int64_t>& v) {
-  return v ? bind(i, *v) : bindNull(i);
-}
-
-bool Statement::step() {
-  if (done_ || !status_.isOk()) return false;
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  done_ = true;
-  if (rc != SQLITE_DONE) {
-    // Name the file and the cause: "database error (/var/lib/cspwatch/cspwatch.db): database or
-    // disk is full", not a bare "disk I/O error" with no file.
-    const std::string where = " (" + fileOf(db_) + "): " + errorText(db_);
-    status_ = rc == SQLITE_BUSY ? Status::unavailable("database busy" + where)
-                                : Status::ioError("database error" + where);
+  bool step(Status* error) override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) {
+      // Name the file and the cause: "database error (/var/lib/cspwatch/cspwatch.db): database
+      // or disk is full", not a bare "disk I/O error" with no file.
+      const std::string where = " (" + fileOf(db_) + "): " + errorText(db_);
+      *error = rc == SQLITE_BUSY ? Status::unavailable("database busy" + where)
+                                 : Status::ioError("database error" + where);
+    }
+    return false;
   }
-  return false;
-}
+  void reset() override { sqlite3_reset(stmt_); }
 
-Status Statement::run() {
-  while (step()) {
+  int64_t getInt(int c) const override { return sqlite3_column_int64(stmt_, c); }
+  std::string getText(int c) const override {
+    const unsigned char* t = sqlite3_column_text(stmt_, c);
+    return t == nullptr
+               ? std::string()
+               : std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, c));
   }
-  return status_;
-}
+  bool isNull(int c) const override { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
 
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  done_ = false;
-  status_ = Status::ok();
-}
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
 
-int64_t Statement::getInt(int c) const { return sqlite3_column_int64(stmt_, c); }
-
-std::string Statement::getText(int c) const {
-  const unsigned char* t = sqlite3_column_text(stmt_, c);
-  return t == nullptr
-             ? std::string()
-             : std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, c));
-}
-
-bool Statement::isNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-std::optional<std::string> Statement::getOptText(int c) const {
-  return isNull(c) ? std::nullopt : std::optional<std::string>(getText(c));
-}
-std::optional<int64_t> Statement::getOptInt(int c) const {
-  return isNull(c) ? std::nullopt : std::optional<int64_t>(getInt(c));
-}
-
-Database::Database(Database&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) {
-  o.db_ = nullptr;
-}
-
-Database& Database::operator=(Database&& o) noexcept {
-  if (this != &o) {
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection() = default;
+  ~SqliteConnection() override {
     if (db_ != nullptr) sqlite3_close_v2(db_);
-    db_ = o.db_;
-    path_ = std::move(o.path_);
-    o.db_ = nullptr;
   }
-  return *this;
-}
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-Database::~Database() {
-  if (db_ != nullptr) sqlite3_close_v2(db_);
-}
+  Status open(const std::string& path, bool read_only);
+  Status exec(const std::string& sql) override;
+  Result<std::unique_ptr<Cursor>> prepare(const std::string& sql) override;
+  int changes() const override { return sqlite3_changes(db_); }
+  bool inTransaction() const override { return sqlite3_get_autocommit(db_) == 0; }
+  Status beginWrite() override { return exec("BEGIN IMMEDIATE"); }
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  const std::string& name() const override { return path_; }
+  const std::string& schema() const override { return schema_; }
 
-Status Database::error(const std::string& what) const {
-  return Status::ioError(what + " (" + path_ + "): " + errorText(db_));
-}
+ private:
+  // The error text of the connection's last failure, with the path for context.
+  Status error(const std::string& what) const {
+    return Status::ioError(what + " (" + path_ + "): " + errorText(db_));
+  }
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  const std::string schema_;
+};
 
-Result<Database> Database::open(const std::string& path, bool read_only) {
+Status SqliteConnection::open(const std::string& path, bool read_only) {
   // SQLite creates and rewrites the -wal, -shm and -journal files beside the database by name,
   // following any symbolic link there, even when opened read-only: the directory must be one
   // nobody but this user and root can write in (common/file_safety.h). Here, not in the
@@ -237,21 +200,19 @@ Result<Database> Database::open(const std::string& path, bool read_only) {
       return Status::ioError("cannot open database " + path + ": " + std::strerror(errno));
     ::close(fd);
   }
-  Database db;
-  db.path_ = path;
+  path_ = path;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-  if (sqlite3_open_v2(path.c_str(), &db.db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
-    return db.error("cannot open database");
-  sqlite3_extended_result_codes(db.db_, 1);
-  sqlite3_busy_timeout(db.db_, 5000);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    return error("cannot open database");
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 5000);
   const char* pragmas = read_only ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;"
                                   : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                                     "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;";
-  if (Status s = db.exec(pragmas); !s) return s;
-  return db;
+  return exec(pragmas);
 }
 
-Status Database::exec(const std::string& sql) {
+Status SqliteConnection::exec(const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err != nullptr ? err : "unknown error";
@@ -267,31 +228,20 @@ Status Database::exec(const std::string& sql) {
   return Status::ok();
 }
 
-Result<Statement> Database::prepare(const std::string& sql) {
+Result<std::unique_ptr<Cursor>> SqliteConnection::prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) !=
       SQLITE_OK)
     return error("cannot prepare '" + sqlOnOneLine(sql) + "'");
-  return Statement(stmt, db_);
+  return std::unique_ptr<Cursor>(std::make_unique<SqliteCursor>(stmt, db_));
 }
 
-int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
+}  // namespace
 
-Transaction::Transaction(Database& db) : db_(db) {
-  begin_ = db_.exec("BEGIN IMMEDIATE");
-  open_ = begin_.isOk();
+Result<std::unique_ptr<Connection>> openSqlite(const std::string& path, bool read_only) {
+  auto c = std::make_unique<SqliteConnection>();
+  if (Status s = c->open(path, read_only); !s) return s;
+  return std::unique_ptr<Connection>(std::move(c));
 }
 
-Transaction::~Transaction() {
-  if (open_) (void)db_.exec("ROLLBACK");
-}
-
-Status Transaction::commit() {
-  if (!open_) return begin_.isOk() ? Status::aborted("transaction already finished") : begin_;
-  Status s = db_.exec("COMMIT");
-  if (s) open_ = false;
-  return s;
-}
-
-}  // namespace cspwatch::storage
+}  // namespace cspwatch::storage::detail
