@@ -58,7 +58,7 @@ Result<ReportData> collectReport(const config::AppConfig& cfg, const std::string
   d.now = SystemClock().now();
   if (auto loaded = config::loadRuleFiles(cfg.rule_paths); loaded.ok())
     for (const auto& r : loaded.rules->rules()) d.titles[r.id] = r.title;
-  auto store = storage::FindingStore::openReadOnly(cfg.storage_path, config::storeOptions(cfg));
+  auto store = config::openStoreReadOnly(cfg);
   if (!store) return store.status();
   auto names = store->tenantNames();
   if (!names) return names.status();

@@ -249,7 +249,7 @@ bool knownRules(const CommandContext& ctx, const rules::RuleSet& rules,
 int recordAndSummarise(const CommandContext& ctx, const config::AppConfig& cfg,
                        const rules::RuleSet& rules, Timestamp now, bool fixed_time,
                        OutputFormat format) {
-  auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
+  auto store = config::openStore(cfg);
   if (!store) {
     ctx.err << "cspwatch: " << store.status().message() << "\n";
     return kExitProblems;

@@ -38,7 +38,7 @@ struct Stored {
 // The store's side, read without creating the database. Problems go to ctx.err.
 Result<Stored> readStored(const config::AppConfig& cfg, const std::string& tenant_id) {
   Stored s;
-  auto store = storage::FindingStore::openReadOnly(cfg.storage_path, config::storeOptions(cfg));
+  auto store = config::openStoreReadOnly(cfg);
   if (!store && store.status().code() == Status::Code::kNotFound) return s;  // no scan yet
   if (!store) return store.status();
   s.exists = true;
@@ -121,7 +121,7 @@ void printTenant(std::ostream& out, const tenants::Tenant& t) {
 
 void printStored(std::ostream& out, const config::AppConfig& cfg, const Stored& s) {
   if (!s.exists) {
-    out << "\nno scan yet: " << cfg.storage_path
+    out << "\nno scan yet: " << config::storeDescription(cfg)
         << " holds none (run 'cspwatch scan --once' or start the service)\n";
     return;
   }
@@ -153,7 +153,7 @@ void printStored(std::ostream& out, const config::AppConfig& cfg, const Stored& 
 
 Poco::JSON::Object::Ptr storedToJson(const config::AppConfig& cfg, const Stored& s) {
   auto doc = jsonObject();
-  doc->set("database", cfg.storage_path);
+  doc->set("database", config::storeDescription(cfg));
   doc->set("scanned", s.exists && s.last_scan.has_value());
   if (s.last_scan && s.last_scan->finished_at)
     doc->set("last_scan_at", formatTimestamp(*s.last_scan->finished_at));

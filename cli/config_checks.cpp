@@ -174,13 +174,18 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
     checkOutputs(a, at, secret, d);
   }
   secret(cfg.http.token_file, "the HTTP token file", at.at({"http", "token_file"}));
-  directory(parentDirectory(cfg.storage_path), "the database's directory",
-            at.at({"storage", "path"}));
+  if (cfg.storage_url.empty())
+    directory(parentDirectory(cfg.storage_path), "the database's directory",
+              at.at({"storage", "path"}));
+  else
+    secret(cfg.storage_password_file, "the database password file",
+           at.at({"storage", "password_file"}));
   return d;
 }
 
 Diagnostics checkStorage(const config::AppConfig& cfg, const ConfigPositions& at) {
   Diagnostics d;
+  if (!cfg.storage_url.empty()) return d;  // a server: nothing on this machine's disk
   const std::string dir = parentDirectory(cfg.storage_path);
   const SourceLocation where = at.at({"storage", "path"});
   const std::string user = userName();

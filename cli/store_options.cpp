@@ -13,10 +13,7 @@ Opened openStore(const CommandContext& ctx, StoreAccess access) {
     return o;
   }
   const bool read_only = access == StoreAccess::kReadOnly;
-  auto store = read_only ? storage::FindingStore::openReadOnly(o.config->storage_path,
-                                                               config::storeOptions(*o.config))
-                         : storage::FindingStore::open(o.config->storage_path,
-                                                       config::storeOptions(*o.config));
+  auto store = read_only ? config::openStoreReadOnly(*o.config) : config::openStore(*o.config);
   if (!store && read_only && store.status().code() == Status::Code::kNotFound) {
     ctx.err << "cspwatch: " << kNoScanYet << "\n";
     o.exit_code = kExitOk;

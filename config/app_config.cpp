@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/yaml_util.h"
 #include "config/section_readers.h"
@@ -69,6 +70,41 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
     detail::readAlerts(ctx, top.get("alerts"), *doc, cfg);
   if (diags.errorCount() != errors_before) return std::nullopt;
   return cfg;
+}
+
+Result<storage::StoreLocation> storeLocation(const AppConfig& cfg) {
+  storage::StoreLocation where(cfg.storage_path);
+  if (cfg.storage_url.empty()) return where;
+  where.path.clear();
+  where.url = cfg.storage_url;
+  where.schema = cfg.storage_schema;
+  if (!cfg.storage_password_file.empty()) {
+    auto password = readSecretFile(cfg.storage_password_file, "the database password file");
+    if (!password) return password.status();
+    where.password = *password;
+  }
+  return where;
+}
+
+std::string storeDescription(const AppConfig& cfg) {
+  storage::StoreLocation where(cfg.storage_path);
+  if (!cfg.storage_url.empty()) {
+    where.url = cfg.storage_url;
+    where.schema = cfg.storage_schema;
+  }
+  return where.describe();
+}
+
+Result<storage::FindingStore> openStore(const AppConfig& cfg) {
+  auto where = storeLocation(cfg);
+  if (!where) return where.status();
+  return storage::FindingStore::open(*where, storeOptions(cfg));
+}
+
+Result<storage::FindingStore> openStoreReadOnly(const AppConfig& cfg) {
+  auto where = storeLocation(cfg);
+  if (!where) return where.status();
+  return storage::FindingStore::openReadOnly(*where, storeOptions(cfg));
 }
 
 std::string secretPath(const std::string& path) {

@@ -53,6 +53,8 @@ struct AppConfig {
   std::optional<PartnerCenterConfig> partner_center;  // sources.partner_center, if configured
   std::optional<InventoryConfig> inventory;           // sources.inventory, if configured
   std::string storage_path = "/var/lib/cspwatch/cspwatch.db";
+  // storage.url, .schema, .password_file: a PostgreSQL server instead (url empty: SQLite).
+  std::string storage_url, storage_schema = "cspwatch", storage_password_file;
   int tenant_gone_after_scans = 3;                        // storage.tenant_gone_after_scans
   Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
@@ -97,9 +99,20 @@ using KeyLocator = std::function<SourceLocation(std::initializer_list<const char
 // else at the file alone.
 Diagnostics checkEnvironment(const AppConfig& config, const KeyLocator& at = {});
 
+// Where the store is, as the configuration says: the SQLite file, or the PostgreSQL server with
+// the password read from storage.password_file (an error names the file, never its content).
+Result<storage::StoreLocation> storeLocation(const AppConfig& cfg);
+// For messages: the SQLite file, or the server's URL and schema (storage::StoreLocation).
+std::string storeDescription(const AppConfig& cfg);
+
 // The store's options as the configuration sets them.
 inline storage::StoreOptions storeOptions(const AppConfig& cfg) {
   return {cfg.tenant_gone_after_scans, cfg.max_suppression};
 }
+
+// The store the configuration names, with its options: opened (and migrated) to write, or to
+// read only (FindingStore::openReadOnly).
+Result<storage::FindingStore> openStore(const AppConfig& cfg);
+Result<storage::FindingStore> openStoreReadOnly(const AppConfig& cfg);
 
 }  // namespace cspwatch::config

@@ -5,11 +5,63 @@
 
 namespace cspwatch::config::detail {
 
+namespace {
+
+// An SQL name PostgreSQL takes unquoted: a letter or '_', then letters, digits and '_'.
+bool plainSqlName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool letter = (c >= 'a' && c <= 'z') || c == '_';
+    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+// storage.url, storage.schema and storage.password_file: a PostgreSQL server instead of the
+// SQLite file (docs/configuration.md#storage).
+void readStorageServer(const ReadContext& ctx, YamlMap& m, AppConfig& cfg) {
+  if (auto u = m.getString("url")) {
+    const std::string& url = *u;
+    if (m.has("path"))
+      m.error("conflict", m.keyLocation("url"), "'url' and 'path' are both set",
+              "'path' is a SQLite file, 'url' a PostgreSQL server: keep one");
+    else if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+      m.error("bad-value", m.valueLocation("url"),
+              "'url' must start with postgresql://, found '" + url.substr(0, 40) + "'",
+              "postgresql://user@host:5432/database?sslmode=verify-full");
+    else if (const size_t at = url.find('@');
+             (at != std::string::npos && url.substr(0, at).find(':', 13) != std::string::npos) ||
+             url.find("password=") != std::string::npos)
+      m.error("secret-in-config", m.valueLocation("url"), "'url' holds a password",
+              "put the password in a file of its own, named by 'password_file' (or a systemd "
+              "credential), and leave it out of the URL");
+    else
+      cfg.storage_url = url;
+  }
+  if (auto s = m.getString("schema")) {
+    if (!plainSqlName(*s))
+      m.error("bad-value", m.valueLocation("schema"),
+              "'schema' must be a plain SQL name, found '" + *s + "'",
+              "lower-case letters, digits and '_', starting with a letter: cspwatch");
+    else
+      cfg.storage_schema = *s;
+  }
+  if (auto f = m.getString("password_file")) cfg.storage_password_file = secretPath(ctx.path(*f));
+  if ((m.has("schema") || m.has("password_file")) && !m.has("url"))
+    m.error("missing-key", m.location(), "'schema' and 'password_file' need 'url'",
+            "they say where on a PostgreSQL server the store is: add 'url: postgresql://...'");
+}
+
+}  // namespace
+
 void readStorage(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  AppConfig& cfg) {
   YamlMap m = ctx.map(node, "section 'storage'", parent);
-  m.checkKeys({"path", "tenant_gone_after_scans", "max_suppression"});
+  m.checkKeys(
+      {"path", "url", "schema", "password_file", "tenant_gone_after_scans", "max_suppression"});
   if (auto p = m.getString("path")) cfg.storage_path = ctx.path(*p);
+  readStorageServer(ctx, m, cfg);
   if (auto n = m.getInt("tenant_gone_after_scans", 1, 1000))
     cfg.tenant_gone_after_scans = static_cast<int>(*n);
   if (auto d = m.getDuration("max_suppression")) {

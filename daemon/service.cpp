@@ -138,8 +138,7 @@ Status Service::start(std::ostream& err) {
   std::shared_ptr<const Loaded> loaded;
   if (Status s = load(err, loaded); !s) return s;
   // The database must open (and migrate) before we claim to be ready.
-  auto store = storage::FindingStore::open(loaded->config.storage_path,
-                                           config::storeOptions(loaded->config));
+  auto store = config::openStore(loaded->config);
   if (!store) {
     err << "cspwatch: " << store.status().message() << "\n";
     return store.status();
@@ -234,9 +233,12 @@ void Service::reload(const std::string& why) {
   }
   const config::AppConfig& before = loaded_->config;
   if (fresh->config.storage_path != before.storage_path ||
+      fresh->config.storage_url != before.storage_url ||
+      fresh->config.storage_schema != before.storage_schema ||
       fresh->config.http.listen != before.http.listen ||
       fresh->config.http.enabled != before.http.enabled)
-    log().warn("storage.path and http take effect at the next restart");
+    log().warn(
+        "storage.path, storage.url, storage.schema and http take effect at the next restart");
   // New paths (rules.paths, templates_dir) are watched from now on; an old file changed while
   // loading shows as a difference at the next check.
   files_ = files_before == fingerprint(loaded_->config) ? fingerprint(fresh->config) : "";
@@ -303,7 +305,7 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
 std::string Service::job(bool scan, const Loaded& l) {
   const config::AppConfig& cfg = l.config;
   std::string outcome;
-  auto store = storage::FindingStore::open(cfg.storage_path, config::storeOptions(cfg));
+  auto store = config::openStore(cfg);
   if (!store) {
     outcome = storeUnavailable(scan, store.status());
   } else {
@@ -513,9 +515,7 @@ int Service::shutDown(std::unique_lock<std::mutex>& lock) {
     // would destroy what the job still uses.
     log().error("the running job did not stop within {} ms; exiting without it",
                 options_.stop_bound.count());
-    if (auto store = storage::FindingStore::open(loaded_->config.storage_path,
-                                                 config::storeOptions(loaded_->config)))
-      (void)store->markInterrupted(clock_.now());
+    if (auto store = config::openStore(loaded_->config)) (void)store->markInterrupted(clock_.now());
     log().flush();
     std::fflush(nullptr);
     std::_Exit(0);

@@ -150,17 +150,19 @@ SELECT f.rule_id, f.tenant_id, f.subject, 'open', f.severity, f.message, f.remed
 FROM stage_fails f JOIN work w ON w.rule_id = f.rule_id AND w.tenant_id = f.tenant_id
 WHERE true
 ON CONFLICT (rule_id, tenant_id, subject) DO UPDATE SET
-  opened_scan = CASE WHEN state != 'open' THEN ?1 ELSE opened_scan END,
-  times_reopened = times_reopened + CASE WHEN state != 'open' THEN 1 ELSE 0 END,
-  resolved_scan = CASE WHEN state != 'open' THEN NULL ELSE resolved_scan END,
-  resolved_at = CASE WHEN state != 'open' THEN NULL ELSE resolved_at END,
-  resolved_reason = CASE WHEN state != 'open' THEN NULL ELSE resolved_reason END,
+  opened_scan = CASE WHEN findings.state != 'open' THEN ?1 ELSE findings.opened_scan END,
+  times_reopened = findings.times_reopened + CASE WHEN findings.state != 'open' THEN 1 ELSE 0 END,
+  resolved_scan = CASE WHEN findings.state != 'open' THEN NULL ELSE findings.resolved_scan END,
+  resolved_at = CASE WHEN findings.state != 'open' THEN NULL ELSE findings.resolved_at END,
+  resolved_reason =
+    CASE WHEN findings.state != 'open' THEN NULL ELSE findings.resolved_reason END,
   state = 'open', last_seen_scan = NULL, severity = excluded.severity,
   message = excluded.message, remediation = excluded.remediation, evidence = excluded.evidence,
   subject_label = excluded.subject_label
-WHERE state != 'open' OR last_seen_scan IS NOT NULL OR severity != excluded.severity
-   OR message != excluded.message OR remediation != excluded.remediation
-   OR evidence != excluded.evidence OR subject_label != excluded.subject_label)sql";
+WHERE findings.state != 'open' OR findings.last_seen_scan IS NOT NULL
+   OR findings.severity != excluded.severity OR findings.message != excluded.message
+   OR findings.remediation != excluded.remediation OR findings.evidence != excluded.evidence
+   OR findings.subject_label != excluded.subject_label)sql";
 
 Status upsertFailures(Database& db, const ApplyParams& p) { return run(db, p, kUpsertFailures); }
 

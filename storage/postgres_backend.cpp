@@ -192,6 +192,10 @@ Status PgConnection::open(const StoreLocation& where, bool read_only) {
   if (PQstatus(conn_) != CONNECTION_OK)
     return Status::unavailable("cannot connect to the database " + name_ + ": " +
                                oneLine(PQerrorMessage(conn_)));
+  // The server's notices ("schema ... already exists, skipping") are not errors, and libpq
+  // would print them on stderr.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   return setUpSession();
 }
 

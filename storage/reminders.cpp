@@ -79,7 +79,7 @@ Result<std::vector<UnknownStreak>> FindingStore::unknownStreaks(std::optional<Ti
       "u.since_scan "
       "WHERE u.until_scan IS NULL AND t.gone_scan IS NULL ORDER BY t.name, u.tenant_id, u.rule_id");
   if (!st) return st.status();
-  if (now) st->bind(1, toUnixSeconds(*now));
+  st->bind(1, now ? std::optional<int64_t>(toUnixSeconds(*now)) : std::nullopt);
   std::vector<UnknownStreak> out;
   while (st->step()) {
     UnknownStreak u;

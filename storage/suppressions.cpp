@@ -101,7 +101,7 @@ Result<int64_t> FindingStore::addSuppression(Suppression s, const std::string& a
   auto ev = db_.prepare(
       std::string("INSERT INTO finding_events (finding_id, at, kind, detail) SELECT id, ?5, "
                   "'suppressed', ?6 FROM (") +
-      kCovered + ")");
+      kCovered + ") AS covered");
   if (!ev) return ev.status();
   ev->bind(1, s.rule_id)
       .bind(2, s.tenant_id)
@@ -125,7 +125,7 @@ Result<int64_t> FindingStore::addSuppression(Suppression s, const std::string& a
 Result<std::vector<Suppression>> FindingStore::listSuppressions(bool include_inactive,
                                                                 Timestamp now) {
   auto st = db_.prepare(std::string(kSuppressionColumns) +
-                        "WHERE ?1 OR (s.removed_at IS NULL AND s.expires_at > ?2) "
+                        "WHERE ?1 = 1 OR (s.removed_at IS NULL AND s.expires_at > ?2) "
                         "ORDER BY s.expires_at, s.id");
   if (!st) return st.status();
   st->bind(1, int64_t{include_inactive ? 1 : 0}).bind(2, toUnixSeconds(now));
@@ -219,7 +219,7 @@ Status FindingStore::removeSuppression(int64_t id, const std::string& actor, Tim
     auto ev = db_.prepare(
         std::string("INSERT INTO finding_events (finding_id, at, kind, detail) SELECT id, ?5, "
                     "'unsuppressed', ?6 FROM (") +
-        kCovered + ")");
+        kCovered + ") AS covered");
     if (!ev) return ev.status();
     ev->bind(1, rule)
         .bind(2, tenant)

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/text.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/demo_partner.h"
 #include "tests/support/http_client.h"

@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace cspwatch::testing {
 

@@ -29,7 +29,7 @@
 #include "sim/truth.h"
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 #include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"

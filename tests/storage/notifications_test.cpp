@@ -7,10 +7,12 @@
 
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 namespace {
 
@@ -20,7 +22,7 @@ const Timestamp kNow = *parseTimestamp("2026-11-25T06:00:00Z");
 // A store with one applied scan and open findings for subjects "a" and "b" of rule r1.
 struct Store {
   TempDir dir;
-  FindingStore store = open(dir.file("c.db"));
+  FindingStore store = open(testStore(dir, "c.db"));
   int64_t a = 0, b = 0;
 
   Store() {
@@ -36,7 +38,7 @@ struct Store {
     REQUIRE(rows->size() == 2);
     for (const auto& r : *rows) (r.subject == "a" ? a : b) = r.id;
   }
-  static FindingStore open(const std::string& path) {
+  static FindingStore open(const StoreLocation& path) {
     auto s = FindingStore::open(path);
     REQUIRE(s);
     return std::move(*s);

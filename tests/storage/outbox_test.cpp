@@ -6,10 +6,12 @@
 
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 namespace {
 
@@ -30,7 +32,7 @@ OutboxMessage message(const std::string& id) {
 
 TEST_CASE("outbox: a message is queued once, delivered, and marked sent exactly once") {
   TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   Outbox outbox(store->db());
   REQUIRE(outbox.enqueue(message("a")));
@@ -56,7 +58,7 @@ TEST_CASE(
     "outbox: failed attempts wait and keep the server's answer, past the deadline they are "
     "failed") {
   TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   Outbox outbox(store->db());
   REQUIRE(outbox.enqueue(message("b")));
@@ -80,7 +82,7 @@ TEST_CASE(
 TEST_CASE("outbox: queued messages survive a restart, a rolled-back transaction queues nothing") {
   TempDir dir;
   {
-    auto store = FindingStore::open(dir.file("c.db"));
+    auto store = FindingStore::open(testStore(dir, "c.db"));
     REQUIRE(store);
     Outbox outbox(store->db());
     REQUIRE(outbox.enqueue(message("kept")));
@@ -89,7 +91,7 @@ TEST_CASE("outbox: queued messages survive a restart, a rolled-back transaction 
     REQUIRE(outbox.enqueue(message("rolled-back")));
     // no commit: the transaction rolls back, as a crashed scan would
   }
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   auto pending = Outbox(store->db()).pending();
   REQUIRE(pending);
@@ -99,7 +101,7 @@ TEST_CASE("outbox: queued messages survive a restart, a rolled-back transaction 
 
 TEST_CASE("outbox: what is queued in a scan's apply transaction is kept or lost with the scan") {
   TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   const std::string t1 = "11111111-1111-1111-1111-111111111111";
   auto stage = [&](bool fail) {
@@ -144,7 +146,7 @@ TEST_CASE(
     "outbox: a claimed message is not handed to a second sender, and falls due again after "
     "the lease") {
   testing::TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   Outbox outbox(store->db());
   OutboxMessage m;
@@ -165,7 +167,7 @@ TEST_CASE(
 
 TEST_CASE("outbox: critical messages are due first") {
   testing::TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   Outbox outbox(store->db());
   for (int i = 0; i < 3; ++i) {

@@ -13,10 +13,12 @@
 #include "storage/notifications.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 namespace {
 
@@ -24,7 +26,7 @@ const std::string kTenant = "11111111-1111-1111-1111-111111111111";
 const Timestamp kT0 = *parseTimestamp("2026-08-01T00:00:00Z");
 const Seconds kRetention = std::chrono::hours(24 * 90);
 
-FindingStore openStore(const std::string& path) {
+FindingStore openStore(const StoreLocation& path) {
   auto s = FindingStore::open(path);
   REQUIRE(s);
   return std::move(*s);
@@ -34,7 +36,7 @@ FindingStore openStore(const std::string& path) {
 // scan is resolved by it.
 struct Store {
   TempDir dir;
-  FindingStore store = openStore(dir.file("c.db"));
+  FindingStore store = openStore(testStore(dir, "c.db"));
 
   void scan(Timestamp at, const std::vector<std::string>& failing) {
     auto scan = store.beginScan(at, "hash");
@@ -172,7 +174,8 @@ TEST_CASE(
   CHECK_FALSE(pruneExpired(s.store.db(), Seconds(0), kT0));
 }
 
-TEST_CASE("retention: a year of sent digests, pruned, and what the database holds after") {
+TEST_CASE("retention: a year of sent digests, pruned, and what the database holds after",
+          "[sqlite]") {
   Store s;
   s.scan(kT0, {"a"});
   s.scan(kT0 + Seconds(60), {});  // a resolved

@@ -2,21 +2,25 @@
 // Migrations from every earlier schema version, and refusal of a newer one.
 #include "storage/schema.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 TEST_CASE("schema: every earlier version migrates to the latest with its data intact") {
   for (int from = 0; from < latestSchemaVersion(); ++from) {
     DYNAMIC_SECTION("from version " << from) {
       TempDir dir;
-      const std::string path = dir.file("c.db");
+      const StoreLocation path = testStore(dir, "c.db");
       {
         auto db = Database::open(path);
         REQUIRE(db);
@@ -52,17 +56,19 @@ TEST_CASE("schema: every earlier version migrates to the latest with its data in
       s.owner = "y";
       s.expires_at = fromUnixSeconds(300);
       CHECK(store->addSuppression(s, "me", fromUnixSeconds(200)));
-      auto fk = store->db().prepare("PRAGMA foreign_key_check");
-      REQUIRE(fk);
-      CHECK_FALSE(fk->step());  // no rows: no broken references
-      CHECK(fk->status());
+      if (!testing::onPostgres()) {  // PostgreSQL checks every reference as it is written
+        auto fk = store->db().prepare("PRAGMA foreign_key_check");
+        REQUIRE(fk);
+        CHECK_FALSE(fk->step());  // no rows: no broken references
+        CHECK(fk->status());
+      }
     }
   }
 }
 
 TEST_CASE("schema: version 8 keeps version 7's suppressions and tenants, adding tags and domains") {
   TempDir dir;
-  const std::string path = dir.file("c.db");
+  const StoreLocation path = testStore(dir, "c.db");
   {
     auto db = Database::open(path);
     REQUIRE(db);
@@ -89,25 +95,33 @@ TEST_CASE("schema: version 8 keeps version 7's suppressions and tenants, adding 
 
 TEST_CASE("schema: a database from a newer cspwatch is refused and not modified") {
   TempDir dir;
-  const std::string path = dir.file("c.db");
+  const StoreLocation path = testStore(dir, "c.db");
   {
     auto db = Database::open(path);
     REQUIRE(db);
     REQUIRE(migrate(*db));
-    REQUIRE(db->exec("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);"));
+    REQUIRE(db->exec(testing::onPostgres()
+                         ? "UPDATE schema_version SET version = 99"
+                         : "PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);"));
   }
-  const std::string before = testing::readFile(path);
+  const std::string before = testing::onPostgres() ? "" : testing::readFile(path.path);
   auto store = FindingStore::open(path);
   REQUIRE_FALSE(store);
   CHECK_THAT(store.status().message(),
              Catch::Contains("schema version 99, newer than this cspwatch knows"));
   CHECK_THAT(store.status().message(), Catch::Contains("was not modified"));
-  CHECK(testing::readFile(path) == before);
+  if (!testing::onPostgres()) CHECK(testing::readFile(path.path) == before);
+  auto db = Database::open(path, /*read_only=*/true);
+  REQUIRE(db);
+  CHECK(*schemaVersion(*db) == 99);
+  auto readers = FindingStore::openReadOnly(path);
+  REQUIRE_FALSE(readers);
+  CHECK_THAT(readers.status().message(), Catch::Contains("newer than this cspwatch knows"));
 }
 
 TEST_CASE("schema: finding events and the audit trail are append-only") {
   TempDir dir;
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   REQUIRE(
       store->db().exec("INSERT INTO audit (at, actor, action, target) VALUES (1, 'a', 'b', 'c')"));
@@ -116,10 +130,10 @@ TEST_CASE("schema: finding events and the audit trail are append-only") {
   CHECK_THAT(store->db().exec("DELETE FROM audit").message(), Catch::Contains("append-only"));
 }
 
-TEST_CASE("schema: the database is created private (0600), WAL with synchronous FULL") {
+TEST_CASE("schema: the database is created private (0600), WAL with synchronous FULL", "[sqlite]") {
   TempDir dir;
   ::umask(022);
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   struct stat st {};
   REQUIRE(::stat(dir.file("c.db").c_str(), &st) == 0);
@@ -139,4 +153,84 @@ TEST_CASE("schema: the database is created private (0600), WAL with synchronous 
   REQUIRE(fk);
   REQUIRE(fk->step());
   CHECK(fk->getInt(0) == 1);
+}
+
+namespace {
+
+// Every table's columns as "table.column type null|not-null", and the index names, sorted.
+std::vector<std::string> describeSqlite(Database& db) {
+  std::vector<std::string> out;
+  auto tables = db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  REQUIRE(tables);
+  std::vector<std::string> names;
+  while (tables->step()) names.push_back(tables->getText(0));
+  for (const auto& t : names) {
+    auto cols =
+        db.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info('" + t + "')");
+    REQUIRE(cols);
+    while (cols->step()) {
+      std::string type = cols->getText(1) == "INTEGER" ? "int" : "text";
+      // A primary key column is NOT NULL in PostgreSQL; SQLite's rowid alias is too.
+      const bool not_null = cols->getInt(2) != 0 || cols->getInt(3) != 0;
+      out.push_back(t + "." + cols->getText(0) + " " + type + (not_null ? " not-null" : ""));
+    }
+  }
+  auto indexes = db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
+  REQUIRE(indexes);
+  while (indexes->step()) out.push_back("index " + indexes->getText(0));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> describePostgres(Database& db) {
+  std::vector<std::string> out;
+  auto cols = db.prepare(
+      "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+      "WHERE table_schema = current_schema() AND table_name != 'schema_version'");
+  REQUIRE(cols);
+  while (cols->step()) {
+    const std::string type = cols->getText(2) == "bigint" ? "int" : "text";
+    out.push_back(cols->getText(0) + "." + cols->getText(1) + " " + type +
+                  (cols->getText(3) == "NO" ? " not-null" : ""));
+  }
+  // Indexes made for a PRIMARY KEY or UNIQUE constraint are SQLite's sqlite_autoindex_*.
+  auto indexes = db.prepare(
+      "SELECT indexname FROM pg_indexes i WHERE schemaname = current_schema() AND NOT EXISTS "
+      "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)");
+  REQUIRE(indexes);
+  while (indexes->step()) out.push_back("index " + indexes->getText(0));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("schema: PostgreSQL's migrations make the tables, columns and indexes SQLite's make",
+          "[postgres]") {
+  TempDir dir;
+  auto sqlite = Database::open(StoreLocation(dir.file("c.db")));
+  REQUIRE(sqlite);
+  REQUIRE(migrate(*sqlite));
+  auto pg = Database::open(testStore(dir, "pg"));
+  REQUIRE(pg);
+  REQUIRE(migrate(*pg));
+  const auto expected = describeSqlite(*sqlite);
+  CHECK(expected.size() > 100);
+  CHECK(describePostgres(*pg) == expected);
+  CHECK(postgresMigrations().size() == migrations().size());
+}
+
+TEST_CASE("schema: two openers migrating at once migrate once") {
+  TempDir dir;
+  const StoreLocation where = testStore(dir, "c.db");
+  auto first = Database::open(where);
+  auto second = Database::open(where);
+  REQUIRE(first);
+  REQUIRE(second);
+  // The second reads version 0, then finds the first's migrations done under the lock.
+  REQUIRE(migrate(*first));
+  REQUIRE(migrate(*second));
+  CHECK(*schemaVersion(*second) == latestSchemaVersion());
 }

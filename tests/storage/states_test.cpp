@@ -8,10 +8,12 @@
 #include "storage/finding_store.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 namespace {
 
@@ -20,7 +22,7 @@ const Timestamp kNow = *parseTimestamp("2026-11-25T06:00:00Z");
 
 // A store with one applied scan and one open finding.
 FindingStore storeWithFinding(const TempDir& dir) {
-  auto store = FindingStore::open(dir.file("c.db"));
+  auto store = FindingStore::open(testStore(dir, "c.db"));
   REQUIRE(store);
   auto scan = store->beginScan(kNow, "hash");
   REQUIRE(scan);
@@ -33,7 +35,18 @@ FindingStore storeWithFinding(const TempDir& dir) {
 }
 
 // Writes what the schema's CHECK constraints forbid, as a damaged or hand-edited file could hold.
+// `sql` is an UPDATE of one table.
 void writeForbidden(FindingStore& store, const std::string& sql) {
+  if (testing::onPostgres()) {  // no switch to ignore them: the table's CHECKs are dropped
+    const std::string table = sql.substr(7, sql.find(' ', 7) - 7);
+    REQUIRE(store.db().exec(
+        "DO $$ DECLARE c record; BEGIN FOR c IN SELECT conname FROM pg_constraint WHERE "
+        "conrelid = '" +
+        table + "'::regclass AND contype = 'c' LOOP EXECUTE 'ALTER TABLE " + table +
+        " DROP CONSTRAINT ' || quote_ident(c.conname); END LOOP; END $$"));
+    REQUIRE(store.db().exec(sql));
+    return;
+  }
   REQUIRE(store.db().exec("PRAGMA ignore_check_constraints = ON"));
   REQUIRE(store.db().exec(sql));
   REQUIRE(store.db().exec("PRAGMA ignore_check_constraints = OFF"));

@@ -7,10 +7,12 @@
 
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::storage;
 using cspwatch::testing::TempDir;
+using cspwatch::testing::testStore;
 
 namespace {
 
@@ -31,10 +33,10 @@ Evaluation fail(const std::string& rule, const std::string& tenant,
 
 struct Harness {
   TempDir dir;
-  FindingStore store = open(dir.file("c.db"));
+  FindingStore store = open(testStore(dir, "c.db"));
   Timestamp now = kStart;
 
-  static FindingStore open(const std::string& path) {
+  static FindingStore open(const StoreLocation& path) {
     auto s = FindingStore::open(path);
     REQUIRE(s);
     return std::move(s.value());
