@@ -14,6 +14,7 @@
 //                                                                  status) finished, Unix time
 //   cspwatch_last_successful_scan_timestamp_seconds       gauge    when the last applied scan
 //                                                                  (completed or partial) ended
+//                                                                  (from the database at start)
 //   cspwatch_tenants{read}                                gauge    full, partial, none: tenants
 //                                                                  of the last applied scan
 //   cspwatch_findings_open{rule,severity}                 gauge    as last set (setOpenFindings)
@@ -37,7 +38,8 @@
 //                                                                  waiting was queued
 //
 // docs/operations.md#monitoring and the shipped alerting rules (etc/prometheus/) build on
-// these names: tests/prometheus/ fails when a rule names a family not written here.
+// these names: tests/prometheus/ fails when a rule names a family not exported here.
+//
 // Every family has its HELP and TYPE lines, always; a gauge with nothing to report yet (no scan
 // so far, open findings never set, no interval or start time set, nothing waiting in the outbox)
 // has no sample. Counters start at 0 when the process starts.
