@@ -77,6 +77,26 @@ void checkOutputs(const config::AlertsConfig& a, const ConfigPositions& at, Chec
   }
 }
 
+// monitoring.heartbeat: its URL file (via `secret`), and a URL with its monitor's token (in
+// its path or query) written into a configuration others can read.
+template <typename CheckSecret>
+void checkHeartbeat(const config::MonitoringConfig& m, const ConfigPositions& at,
+                    CheckSecret& secret, Diagnostics& d) {
+  secret(m.heartbeat_url_file, "the heartbeat URL file",
+         at.at({"monitoring", "heartbeat", "url_file"}));
+  if (m.heartbeat_url.empty() || !m.heartbeat_url_file.empty() ||
+      config::heartbeatUrlSecrets(m.heartbeat_url).empty())
+    return;
+  const std::string readers = secretReadableByOthers(at.file());
+  if (readers.empty()) return;
+  d.warning(kSecretReadable, at.at({"monitoring", "heartbeat", "url"}),
+            "the heartbeat URL carries its monitor's token (in its path or query), and " +
+                at.file() + " can be read by " + readers,
+            "move the URL to a file only cspwatch can read and name it with 'url_file:', or "
+            "chmod go-rwx " +
+                at.file());
+}
+
 // Looks `host` up as the program would (getaddrinfo); "" when it resolves, else why not.
 std::string resolveProblem(const std::string& host) {
   struct addrinfo hints {};
@@ -174,6 +194,7 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
     checkOutputs(a, at, secret, d);
   }
   secret(cfg.http.token_file, "the HTTP token file", at.at({"http", "token_file"}));
+  checkHeartbeat(cfg.monitoring, at, secret, d);
   if (cfg.storage_url.empty())
     directory(parentDirectory(cfg.storage_path), "the database's directory",
               at.at({"storage", "path"}));

@@ -12,6 +12,9 @@
 #                                          LoadCredential= (systemd/cspwatch.service)
 #   /usr/share/cspwatch/defaults/          the shipped config, rules and templates, untouched,
 #                                          to diff against after an upgrade
+#   /usr/share/cspwatch/prometheus/        cspwatch.rules.yml, the Prometheus alerting rules
+#                                          (docs/operations.md#monitoring): Prometheus reads it
+#                                          from there, so it is no conffile
 #   /usr/lib/systemd/system/cspwatch.service, /usr/lib/sysusers.d/cspwatch.conf,
 #   /usr/lib/tmpfiles.d/cspwatch.conf
 #   /usr/share/man/man1/cspwatch.1.gz      generated from `cspwatch --help` by help2man
@@ -87,6 +90,7 @@ install(DIRECTORY DESTINATION ${_cspwatch_etc}/credentials
         DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 install(FILES etc/cspwatch.yaml DESTINATION ${_cspwatch_share}/defaults)
 install(DIRECTORY etc/rules.d etc/templates DESTINATION ${_cspwatch_share}/defaults)
+install(FILES etc/prometheus/cspwatch.rules.yml DESTINATION ${_cspwatch_share}/prometheus)
 
 install(FILES systemd/cspwatch.service DESTINATION lib/systemd/system)
 install(FILES systemd/cspwatch.sysusers DESTINATION lib/sysusers.d RENAME cspwatch.conf)

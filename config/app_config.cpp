@@ -24,9 +24,10 @@ using SectionReader = void (*)(const ReadContext&, const YAML::Node& node, const
 // The sections that may be left out, in the order they are read (and so reported); alerts
 // comes last, after sources.partner_center that 'transport: graph' needs.
 const std::pair<const char*, SectionReader> kOptionalSections[] = {
-    {"storage", detail::readStorage},   {"rules", detail::readRules},
-    {"schedule", detail::readSchedule}, {"http", detail::readHttp},
-    {"network", detail::readNetwork},   {"logging", detail::readLogging},
+    {"storage", detail::readStorage},       {"rules", detail::readRules},
+    {"schedule", detail::readSchedule},     {"http", detail::readHttp},
+    {"network", detail::readNetwork},       {"logging", detail::readLogging},
+    {"monitoring", detail::readMonitoring},
 };
 
 // partner and sources, each reported when missing.
@@ -58,7 +59,7 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   YamlMap top(*doc, file, kPrefix, "", diags);
   if (!top.valid()) return std::nullopt;
   top.checkKeys({"partner", "sources", "storage", "rules", "schedule", "alerts", "http", "network",
-                 "logging"});
+                 "logging", "monitoring"});
 
   const ReadContext ctx{file, base_dir, diags};
   AppConfig cfg;

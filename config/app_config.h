@@ -37,6 +37,17 @@ struct HttpConfig {
   std::string token_file;  // required when `listen` is not a loopback address
 };
 
+// The `monitoring` section: how outside monitors learn that scans succeed
+// (docs/operations.md#monitoring).
+struct MonitoringConfig {
+  // monitoring.heartbeat: requested (GET) after each successful scan; "" for none. https, or
+  // http to a loopback host. It may hold a push monitor's token (in its path or query): its
+  // secret parts are registered with common/redact.h when read, and only its scheme, host and
+  // port are ever shown.
+  std::string heartbeat_url;
+  std::string heartbeat_url_file;  // the file heartbeat_url was read from; "" when inline
+};
+
 // Sections whose settings belong to the layer that uses them (defined there, so that scan/ and
 // alerts/ never see this file): sources.partner_center and network (msapi/), alerts (alerts/).
 using PartnerCenterConfig = msapi::PartnerCenterConfig;
@@ -63,6 +74,7 @@ struct AppConfig {
   std::optional<AlertsConfig> alerts;
   HttpConfig http;
   NetworkConfig network;
+  MonitoringConfig monitoring;
   std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
 };
 
@@ -70,6 +82,11 @@ struct AppConfig {
 // ($CREDENTIALS_DIRECTORY/<basename> or .../cspwatch_<basename>, LoadCredential=) when there is
 // one; `path` otherwise.
 std::string secretPath(const std::string& path);
+
+// The parts of a heartbeat URL that are secrets, for registerSecret (common/redact.h): those of
+// alerts::urlSecrets() (user information, query) and its path, where healthchecks.io and Uptime
+// Kuma put the check's token. Empty when it has none.
+std::vector<std::string> heartbeatUrlSecrets(const std::string& url);
 
 // Reads a `partner` section (the same keys wherever it appears: config, rule test files).
 std::optional<PartnerIdentity> readPartnerSection(const YAML::Node& node, const std::string& file,

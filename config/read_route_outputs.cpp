@@ -49,33 +49,6 @@ std::optional<std::string> readSecretAt(const ReadContext& ctx, YamlMap& m, cons
   return secret;
 }
 
-// url or url_file (exactly one) into `url`; false when neither is usable (reported).
-bool readUrl(const ReadContext& ctx, YamlMap& m, std::string& url, std::string& url_file) {
-  const bool inline_url = m.has("url"), from_file = m.has("url_file");
-  if (inline_url == from_file) {
-    m.error(inline_url ? "bad-value" : "missing-key",
-            inline_url ? m.keyLocation("url_file") : m.location(),
-            inline_url ? "both 'url' and 'url_file' are given" : "no 'url' is given",
-            "give one: 'url: https://...', or 'url_file:' naming a file that holds it (a Teams "
-            "URL carries its signature: keep it in a file only cspwatch can read)");
-    return false;
-  }
-  std::optional<std::string> value = inline_url
-                                         ? m.getString("url", true)
-                                         : readSecretAt(ctx, m, "url_file", "the URL file", false);
-  if (!value) return false;
-  for (const auto& s : alerts::urlSecrets(*value)) registerSecret(s);
-  if (Status s = alerts::checkOutputUrl(*value); !s) {
-    const std::string key = inline_url ? "url" : "url_file";
-    m.error("bad-value", m.valueLocation(key), s.message(),
-            "https://... (http:// only to 127.0.0.1 or [::1], for a receiver on this host)");
-    return false;
-  }
-  url = *value;
-  if (from_file) url_file = secretPath(ctx.path(*m.getString("url_file")));
-  return true;
-}
-
 // The list at `key` of the route `m` (at `where`), each element read by `read(its map)`, whose
 // messages name it ("alerts.routes[0].webhooks[1]").
 template <typename Read>
@@ -97,11 +70,38 @@ void readList(const ReadContext& ctx, YamlMap& m, const std::string& key, const 
 
 }  // namespace
 
+bool readOutputUrl(const ReadContext& ctx, YamlMap& m, std::string& url, std::string& url_file) {
+  const bool inline_url = m.has("url"), from_file = m.has("url_file");
+  if (inline_url == from_file) {
+    m.error(inline_url ? "bad-value" : "missing-key",
+            inline_url ? m.keyLocation("url_file") : m.location(),
+            inline_url ? "both 'url' and 'url_file' are given" : "no 'url' is given",
+            "give one: 'url: https://...', or 'url_file:' naming a file that holds it (a URL "
+            "that carries a signature or token, as a Teams URL does: keep it in a file only "
+            "cspwatch can read)");
+    return false;
+  }
+  std::optional<std::string> value = inline_url
+                                         ? m.getString("url", true)
+                                         : readSecretAt(ctx, m, "url_file", "the URL file", false);
+  if (!value) return false;
+  for (const auto& s : alerts::urlSecrets(*value)) registerSecret(s);
+  if (Status s = alerts::checkOutputUrl(*value); !s) {
+    const std::string key = inline_url ? "url" : "url_file";
+    m.error("bad-value", m.valueLocation(key), s.message(),
+            "https://... (http:// only to 127.0.0.1 or [::1], for a receiver on this host)");
+    return false;
+  }
+  url = *value;
+  if (from_file) url_file = secretPath(ctx.path(*m.getString("url_file")));
+  return true;
+}
+
 void readOutputs(const ReadContext& ctx, YamlMap& m, const std::string& where, alerts::Route& r) {
   readList(ctx, m, "webhooks", where, [&](YamlMap& w) {
     w.checkKeys({"url", "url_file", "secret_file"}, {"secret"});
     alerts::WebhookOutput out;
-    const bool url = readUrl(ctx, w, out.url, out.url_file);
+    const bool url = readOutputUrl(ctx, w, out.url, out.url_file);
     if (!w.has("secret_file")) {
       w.error("missing-key", w.location(), "no 'secret_file' is given",
               "every event is signed (X-Cspwatch-Signature): name a file holding the shared "
@@ -116,7 +116,7 @@ void readOutputs(const ReadContext& ctx, YamlMap& m, const std::string& where, a
   readList(ctx, m, "teams", where, [&](YamlMap& t) {
     t.checkKeys({"url", "url_file"});
     alerts::TeamsOutput out;
-    if (readUrl(ctx, t, out.url, out.url_file)) r.teams.push_back(std::move(out));
+    if (readOutputUrl(ctx, t, out.url, out.url_file)) r.teams.push_back(std::move(out));
   });
 }
 

@@ -68,6 +68,16 @@ void readHttp(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& 
 void readNetwork(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  AppConfig& cfg);
 
+// monitoring (read_monitoring.cpp): the heartbeat URL requested after each successful scan.
+void readMonitoring(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
+                    AppConfig& cfg);
+
+// `url` or `url_file` (exactly one) of `m` into `url` (and the file into `url_file`), checked
+// with alerts::checkOutputUrl (https, or http to a loopback host) and its urlSecrets
+// registered; false when neither is usable (reported). A url_file must be one only its owner
+// can change and not empty (read_route_outputs.cpp).
+bool readOutputUrl(const ReadContext& ctx, YamlMap& m, std::string& url, std::string& url_file);
+
 // alerts (read_alerts.cpp). Reads after sources: 'transport: graph' sends with the app of
 // sources.partner_center, so cfg.partner_center must be read already.
 void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,

@@ -99,13 +99,29 @@ std::string escapeLabelValue(const std::string& value) {
 }
 
 void Metrics::recordScan(const storage::ScanSummary& summary, double duration_seconds,
-                         Timestamp finished) {
+                         Timestamp finished, bool sign_in_failed) {
   std::lock_guard<std::mutex> lock(mu_);
   ++scans_[storage::scanStatusName(summary.status)];
   last_duration_ = cleanDuration(duration_seconds);
   last_scan_ = finished;
   last_success_ = finished;
   last_applied_ = summary;
+  sign_in_failed_ = sign_in_failed;
+}
+
+void Metrics::restoreLastSuccessfulScan(Timestamp finished) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!last_success_ || *last_success_ < finished) last_success_ = finished;
+}
+
+void Metrics::setScanInterval(Seconds interval) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scan_interval_ = interval;
+}
+
+void Metrics::setStartTime(Timestamp started) {
+  std::lock_guard<std::mutex> lock(mu_);
+  started_ = started;
 }
 
 void Metrics::recordScanFailure(storage::ScanStatus status, double duration_seconds,
@@ -135,10 +151,11 @@ void Metrics::addApiCounters(const std::string& api, int64_t requests, int64_t r
   t.failed += nonNegative(failed);
 }
 
-void Metrics::setOutbox(int64_t queued, int64_t failed) {
+void Metrics::setOutbox(int64_t queued, int64_t failed, std::optional<Timestamp> oldest_queued) {
   std::lock_guard<std::mutex> lock(mu_);
   outbox_queued_ = queued;
   outbox_failed_ = failed;
+  outbox_oldest_queued_ = oldest_queued;
 }
 
 void Metrics::addDeliveries(int64_t delivered, int64_t failed) {
@@ -172,6 +189,7 @@ std::string Metrics::prometheusText() const {
   Family f(out, "cspwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
   f.sample({{"result", "ok"}}, reloads_ok_);
   f.sample({{"result", "error"}}, reloads_error_);
+  writeServiceFamilies(out);
   return out;
 }
 
@@ -248,6 +266,29 @@ void Metrics::writeMailFamilies(std::string& out) const {
       .sample({}, mail_delivered_);
   Family(out, "cspwatch_mail_failed_total", "counter", "Messages given up on.")
       .sample({}, mail_failed_);
+}
+
+// The families added for the alerting rules (etc/prometheus/cspwatch.rules.yml), after the
+// others so that the output of those stays as it was.
+void Metrics::writeServiceFamilies(std::string& out) const {
+  {
+    Family f(out, "cspwatch_scan_interval_seconds", "gauge",
+             "The time between scheduled scans (schedule.interval) in force.");
+    if (scan_interval_) f.sample({}, static_cast<int64_t>(scan_interval_->count()));
+  }
+  {
+    Family f(out, "cspwatch_start_timestamp_seconds", "gauge",
+             "When the service started (Unix time).");
+    if (started_) f.sample({}, toUnixSeconds(*started_));
+  }
+  {
+    Family f(out, "cspwatch_sign_in_failing", "gauge",
+             "1 when the last applied scan could not sign in as the partner user, else 0.");
+    if (sign_in_failed_) f.sample({}, int64_t{*sign_in_failed_ ? 1 : 0});
+  }
+  Family f(out, "cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge",
+           "When the oldest message waiting in the outbox was queued (Unix time).");
+  if (outbox_oldest_queued_) f.sample({}, toUnixSeconds(*outbox_oldest_queued_));
 }
 
 }  // namespace cspwatch::daemon

@@ -14,6 +14,7 @@
 //                                                                  status) finished, Unix time
 //   cspwatch_last_successful_scan_timestamp_seconds       gauge    when the last applied scan
 //                                                                  (completed or partial) ended
+//                                                                  (from the database at start)
 //   cspwatch_tenants{read}                                gauge    full, partial, none: tenants
 //                                                                  of the last applied scan
 //   cspwatch_findings_open{rule,severity}                 gauge    as last set (setOpenFindings)
@@ -28,9 +29,20 @@
 //   cspwatch_mail_delivered_total                         counter
 //   cspwatch_mail_failed_total                            counter
 //   cspwatch_config_reloads_total{result}                 counter  ok, error (both from 0)
+//   cspwatch_scan_interval_seconds                        gauge    schedule.interval in force
+//   cspwatch_start_timestamp_seconds                      gauge    when the service started
+//   cspwatch_sign_in_failing                              gauge    1: the last applied scan
+//                                                                  could not sign in as the
+//                                                                  partner user; else 0
+//   cspwatch_outbox_oldest_queued_timestamp_seconds       gauge    when the oldest message
+//                                                                  waiting was queued
+//
+// docs/operations.md#monitoring and the shipped alerting rules (etc/prometheus/) build on
+// these names: tests/prometheus/ fails when a rule names a family not exported here.
 //
 // Every family has its HELP and TYPE lines, always; a gauge with nothing to report yet (no scan
-// so far, open findings never set) has no sample. Counters start at 0 when the process starts.
+// so far, open findings never set, no interval or start time set, nothing waiting in the outbox)
+// has no sample. Counters start at 0 when the process starts.
 #pragma once
 
 #include <cstdint>
@@ -56,8 +68,18 @@ class Metrics {
  public:
   // A scan that was applied (status "completed" or "partial", from `summary`): counts it,
   // records its tenants and unknown checks, its duration and when it finished (which is also
-  // the last successful scan).
-  void recordScan(const storage::ScanSummary& summary, double duration_seconds, Timestamp finished);
+  // the last successful scan). `sign_in_failed`: the scan could not sign in as the partner user
+  // (cspwatch_sign_in_failing 1 until an applied scan can again).
+  void recordScan(const storage::ScanSummary& summary, double duration_seconds, Timestamp finished,
+                  bool sign_in_failed = false);
+  // When the last applied scan before this process ended (from the database at start), so that
+  // the last successful scan's time survives restarts as /healthz's does. A later recordScan()
+  // replaces it; an earlier time than the one held is ignored.
+  void restoreLastSuccessfulScan(Timestamp finished);
+  // schedule.interval as loaded (at start and on each reload).
+  void setScanInterval(Seconds interval);
+  // When the service started.
+  void setStartTime(Timestamp started);
   // A scan that changed nothing: `status` is kFailed or kInterrupted (another value is
   // counted under its own name's label). Sets the last scan's duration and time, not the last
   // successful one, and leaves the tenant and unknown-check gauges as the last applied scan
@@ -69,8 +91,10 @@ class Metrics {
   // ("partner_center" or "graph"). Negative values count as 0: counters never go down.
   void addApiCounters(const std::string& api, int64_t requests, int64_t retries, int64_t throttled,
                       int64_t failed);
-  // The outbox as it stands: messages queued (waiting or retrying) and failed (given up on).
-  void setOutbox(int64_t queued, int64_t failed);
+  // The outbox as it stands: messages queued (waiting or retrying) and failed (given up on),
+  // and when the oldest queued one was queued (nullopt: none is queued).
+  void setOutbox(int64_t queued, int64_t failed,
+                 std::optional<Timestamp> oldest_queued = std::nullopt);
   // Adds messages delivered and given up on by a delivery run (negative values count as 0).
   void addDeliveries(int64_t delivered, int64_t failed);
   // A configuration reload, successful or refused.
@@ -93,6 +117,7 @@ class Metrics {
   void writeLastAppliedFamilies(std::string& out) const;  // tenants, findings_open, checks_unknown
   void writeApiFamilies(std::string& out) const;          // api_*_total
   void writeMailFamilies(std::string& out) const;         // outbox_*, mail_*_total
+  void writeServiceFamilies(std::string& out) const;      // scan_interval .. oldest queued
 
   mutable std::mutex mu_;
   std::map<std::string, int64_t> scans_{
@@ -103,6 +128,10 @@ class Metrics {
   std::optional<std::vector<OpenFindingCount>> open_findings_;
   std::map<std::string, ApiTotals> api_{{"graph", {}}, {"partner_center", {}}};
   int64_t outbox_queued_ = 0, outbox_failed_ = 0;
+  std::optional<Timestamp> outbox_oldest_queued_;
+  std::optional<Seconds> scan_interval_;
+  std::optional<Timestamp> started_;
+  std::optional<bool> sign_in_failed_;  // set by the first applied scan
   int64_t mail_delivered_ = 0, mail_failed_ = 0;
   int64_t reloads_ok_ = 0, reloads_error_ = 0;
 };

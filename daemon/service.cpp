@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/text.h"
 #include "config/rule_files.h"
+#include "daemon/heartbeat.h"
 #include "daemon/http_endpoint.h"
 #include "daemon/scan_setup.h"
 #include "scan/alert_pipeline.h"
@@ -82,6 +83,12 @@ void logSourceProblems(const Diagnostics& diagnostics) {
   }
 }
 
+// A scan that read no tenant at all checked nothing: not a success for /healthz or the
+// heartbeat.
+bool readAnyTenant(const storage::ScanSummary& summary) {
+  return summary.tenants_total == 0 || summary.tenants_unread < summary.tenants_total;
+}
+
 }  // namespace
 
 Timestamp nextScanTime(Timestamp last_start, Seconds interval, double jitter_fraction,
@@ -145,8 +152,10 @@ Status Service::start(std::ostream& err) {
   }
   if (auto n = store->markInterrupted(clock_.now()); n && *n > 0)
     log().warn("{} scan(s) left running by an earlier process marked interrupted", *n);
-  if (auto previous = store->previousScanFinished(INT64_MAX); previous && *previous)
+  if (auto previous = store->previousScanFinished(INT64_MAX); previous && *previous) {
     last_success_ = **previous;  // health survives restarts
+    metrics_.restoreLastSuccessfulScan(**previous);
+  }
   http_ = std::make_unique<Endpoint>();
   if (loaded->config.http.enabled) {
     HttpEndpointOptions o;
@@ -179,8 +188,10 @@ Status Service::start(std::ostream& err) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   files_ = fingerprint(loaded->config);
+  metrics_.setScanInterval(loaded->config.schedule_interval);
   loaded_ = std::move(loaded);
   started_at_ = clock_.now();
+  metrics_.setStartTime(started_at_);
   return Status::ok();
 }
 
@@ -243,6 +254,7 @@ void Service::reload(const std::string& why) {
   // loading shows as a difference at the next check.
   files_ = files_before == fingerprint(loaded_->config) ? fingerprint(fresh->config) : "";
   loaded_ = std::move(fresh);
+  metrics_.setScanInterval(loaded_->config.schedule_interval);
   metrics_.recordReload(true);
   log().info("reloaded: {} rule(s)", loaded_->rules->rules().size());
   notifier_.ready(statusLine());
@@ -360,6 +372,7 @@ std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
   if (job.sent) noteDelivery(*job.sent);
   std::string outcome = job.summary ? scanApplied(*job.summary, job.source, now, job.seconds)
                                     : scanNotApplied(job.status, job.seconds);
+  if (job.summary && readAnyTenant(*job.summary)) heartbeat(l.config);
   if (auto counts = store.openCounts()) {
     std::vector<OpenFindingCount> v;
     for (const auto& [key, n] : *counts) v.push_back({key.first, key.second, n});
@@ -370,12 +383,10 @@ std::string Service::runScan(storage::FindingStore& store, const Loaded& l,
 
 std::string Service::scanApplied(const storage::ScanSummary& summary,
                                  const scan::ScanSourceReport& source, Timestamp now, double took) {
-  metrics_.recordScan(summary, took, clock_.now());
-  // A scan that read no tenant at all checked nothing: not a success for /healthz.
-  const bool checked = summary.tenants_total == 0 || summary.tenants_unread < summary.tenants_total;
+  metrics_.recordScan(summary, took, clock_.now(), source.sign_in_failure.has_value());
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (checked)
+    if (readAnyTenant(summary))
       last_success_ = clock_.now();
     else
       scan_failed_since_success_ = true;
@@ -406,6 +417,18 @@ std::string Service::scanNotApplied(const Status& why, double took) {
   return outcome;
 }
 
+// monitoring.heartbeat after a successful scan: a failure is a warning, never the scan's.
+void Service::heartbeat(const config::AppConfig& cfg) {
+  const std::string& url = cfg.monitoring.heartbeat_url;
+  if (url.empty() || cancel_.cancelled()) return;
+  touch();
+  const Status sent = sendHeartbeat(url, heartbeatHttpOptions(msapi::networkOptions(cfg.network)));
+  if (sent)
+    log().info("heartbeat sent to {}", heartbeatTarget(url));
+  else
+    log().warn("{} (the scan is not affected; monitoring.heartbeat)", sent.message());
+}
+
 void Service::noteDelivery(const Result<scan::SendReport>& sent) {
   if (sent)
     metrics_.addDeliveries(sent->delivered, sent->failed);
@@ -418,8 +441,13 @@ void Service::setOutboxGauges(storage::FindingStore& store) {
   storage::Outbox outbox(store.db());
   if (auto pending = outbox.pending()) {
     int64_t queued = 0, failed = 0;
-    for (const auto& m : *pending) ++(m.status == storage::OutboxStatus::kFailed ? failed : queued);
-    metrics_.setOutbox(queued, failed);
+    std::optional<Timestamp> oldest;
+    for (const auto& m : *pending) {
+      const bool given_up = m.status == storage::OutboxStatus::kFailed;
+      ++(given_up ? failed : queued);
+      if (!given_up && (!oldest || m.created_at < *oldest)) oldest = m.created_at;
+    }
+    metrics_.setOutbox(queued, failed, oldest);
   }
 }
 

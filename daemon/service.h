@@ -3,7 +3,8 @@
 // every schedule.interval (plus jitter), never two scans at once; delivers due alert mail
 // between scans; reloads the configuration, rules and templates on SIGHUP or when their files
 // change (everything is loaded and checked first, then swapped; on any error the last good set
-// stays in force); serves /healthz, /metrics and /v1/scan; and tells systemd about all of it.
+// stays in force); serves /healthz, /metrics and /v1/scan; requests monitoring.heartbeat's URL
+// after each scan that read tenants (daemon/heartbeat.h); and tells systemd about all of it.
 // On stop it cancels the running scan (which is marked interrupted and applied never) and
 // returns within `stop_bound`.
 //
@@ -93,6 +94,7 @@ class Service {
   std::string scanApplied(const storage::ScanSummary& summary, const scan::ScanSourceReport& source,
                           Timestamp now, double took);
   std::string scanNotApplied(const Status& why, double took);
+  void heartbeat(const config::AppConfig& cfg);
   void noteDelivery(const Result<scan::SendReport>& sent);
   void setOutboxGauges(storage::FindingStore& store);
   std::pair<bool, std::string> health() const;

@@ -27,6 +27,9 @@ packages=(
   help2man dpkg-dev file systemd procps
   # the completion scripts' test: zsh -n parses the zsh one (bash is already there)
   zsh
+  # promtool (Debian's prometheus package) checks and unit-tests the shipped alerting rules
+  # (etc/prometheus/, ctest -L prometheus)
+  prometheus
 )
 
 missing=()

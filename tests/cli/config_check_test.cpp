@@ -204,3 +204,44 @@ TEST_CASE("config check: credential files must exist, at their key") {
   CHECK(ok.exit_code == 0);
   CHECK(ok.err.empty());
 }
+
+TEST_CASE("config check: the heartbeat URL, its file, and its token in a readable config") {
+  TempDir dir;
+  const std::string token = "0b7e3c5a-9d21-4f68-8a4e-c3d2b1a0f9e8";
+  // Line 17: monitoring, 18: heartbeat, 19: the key.
+  const std::string cfg =
+      config(dir, dir.file("cspwatch.db"),
+             "monitoring:\n  heartbeat:\n    url: https://hc-ping.com/" + token + "\n");
+  ::chmod(cfg.c_str(), 0644);
+  auto readable = check(cfg);
+  INFO(readable.out << readable.err);
+  CHECK(readable.exit_code == 0);  // a warning
+  CHECK_THAT(readable.err, Contains(cfg + ":19:10: warning: the heartbeat URL carries its "
+                                          "monitor's token"));
+  CHECK_THAT(readable.err, Contains("[config.secret-readable]"));
+  CHECK_THAT(readable.err, Contains("url_file"));
+  // The message names no token (the quoted line below it is the operator's own).
+  CHECK_THAT(readable.err.substr(0, readable.err.find('\n', readable.err.find("warning:"))),
+             !Contains(token));
+
+  ::chmod(dir.write("heartbeat.url", "https://hc-ping.com/" + token + "\n").c_str(), 0600);
+  const std::string from_file = config(dir, dir.file("cspwatch.db"),
+                                       "monitoring:\n  heartbeat:\n    url_file: heartbeat.url\n");
+  auto ok = check(from_file);
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.err.empty());
+
+  ::chmod(dir.file("heartbeat.url").c_str(), 0666);  // others can change where it points
+  auto unsafe = check(from_file);
+  INFO(unsafe.out << unsafe.err);
+  CHECK(unsafe.exit_code == 2);  // read with the configuration: invalid
+  CHECK_THAT(unsafe.err, Contains(from_file + ":19:15: error: monitoring.heartbeat: the URL file "
+                                              "cannot be used"));
+
+  auto plain = check(config(dir, dir.file("cspwatch.db"),
+                            "monitoring:\n  heartbeat:\n    url: http://hc.example.com/ping\n"));
+  CHECK(plain.exit_code == 2);
+  CHECK_THAT(plain.err, Contains(":19:10: error: monitoring.heartbeat: plain http is allowed only "
+                                 "to a loopback host"));
+}

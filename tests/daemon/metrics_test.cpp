@@ -50,6 +50,10 @@ const std::map<std::string, std::string> kFamilies = {
     {"cspwatch_mail_delivered_total", "counter"},
     {"cspwatch_mail_failed_total", "counter"},
     {"cspwatch_config_reloads_total", "counter"},
+    {"cspwatch_scan_interval_seconds", "gauge"},
+    {"cspwatch_start_timestamp_seconds", "gauge"},
+    {"cspwatch_sign_in_failing", "gauge"},
+    {"cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge"},
 };
 
 Exposition parseChecked(const Metrics& m) {
@@ -107,7 +111,9 @@ TEST_CASE("metrics: a fresh registry has every family, counters at 0 and no scan
   for (const char* family :
        {"cspwatch_scan_duration_seconds", "cspwatch_last_scan_timestamp_seconds",
         "cspwatch_last_successful_scan_timestamp_seconds", "cspwatch_tenants",
-        "cspwatch_findings_open", "cspwatch_checks_unknown"})
+        "cspwatch_findings_open", "cspwatch_checks_unknown", "cspwatch_scan_interval_seconds",
+        "cspwatch_start_timestamp_seconds", "cspwatch_sign_in_failing",
+        "cspwatch_outbox_oldest_queued_timestamp_seconds"})
     CHECK(x.count(family) == 0);
   for (const char* api : {"partner_center", "graph"}) {
     CHECK(x.value("cspwatch_api_requests_total", {{"api", api}}) == 0.0);
@@ -206,6 +212,54 @@ TEST_CASE("metrics: the last successful scan is the last applied one", "[metrics
   CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
   m.recordScanFailure(storage::ScanStatus::kInterrupted, 1, kNow + Seconds(180));
   CHECK(m.lastSuccessfulScan() == kNow + Seconds(120));
+}
+
+TEST_CASE("metrics: what the alerting rules need: interval, start, sign-in and the outbox's age",
+          "[metrics]") {
+  Metrics m;
+  m.setScanInterval(std::chrono::hours(6));
+  m.setStartTime(kNow);
+  m.setOutbox(3, 0, kNow - Seconds(900));
+  Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_scan_interval_seconds") == 21600.0);
+  CHECK(x.value("cspwatch_start_timestamp_seconds") == static_cast<double>(toUnixSeconds(kNow)));
+  CHECK(x.value("cspwatch_outbox_oldest_queued_timestamp_seconds") ==
+        static_cast<double>(toUnixSeconds(kNow) - 900));
+  CHECK(x.count("cspwatch_sign_in_failing") == 0);  // no applied scan yet
+
+  // The sign-in gauge follows the last applied scan; a failed scan leaves it as it was.
+  m.recordScan(summary(storage::ScanStatus::kPartial, 5, 0, 0, 9), 3, kNow, true);
+  CHECK(parseChecked(m).value("cspwatch_sign_in_failing") == 1.0);
+  m.recordScanFailure(storage::ScanStatus::kFailed, 1, kNow + Seconds(60));
+  CHECK(parseChecked(m).value("cspwatch_sign_in_failing") == 1.0);
+  m.recordScan(summary(storage::ScanStatus::kCompleted, 5, 0, 0, 0), 3, kNow + Seconds(120));
+  CHECK(parseChecked(m).value("cspwatch_sign_in_failing") == 0.0);
+
+  // A reload changes the interval; an emptied outbox has no oldest message.
+  m.setScanInterval(std::chrono::minutes(30));
+  m.setOutbox(0, 1);
+  x = parseChecked(m);
+  CHECK(x.value("cspwatch_scan_interval_seconds") == 1800.0);
+  CHECK(x.count("cspwatch_outbox_oldest_queued_timestamp_seconds") == 0);
+  CHECK(x.value("cspwatch_outbox_failed") == 1.0);
+}
+
+TEST_CASE("metrics: the last successful scan restored from the database survives a restart",
+          "[metrics]") {
+  Metrics m;
+  m.restoreLastSuccessfulScan(kNow - Seconds(3600));
+  CHECK(m.lastSuccessfulScan() == kNow - Seconds(3600));
+  CHECK(parseChecked(m).value("cspwatch_last_successful_scan_timestamp_seconds") ==
+        static_cast<double>(toUnixSeconds(kNow) - 3600));
+  // Restored, not scanned: no scan is counted and the last scan's gauges stay empty.
+  const Exposition x = parseChecked(m);
+  CHECK(x.value("cspwatch_scans_total", {{"status", "completed"}}) == 0.0);
+  CHECK(x.count("cspwatch_last_scan_timestamp_seconds") == 0);
+  CHECK(x.count("cspwatch_checks_unknown") == 0);
+  // A scan of this process replaces it; an older restored time never does.
+  m.recordScan(summary(storage::ScanStatus::kCompleted, 1, 0, 0, 0), 3, kNow);
+  m.restoreLastSuccessfulScan(kNow - Seconds(7200));
+  CHECK(m.lastSuccessfulScan() == kNow);
 }
 
 TEST_CASE("metrics: recording from several threads while scraping loses nothing", "[metrics]") {

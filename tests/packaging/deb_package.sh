@@ -78,6 +78,7 @@ expect /usr/share/doc/cspwatch/README.md -rw-r--r--
 expect /usr/share/doc/cspwatch/configuration.md -rw-r--r--
 expect /usr/share/doc/cspwatch/operations.md -rw-r--r--
 expect /usr/share/cspwatch/defaults/cspwatch.yaml -rw-r--r--
+expect /usr/share/cspwatch/prometheus/cspwatch.rules.yml -rw-r--r--
 expect /usr/share/doc/cspwatch/copyright -rw-r--r--
 expect /usr/share/bash-completion/completions/cspwatch -rw-r--r--
 expect /usr/share/zsh/vendor-completions/_cspwatch -rw-r--r--
