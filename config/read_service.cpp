@@ -58,10 +58,19 @@ void readStorageServer(const ReadContext& ctx, YamlMap& m, AppConfig& cfg) {
 void readStorage(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  AppConfig& cfg) {
   YamlMap m = ctx.map(node, "section 'storage'", parent);
-  m.checkKeys(
-      {"path", "url", "schema", "password_file", "tenant_gone_after_scans", "max_suppression"});
+  m.checkKeys({"path", "url", "schema", "password_file", "lease_period", "tenant_gone_after_scans",
+               "max_suppression"});
   if (auto p = m.getString("path")) cfg.storage_path = ctx.path(*p);
   readStorageServer(ctx, m, cfg);
+  if (auto d = m.getDuration("lease_period")) {
+    if (*d < Seconds(2) || *d > std::chrono::hours(1))
+      m.error("bad-value", m.valueLocation("lease_period"),
+              "'lease_period' must be between 2s and 1h, found '" + formatDuration(*d) + "'",
+              "a standby takes over within two lease periods of the active instance's death; "
+              "60s is the default");
+    else
+      cfg.lease_period = *d;
+  }
   if (auto n = m.getInt("tenant_gone_after_scans", 1, 1000))
     cfg.tenant_gone_after_scans = static_cast<int>(*n);
   if (auto d = m.getDuration("max_suppression")) {

@@ -286,9 +286,32 @@ void Metrics::writeServiceFamilies(std::string& out) const {
              "1 when the last applied scan could not sign in as the partner user, else 0.");
     if (sign_in_failed_) f.sample({}, int64_t{*sign_in_failed_ ? 1 : 0});
   }
-  Family f(out, "cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge",
-           "When the oldest message waiting in the outbox was queued (Unix time).");
-  if (outbox_oldest_queued_) f.sample({}, toUnixSeconds(*outbox_oldest_queued_));
+  {
+    Family f(out, "cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge",
+             "When the oldest message waiting in the outbox was queued (Unix time).");
+    if (outbox_oldest_queued_) f.sample({}, toUnixSeconds(*outbox_oldest_queued_));
+  }
+  {
+    Family f(out, "cspwatch_lease_held", "gauge",
+             "1 while this instance holds the partner account's lease (it scans), 0 on standby.");
+    for (const auto& [partner, held] : lease_held_)
+      f.sample({{"partner", partner}}, int64_t{held ? 1 : 0});
+  }
+  Family f(out, "cspwatch_lease_takeovers_total", "counter",
+           "Times this instance took the partner account's lease over from a holder that had "
+           "stopped renewing.");
+  for (const auto& [partner, n] : lease_takeovers_) f.sample({{"partner", partner}}, n);
+}
+
+void Metrics::setLeaseHeld(const std::string& partner, bool held) {
+  std::lock_guard<std::mutex> lock(mu_);
+  lease_held_[partner] = held;
+  lease_takeovers_.emplace(partner, 0);  // the counter exists from the first step on
+}
+
+void Metrics::recordTakeover(const std::string& partner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++lease_takeovers_[partner];
 }
 
 }  // namespace cspwatch::daemon

@@ -99,6 +99,10 @@ class Metrics {
   void addDeliveries(int64_t delivered, int64_t failed);
   // A configuration reload, successful or refused.
   void recordReload(bool ok);
+  // Whether this instance holds the lease of `partner`'s account (daemon/lease_keeper.h), and
+  // one more time it took the lease over from a holder that had stopped renewing.
+  void setLeaseHeld(const std::string& partner, bool held);
+  void recordTakeover(const std::string& partner);
 
   // When the last applied scan finished; nullopt until one was recorded.
   std::optional<Timestamp> lastSuccessfulScan() const;
@@ -134,6 +138,8 @@ class Metrics {
   std::optional<bool> sign_in_failed_;  // set by the first applied scan
   int64_t mail_delivered_ = 0, mail_failed_ = 0;
   int64_t reloads_ok_ = 0, reloads_error_ = 0;
+  std::map<std::string, bool> lease_held_;          // by partner
+  std::map<std::string, int64_t> lease_takeovers_;  // by partner
 };
 
 // `value` escaped for a label value in the text format: \ -> \\, " -> \", newline -> \n.

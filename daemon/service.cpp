@@ -150,8 +150,6 @@ Status Service::start(std::ostream& err) {
     err << "cspwatch: " << store.status().message() << "\n";
     return store.status();
   }
-  if (auto n = store->markInterrupted(clock_.now()); n && *n > 0)
-    log().warn("{} scan(s) left running by an earlier process marked interrupted", *n);
   if (auto previous = store->previousScanFinished(INT64_MAX); previous && *previous) {
     last_success_ = **previous;  // health survives restarts
     metrics_.restoreLastSuccessfulScan(**previous);
@@ -290,17 +288,19 @@ std::string Service::statusLine() const {
 void Service::launch(bool scan) {
   // Called with mutex_ held and the worker idle.
   if (worker_.joinable()) worker_.join();
+  if (!stop_) cancel_.reset();  // a scan cancelled as the lease was lost has ended
   touch();
   busy_ = true;
   scan_running_ = scan;
   if (scan) last_scan_start_ = clock_.now();
-  worker_ = std::thread([this, scan, l = loaded_] { work(scan, l); });
+  worker_ = std::thread([this, scan, l = loaded_, f = fence_] { work(scan, l, f); });
 }
 
 // A job of the worker thread: a scan (which delivers due mail at its end), or delivery alone
 // (the delivery timer). Either way the outbox gauges are refreshed.
-void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
-  std::string outcome = job(scan, *l);
+void Service::work(bool scan, std::shared_ptr<const Loaded> l,
+                   std::optional<storage::Fence> fence) {
+  std::string outcome = job(scan, *l, fence);
   // glibc keeps a scan's freed heap, SQLite's page cache and temporary tables among it (the
   // database is closed by now): give it back while the daemon idles.
   malloc_trim(0);
@@ -314,13 +314,14 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l) {
   wake_.notify_all();
 }
 
-std::string Service::job(bool scan, const Loaded& l) {
+std::string Service::job(bool scan, const Loaded& l, const std::optional<storage::Fence>& fence) {
   const config::AppConfig& cfg = l.config;
   std::string outcome;
   auto store = config::openStore(cfg);
   if (!store) {
     outcome = storeUnavailable(scan, store.status());
   } else {
+    store->setFence(fence);  // a scan writes only while this instance holds the lease
     auto delivery = daemon::delivery(cfg, clock_, [this] {
       touch();  // each message is progress
       return cancel_.cancelled();
@@ -457,7 +458,9 @@ int Service::run() {
   log().info("cspwatch running: scanning every {}",
              formatDuration(loaded_->config.schedule_interval));
   Deadlines due;
-  due.scan = clock_.now();  // scan on start
+  // Scans start when the lease is gained (daemon/service_lease.cpp); until then none is due.
+  due.scan = clock_.now() + kNotDue;
+  due.lease = Steady::now();
   due.files = Steady::now() + options_.file_check;
   due.delivery = Steady::now() + options_.delivery_check;
   due.watchdog = Steady::now();
@@ -472,6 +475,11 @@ int Service::run() {
       lock.unlock();
       reload("SIGHUP or a changed file");
       lock.lock();
+      continue;
+    }
+    if (Steady::now() >= due.lease) {
+      const config::AppConfig cfg = loaded_->config;
+      stepLease(lock, due, cfg);
       continue;
     }
     if (startDueJob(due)) continue;
@@ -498,7 +506,12 @@ void Service::tellWatchdog(Deadlines& due) {
 // Returns whether a job was started.
 bool Service::startDueJob(Deadlines& due) {
   if (busy_) return false;
-  if (scan_requested_ || clock_.now() >= due.scan) {
+  if (scan_requested_ && !holding_) {
+    scan_requested_ = false;
+    log().info("scan requested on a standby instance: {} holds the lease and scans",
+               lease_holder_.empty() ? "no instance" : lease_holder_);
+  }
+  if (holding_ && (scan_requested_ || clock_.now() >= due.scan)) {
     scan_requested_ = false;
     launch(true);
     due.scan =
@@ -519,7 +532,7 @@ bool Service::startDueJob(Deadlines& due) {
 // the watchdog have deadlines: the job's end wakes us (a deadline already past would make the
 // loop spin).
 Service::Steady::time_point Service::nextWake(const Deadlines& due) const {
-  auto until = due.files;
+  auto until = std::min(due.files, due.lease);
   if (notifier_.watchdogInterval()) until = std::min(until, due.watchdog);
   if (!busy_) {
     until = std::min(until, due.delivery);
@@ -549,6 +562,7 @@ int Service::shutDown(std::unique_lock<std::mutex>& lock) {
     std::_Exit(0);
   }
   if (worker_.joinable()) worker_.join();
+  releaseLease(loaded_->config);  // a standby takes over at its next step, not a lease period later
   log().info("stopped");
   return 0;
 }

@@ -8,6 +8,12 @@
 // On stop it cancels the running scan (which is marked interrupted and applied never) and
 // returns within `stop_bound`.
 //
+// Only the instance holding the partner account's lease scans (daemon/lease_keeper.h,
+// daemon/service_lease.cpp): any number may share one database; the others stand by, deliver
+// queued alerts (each message claimed by one of them) and take the lease over when its holder
+// stops renewing. An instance scans when it gains the lease (at start, or on taking over) and
+// then every interval; on a clean stop it gives the lease up.
+//
 // Threads: run() is the scheduler; one worker thread runs a scan or a delivery at a time;
 // the HTTP endpoint has its own. requestScan/requestReload/requestStop may be called from any
 // thread (signal handler thread, HTTP handler).
@@ -27,6 +33,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/app_config.h"
+#include "daemon/lease_keeper.h"
 #include "daemon/metrics.h"
 #include "daemon/systemd_notify.h"
 #include "msapi/cancellation.h"
@@ -76,18 +83,27 @@ class Service {
   void reload(const std::string& why);
   std::string fingerprint(const config::AppConfig& config) const;
   using Steady = std::chrono::steady_clock;
+  // A scan "due" this far ahead is not due (a standby's): far, yet safe to add to a steady clock.
+  static constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
   struct Deadlines {  // of the run loop
     Timestamp scan;
-    Steady::time_point files, delivery, watchdog;
+    Steady::time_point files, delivery, watchdog, lease;
   };
+  // daemon/service_lease.cpp: the lease's step of the run loop (mutex_ held by `lock`, released
+  // for the database work), and giving it up on a clean stop.
+  // `cfg`: a copy of the configuration in force (the lock is released meanwhile).
+  void stepLease(std::unique_lock<std::mutex>& lock, Deadlines& due, const config::AppConfig& cfg);
+  void releaseLease(const config::AppConfig& cfg);
+  std::string leaseName() const { return "partner:" + partner_key_; }
   void tellWatchdog(Deadlines& due);
   bool startDueJob(Deadlines& due);
   Steady::time_point nextWake(const Deadlines& due) const;
   int shutDown(std::unique_lock<std::mutex>& lock);
   void launch(bool scan);
-  void work(bool scan, std::shared_ptr<const Loaded> loaded);
-  // work()'s job with the database open: the scan, or delivery alone. The status line.
-  std::string job(bool scan, const Loaded& loaded);
+  void work(bool scan, std::shared_ptr<const Loaded> loaded, std::optional<storage::Fence> fence);
+  // work()'s job with the database open (its scan fenced by `fence`): the scan, or delivery
+  // alone. The status line.
+  std::string job(bool scan, const Loaded& loaded, const std::optional<storage::Fence>& fence);
   std::string storeUnavailable(bool scan, const Status& why);
   std::string runScan(storage::FindingStore& store, const Loaded& loaded,
                       const std::optional<scan::MailDelivery>& delivery);
@@ -126,6 +142,12 @@ class Service {
   std::string last_outcome_ = "no scan yet";
   struct Endpoint;
   std::unique_ptr<Endpoint> http_;
+  // The lease: kept by the run loop, over a database connection of its own at each step.
+  std::string partner_key_ = "default";  // the partner account's name (the metrics' label)
+  std::unique_ptr<LeaseKeeper> lease_;
+  bool holding_ = false;                 // mutex_: this instance scans
+  std::optional<storage::Fence> fence_;  // mutex_: what the scan's writes must match
+  std::string lease_holder_;             // mutex_: who holds it, as last read
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

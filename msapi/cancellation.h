@@ -35,6 +35,8 @@ class Cancellation {
     cv_.notify_all();
   }
   bool cancelled() const { return cancelled_.load(); }
+  // Makes it usable again (the next job's), after what it cancelled has ended.
+  void reset() { cancelled_ = false; }
 
   // Steady seconds, plus the waits a Sleeper was given in their stead.
   double seconds() const {

@@ -452,6 +452,7 @@ Result<ScanSummary> FindingStore::applyStaged(const Transaction& tx, int64_t sca
                                               const std::vector<std::string>& enabled_rules,
                                               bool sources_complete, Timestamp now) {
   if (!tx.status()) return tx.status();
+  if (Status s = checkFence(); !s) return s;  // under the writer lock: final until commit
   if (Status s = stageRuleSet(db_, enabled_rules); !s) return s;
   auto previous = previousAppliedScan(db_, scan);
   if (!previous) return previous.status();

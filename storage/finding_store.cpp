@@ -66,7 +66,12 @@ Result<FindingStore> FindingStore::openReadOnly(const StoreLocation& where, Stor
   return FindingStore(std::move(db.value()), options);
 }
 
+Status FindingStore::checkFence() { return fence_ ? Leases(db_).check(*fence_) : Status::ok(); }
+
 Result<int> FindingStore::markInterrupted(Timestamp now) {
+  Transaction tx(db_);
+  if (!tx.status()) return tx.status();
+  if (Status s = checkFence(); !s) return s;
   auto st = db_.prepare(
       "UPDATE scans SET status = 'interrupted', finished_at = ?1, "
       "error = 'the scan did not finish (cspwatch stopped or crashed); nothing of it was applied' "
@@ -74,7 +79,9 @@ Result<int> FindingStore::markInterrupted(Timestamp now) {
   if (!st) return st.status();
   st->bind(1, toUnixSeconds(now));
   if (Status s = st->run(); !s) return s;
-  return db_.changes();
+  const int changed = db_.changes();
+  if (Status s = tx.commit(); !s) return s;
+  return changed;
 }
 
 Status FindingStore::ensureStaging() {
@@ -142,6 +149,9 @@ Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_s
       !s)
     return s;
   staging_open_ = false;
+  Transaction tx(db_);
+  if (!tx.status()) return tx.status();
+  if (Status s = checkFence(); !s) return s;
   auto st = db_.prepare(
       "INSERT INTO scans (started_at, status, rule_set_hash) VALUES (?1, 'running', ?2) "
       "RETURNING id");
@@ -150,6 +160,7 @@ Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_s
   if (!st->step()) return st->status().isOk() ? Status::corruption("no scan id") : st->status();
   const int64_t id = st->getInt(0);
   if (Status s = st->run(); !s) return s;
+  if (Status s = tx.commit(); !s) return s;
   return id;
 }
 
@@ -250,13 +261,17 @@ Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string&
     (void)db_.exec("ROLLBACK");
     staging_open_ = false;
   }
+  Transaction tx(db_);
+  if (!tx.status()) return tx.status();
+  if (Status s = checkFence(); !s) return s;
   auto st = db_.prepare("UPDATE scans SET status = ?1, finished_at = ?2, error = ?3 WHERE id = ?4");
   if (!st) return st.status();
   st->bind(1, scanStatusName(status))
       .bind(2, toUnixSeconds(now))
       .bind(3, redactSecrets(error))
       .bind(4, scan_id);
-  return st->run();
+  if (Status s = st->run(); !s) return s;
+  return tx.commit();
 }
 
 }  // namespace cspwatch::storage

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "storage/database.h"
+#include "storage/leases.h"
 #include "storage/outbox.h"
 #include "storage/states.h"
 
@@ -264,12 +265,19 @@ class FindingStore {
   Result<std::vector<KnownTenant>> knownTenants();
   Result<std::vector<AuditRow>> listAudit(int limit = 100);
 
+  // Fencing (storage/leases.h): from now on, beginScan, applyStaged, failScan and
+  // markInterrupted write only while `fence` still holds the lease, each checking it in its own
+  // transaction (kAborted otherwise, nothing written). nullopt: no fence (a one-shot scan, the
+  // CLI).
+  void setFence(std::optional<Fence> fence) { fence_ = std::move(fence); }
+
   Database& db() { return db_; }
   const StoreOptions& options() const { return options_; }
 
  private:
   FindingStore(Database db, StoreOptions options) : db_(std::move(db)), options_(options) {}
   Status ensureStaging();
+  Status checkFence();  // in a write transaction
   Status audit(const std::string& actor, const std::string& action, const std::string& target,
                const std::string& detail, Timestamp now);
   Database db_;
@@ -277,6 +285,7 @@ class FindingStore {
   bool staging_ready_ = false;
   bool staging_open_ = false;
   int staging_generation_ = 0;  // the connection's generation when staging was set up
+  std::optional<Fence> fence_;
   Statement stage_tenant_, stage_eval_, stage_fail_;  // prepared once, reused for every row
 };
 

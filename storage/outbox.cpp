@@ -94,9 +94,17 @@ Result<std::vector<OutboxMessage>> Outbox::due(Timestamp now, int limit,
 }
 
 Result<bool> Outbox::claim(int64_t id, Timestamp now, Seconds lease) {
+  // On PostgreSQL, instances sharing the outbox claim row by row without waiting for each other:
+  // a row another instance is claiming at this moment is skipped (FOR UPDATE SKIP LOCKED), and
+  // the UPDATE's condition, checked again on the row it locked, refuses a row claimed since.
+  // SQLite has one writer at a time, so its UPDATE alone is the claim.
   auto st = db_.prepare(
-      "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND status = 'queued' "
-      "AND next_attempt_at <= ?2");
+      db_.dialect() == Dialect::kPostgres
+          ? "UPDATE outbox SET next_attempt_at = ?3 WHERE id = (SELECT id FROM outbox WHERE id = "
+            "?1 AND status = 'queued' AND next_attempt_at <= ?2 FOR UPDATE SKIP LOCKED) "
+            "AND status = 'queued' AND next_attempt_at <= ?2"
+          : "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND status = 'queued' "
+            "AND next_attempt_at <= ?2");
   if (!st) return st.status();
   st->bind(1, id).bind(2, toUnixSeconds(now)).bind(3, toUnixSeconds(now + lease));
   if (Status s = st->run(); !s) return s;

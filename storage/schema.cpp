@@ -208,6 +208,21 @@ ALTER TABLE findings ADD COLUMN subject_label TEXT NOT NULL DEFAULT '';
 ALTER TABLE suppressions ADD COLUMN tenant_tag TEXT;
 ALTER TABLE tenants ADD COLUMN domain TEXT NOT NULL DEFAULT '';
 )sql",
+      // 9: leases (storage/leases.h): which instance scans the partner account; its fencing
+      // token goes up with each new holder, its version with every renewal. `machine` and
+      // `pid` say where the holder runs, so that an instance on the same machine can tell a
+      // holder that died (a crash and restart) without waiting a lease period.
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  token INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  renewed_at INTEGER NOT NULL,
+  machine TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }

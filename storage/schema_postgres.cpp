@@ -185,6 +185,17 @@ ALTER TABLE findings ADD COLUMN subject_label TEXT NOT NULL DEFAULT '';
 ALTER TABLE suppressions ADD COLUMN tenant_tag TEXT;
 ALTER TABLE tenants ADD COLUMN domain TEXT NOT NULL DEFAULT '';
 )sql",
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  token BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  renewed_at BIGINT NOT NULL,
+  machine TEXT NOT NULL DEFAULT '',
+  pid BIGINT NOT NULL DEFAULT 0
+);
+)sql",
   };
   return kMigrations;
 }

@@ -54,6 +54,8 @@ const std::map<std::string, std::string> kFamilies = {
     {"cspwatch_start_timestamp_seconds", "gauge"},
     {"cspwatch_sign_in_failing", "gauge"},
     {"cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge"},
+    {"cspwatch_lease_held", "gauge"},
+    {"cspwatch_lease_takeovers_total", "counter"},
 };
 
 Exposition parseChecked(const Metrics& m) {
