@@ -13,6 +13,8 @@ packages=(
   # libraries (Debian 12 versions are the supported ones)
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
   libsystemd-dev libkainjow-mustache-dev libre2-dev
+  # libpq, PostgreSQL's client, for the shared store (storage.url: postgresql://...)
+  libpq-dev
   # the sanitizer build and the fuzzers: clang with its sanitizer and libFuzzer runtimes, and
   # llvm-symbolizer for readable stack traces
   clang libclang-rt-14-dev llvm-14
@@ -27,6 +29,9 @@ packages=(
   help2man dpkg-dev file systemd procps
   # the completion scripts' test: zsh -n parses the zsh one (bash is already there)
   zsh
+  # the PostgreSQL server the `postgres` and `ha` tests start for themselves, as an unprivileged
+  # user in a temporary directory (tests/support/postgres_server.sh); no system cluster is made
+  postgresql-15
   # promtool (Debian's prometheus package) checks and unit-tests the shipped alerting rules
   # (etc/prometheus/, ctest -L prometheus)
   prometheus
@@ -49,5 +54,11 @@ echo "install-deps: installing ${missing[*]}"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing PostgreSQL makes and starts a cluster of its own ("main") unless told not to: the
+# tests need the server's programs, never a system service.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.d/cspwatch.conf ]; then
+  $sudo mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/cspwatch.conf >/dev/null
+fi
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
