@@ -269,6 +269,10 @@ std::pair<bool, std::string> Service::health() const {
             "cannot sign in to Partner Center as the partner user (run 'cspwatch auth "
             "login'): " +
                 *sign_in_failure_};
+  // A standby is healthy while another instance holds the lease: scanning is the holder's to
+  // answer for (its /healthz, and the alerting rules over every instance's metrics).
+  if (!holding_ && !lease_holder_.empty())
+    return {true, "standing by: " + lease_holder_ + " holds the lease and scans"};
   // Healthy: a scan that read tenants completed within two intervals (remembered across
   // restarts: it comes from the database at start). Just started, no failure yet: healthy.
   if (last_success_ && now - *last_success_ <= 2 * interval)

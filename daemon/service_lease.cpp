@@ -3,6 +3,7 @@
 // gains, renews or loses the partner account's lease, and giving it up on a clean stop.
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 
 #include <sys/stat.h>
@@ -76,13 +77,20 @@ void Service::stepLease(std::unique_lock<std::mutex>& lock, Deadlines& due,
     if (auto n = store->markInterrupted(clock_.now()); n && *n > 0)
       log().warn("{} scan(s) left running by an earlier holder marked interrupted", *n);
   }
+  // The last scan any holder applied, for /healthz once this instance answers for the scans.
+  std::optional<Timestamp> previous;
+  if (st.gained)
+    if (auto p = store->previousScanFinished(INT64_MAX); p && *p) previous = **p;
   lock.lock();
   if (!error.isOk()) log().warn("lease {}: {}", leaseName(), error.message());
+  if (!st.held && !st.holder.empty() && st.holder != lease_holder_)
+    log().info("standing by: {} holds the lease of {}", st.holder, leaseName());
   lease_holder_ = st.holder;
   fence_ = lease_->fence();
   metrics_.setLeaseHeld(partner_key_, st.held);
   if (st.gained) {
     holding_ = true;
+    if (previous && (!last_success_ || *previous > *last_success_)) last_success_ = *previous;
     if (st.took_over) metrics_.recordTakeover(partner_key_);
     log().info("{} the lease of {} (token {}): this instance scans",
                st.took_over ? "took over" : "took", leaseName(), st.token);

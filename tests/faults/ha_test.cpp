@@ -27,6 +27,7 @@
 #include "tests/faults/fault_checks.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
@@ -172,8 +173,19 @@ TEST_CASE("ha: a clean stop gives the lease up: the standby scans at its next st
   NotifySocket notify_a(w.dir.file("a.sock")), notify_b(w.dir.file("b.sock"));
   auto a = startOn("machine-a", w.config, notify_a);
   REQUIRE_FALSE(notify_a.waitFor("STATUS=last scan", std::chrono::seconds(60)).empty());
-  auto b = startOn("machine-b", w.config, notify_b);
-  REQUIRE_FALSE(notify_b.waitFor("READY=1", std::chrono::seconds(20)).empty());
+  // B with its endpoint on: a standby answers /healthz as healthy, naming the holder.
+  const std::string config_b =
+      w.dir.write("b.yaml", replaceAll(testing::readFile(w.config), "http:\n  enabled: false\n",
+                                       "http:\n  listen: 127.0.0.1:0\n"));
+  auto b = startOn("machine-b", config_b, notify_b);
+  const int port = b->port(notify_b);
+  REQUIRE(b->waitForErr("standing by: ", std::chrono::seconds(20)));
+  auto standby =
+      testing::httpRequest("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz");
+  CHECK(standby.status == 200);
+  CHECK_THAT(standby.body,
+             Catch::Contains("standing by: ") &&
+                 Catch::Contains(":" + std::to_string(a->pid()) + " holds the lease"));
   a->signal(SIGTERM);
   REQUIRE(a->waitExit(std::chrono::seconds(10)) == 0);
   const auto stopped = std::chrono::steady_clock::now();
