@@ -13,6 +13,9 @@ packages=(
   # libraries (Debian 12 versions are the supported ones)
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
   libsystemd-dev libkainjow-mustache-dev libre2-dev
+  # the PostgreSQL backend (libpq), and the server its tests start of their own
+  # (tests/support/postgres_server.sh; ctest -L postgres)
+  libpq-dev postgresql-15
   # the sanitizer build and the fuzzers: clang with its sanitizer and libFuzzer runtimes, and
   # llvm-symbolizer for readable stack traces
   clang libclang-rt-14-dev llvm-14
