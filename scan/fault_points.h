@@ -3,8 +3,9 @@
 // nothing happens unless a test build installed an action. The packaged `cspwatch` never does:
 // the only installer is tests/support/faulty_main.cpp, the entry point of the test-only binary
 // `cspwatch-faulty`, which kills itself where CSPWATCH_TEST_CRASH_AFTER_TENANTS or
-// CSPWATCH_TEST_CRASH_AFTER_DELIVERIES says. So no
-// environment variable or file can make a production scan crash on purpose.
+// CSPWATCH_TEST_CRASH_AFTER_DELIVERIES says (or runs a test's command where
+// CSPWATCH_TEST_COMMAND_AFTER_TENANTS says). So no environment variable or file can make a
+// production scan crash on purpose.
 #pragma once
 
 namespace cspwatch::scan::faults {

@@ -15,6 +15,9 @@
 // reason; integrity_check passes; everything stored before is unchanged (compared with a copy
 // taken before); no alert is lost; and once the trouble ends the next scan records the
 // simulator's truth.
+//
+// All of it is about the SQLite file (its size, its mode, its directory): tagged [sqlite], these
+// run on SQLite only. A PostgreSQL server that goes away is tests/faults/postgres_test.cpp.
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -64,6 +67,13 @@ using cspwatch::testing::TempDir;
 namespace {
 
 using cspwatch::testing::kSimClient;
+using cspwatch::testing::openFindings;
+using cspwatch::testing::requireUnchanged;
+using cspwatch::testing::Snapshot;
+using cspwatch::testing::snapshot;
+using cspwatch::testing::truthOf;
+using cspwatch::testing::Worlds;
+using Sim = cspwatch::testing::PlainSim;
 
 const auto kWait = std::chrono::seconds(20);
 // The "disk" is full once a file would grow past 64 KiB: SQLite's -shm (32 KiB) and a few WAL
@@ -71,17 +81,6 @@ const auto kWait = std::chrono::seconds(20);
 constexpr uint64_t kFullAt = 64 * 1024;
 // How cspwatch names that limit when a write fails on it.
 const char* const kLimitNamed = "files limited to 64 KiB (RLIMIT_FSIZE)";
-
-// A simulated Partner Center and Graph over `world`, without faults.
-struct Sim {
-  sim::SimApi api;
-  sim::SimServer server;
-  std::string base;
-  Sim(const sim::World& world, sim::LoginService& login, const Clock& clock)
-      : api(world, login, clock), server(api) {
-    base = "http://127.0.0.1:" + std::to_string(server.start(0, 8));
-  }
-};
 
 // A port nobody listens on now, for http.listen (so that `scan --now` finds the daemon).
 int freePort() {
@@ -140,7 +139,7 @@ int64_t scanIdOf(const std::string& status) {
   return std::stoll(m[1].str());
 }
 
-// SQLite's own handle on a file, for what the store does not offer (backup, any table's rows).
+// SQLite's own handle on a file, for what the store does not offer (its online backup).
 struct RawSqlite {
   explicit RawSqlite(const std::string& path) {
     REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -159,76 +158,6 @@ void backup(const std::string& from, const std::string& to) {
   REQUIRE(b != nullptr);
   CHECK(sqlite3_backup_step(b, -1) == SQLITE_DONE);
   REQUIRE(sqlite3_backup_finish(b) == SQLITE_OK);
-}
-
-// Every row of every table, as text and sorted, by table; of `scans` only the rows up to
-// `last_scan` (a failed scan adds its own row).
-using Snapshot = std::map<std::string, std::vector<std::string>>;
-Snapshot snapshot(const std::string& path, int64_t last_scan) {
-  auto db = storage::Database::open(path, true);
-  REQUIRE(db);
-  std::vector<std::string> tables;
-  {
-    auto st = db->prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    REQUIRE(st);
-    while (st->step()) tables.push_back(st->getText(0));
-    REQUIRE(st->status());
-  }
-  REQUIRE(tables.size() >= 10);
-  Snapshot out;
-  for (const auto& table : tables) {
-    std::string sql = "SELECT * FROM " + table;
-    if (table == "scans") sql += " WHERE id <= " + std::to_string(last_scan);
-    sqlite3_stmt* st = nullptr;
-    RawSqlite raw(path);
-    REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    auto& rows = out[table];
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      std::string row;
-      for (int c = 0; c < sqlite3_column_count(st); ++c) {
-        const unsigned char* v = sqlite3_column_text(st, c);
-        row += v == nullptr ? std::string("NULL")
-                            : "'" + std::string(reinterpret_cast<const char*>(v)) + "'";
-        row += '|';
-      }
-      rows.push_back(row);
-    }
-    sqlite3_finalize(st);
-    REQUIRE(rc == SQLITE_DONE);
-    std::sort(rows.begin(), rows.end());
-  }
-  return out;
-}
-
-void requireUnchanged(const Snapshot& before, const Snapshot& now) {
-  REQUIRE(before.size() == now.size());
-  for (const auto& [table, rows] : before) {
-    INFO("table " << table);
-    auto it = now.find(table);
-    REQUIRE(it != now.end());
-    CHECK(it->second.size() == rows.size());
-    CHECK(it->second == rows);
-  }
-}
-
-std::set<std::string> openFindings(const std::string& db) {
-  auto store = storage::FindingStore::open(db);
-  REQUIRE(store);
-  auto open = store->listFindings({storage::StateFilter::kOpen, "", "", ""}, SystemClock().now());
-  REQUIRE(open);
-  std::set<std::string> out;
-  for (const auto& f : *open) out.insert(f.rule_id + " " + f.tenant_id + " " + f.subject);
-  CHECK(out.size() == open->size());  // none twice
-  return out;
-}
-
-std::set<std::string> truthOf(const sim::World& world, Timestamp now) {
-  std::set<std::string> out;
-  for (const auto& e : sim::computeTruth(world, now))
-    if (e.outcome == "fail") out.insert(e.rule + " " + e.tenant_id + " " + e.subject);
-  return out;
 }
 
 testing::Exposition metrics(int port) {
@@ -298,20 +227,12 @@ class ReadOnlyDatabase {
   std::string db_;
 };
 
-struct Worlds {
-  Timestamp now = SystemClock().now();
-  // The second world is the first plus as many tenants again: the generator draws tenants one
-  // after another from its seed, so the first 30 are the same in both.
-  sim::World small = sim::generateWorld(30, 23, now);
-  sim::World grown = sim::generateWorld(60, 23, now);
-};
-
 }  // namespace
 
 TEST_CASE(
     "faults: a full disk fails the daemon's scan and a one-shot scan loudly, damages nothing, "
     "loses no alert, and the daemon recovers when space returns",
-    "[faults][disk]") {
+    "[faults][disk][sqlite]") {
   TempDir dir;
   SystemClock clock;
   Worlds w;
@@ -467,7 +388,7 @@ TEST_CASE(
 TEST_CASE(
     "faults: a read-only database fails the daemon's scan and a one-shot scan with a clear "
     "message, changes nothing, and the daemon recovers when it is writable again",
-    "[faults][disk]") {
+    "[faults][disk][sqlite]") {
   TempDir dir;
   SystemClock clock;
   Worlds w;

@@ -6,7 +6,7 @@
 // end every queued message arrived exactly once (counted by Message-ID at the server) or is
 // `failed` in the outbox with the server's answer; the one exception is a message the server
 // stored but whose 250 never reached us, which may arrive twice, always with the same
-// Message-ID and the same bytes.
+// Message-ID and the same bytes. The outbox is in the run's store (tests/support/test_store.h).
 //
 // Time moves with `--now` (the outbox's retry times are absolute), never by sleeping; the only
 // waits are the transport's own timeout (1 s, from the config) where the server stays silent.
@@ -33,6 +33,7 @@
 #include "tests/support/process.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using Catch::contains;
@@ -92,7 +93,8 @@ class World {
                 "  smtp:\n    host: 127.0.0.1\n    port: " +
                 std::to_string(smtp_.port()) + "\n    timeout: 1s\n" + security +
                 "  routes:\n    - to: [ops@" + domain + "]\n      default: true\n    - to: [gdap@" +
-                domain + "]\n      match: {rule_tags: [gdap]}\n"));
+                domain + "]\n      match: {rule_tags: [gdap]}\n",
+            testing::storageYaml(testing::testStore(dir_, "cspwatch.db"))));
   }
 
   testing::SmtpServer& smtp() { return smtp_; }

@@ -17,6 +17,7 @@
 #include "tests/support/http_receiver.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using cspwatch::testing::HttpReceiver;
@@ -31,14 +32,15 @@ const std::string kT0 = "2026-11-25T00:00:00Z";
 const std::string kAfterLease = "2026-11-25T00:11:00Z";
 
 // The demo inventory; one route, webhooks only: every message is an event to `receiver`.
+// The store is the run's backend's (tests/support/test_store.h): a file, or the test server.
 std::string config(const TempDir& dir, const HttpReceiver& receiver) {
   dir.write("inventory.json", testing::readFile(sourcePath("etc/demo/inventory.json")));
   ::chmod(dir.write("webhook.secret", "whsec-kill-test-0a1b2c3d\n").c_str(), 0600);
   return dir.write("cspwatch.yaml", testing::kDemoPartnerYaml +
                                         "sources:\n  inventory:\n    path: inventory.json\n"
-                                        "storage:\n  path: cspwatch.db\n"
-                                        "rules:\n  paths: [" +
-                                        sourcePath("etc/rules.d") +
+                                        "storage:\n" +
+                                        testing::storageYaml(testing::testStore(dir)) +
+                                        "rules:\n  paths: [" + sourcePath("etc/rules.d") +
                                         "]\n"
                                         "alerts:\n"
                                         "  from: \"cspwatch <cspwatch@northwind-it.com.au>\"\n"
@@ -87,7 +89,7 @@ TEST_CASE(
       INFO(sent.out << sent.err);
       REQUIRE(sent.exit_code == 0);
 
-      auto store = storage::FindingStore::open(dir.file("cspwatch.db"));
+      auto store = storage::FindingStore::open(testing::testStore(dir));
       REQUIRE(store);
       storage::Outbox outbox(store->db());
       auto rows = outbox.recent(1000);

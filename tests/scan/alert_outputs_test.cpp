@@ -8,6 +8,7 @@
 
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::scan;
@@ -146,7 +147,7 @@ TEST_CASE("outputs: rows name the output, never its URL, and are queued once", "
 
   // The same scan composed again gives the same ids: the outbox keeps one row each.
   testing::TempDir dir;
-  auto store = storage::FindingStore::open(dir.file("c.db"));
+  auto store = storage::FindingStore::open(testing::testStore(dir, "c.db"));
   REQUIRE(store);
   storage::Outbox outbox(store->db());
   for (int round = 0; round < 2; ++round)

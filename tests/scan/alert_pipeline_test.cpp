@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// From scans to queued mail on a real SQLite file: what each scan queues (new, still open with
-// backed-off reminders, resolved, could not be checked, suppressions expiring), that an
-// unchanged scan queues nothing, and that queueing is part of the scan's transaction.
+// From scans to queued mail on a real store (a SQLite file, or a schema on the PostgreSQL test
+// server: tests/support/test_store.h): what each scan queues (new, still open with backed-off
+// reminders, resolved, could not be checked, suppressions expiring), that an unchanged scan
+// queues nothing, and that queueing is part of the scan's transaction.
 #include "scan/alert_pipeline.h"
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include "storage/notifications.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::scan;
@@ -60,9 +62,9 @@ struct Harness {
   std::vector<std::string> rules = {"r1", "r2"};
 
   explicit Harness(AppConfig cfg = pipelineConfig())
-      : store(open(dir.file("c.db"))), pipeline(make(cfg)) {}
-  static FindingStore open(const std::string& path) {
-    auto s = FindingStore::open(path);
+      : store(open(testing::testStore(dir, "c.db"))), pipeline(make(cfg)) {}
+  static FindingStore open(const StoreLocation& where) {
+    auto s = FindingStore::open(where);
     REQUIRE(s);
     return std::move(s.value());
   }

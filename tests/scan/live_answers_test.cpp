@@ -23,6 +23,7 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using cspwatch::testing::TempDir;
@@ -44,8 +45,8 @@ struct Live {
       : api(std::move(world), login, clock), server(api) {
     base = "http://127.0.0.1:" + std::to_string(server.start(0, 8));
     testing::writeSimFiles(dir, login, api.world(), clock.now());
-    config =
-        dir.write("cspwatch.yaml", testing::simConfigYaml(api.world().partner, base, 8, extra));
+    config = dir.write("cspwatch.yaml", testing::simConfigYaml(api.world().partner, base, 8, extra,
+                                                               testing::storageYaml(store())));
   }
   // The findings of a dry run: "rule|tenant name|subject|outcome|message".
   std::vector<Poco::JSON::Object::Ptr> dryRun(int expect_code = 0) {
@@ -59,6 +60,8 @@ struct Live {
     for (size_t i = 0; i < list->size(); ++i) out.push_back(list->getObject(i));
     return out;
   }
+  // The run's store (tests/support/test_store.h): a file beside the config, or the test server.
+  storage::StoreLocation store() const { return testing::testStore(dir); }
   void failRefreshTokens(const std::string& how) {
     REQUIRE(testing::httpRequest("POST", base + "/_sim/refresh-tokens?fail=" + how).status == 200);
   }
@@ -125,7 +128,7 @@ TEST_CASE("live answers: names are kept in the database and looked up again afte
   CHECK(lookups() == first);  // known for a day: none asked again
   scan(kNow + std::chrono::hours(24 * 8));
   CHECK(lookups() == 2 * first);  // stale after 7 days: each asked once more
-  auto store = storage::FindingStore::open(live.dir.file("cspwatch.db"));
+  auto store = storage::FindingStore::open(live.store());
   REQUIRE(store);
   auto names = store->directory();
   REQUIRE(names);
@@ -191,7 +194,7 @@ TEST_CASE(
         0);
   CHECK(stats->getObject("requests")->optValue<int>("POST /login/{tenant}/oauth2/v2.0/token", 0) <=
         3);
-  auto store = storage::FindingStore::open(live.dir.file("cspwatch.db"));
+  auto store = storage::FindingStore::open(live.store());
   REQUIRE(store);
   // What app-only calls read is still checked: the GDAP list and the customer list.
   auto open = store->listFindings({storage::StateFilter::kOpen, "", "", ""}, kNow);

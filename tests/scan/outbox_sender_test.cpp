@@ -8,6 +8,7 @@
 #include "config/app_config.h"
 #include "storage/finding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::scan;
@@ -45,11 +46,11 @@ struct FlakyTransport : alerts::Transport {
 
 struct Fixture {
   TempDir dir;
-  storage::FindingStore store = open(dir.file("c.db"));
+  storage::FindingStore store = open(testing::testStore(dir, "c.db"));
   storage::Outbox outbox{store.db()};
   ManualClock clock{kNow};
-  static storage::FindingStore open(const std::string& path) {
-    auto s = storage::FindingStore::open(path);
+  static storage::FindingStore open(const storage::StoreLocation& where) {
+    auto s = storage::FindingStore::open(where);
     REQUIRE(s);
     return std::move(s.value());
   }

@@ -10,6 +10,7 @@
 #include "storage/finding_store.h"
 #include "tests/support/http_receiver.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::scan;
@@ -36,15 +37,15 @@ storage::OutboxMessage event(const std::string& id, const std::string& target = 
 
 struct Fixture {
   testing::TempDir dir;
-  storage::FindingStore store = open(dir.file("c.db"));
+  storage::FindingStore store = open(testing::testStore(dir, "c.db"));
   storage::Outbox outbox{store.db()};
   ManualClock clock{kNow};
   HttpReceiver receiver;
   alerts::HttpPostTransport http = transport(receiver);
   SenderOptions options = senderOptions(Seconds(60), Seconds(3600), std::chrono::hours(24));
 
-  static storage::FindingStore open(const std::string& path) {
-    auto s = storage::FindingStore::open(path);
+  static storage::FindingStore open(const storage::StoreLocation& where) {
+    auto s = storage::FindingStore::open(where);
     REQUIRE(s);
     return std::move(s.value());
   }

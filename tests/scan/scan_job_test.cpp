@@ -14,6 +14,7 @@
 #include "scan/fault_points.h"
 #include "storage/outbox.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 using namespace cspwatch;
 using namespace cspwatch::scan;
@@ -103,10 +104,10 @@ MailDelivery recording(const std::shared_ptr<Sent>& sent, const Clock& clock) {
 
 struct Harness {
   TempDir dir;
-  FindingStore store = open(dir.file("c.db"));
+  FindingStore store = open(testing::testStore(dir, "c.db"));
   std::shared_ptr<const rules::RuleSet> rules = defaultRules();
-  static FindingStore open(const std::string& path) {
-    auto s = FindingStore::open(path);
+  static FindingStore open(const StoreLocation& where) {
+    auto s = FindingStore::open(where);
     REQUIRE(s);
     return std::move(s.value());
   }

@@ -5,8 +5,12 @@
 // purpose. CSPWATCH_TEST_CRASH_AFTER_TENANTS=N makes the process kill itself with SIGKILL right
 // after the scan staged its Nth tenant, as a power cut or the OOM killer would;
 // CSPWATCH_TEST_CRASH_AFTER_DELIVERIES=N right after its Nth message was delivered (the server
-// answered) and before the outbox marked it sent.
+// answered) and before the outbox marked it sent. CSPWATCH_TEST_COMMAND_AFTER_TENANTS=N runs the
+// shell command CSPWATCH_TEST_COMMAND, and waits for it, right after the Nth tenant was staged:
+// a test takes the database server away in the middle of a scan that way
+// (tests/faults/postgres_test.cpp), at a known point and without a sleep.
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -18,9 +22,13 @@ namespace {
 
 long crash_after = -1;
 long crash_after_deliveries = -1;
+long command_after = -1;
+const char* command = nullptr;
 
-void crashAfter(long staged) {
+void afterTenantStaged(long staged) {
   if (staged == crash_after) std::raise(SIGKILL);
+  if (staged == command_after && command != nullptr && std::system(command) != 0)
+    std::fprintf(stderr, "cspwatch-faulty: '%s' failed\n", command);
 }
 
 void crashAfterDelivery(long delivered) {
@@ -30,10 +38,14 @@ void crashAfterDelivery(long delivered) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (const char* v = std::getenv("CSPWATCH_TEST_CRASH_AFTER_TENANTS")) {
+  if (const char* v = std::getenv("CSPWATCH_TEST_CRASH_AFTER_TENANTS"))
     crash_after = std::strtol(v, nullptr, 10);
-    cspwatch::scan::faults::onTenantStaged(crashAfter);
+  if (const char* v = std::getenv("CSPWATCH_TEST_COMMAND_AFTER_TENANTS")) {
+    command_after = std::strtol(v, nullptr, 10);
+    command = std::getenv("CSPWATCH_TEST_COMMAND");
   }
+  if (crash_after >= 0 || command_after >= 0)
+    cspwatch::scan::faults::onTenantStaged(afterTenantStaged);
   if (const char* v = std::getenv("CSPWATCH_TEST_CRASH_AFTER_DELIVERIES")) {
     crash_after_deliveries = std::strtol(v, nullptr, 10);
     cspwatch::scan::faults::onMessageDelivered(crashAfterDelivery);

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# The PostgreSQL server the `postgres` and `ha` tests use: a server of their own, never the
-# system's service. `start STATE` makes a cluster in a new temporary directory (initdb), starts it
-# on 127.0.0.1 at a free port (pg_ctl) and writes, under STATE, `url` (the test database's
-# postgresql:// URL), `password` (the test role's, mode 0600) and `datadir`. `stop STATE` stops it
-# and removes the directory. initdb and the server refuse to run as root: as root, both run as
-# `nobody`, which owns the temporary directory. ctest runs these as the fixture `postgres`
-# (tests/CMakeLists.txt).
+# The PostgreSQL servers the `postgres` and `ha` tests use: servers of their own, never the
+# system's service, as many as there are STATE directories (each STATE names one server).
+#
+#   start STATE    makes a cluster in a new temporary directory (initdb), starts it on 127.0.0.1
+#                  at a free port (pg_ctl) and writes, under STATE, `url` (the test database's
+#                  postgresql:// URL), `password` (the test role's, mode 0600), `port` and
+#                  `datadir`. About 4 s.
+#   stop STATE     stops it and removes the directory (nothing when none runs).
+#   restart STATE  restarts it on the same port (pg_ctl restart -m fast: every connection is cut).
+#   pause STATE    stops it on the same port, keeping its data (pg_ctl stop -m fast): clients
+#                  then meet "connection refused" on its port, as when the server is down.
+#   resume STATE   starts a paused server again on its port.
+#
+# initdb and the server refuse to run as root: as root, both run as `nobody`, which owns the
+# temporary directory. ctest runs start and stop as the fixture `postgres` (tests/CMakeLists.txt);
+# a test that takes a server away (tests/faults/postgres_test.cpp) starts one of its own
+# (tests/support/postgres_server.h), since the fixture's is shared by tests running in parallel.
 #
 # The server is tuned for tests, not for keeping data: fsync, full-page writes and synchronous
 # commit are off (a crash of the machine may lose the last transactions, which a test never
 # needs; kill -9 of a cspwatch process is unaffected).
 set -euo pipefail
 
-action=${1:?usage: postgres_server.sh start|stop STATE_DIR}
-state=${2:?usage: postgres_server.sh start|stop STATE_DIR}
+usage="usage: postgres_server.sh start|stop|restart|pause|resume STATE_DIR"
+action=${1:?$usage}
+state=${2:?$usage}
 
 bin=""
 for d in /usr/lib/postgresql/*/bin; do
@@ -24,19 +35,58 @@ if [ -z "$bin" ]; then
   exit 1
 fi
 
+# As nobody, when we are root. With one capability kept, CAP_DAC_READ_SEARCH (read and search
+# any file and directory, nothing more): a chroot made with `mktemp -d`, as
+# ../shared/tools/fresh-machine.sh makes them, has a root directory of mode 0700 that nobody
+# could not otherwise walk through to reach the server's programs and libraries.
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- "$@"
+  else
+    "$@"
+  fi
 }
 
 stop() {
   [ -f "$state/datadir" ] || return 0
   local data
   data=$(cat "$state/datadir")
-  if [ -f "$data/postmaster.pid" ]; then
-    as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+  # (The pid file is the cluster's: a server left running here would outlive its removed
+  # directory until it noticed, a minute later.)
+  if [ -f "$data/cluster/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$data/cluster" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$data"
-  rm -f "$state/datadir" "$state/url" "$state/password"
+  rm -f "$state/datadir" "$state/url" "$state/password" "$state/port"
+}
+
+# The temporary directory of the server STATE names, which must have been started.
+datadir() {
+  if [ ! -f "$state/datadir" ] || [ ! -f "$state/port" ]; then
+    echo "postgres_server.sh: no server was started in $state" >&2
+    exit 1
+  fi
+  cat "$state/datadir"
+}
+
+restart() {
+  local data
+  data=$(datadir)
+  as_owner "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -m fast -w -t 60 restart >/dev/null
+}
+
+pause() {
+  local data
+  data=$(datadir)
+  as_owner "$bin/pg_ctl" -D "$data/cluster" -m fast -w -t 60 stop >/dev/null
+}
+
+resume() {
+  local data
+  data=$(datadir)
+  as_owner "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -o "-p $(cat "$state/port")" \
+    -w -t 60 start >/dev/null
 }
 
 start() {
@@ -68,9 +118,10 @@ synchronous_commit = off
 log_min_messages = warning
 EOF
   # A free port: one another process took between our pick and the server's bind makes pg_ctl
-  # fail, and we try the next.
+  # fail, and we try the next. Below Linux's ephemeral range (32768 and up): a paused server's
+  # port is not then taken by some client's connection before it resumes.
   for attempt in $(seq 1 20); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port=$((20000 + RANDOM % 12768))
     if as_owner "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -o "-p $port" -w -t 60 \
       start >/dev/null 2>&1; then
       break
@@ -84,6 +135,7 @@ EOF
   fi
   as_owner "$bin/psql" -h "$data" -p "$port" -U cspwatch -d postgres -qAt \
     -c "CREATE DATABASE cspwatch_test" >/dev/null
+  echo "$port" >"$state/port"
   echo "postgresql://cspwatch@127.0.0.1:$port/cspwatch_test" >"$state/url"
   echo "postgres_server.sh: PostgreSQL ($("$bin/postgres" --version)) on 127.0.0.1:$port, data in $data"
 }
@@ -91,8 +143,11 @@ EOF
 case "$action" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
+  pause) pause ;;
+  resume) resume ;;
   *)
-    echo "usage: postgres_server.sh start|stop STATE_DIR" >&2
+    echo "$usage" >&2
     exit 2
     ;;
 esac
