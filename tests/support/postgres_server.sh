@@ -35,17 +35,23 @@ if [ -z "$bin" ]; then
   exit 1
 fi
 
-# As nobody, when we are root. With one capability kept, CAP_DAC_READ_SEARCH (read and search
-# any file and directory, nothing more): a chroot made with `mktemp -d`, as
-# ../shared/tools/fresh-machine.sh makes them, has a root directory of mode 0700 that nobody
-# could not otherwise walk through to reach the server's programs and libraries.
+# As nobody, when we are root.
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    setpriv --reuid=nobody --regid=nogroup --clear-groups \
-      --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- "$@"
-  else
-    "$@"
+  if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
+}
+
+# nobody must reach the server's programs from "/". A chroot made with `mktemp -d`, as
+# ../shared/tools/fresh-machine.sh makes a fresh Debian machine, has a root directory of mode
+# 0700, where no other user can walk to anything (a Debian root is 0755): then the root directory
+# gets the search permission for others (o+x, nothing more), which an installed system has.
+reachable() {
+  [ "$(id -u)" -ne 0 ] && return 0
+  runuser -u nobody -- test -x "$bin/initdb" 2>/dev/null && return 0
+  if [ -z "$(find / -maxdepth 0 -perm -o+x)" ]; then
+    echo "postgres_server.sh: / is mode $(stat -c %a /) (a chroot made by mktemp -d?): adding o+x so that nobody can reach $bin" >&2
+    chmod o+x /
   fi
+  runuser -u nobody -- test -x "$bin/initdb"
 }
 
 stop() {
@@ -90,6 +96,10 @@ resume() {
 }
 
 start() {
+  reachable || {
+    echo "postgres_server.sh: the user nobody cannot run $bin/initdb" >&2
+    exit 1
+  }
   stop
   mkdir -p "$state"
   local data password port
