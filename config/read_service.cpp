@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The sections that set how the service keeps and runs: 'storage', 'rules', 'schedule' and
 // 'logging' (config/section_readers.h).
+#include "common/redact.h"
 #include "config/section_readers.h"
+#include "storage/database.h"
 
 namespace cspwatch::config::detail {
 
@@ -23,21 +25,22 @@ bool plainSqlName(const std::string& s) {
 void readStorageServer(const ReadContext& ctx, YamlMap& m, AppConfig& cfg) {
   if (auto u = m.getString("url")) {
     const std::string& url = *u;
-    if (m.has("path"))
-      m.error("conflict", m.keyLocation("url"), "'url' and 'path' are both set",
+    if (m.has("path")) {
+      m.error("bad-value", m.keyLocation("url"), "'url' and 'path' are both set",
               "'path' is a SQLite file, 'url' a PostgreSQL server: keep one");
-    else if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+    } else if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
       m.error("bad-value", m.valueLocation("url"),
               "'url' must start with postgresql://, found '" + url.substr(0, 40) + "'",
               "postgresql://user@host:5432/database?sslmode=verify-full");
-    else if (const size_t at = url.find('@');
-             (at != std::string::npos && url.substr(0, at).find(':', 13) != std::string::npos) ||
-             url.find("password=") != std::string::npos)
-      m.error("secret-in-config", m.valueLocation("url"), "'url' holds a password",
+    } else if (const std::string password = storage::passwordInUrl(url); !password.empty()) {
+      // Refused, and kept out of every log and message that could still quote it.
+      registerSecret(password);
+      m.error("inline-secret", m.valueLocation("url"), "'url' holds a password",
               "put the password in a file of its own, named by 'password_file' (or a systemd "
               "credential), and leave it out of the URL");
-    else
+    } else {
       cfg.storage_url = url;
+    }
   }
   if (auto s = m.getString("schema")) {
     if (!plainSqlName(*s))

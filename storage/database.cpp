@@ -2,36 +2,55 @@
 // Database, Statement and Transaction over a backend's Connection and Cursor (storage/backend.h).
 #include "storage/database.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "storage/backend.h"
 
 namespace cspwatch::storage {
 
 namespace {
 
-// The URL without a password in its user part or its query.
-std::string urlWithoutPassword(const std::string& url) {
-  std::string out = url;
-  const size_t scheme = out.find("://");
+// Where a password is in a postgresql:// URL: in its user part (user:PASSWORD@) and as a query
+// parameter (?password=PASSWORD, &password=PASSWORD). Each as (offset, length).
+std::vector<std::pair<size_t, size_t>> passwordSpans(const std::string& url) {
+  std::vector<std::pair<size_t, size_t>> out;
+  const size_t scheme = url.find("://");
   if (scheme != std::string::npos) {
     const size_t start = scheme + 3;
-    const size_t end = out.find_first_of("/?", start);
-    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    const size_t end = url.find_first_of("/?", start);
+    const size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
     if (at != std::string::npos && at >= start) {
-      const size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) out.replace(colon, at - colon, ":***");
+      const size_t colon = url.find(':', start);
+      if (colon != std::string::npos && colon < at) out.emplace_back(colon + 1, at - colon - 1);
     }
   }
   for (const std::string key : {"?password=", "&password="}) {
-    const size_t p = out.find(key);
+    const size_t p = url.find(key);
     if (p == std::string::npos) continue;
     const size_t value = p + key.size();
-    const size_t end = out.find('&', value);
-    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+    const size_t end = url.find('&', value);
+    out.emplace_back(value, (end == std::string::npos ? url.size() : end) - value);
   }
   return out;
 }
 
+// The URL with each password replaced by "***".
+std::string urlWithoutPassword(const std::string& url) {
+  std::string out = url;
+  auto spans = passwordSpans(url);
+  std::sort(spans.begin(), spans.end(), [](auto a, auto b) { return a.first > b.first; });
+  for (const auto& [at, n] : spans) out.replace(at, n, "***");
+  return out;
+}
+
 }  // namespace
+
+std::string passwordInUrl(const std::string& url) {
+  const auto spans = passwordSpans(url);
+  return spans.empty() ? "" : url.substr(spans.front().first, spans.front().second);
+}
 
 std::string StoreLocation::describe() const {
   if (!postgres()) return path;

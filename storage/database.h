@@ -39,6 +39,9 @@ struct StoreLocation {
   std::string describe() const;
 };
 
+// The password a postgresql:// URL holds (user:PASSWORD@, or ?password=), "" if none.
+std::string passwordInUrl(const std::string& url);
+
 namespace detail {
 class Connection;
 class Cursor;
