@@ -25,19 +25,20 @@ bool plainSqlName(const std::string& s) {
 void readStorageServer(const ReadContext& ctx, YamlMap& m, AppConfig& cfg) {
   if (auto u = m.getString("url")) {
     const std::string& url = *u;
-    if (m.has("path")) {
+    // The password first, before any message quotes the value.
+    const std::string password = storage::passwordInUrl(url);
+    if (!password.empty()) registerSecret(password);  // kept out of every log and message
+    if (!password.empty() || url.find("password=") != std::string::npos) {
+      m.error("inline-secret", m.valueLocation("url"), "'url' holds a password",
+              "put the password in a file of its own, named by 'password_file' (or a systemd "
+              "credential), and leave it out of the URL");
+    } else if (m.has("path")) {
       m.error("bad-value", m.keyLocation("url"), "'url' and 'path' are both set",
               "'path' is a SQLite file, 'url' a PostgreSQL server: keep one");
     } else if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
       m.error("bad-value", m.valueLocation("url"),
               "'url' must start with postgresql://, found '" + url.substr(0, 40) + "'",
               "postgresql://user@host:5432/database?sslmode=verify-full");
-    } else if (const std::string password = storage::passwordInUrl(url); !password.empty()) {
-      // Refused, and kept out of every log and message that could still quote it.
-      registerSecret(password);
-      m.error("inline-secret", m.valueLocation("url"), "'url' holds a password",
-              "put the password in a file of its own, named by 'password_file' (or a systemd "
-              "credential), and leave it out of the URL");
     } else {
       cfg.storage_url = url;
     }

@@ -80,6 +80,22 @@ LeaseKeeper::State LeaseKeeper::watch(storage::Leases& leases, Timestamp now,
   return st;
 }
 
+LeaseKeeper::State LeaseKeeper::unreachable(Steady::time_point steady) {
+  State st;
+  if (!fence_) return st;
+  if (steady - renewed_ < period_) {
+    st.held = true;
+    st.holder = holder_.name;
+    st.token = fence_->token;
+    return st;
+  }
+  fence_.reset();
+  seen_.reset();
+  seen_since_.reset();
+  st.lost = true;
+  return st;
+}
+
 void LeaseKeeper::release(storage::Leases& leases, Timestamp now) {
   if (!fence_) return;
   (void)leases.release(*fence_, now);

@@ -49,6 +49,9 @@ class LeaseKeeper {
   // until a whole period has passed since the last renewal.
   State step(storage::Leases& leases, Timestamp now, Steady::time_point steady,
              Status* error = nullptr);
+  // A step when the database cannot even be opened: the lease stays held until a whole period
+  // has passed since the last renewal, as in step().
+  State unreachable(Steady::time_point steady);
   // Gives the lease up, if held (a clean stop): a standby takes it at its next step.
   void release(storage::Leases& leases, Timestamp now);
 

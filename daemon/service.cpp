@@ -144,7 +144,9 @@ Status Service::load(std::ostream& err, std::shared_ptr<const Loaded>& out) {
 Status Service::start(std::ostream& err) {
   std::shared_ptr<const Loaded> loaded;
   if (Status s = load(err, loaded); !s) return s;
-  // The database must open (and migrate) before we claim to be ready.
+  // The database must open (and migrate) before we claim to be ready. Where it is stays as now
+  // until a restart (openStore()).
+  store_at_ = loaded->config;
   auto store = config::openStore(loaded->config);
   if (!store) {
     err << "cspwatch: " << store.status().message() << "\n";
@@ -244,10 +246,13 @@ void Service::reload(const std::string& why) {
   if (fresh->config.storage_path != before.storage_path ||
       fresh->config.storage_url != before.storage_url ||
       fresh->config.storage_schema != before.storage_schema ||
+      fresh->config.storage_password_file != before.storage_password_file ||
+      fresh->config.lease_period != before.lease_period ||
       fresh->config.http.listen != before.http.listen ||
       fresh->config.http.enabled != before.http.enabled)
     log().warn(
-        "storage.path, storage.url, storage.schema and http take effect at the next restart");
+        "storage.path, .url, .schema, .password_file, .lease_period and http take effect at the "
+        "next restart");
   // New paths (rules.paths, templates_dir) are watched from now on; an old file changed while
   // loading shows as a difference at the next check.
   files_ = files_before == fingerprint(loaded_->config) ? fingerprint(fresh->config) : "";
@@ -256,6 +261,15 @@ void Service::reload(const std::string& why) {
   metrics_.recordReload(true);
   log().info("reloaded: {} rule(s)", loaded_->rules->rules().size());
   notifier_.ready(statusLine());
+}
+
+Result<storage::FindingStore> Service::openStore(const config::AppConfig& cfg) const {
+  config::AppConfig where = cfg;
+  where.storage_path = store_at_.storage_path;
+  where.storage_url = store_at_.storage_url;
+  where.storage_schema = store_at_.storage_schema;
+  where.storage_password_file = store_at_.storage_password_file;
+  return config::openStore(where);
 }
 
 std::pair<bool, std::string> Service::health() const {
@@ -271,8 +285,12 @@ std::pair<bool, std::string> Service::health() const {
                 *sign_in_failure_};
   // A standby is healthy while another instance holds the lease: scanning is the holder's to
   // answer for (its /healthz, and the alerting rules over every instance's metrics).
-  if (!holding_ && !lease_holder_.empty())
+  if (!holding_ && !lease_holder_.empty() && lease_read_at_ &&
+      Steady::now() - *lease_read_at_ <
+          std::chrono::duration_cast<Steady::duration>(loaded_->config.lease_period * 2))
     return {true, "standing by: " + lease_holder_ + " holds the lease and scans"};
+  if (!holding_ && !lease_holder_.empty())
+    return {false, "standing by, but the lease cannot be read (the database cannot be reached)"};
   // Healthy: a scan that read tenants completed within two intervals (remembered across
   // restarts: it comes from the database at start). Just started, no failure yet: healthy.
   if (last_success_ && now - *last_success_ <= 2 * interval)
@@ -321,7 +339,7 @@ void Service::work(bool scan, std::shared_ptr<const Loaded> l,
 std::string Service::job(bool scan, const Loaded& l, const std::optional<storage::Fence>& fence) {
   const config::AppConfig& cfg = l.config;
   std::string outcome;
-  auto store = config::openStore(cfg);
+  auto store = openStore(cfg);
   if (!store) {
     outcome = storeUnavailable(scan, store.status());
   } else {
@@ -560,7 +578,13 @@ int Service::shutDown(std::unique_lock<std::mutex>& lock) {
     // would destroy what the job still uses.
     log().error("the running job did not stop within {} ms; exiting without it",
                 options_.stop_bound.count());
-    if (auto store = config::openStore(loaded_->config)) (void)store->markInterrupted(clock_.now());
+    // Only the holder's own scan, and only while it still holds the lease: a standby (a stuck
+    // delivery) must not mark the holder's running scan.
+    if (holding_)
+      if (auto store = openStore(loaded_->config)) {
+        store->setFence(fence_);
+        (void)store->markInterrupted(clock_.now());
+      }
     log().flush();
     std::fflush(nullptr);
     std::_Exit(0);

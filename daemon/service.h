@@ -105,6 +105,9 @@ class Service {
   // alone. The status line.
   std::string job(bool scan, const Loaded& loaded, const std::optional<storage::Fence>& fence);
   std::string storeUnavailable(bool scan, const Status& why);
+  // The store, where it was at start (a reload does not move it: storage.* takes effect at the
+  // next restart), with `cfg`'s options.
+  Result<storage::FindingStore> openStore(const config::AppConfig& cfg) const;
   std::string runScan(storage::FindingStore& store, const Loaded& loaded,
                       const std::optional<scan::MailDelivery>& delivery);
   std::string scanApplied(const storage::ScanSummary& summary, const scan::ScanSourceReport& source,
@@ -145,9 +148,11 @@ class Service {
   // The lease: kept by the run loop, over a database connection of its own at each step.
   std::string partner_key_ = "default";  // the partner account's name (the metrics' label)
   std::unique_ptr<LeaseKeeper> lease_;
-  bool holding_ = false;                 // mutex_: this instance scans
-  std::optional<storage::Fence> fence_;  // mutex_: what the scan's writes must match
-  std::string lease_holder_;             // mutex_: who holds it, as last read
+  bool holding_ = false;                             // mutex_: this instance scans
+  std::optional<storage::Fence> fence_;              // mutex_: what the scan's writes must match
+  std::string lease_holder_;                         // mutex_: who holds it, as last read
+  std::optional<Steady::time_point> lease_read_at_;  // mutex_: the last step that read it
+  config::AppConfig store_at_;                       // the storage keys at start (openStore())
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -61,14 +61,13 @@ void Service::stepLease(std::unique_lock<std::mutex>& lock, Deadlines& due,
   LeaseKeeper::State st;
   // A connection of its own for each step, closed after it: a SQLite connection left open
   // would keep the write-ahead log from being reset when a job's connection closes.
-  auto store = config::openStore(cfg);
+  auto store = openStore(cfg);
   if (store) {
     storage::Leases leases(store->db());
     st = lease_->step(leases, clock_.now(), Steady::now(), &error);
   } else {
     error = store.status();
-    st.held = lease_->held();
-    st.token = lease_->fence() ? lease_->fence()->token : 0;
+    st = lease_->unreachable(Steady::now());
   }
   if (st.gained) {
     // What a holder that died left 'running' is over: under our fence, so not while another
@@ -86,6 +85,7 @@ void Service::stepLease(std::unique_lock<std::mutex>& lock, Deadlines& due,
   if (!st.held && !st.holder.empty() && st.holder != lease_holder_)
     log().info("standing by: {} holds the lease of {}", st.holder, leaseName());
   lease_holder_ = st.holder;
+  if (error.isOk()) lease_read_at_ = Steady::now();
   fence_ = lease_->fence();
   metrics_.setLeaseHeld(partner_key_, st.held);
   if (st.gained) {
@@ -109,7 +109,7 @@ void Service::stepLease(std::unique_lock<std::mutex>& lock, Deadlines& due,
 
 void Service::releaseLease(const config::AppConfig& cfg) {
   if (!lease_ || !lease_->held()) return;
-  auto store = config::openStore(cfg);
+  auto store = openStore(cfg);
   if (!store) return;  // a standby takes over a lease period later instead
   storage::Leases leases(store->db());
   lease_->release(leases, clock_.now());

@@ -126,9 +126,12 @@ CREATE TEMP TABLE IF NOT EXISTS unseen (id BIGINT PRIMARY KEY, rule_id TEXT NOT 
     staging_ready_ = true;
     staging_generation_ = db_.generation();
   }
-  if (!staging_open_) {
+  if (!staging_open_ && db_.dialect() == Dialect::kSqlite) {
     // Staging writes only the connection's temporary database, so this transaction takes no
-    // lock on the database file; batching the inserts in it keeps staging cheap.
+    // lock on the database file; batching the inserts in it keeps staging cheap. Not on
+    // PostgreSQL: a transaction open for the whole scan (its API reads included) would hold
+    // back the server's vacuum and meet idle_in_transaction_session_timeout; there each insert
+    // into the temporary tables commits on its own.
     if (Status s = db_.exec("BEGIN"); !s) return s;
     staging_open_ = true;
   }
@@ -145,9 +148,11 @@ Result<int64_t> FindingStore::beginScan(Timestamp now, const std::string& rule_s
   if (Status s = ensureStaging(); !s) return s;
   if (Status s =
           db_.exec("DELETE FROM stage_tenants; DELETE FROM stage_evals; DELETE FROM stage_fails; "
-                   "DELETE FROM stage_rules; COMMIT");
+                   "DELETE FROM stage_rules");
       !s)
     return s;
+  if (staging_open_)
+    if (Status s = db_.exec("COMMIT"); !s) return s;
   staging_open_ = false;
   Transaction tx(db_);
   if (!tx.status()) return tx.status();
@@ -264,7 +269,11 @@ Status FindingStore::failScan(int64_t scan_id, Timestamp now, const std::string&
   Transaction tx(db_);
   if (!tx.status()) return tx.status();
   if (Status s = checkFence(); !s) return s;
-  auto st = db_.prepare("UPDATE scans SET status = ?1, finished_at = ?2, error = ?3 WHERE id = ?4");
+  // Only a scan still running: one whose COMMIT was sent but not confirmed (the connection to a
+  // server lost at that moment) may have been applied, and must not be called failed then.
+  auto st = db_.prepare(
+      "UPDATE scans SET status = ?1, finished_at = ?2, error = ?3 WHERE id = ?4 "
+      "AND status = 'running'");
   if (!st) return st.status();
   st->bind(1, scanStatusName(status))
       .bind(2, toUnixSeconds(now))

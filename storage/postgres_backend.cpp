@@ -178,8 +178,14 @@ Status PgConnection::open(const StoreLocation& where, bool read_only) {
   name_ = where.describe();
   schema_ = where.schema.empty() ? "cspwatch" : where.schema;
   read_only_ = read_only;
-  std::vector<const char*> keys{"dbname", "connect_timeout", "application_name", "client_encoding"};
-  std::vector<const char*> values{where.url.c_str(), "10", "cspwatch", "UTF8"};
+  // A server or network that goes silent is noticed within about a minute (TCP keepalives, and
+  // unacknowledged data given up after 30 s), not after the kernel's two hours; the URL's own
+  // parameters, given later, take precedence.
+  std::vector<const char*> keys{"connect_timeout",  "application_name", "client_encoding",
+                                "keepalives",       "keepalives_idle",  "keepalives_interval",
+                                "keepalives_count", "tcp_user_timeout", "dbname"};
+  std::vector<const char*> values{"10", "cspwatch", "UTF8",           "1", "30", "10",
+                                  "3",  "30000",    where.url.c_str()};
   if (!where.password.empty()) {
     keys.push_back("password");
     values.push_back(where.password.c_str());
@@ -207,10 +213,23 @@ Status PgConnection::setUpSession() {
   if (quoted == nullptr) return Status::invalidArgument("invalid schema name '" + schema_ + "'");
   const std::string ident = quoted;
   PQfreemem(quoted);
-  std::string sql = "SET search_path TO " + ident + ";";
+  // A session of ours left idle in a transaction (its process frozen) loses it, and the writer
+  // lock with it, within a minute, so that a standby can take over; a lock is waited for 5 s.
+  std::string sql = "SET search_path TO " + ident +
+                    "; SET idle_in_transaction_session_timeout = '60s'; SET lock_timeout = '5s';";
   if (read_only_) sql += "SET default_transaction_read_only = on;";
   if (Status s = exec(sql); !s) return s;
   if (read_only_) return Status::ok();
+  // Created only when absent: a schema the administrator made for a role without the
+  // database's CREATE privilege is used as it is.
+  const char* name[] = {schema_.c_str()};
+  PgResult found;
+  if (Status s = checked(PQexecParams(conn_, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
+                                      nullptr, name, nullptr, nullptr, 0),
+                         &found);
+      !s)
+    return s;
+  if (PQntuples(found.get()) > 0) return Status::ok();
   if (Status s = beginWrite(); !s) return s;
   if (Status s = exec("CREATE SCHEMA IF NOT EXISTS " + ident); !s) {
     (void)exec("ROLLBACK");

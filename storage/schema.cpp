@@ -282,6 +282,7 @@ Status migrate(Database& db, int target) {
     // Read again under the writer's lock: another instance may have migrated meanwhile.
     auto now = schemaVersion(db);
     if (!now) return now.status();
+    if (*now > latest) return newerRefused(db, *now, latest);
     if (*now > v) {
       v = *now - 1;
       continue;

@@ -118,3 +118,16 @@ TEST_CASE("lease keeper: a holder that cannot renew keeps the lease until a peri
   CHECK(after.lost);
   CHECK_FALSE(active.held());
 }
+
+TEST_CASE("lease keeper: with the database unreachable, the lease is held a period, then lost") {
+  Two w;
+  LeaseKeeper active("partner:x", holder("a:1", 1), kPeriod);
+  REQUIRE(active.step(w.la, w.wall(0), w.at(0)).held);
+  CHECK(active.unreachable(w.at(59)).held);
+  auto after = active.unreachable(w.at(60));
+  CHECK(after.lost);
+  CHECK_FALSE(after.held);
+  CHECK_FALSE(active.held());
+  LeaseKeeper standby("partner:x", holder("b:2", 2), kPeriod);
+  CHECK_FALSE(standby.unreachable(w.at(61)).held);  // never held: nothing to lose
+}
