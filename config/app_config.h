@@ -67,7 +67,7 @@ struct AppConfig {
   // storage.url, .schema, .password_file: a PostgreSQL server instead (url empty: SQLite).
   std::string storage_url, storage_schema = "cspwatch", storage_password_file;
   Seconds lease_period = Seconds(60);  // storage.lease_period (daemon/lease_keeper.h)
-  int tenant_gone_after_scans = 3;                        // storage.tenant_gone_after_scans
+  int tenant_gone_after_scans = 3;     // storage.tenant_gone_after_scans
   Seconds max_suppression = std::chrono::hours(24 * 90);  // storage.max_suppression
   std::vector<std::string> rule_paths = {"/etc/cspwatch/rules.d"};
   int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
