@@ -17,28 +17,31 @@ LeaseKeeper::State LeaseKeeper::step(storage::Leases& leases, Timestamp now,
 
 LeaseKeeper::State LeaseKeeper::renew(storage::Leases& leases, Timestamp now,
                                       Steady::time_point steady, Status* error) {
-  State st;
   auto renewed = leases.renew(*fence_, now);
   if (renewed && *renewed) {
     renewed_ = steady;
-    st.held = true;
-    st.holder = holder_.name;
-    st.token = fence_->token;
-    return st;
+    return heldState();
   }
   if (!renewed) {
     if (error != nullptr) *error = renewed.status();
-    if (steady - renewed_ < period_) {  // not renewed yet, still ours for now
-      st.held = true;
-      st.holder = holder_.name;
-      st.token = fence_->token;
-      return st;
-    }
+    return unreachable(steady);  // not renewed yet: ours until a period has passed
   }
-  // Taken over (the row changed), or not renewed for a whole period.
+  return lose();  // taken over: the row changed
+}
+
+LeaseKeeper::State LeaseKeeper::heldState() const {
+  State st;
+  st.held = true;
+  st.holder = holder_.name;
+  st.token = fence_->token;
+  return st;
+}
+
+LeaseKeeper::State LeaseKeeper::lose() {
   fence_.reset();
   seen_.reset();
   seen_since_.reset();
+  State st;
   st.lost = true;
   return st;
 }
@@ -81,19 +84,8 @@ LeaseKeeper::State LeaseKeeper::watch(storage::Leases& leases, Timestamp now,
 }
 
 LeaseKeeper::State LeaseKeeper::unreachable(Steady::time_point steady) {
-  State st;
-  if (!fence_) return st;
-  if (steady - renewed_ < period_) {
-    st.held = true;
-    st.holder = holder_.name;
-    st.token = fence_->token;
-    return st;
-  }
-  fence_.reset();
-  seen_.reset();
-  seen_since_.reset();
-  st.lost = true;
-  return st;
+  if (!fence_) return State{};
+  return steady - renewed_ < period_ ? heldState() : lose();
 }
 
 void LeaseKeeper::release(storage::Leases& leases, Timestamp now) {

@@ -64,6 +64,8 @@ class LeaseKeeper {
  private:
   State renew(storage::Leases& leases, Timestamp now, Steady::time_point steady, Status* error);
   State watch(storage::Leases& leases, Timestamp now, Steady::time_point steady, Status* error);
+  State heldState() const;  // while held: ours, with our token
+  State lose();             // no longer held: forget it and what was seen
 
   std::string name_;
   storage::LeaseHolder holder_;
