@@ -58,8 +58,33 @@ using msapi::kClientSecretEnv;
 
 inline constexpr const char* kDefaultConfigPath = "/etc/cspwatch/cspwatch.yaml";
 
+// The name of the one partner account of a configuration without `partners:`.
+inline constexpr const char* kDefaultPartner = "default";
+
+// One entry of `partners:` (docs/configuration.md#partners): a partner account of its own, with
+// its identity, credentials and inventory, and optionally its own rule directories, schedule and
+// alert routes; what it leaves out is the top level's. Its name ([a-z][a-z0-9_]{0,39}, unique)
+// names its lease ("partner:<name>"), its metrics' `partner` label, its store (partnerConfigs())
+// and `--partner NAME` on the command line.
+struct PartnerAccount {
+  std::string name;
+  SourceLocation at;  // where the entry is written
+  PartnerIdentity partner;
+  std::optional<PartnerCenterConfig> partner_center;   // sources.partner_center
+  std::optional<InventoryConfig> inventory;            // sources.inventory
+  std::optional<std::vector<std::string>> rule_paths;  // rules.paths
+  std::optional<Seconds> schedule_interval;            // schedule.interval
+  std::optional<std::vector<alerts::Route>> routes;    // alerts.routes
+};
+
 struct AppConfig {
   std::string file;  // where it was read from
+  // The partner account this configuration is for: kDefaultPartner without `partners:`, the
+  // entry's name in what partnerConfigs() makes.
+  std::string partner_name = kDefaultPartner;
+  // `partners:` as written (empty without it). The configuration read from a file that has it
+  // is the top level only: partnerConfigs() makes each account's.
+  std::vector<PartnerAccount> partners;
   PartnerIdentity partner;
   std::optional<PartnerCenterConfig> partner_center;  // sources.partner_center, if configured
   std::optional<InventoryConfig> inventory;           // sources.inventory, if configured
@@ -78,6 +103,16 @@ struct AppConfig {
   MonitoringConfig monitoring;
   std::string log_format = "text";  // logging.format: text (journal-friendly) or json lines
 };
+
+// The configuration of each partner account, in the order written: without `partners:`, `cfg`
+// itself (named kDefaultPartner); with it, the top level with each entry's keys over it, its
+// own store (the SQLite file storage.path with "-<name>" before its extension, or the
+// PostgreSQL schema storage.schema + "_" + name) and `partners` empty.
+std::vector<AppConfig> partnerConfigs(const AppConfig& cfg);
+
+// The configuration of the partner account `name` (--partner NAME); `name` may be empty when
+// only one is configured. invalidArgument naming the accounts there are otherwise.
+Result<AppConfig> partnerConfig(const AppConfig& cfg, const std::string& name);
 
 // Where a secret named `path` is read from: under systemd, the unit's credential for that file
 // ($CREDENTIALS_DIRECTORY/<basename> or .../cspwatch_<basename>, LoadCredential=) when there is
