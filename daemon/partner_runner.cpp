@@ -21,9 +21,6 @@ namespace cspwatch::daemon {
 
 namespace {
 
-// A scan "due" this far ahead is not due (a standby's): far, yet safe to add to a steady clock.
-constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
-
 // Skipped inventory rows and lists that could not be read, one log line each (the first few;
 // the count says how many there were).
 void logSourceProblems(const std::string& who, const Diagnostics& diagnostics) {

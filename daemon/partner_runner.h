@@ -63,6 +63,8 @@ class PartnerRunner {
   using Steady = std::chrono::steady_clock;
   // A standby's refresh token older than this is used once (above).
   static constexpr Seconds kSignInRefreshAge = std::chrono::hours(24);
+  // A scan "due" this far ahead is not due (a standby's): far, yet safe to add to a steady clock.
+  static constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
 
   PartnerRunner(RunnerContext ctx, std::shared_ptr<const PartnerLoad> load);
   ~PartnerRunner();  // waits for the worker (the service cancelled and waited for it first)
