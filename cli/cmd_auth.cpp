@@ -36,7 +36,7 @@ std::optional<config::AppConfig> configWithPartnerCenter(const CommandContext& c
   if (!cfg) return std::nullopt;
   if (!cfg->partner_center) {
     ctx.err << "cspwatch: " << cfg->file << ": sources.partner_center is not configured"
-            << (cfg->partners.empty() && cfg->partner_name != config::kDefaultPartner
+            << (cfg->partner_name != config::kDefaultPartner
                     ? " for partner '" + cfg->partner_name + "'"
                     : std::string())
             << "\n";
