@@ -170,6 +170,15 @@ void Metrics::addDeliveries(const std::string& partner, int64_t delivered, int64
   a.mail_failed += nonNegative(failed);
 }
 
+void Metrics::forgetScans(const std::string& partner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Account& a = account(partner);
+  a.last_duration.reset();
+  a.last_scan.reset();
+  a.last_applied.reset();
+  a.open_findings.reset();
+}
+
 void Metrics::setSignInFailing(const std::string& partner, bool failing) {
   std::lock_guard<std::mutex> lock(mu_);
   account(partner).sign_in_failed = failing;
@@ -318,9 +327,11 @@ void Metrics::writeServiceFamilies(std::string& out) const {
         f.sample({{"partner", p}}, static_cast<int64_t>(a.scan_interval->count()));
   }
   {
+    // Per account, as the interval it is compared with in the alerting rules.
     Family f(out, "cspwatch_start_timestamp_seconds", "gauge",
              "When the service started (Unix time).");
-    if (started_) f.sample({}, toUnixSeconds(*started_));
+    if (started_)
+      for (const auto& [p, a] : accounts_) f.sample({{"partner", p}}, toUnixSeconds(*started_));
   }
   {
     Family f(out, "cspwatch_sign_in_failing", "gauge",

@@ -4,7 +4,8 @@
 // Thread-safe: every member may be called from any thread at any time.
 //
 // One instance serves any number of partner accounts (config::partnerConfigs): every family
-// but build_info, config_reloads_total and start_timestamp_seconds is kept per account and
+// but build_info and config_reloads_total is kept per account (start_timestamp_seconds has the
+// same value for each, to compare with each one's interval in the alerting rules) and
 // carries its name as the label `partner` (first among its labels; "default" for the
 // configuration without `partners:`), so the label sets below are those besides `partner`. An
 // account's samples appear once the service first records something of it (its interval, at
@@ -39,10 +40,16 @@
 //   cspwatch_scan_interval_seconds                        gauge    schedule.interval in force
 //   cspwatch_start_timestamp_seconds                      gauge    when the service started
 //   cspwatch_sign_in_failing                              gauge    1: the last applied scan
-//                                                                  could not sign in as the
-//                                                                  partner user; else 0
+//                                                                  (or a standby's use of the
+//                                                                  refresh token) could not
+//                                                                  sign in as the partner
+//                                                                  user; else 0
 //   cspwatch_outbox_oldest_queued_timestamp_seconds       gauge    when the oldest message
 //                                                                  waiting was queued
+//   cspwatch_lease_held                                   gauge    1 while this instance holds
+//                                                                  the account's lease, else 0
+//   cspwatch_lease_takeovers_total                        counter  leases taken over from a
+//                                                                  holder that stopped renewing
 //
 // docs/operations.md#monitoring and the shipped alerting rules (etc/prometheus/) build on
 // these names: tests/prometheus/ fails when a rule names a family not exported here.
@@ -105,6 +112,11 @@ class Metrics {
                  std::optional<Timestamp> oldest_queued = std::nullopt);
   // Adds messages delivered and given up on by a delivery run (negative values count as 0).
   void addDeliveries(const std::string& partner, int64_t delivered, int64_t failed);
+  // This instance no longer scans `partner`'s account (its lease was given up or lost): the
+  // gauges of its last scans go (duration, last scan, tenants, open findings, unknown checks),
+  // so that they are not counted twice beside those of the instance that scans it now. The
+  // counters, the interval and the last successful scan stay.
+  void forgetScans(const std::string& partner);
   // Whether the partner user's sign-in is refused, as a standby found when it used the refresh
   // token (daemon/partner_runner.h) rather than a scan.
   void setSignInFailing(const std::string& partner, bool failing);

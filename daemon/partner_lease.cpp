@@ -52,6 +52,7 @@ void PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock, const storage:
     due_scan_ = ctx_.clock->now();  // scan on gaining it
   } else if (st.lost) {
     holding_ = false;
+    ctx_.metrics->forgetScans(name());  // the instance that took it answers for its scans
     log().warn("lost the lease of {} ({}): this instance stands by", leaseName(),
                st.holder.empty() ? "not renewed within a lease period" : st.holder + " holds it");
     if (scan_running_) cancel_.cancel();  // its writes are fenced off anyway
@@ -63,23 +64,24 @@ void PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock, const storage:
 }
 
 bool PartnerRunner::giveUp() {
-  if (busy_ || !holding_) return false;
-  releaseLease();
+  if (busy_ || !holding_ || !releaseLease()) return false;
   holding_ = false;
   fence_.reset();
   lease_holder_.clear();
   due_scan_ = ctx_.clock->now() + kNotDue;
   ctx_.metrics->setLeaseHeld(name(), false);
+  ctx_.metrics->forgetScans(name());  // the instance that takes it answers for its scans
   return true;
 }
 
-void PartnerRunner::releaseLease() {
-  if (!lease_ || !lease_->held()) return;
+bool PartnerRunner::releaseLease() {
+  if (!lease_ || !lease_->held()) return false;
   auto store = openStore(load_->config);
-  if (!store) return;  // another instance takes over a lease period later instead
+  if (!store) return false;  // another instance takes over a lease period later instead
   storage::Leases leases(store->db());
   lease_->release(leases, ctx_.clock->now());
   log().info("gave up the lease of {}", leaseName());
+  return true;
 }
 
 }  // namespace cspwatch::daemon

@@ -45,7 +45,11 @@ bool readAnyTenant(const storage::ScanSummary& summary) {
 }  // namespace
 
 PartnerRunner::PartnerRunner(RunnerContext ctx, std::shared_ptr<const PartnerLoad> load)
-    : ctx_(ctx), load_(std::move(load)), store_at_(load_->config) {
+    : ctx_(ctx),
+      name_(load->config.partner_name),
+      several_(ctx.several),
+      load_(std::move(load)),
+      store_at_(load_->config) {
   started_at_ = ctx_.clock->now();
   due_scan_ = started_at_ + kNotDue;  // scans start when the lease is gained
   due_lease_ = Steady::now();
@@ -59,7 +63,7 @@ void PartnerRunner::join() {
   if (worker_.joinable()) worker_.join();
 }
 
-std::string PartnerRunner::who() const { return ctx_.several ? "partner " + name() + ": " : ""; }
+std::string PartnerRunner::who() const { return several_ ? "partner " + name_ + ": " : ""; }
 
 Status PartnerRunner::openAtStart(std::ostream& err) {
   auto store = config::openStore(store_at_);
@@ -161,6 +165,8 @@ bool PartnerRunner::signInDue() {
   if (!pc || pc->refresh_token_file.empty()) return false;
   struct stat st {};
   if (::stat(pc->refresh_token_file.c_str(), &st) != 0) return false;  // never signed in here
+  // A refused token replaced since (`cspwatch auth login`): tried at once.
+  if (refused_token_mtime_ && *refused_token_mtime_ != st.st_mtim.tv_sec) return true;
   const Timestamp written = fromUnixSeconds(st.st_mtim.tv_sec);
   return ctx_.clock->now() - written > kSignInRefreshAge;
 }
@@ -175,16 +181,22 @@ std::string PartnerRunner::keepSignIn(const config::AppConfig& cfg) {
     if (!token) s = token.status();
   }
   const bool refused = s.code() == Status::Code::kUnauthenticated;
+  struct stat st {};
+  const bool stated = ::stat(cfg.partner_center->refresh_token_file.c_str(), &st) == 0;
   {
     std::lock_guard<std::mutex> lock(*ctx_.mutex);
-    if (s)
+    if (s) {
       sign_in_failure_.reset();
-    else if (refused)
+      refused_token_mtime_.reset();
+    } else if (refused) {
       sign_in_failure_ = redactSecrets(s.message());
-    // Not again before a while: a fault (the network) is retried in an hour.
-    if (!s) due_sign_in_check_ = Steady::now() + std::chrono::hours(1);
+      refused_token_mtime_ = stated ? int64_t{st.st_mtim.tv_sec} : int64_t{0};
+    } else {
+      // A fault (the network) is retried in an hour; what was known of the token stands.
+      due_sign_in_check_ = Steady::now() + std::chrono::hours(1);
+    }
   }
-  ctx_.metrics->setSignInFailing(name(), !s && refused);
+  if (s || refused) ctx_.metrics->setSignInFailing(name(), refused);
   if (s)
     log().info("{}standing by: the partner user's refresh token was used and renewed", who());
   else
@@ -201,8 +213,12 @@ PartnerRunner::Steady::time_point PartnerRunner::nextWake() const {
   auto until = due_lease_;
   if (!busy_) {
     until = std::min(until, due_delivery_);
+    // A due scan that waits for a slot has no deadline: another scan's end wakes the loop (a
+    // deadline already past would make it spin until then).
+    const bool waits_for_slot = holding_ && ctx_.clock->now() >= due_scan_ &&
+                                *ctx_.scans_running >= ctx_.options->max_parallel_scans;
     const auto to_scan = due_scan_ - ctx_.clock->now();
-    until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
+    if (!waits_for_slot) until = std::min(until, Steady::now() + std::max(Seconds(0), to_scan));
   }
   return until;
 }

@@ -76,7 +76,9 @@ class PartnerRunner {
   // written to `err`.
   Status openAtStart(std::ostream& err);
 
-  const std::string& name() const { return load_->config.partner_name; }
+  // The account's name: fixed for the runner's life (a reload keeps it, config::partnerConfigs),
+  // so the worker thread reads it without the mutex.
+  const std::string& name() const { return name_; }
   const PartnerLoad& load() const { return *load_; }
   void setLoad(std::shared_ptr<const PartnerLoad> load);  // a reload
 
@@ -86,10 +88,11 @@ class PartnerRunner {
   void stepLease(std::unique_lock<std::mutex>& lock, const storage::LeaseHolder& self,
                  const LeaseKeeper::HolderGone& gone, bool may_take);
   // Gives the lease up while idle, so that another instance takes the account (the instances'
-  // shares changed); false when busy or not held.
+  // shares changed); false when busy, not held, or the store cannot be reached (it stays held
+  // then, and scanned here).
   bool giveUp();
-  // A clean stop: gives the lease up (the worker has ended).
-  void releaseLease();
+  // A clean stop: gives the lease up (the worker has ended); whether it was given up.
+  bool releaseLease();
   bool holding() const { return holding_; }
 
   // Starts the job that is due, if the worker is idle: a scan when one is due or was asked for
@@ -137,7 +140,9 @@ class PartnerRunner {
   std::string leaseName() const { return "partner:" + name(); }
 
   RunnerContext ctx_;
-  std::shared_ptr<const PartnerLoad> load_;  // swapped whole on reload
+  const std::string name_;
+  const bool several_;                       // ctx_.several: log lines name the account
+  std::shared_ptr<const PartnerLoad> load_;  // swapped whole on reload (the worker has its own)
   config::AppConfig store_at_;               // the storage keys at start (openStore())
   msapi::Cancellation cancel_;
   // What the scans learnt of the services' limits, kept for the next (msapi/pacer.h).
@@ -154,6 +159,9 @@ class PartnerRunner {
   std::optional<Timestamp> last_scan_start_;
   std::optional<Timestamp> last_success_;       // the last scan that read tenants (from the db)
   std::optional<std::string> sign_in_failure_;  // the last scan could not sign in as the user
+  // The refresh token file's modification time when a standby found the sign-in refused: a
+  // new token (`auth login`) is tried at once, not a day later.
+  std::optional<int64_t> refused_token_mtime_;
   bool scan_failed_since_success_ = false;
   std::string last_outcome_ = "no scan yet";
   // The lease: stepped by the run loop, over a database connection of its own at each step.

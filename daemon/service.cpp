@@ -407,32 +407,43 @@ int Service::shutDown(std::unique_lock<std::mutex>& lock) {
   const bool finished = wake_.wait_until(lock, deadline, [this] {
     return std::none_of(runners_.begin(), runners_.end(), [](auto& r) { return r->busy(); });
   });
-  lock.unlock();
-  if (http_ && http_->server) http_->server->stop();
   if (!finished) {
     // A job is stuck in a call that cannot be cancelled (a server that does not answer). Mark
-    // its scan interrupted over a connection of our own, and leave at once: returning would
-    // destroy what the job still uses.
+    // its scan interrupted over a connection of our own, give up the leases of the accounts
+    // that are idle, and leave at once: returning would destroy what the job still uses. The
+    // lock stays held: a worker that ends meanwhile changes nothing we read.
     log().error("a running job did not stop within {} ms; exiting without it",
                 options_.stop_bound.count());
-    for (auto& r : runners_)
-      if (r->busy()) r->interruptStuckScan();
+    for (auto& r : runners_) {
+      if (r->busy())
+        r->interruptStuckScan();
+      else
+        (void)r->releaseLease();
+    }
+    leaveRegistry();  // not the HTTP endpoint's stop: it waits for handlers, which need the lock
     log().flush();
     std::fflush(nullptr);
     std::_Exit(0);
   }
+  lock.unlock();
+  if (http_ && http_->server) http_->server->stop();
   // Standbys take the accounts over at their next step, not a lease period later.
   for (auto& r : runners_) {
     r->join();
-    r->releaseLease();
+    (void)r->releaseLease();
   }
-  if (registry_)
-    if (auto store = config::openStore(store_at_)) {
-      storage::Leases leases(store->db());
-      registry_->leave(leases, clock_.now());
-    }
+  leaveRegistry();
   log().info("stopped");
   return 0;
+}
+
+// Our row in the registry of instances given up (a stop): the others count us out at once.
+void Service::leaveRegistry() {
+  if (!registry_) return;
+  if (auto store = config::openStore(store_at_)) {
+    storage::Leases leases(store->db());
+    registry_->leave(leases, clock_.now());
+  }
 }
 
 }  // namespace cspwatch::daemon

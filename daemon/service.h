@@ -83,6 +83,7 @@ class Service {
   void tellWatchdog();
   Steady::time_point nextWake() const;
   int shutDown(std::unique_lock<std::mutex>& lock);
+  void leaveRegistry();
   std::pair<bool, std::string> health() const;
   std::string statusLine() const;
   bool several() const { return runners_.size() > 1; }

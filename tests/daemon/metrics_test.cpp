@@ -236,7 +236,8 @@ TEST_CASE("metrics: what the alerting rules need: interval, start, sign-in and t
   m.setOutbox(kP, 3, 0, kNow - Seconds(900));
   Exposition x = parseChecked(m);
   CHECK(x.value("cspwatch_scan_interval_seconds", {{"partner", kP}}) == 21600.0);
-  CHECK(x.value("cspwatch_start_timestamp_seconds") == static_cast<double>(toUnixSeconds(kNow)));
+  CHECK(x.value("cspwatch_start_timestamp_seconds", {{"partner", kP}}) ==
+        static_cast<double>(toUnixSeconds(kNow)));
   CHECK(x.value("cspwatch_outbox_oldest_queued_timestamp_seconds", {{"partner", kP}}) ==
         static_cast<double>(toUnixSeconds(kNow) - 900));
   CHECK(x.count("cspwatch_sign_in_failing") == 0);  // no applied scan yet
@@ -320,7 +321,17 @@ TEST_CASE("metrics: each partner account's samples carry its name, process ones 
   CHECK(x.value("cspwatch_lease_held", {{"partner", "beta"}}) == 0.0);
   CHECK(x.value("cspwatch_lease_takeovers_total", {{"partner", "alpha"}}) == 1.0);
   CHECK(x.value("cspwatch_lease_takeovers_total", {{"partner", "beta"}}) == 0.0);
-  CHECK(x.value("cspwatch_start_timestamp_seconds") == static_cast<double>(toUnixSeconds(kNow)));
+  for (const char* p : {"alpha", "beta"})  // each compared with its own interval by the rules
+    CHECK(x.value("cspwatch_start_timestamp_seconds", {{"partner", p}}) ==
+          static_cast<double>(toUnixSeconds(kNow)));
   CHECK(m.lastSuccessfulScan("alpha") == kNow);
+  // Given up or lost: the last scans' gauges go, the counters stay.
+  m.setOpenFindings("alpha", {{"r", "high", 2}});
+  m.forgetScans("alpha");
+  const Exposition y = parseChecked(m);
+  CHECK_FALSE(y.value("cspwatch_checks_unknown", {{"partner", "alpha"}}).has_value());
+  CHECK(y.count("cspwatch_findings_open") == 0);
+  CHECK_FALSE(y.value("cspwatch_scan_duration_seconds", {{"partner", "alpha"}}).has_value());
+  CHECK(y.value("cspwatch_scans_total", {{"partner", "alpha"}, {"status", "completed"}}) == 1.0);
   CHECK_FALSE(m.lastSuccessfulScan("beta").has_value());
 }

@@ -240,6 +240,11 @@ TEST_CASE("ha: a standby keeps its own refresh token in use, and says when it is
   auto refused = testing::httpRequest("GET", health);
   CHECK(refused.status == 503);
   CHECK_THAT(refused.body, Catch::Contains("cannot sign in to Partner Center"));
+  // `cspwatch auth login` writes a new token: tried at once, not a day later; healthy again.
+  REQUIRE(writeFileAtomically(token_file, w.login.issueRefreshToken(w.now) + "\n", 0600));
+  REQUIRE(b->waitForErrCount("the partner user's refresh token was used and renewed", 2,
+                             std::chrono::seconds(20)));
+  CHECK(testing::httpRequest("GET", health).status == 200);
   for (auto* d : {a.get(), b.get()}) {
     d->signal(SIGTERM);
     REQUIRE(d->waitExit(std::chrono::seconds(10)) == 0);

@@ -163,6 +163,16 @@ class Daemon {
       return at != std::string::npos && err_.find('\n', at) != std::string::npos;
     });
   }
+  // Until stderr holds `needle` on `count` complete lines (a line logged again).
+  bool waitForErrCount(const std::string& needle, size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return err_grew_.wait_for(lock, timeout, [&] {
+      size_t n = 0;
+      for (size_t at = err_.find(needle); at != std::string::npos; at = err_.find(needle, at + 1))
+        n += err_.find('\n', at) != std::string::npos ? 1 : 0;
+      return n >= count;
+    });
+  }
   // The endpoint's port, from the start-up log line.
   int port(NotifySocket&) {
     static const std::regex kLine("http://127\\.0\\.0\\.1:([0-9]+)");
