@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -50,10 +51,22 @@ bool holderGone(const storage::LeaseRow& row) {
 }
 
 InstanceRegistry::InstanceRegistry(storage::LeaseHolder self, Seconds period,
-                                   LeaseKeeper::HolderGone gone)
+                                   LeaseKeeper::HolderGone gone,
+                                   const std::vector<std::string>& accounts)
     : self_(std::move(self)),
       period_(std::chrono::duration_cast<Steady::duration>(period)),
-      gone_(std::move(gone)) {}
+      gone_(std::move(gone)) {
+  // FNV-1a over the sorted names: a short, stable digest (not a secret; collisions only merge
+  // two groups' counts).
+  std::vector<std::string> names = accounts;
+  std::sort(names.begin(), names.end());
+  uint64_t h = 1469598103934665603ULL;
+  for (const std::string& n : names)
+    for (unsigned char c : n + "\n") h = (h ^ c) * 1099511628211ULL;
+  char digest[17];
+  std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
+  prefix_ = std::string(kPrefix) + digest + ":";
+}
 
 int InstanceRegistry::share(int accounts, int instances) {
   instances = std::max(instances, 1);
@@ -61,7 +74,7 @@ int InstanceRegistry::share(int accounts, int instances) {
 }
 
 Status InstanceRegistry::renewOwn(storage::Leases& leases, Timestamp now) {
-  const std::string name = kPrefix + self_.name;
+  const std::string name = prefix_ + self_.name;
   if (own_) {
     auto renewed = leases.renew(*own_, now);
     if (!renewed) return renewed.status();
@@ -83,12 +96,12 @@ int InstanceRegistry::step(storage::Leases& leases, Timestamp now, Steady::time_
     return live_;
   };
   if (Status s = renewOwn(leases, now); !s) return fail(s);
-  auto rows = leases.list(kPrefix);
+  auto rows = leases.list(prefix_);
   if (!rows) return fail(rows.status());
   int live = 1;
   std::set<std::string> present;
   for (const storage::LeaseRow& row : *rows) {
-    if (row.name == kPrefix + self_.name) continue;
+    if (row.name == prefix_ + self_.name) continue;
     present.insert(row.name);
     auto [it, first] = seen_.try_emplace(row.name, Seen{row.version, steady});
     if (!first && it->second.version != row.version) it->second = Seen{row.version, steady};

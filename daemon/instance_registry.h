@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The instances that share a store serving several partner accounts, and how many of the
 // accounts each takes (docs/operations.md#many-partner-accounts). Every instance keeps a row
-// of its own in the leases table of the shared store ("instance:<host:pid>"), renewed at each
-// step, and watches the others' as a standby watches a lease (daemon/lease_keeper.h): by their
+// of its own in the leases table of the shared store ("instance:<digest>:<host:pid>"), renewed at
+// each step, and watches the others' as a standby watches a lease (daemon/lease_keeper.h): by their
 // version, on its own steady clock, never comparing machines' clocks. A row that changed
 // within the last period, or that was first read within it, is a live instance; one unchanged
 // for a period, released (a clean stop) or whose process is certainly gone is not, and is
 // deleted once unchanged for three periods. Each instance holds at most share() of the
-// accounts: ceil(accounts / live instances), so that N instances spread them evenly, and
-// takes over the accounts of one that stopped once it no longer counts it (about a period).
+// accounts, ceil(accounts / live instances): three accounts on two instances are held 2 + 1,
+// though four on three may settle at 2 + 2 + 0 (no instance holds more than its share; the
+// third stands by for all). An instance takes over the accounts of one that stopped once it no
+// longer counts it (about a period).
 //
 // Not thread-safe: the service's run loop steps it.
 #pragma once
@@ -17,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -37,9 +40,14 @@ class InstanceRegistry {
  public:
   using Steady = std::chrono::steady_clock;
 
-  // `self`: this instance; `period`: storage.lease_period; `gone` as LeaseKeeper's.
+  // `self`: this instance; `period`: storage.lease_period; `gone` as LeaseKeeper's;
+  // `accounts`: the names of the partner accounts it serves. Only instances serving the same
+  // accounts count each other ("instance:<digest of the names>:<host:pid>"): while a changed
+  // list rolls out, or when two deployments share the top-level store, each group takes what it
+  // can hold instead of leaving accounts nobody takes.
   InstanceRegistry(storage::LeaseHolder self, Seconds period,
-                   LeaseKeeper::HolderGone gone = nullptr);
+                   LeaseKeeper::HolderGone gone = nullptr,
+                   const std::vector<std::string>& accounts = {});
 
   // Renews our row (writing it again if another instance deleted it) and reads the others'.
   // Returns the live instances, ourselves included (at least 1); on an error, the last count,
@@ -58,6 +66,7 @@ class InstanceRegistry {
   Status renewOwn(storage::Leases& leases, Timestamp now);
 
   storage::LeaseHolder self_;
+  std::string prefix_;  // kPrefix and the accounts' digest
   Steady::duration period_;
   LeaseKeeper::HolderGone gone_;
   std::optional<storage::Fence> own_;

@@ -152,7 +152,10 @@ Status Service::start(std::ostream& err) {
       err << "cspwatch: " << shared.status().message() << "\n";
       return shared.status();
     }
-    registry_ = std::make_unique<InstanceRegistry>(self_, store_at_.lease_period, holderGone);
+    std::vector<std::string> names;
+    for (const auto& r : runners_) names.push_back(r->name());
+    registry_ =
+        std::make_unique<InstanceRegistry>(self_, store_at_.lease_period, holderGone, names);
   }
   http_ = std::make_unique<Endpoint>();
   if (Status s = startEndpoint(loaded->config, err); !s) return s;
@@ -259,6 +262,8 @@ void Service::swapIn(std::shared_ptr<const Loaded> fresh) {
   std::vector<std::string> before, after;
   for (const auto& r : runners_) before.push_back(r->name());
   for (const auto& p : fresh->partners) after.push_back(p->config.partner_name);
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
   if (before != after)
     log().warn("partner accounts added, removed or renamed take effect at the next restart");
   for (auto& r : runners_)
