@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "alerts/text_util.h"
 #include "common/redact.h"
 
 namespace cspwatch::alerts {
@@ -33,10 +34,6 @@ std::string lowerFirst(std::string s) {
   if (s.size() >= 2 && s[0] >= 'A' && s[0] <= 'Z' && ((s[1] >= 'a' && s[1] <= 'z') || s[1] == ' '))
     s[0] = static_cast<char>(s[0] - 'A' + 'a');
   return s;
-}
-
-std::string plural(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 }  // namespace

@@ -5,16 +5,9 @@
 #include <map>
 #include <set>
 
+#include "alerts/text_util.h"
+
 namespace cspwatch::alerts {
-
-namespace {
-
-int severityRank(const std::string& s) {
-  static const std::vector<std::string> kOrder = {"critical", "high", "medium", "low", "info"};
-  return static_cast<int>(std::find(kOrder.begin(), kOrder.end(), s) - kOrder.begin());
-}
-
-}  // namespace
 
 DigestSummary summariseDigest(const RecipientMessage& m) {
   DigestSummary out;

@@ -6,6 +6,7 @@
 
 #include "alerts/digest_summary.h"
 #include "alerts/links.h"
+#include "alerts/text_util.h"
 #include "common/redact.h"
 
 namespace cspwatch::alerts {
@@ -65,10 +66,6 @@ std::string oneLine(const std::string& s) {
 // Every value redacted, the last line of defence before a message leaves: a reason may quote a
 // server's words, and a finding's text a tenant's data.
 std::string clean(const std::string& value) { return oneLine(redactSecrets(value)); }
-
-std::string plural(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 // `key` (redacted, one line) and has_<key>.
 void setText(mu::data& d, const std::string& key, const std::string& value) {

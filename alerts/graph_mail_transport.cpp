@@ -16,13 +16,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
 
+#include "alerts/text_util.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/guid.h"
@@ -53,16 +52,6 @@ std::string escapePathSegment(const std::string& s) {
     }
   }
   return out;
-}
-
-// Standard base64 on one line (no line breaks), as the request body.
-std::string base64(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << bytes;
-  enc.close();
-  return out.str();
 }
 
 std::string reasonPhrase(int status) {
@@ -121,7 +110,7 @@ GraphErrorBody parseGraphError(const std::string& body) {
 }
 
 // "403 ErrorAccessDenied: Access is denied... (request-id ...)".
-std::string describe(const msapi::HttpResponse& r) {
+std::string describeGraphAnswer(const msapi::HttpResponse& r) {
   std::string what = std::to_string(r.status);
   const GraphErrorBody e = parseGraphError(r.body);
   if (!e.code.empty()) {
@@ -230,10 +219,10 @@ alerts::Delivery GraphMailTransport::deliver(const alerts::OutgoingMessage& mess
       // An expired or revoked token: one fresh token, one more try.
       impl_->tokens->invalidate(*token);
       log().debug("sendMail as {}: {}; retrying with a fresh token", impl_->mailbox,
-                  describe(*resp));
+                  describeGraphAnswer(*resp));
       continue;
     }
-    d.reply = describe(*resp);  // redacted in its parts
+    d.reply = describeGraphAnswer(*resp);  // redacted in its parts
     if (resp->status >= 200 && resp->status < 300) {
       d.delivered = true;
     } else if (resp->status == 429) {

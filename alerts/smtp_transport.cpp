@@ -5,10 +5,8 @@
 #include <csignal>
 #include <ctime>
 #include <optional>
-#include <sstream>
 #include <vector>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -24,6 +22,7 @@
 #include <pthread.h>
 
 #include "alerts/smtp_connection.h"
+#include "alerts/text_util.h"
 #include "common/net_util.h"
 #include "common/redact.h"
 #include "common/text.h"
@@ -97,15 +96,6 @@ class ScopedSigpipeBlock {
   bool was_pending_ = false;
 };
 
-std::string base64(const std::string& s) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);  // one line: the whole value is a single SMTP argument
-  encoder << s;
-  encoder.close();
-  return out.str();
-}
-
 // An address we can put between '<' and '>' in MAIL FROM / RCPT TO: nothing that could end
 // the command or the path.
 bool sendableAddress(const std::string& address) {
@@ -145,7 +135,7 @@ std::string toUpperCopy(std::string s) {
 Delivery temporary(std::string reply) { return {false, false, std::move(reply)}; }
 Delivery permanentFailure(std::string reply) { return {false, true, std::move(reply)}; }
 
-std::string describe(const Poco::Exception& e) {
+std::string describeNetworkError(const Poco::Exception& e) {
   if (dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e)) return "Connection refused";
   if (dynamic_cast<const Poco::TimeoutException*>(&e)) return "no answer (timed out)";
   if (dynamic_cast<const Poco::Net::HostNotFoundException*>(&e) ||
@@ -448,7 +438,7 @@ Delivery SmtpTransport::converse(const OutgoingMessage& message) {
     return temporary(dialogue.stage() + " failed: " + why);
   } catch (const Poco::Exception& e) {
     dialogue.close();
-    return temporary(dialogue.stage() + " failed: " + describe(e));
+    return temporary(dialogue.stage() + " failed: " + describeNetworkError(e));
   } catch (const smtp::ProtocolError& e) {
     dialogue.close();
     return temporary(dialogue.stage() + " failed: " + outsideText(e.what()));

@@ -13,7 +13,9 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
 
+#include "alerts/json_util.h"
 #include "alerts/links.h"
+#include "alerts/text_util.h"
 
 namespace cspwatch::alerts {
 
@@ -21,8 +23,6 @@ namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 std::string compact(const Poco::Dynamic::Var& v) {
   std::ostringstream out;
@@ -89,12 +89,6 @@ Object::Ptr heading(const std::string& text) {
   t->set("weight", "Bolder");
   t->set("separator", true);
   return t;
-}
-
-int severityRank(const std::string& s) {
-  static const std::vector<std::string> kOrder = {"critical", "high", "medium", "low", "info"};
-  auto it = std::find(kOrder.begin(), kOrder.end(), s);
-  return static_cast<int>(it - kOrder.begin());
 }
 
 std::string upper(std::string s) {

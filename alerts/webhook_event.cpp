@@ -9,6 +9,7 @@
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
 
+#include "alerts/json_util.h"
 #include "alerts/links.h"
 #include "common/redact.h"
 
@@ -25,8 +26,6 @@ class Sha256Engine : public Poco::SHA2Engine {
   enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
   Sha256Engine() : Poco::SHA2Engine(SHA_256) {}
 };
-
-Object::Ptr object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 Poco::Dynamic::Var timeOrNull(const std::optional<Timestamp>& t) {
   return t ? Poco::Dynamic::Var(formatTimestamp(*t)) : Poco::Dynamic::Var();

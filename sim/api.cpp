@@ -9,6 +9,7 @@
 
 #include "common/guid.h"
 #include "common/text.h"
+#include "sim/json_util.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::sim {
@@ -17,8 +18,6 @@ namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 // Partner Center's bodies begin with a UTF-8 byte-order mark (Azure/msrest-for-python#144;
 // PowerShell clients strip it with .Content.Substring(1)); the profile can turn it off.

@@ -22,7 +22,6 @@ const char* kIncumbents[] = {"5e9a3c7d-1b4f-4d28-8a6e-0c2f7b9d3e41",
                              "c2a8e6f1-4b9d-4d37-8e5a-3f1b7c9d0e28"};
 const char* kIncumbentNames[] = {"Adatum Managed Services", "Litware Technology Group",
                                  "Proseware Cloud Solutions"};
-const char* kGlobalAdmin = "62e90394-69f5-4237-9190-012177145e10";
 const char* kLeastPrivilege[] = {
     "729827e3-9c14-49f7-bb1b-9608f156bbb8", "fe930be7-5e62-47db-91af-98c3a49a38b1",
     "f2ef992c-3afb-46b9-b7cf-a126ee74c451", "4d6ac14f-3453-41d0-bef9-a3e0c569773a"};
@@ -186,7 +185,7 @@ void giveProblem(Draft& d, uint64_t problem, Rng& r, size_t i, Timestamp now) {
       rels[0].end_at = days(*rels[0].activated_at, 730);
       break;
     case 4:  // Global Administrator, which blocks auto-extend
-      rels[0].role_definition_ids.push_back(kGlobalAdmin);
+      rels[0].role_definition_ids.push_back(kGlobalAdminRole);
       rels[0].auto_extend_duration = "PT0S";
       break;
     case 5:  // lapsed: only an expired relationship

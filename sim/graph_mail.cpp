@@ -8,6 +8,7 @@
 
 #include "common/text.h"
 #include "sim/api.h"
+#include "sim/json_util.h"
 #include "tenants/tenant_json.h"
 
 namespace cspwatch::sim {
@@ -15,9 +16,6 @@ namespace cspwatch::sim {
 namespace {
 
 using Poco::JSON::Array;
-using Poco::JSON::Object;
-
-Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 std::optional<std::string> decodeBase64(const std::string& text) {
   std::string out;

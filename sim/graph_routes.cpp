@@ -8,6 +8,7 @@
 #include "common/guid.h"
 #include "common/text.h"
 #include "sim/api.h"
+#include "sim/json_util.h"
 #include "sim/paging.h"
 #include "sim/permissions.h"
 #include "tenants/tenant_json.h"
@@ -17,13 +18,10 @@ namespace cspwatch::sim {
 namespace {
 
 using Poco::JSON::Array;
-using Poco::JSON::Object;
 using Var = Poco::Dynamic::Var;
 
-Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 Var optTime(const std::optional<Timestamp>& t) { return t ? Var(formatTimestamp(*t)) : Var(); }
 Var opt(const std::optional<std::string>& s) { return s ? Var(*s) : Var(); }
-Response ok(const Object::Ptr& o) { return Response::json(200, tenants::jsonText(o, false)); }
 
 const char* kEtag = "W/\"JyIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiJw==\"";
 

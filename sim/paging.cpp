@@ -9,6 +9,7 @@
 #include <Poco/URI.h>
 
 #include "common/text.h"
+#include "sim/json_util.h"
 
 namespace cspwatch::sim {
 
@@ -16,8 +17,6 @@ namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 std::string encodeQueryValue(const std::string& v) {
   std::string out;

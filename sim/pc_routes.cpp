@@ -11,6 +11,7 @@
 #include "common/guid.h"
 #include "common/text.h"
 #include "sim/api.h"
+#include "sim/json_util.h"
 #include "sim/paging.h"
 #include "sim/permissions.h"
 #include "tenants/tenant_json.h"
@@ -22,9 +23,6 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using Var = Poco::Dynamic::Var;
-
-Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
-Response ok(const Object::Ptr& o) { return Response::json(200, tenants::jsonText(o, false)); }
 
 Object::Ptr attributes(const char* object_type) {
   auto a = obj();

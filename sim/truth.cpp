@@ -18,7 +18,6 @@ namespace {
 using tenants::AdminRelationship;
 using tenants::Tenant;
 
-constexpr const char* kGlobalAdmin = "62e90394-69f5-4237-9190-012177145e10";
 const std::set<std::string> kCheckedPurposes = {"admin_credentials", "billing", "company",
                                                 "technical_notification", "invitation"};
 
@@ -120,7 +119,7 @@ std::vector<TruthEntry> computeTruth(const World& world, Timestamp now) {
     for (const auto* r : ours_active) {
       if (r->end_at && *r->end_at < now + std::chrono::hours(24 * 30) && noAutoExtend(*r))
         add("gdap-expiring", r->id);
-      if (contains(r->role_definition_ids, kGlobalAdmin)) add("gdap-global-admin", r->id);
+      if (contains(r->role_definition_ids, kGlobalAdminRole)) add("gdap-global-admin", r->id);
     }
     if (o.listed && ours_active.empty()) add("gdap-missing", "");
     if (!ours_active.empty() && std::all_of(ours_active.begin(), ours_active.end(), [](auto* r) {

@@ -27,7 +27,7 @@ TenantAccess World::accessOf(const std::string& tenant_id) const {
 
 bool World::companyDetailsVisible(const tenants::Tenant& t) const {
   if (t.dap_enabled.value_or(false)) return true;
-  static const char* kRoles[] = {"62e90394-69f5-4237-9190-012177145e10",   // Global Administrator
+  static const char* kRoles[] = {kGlobalAdminRole,
                                  "9360feb5-f418-4baa-8175-e2a00bac4301",   // Directory Writers
                                  "f2ef992c-3afb-46b9-b7cf-a126ee74c451",   // Global Reader
                                  "8329153b-31d0-4727-b945-745eb3bc5f31"};  // Domain Name Admin.

@@ -29,6 +29,10 @@
 
 namespace cspwatch::sim {
 
+// The role definition id of Entra's built-in Global Administrator role, as an admin
+// relationship's role_definition_ids name it (the same in every tenant).
+inline constexpr const char* kGlobalAdminRole = "62e90394-69f5-4237-9190-012177145e10";
+
 // A mailbox in the partner tenant that alerts can be sent as (POST /users/{id}/sendMail).
 struct Mailbox {
   std::string address;     // its user principal name / primary address, any case
