@@ -106,14 +106,32 @@ int InstanceRegistry::step(storage::Leases& leases, Timestamp now, Steady::time_
     auto [it, first] = seen_.try_emplace(row.name, Seen{row.version, steady});
     if (!first && it->second.version != row.version) it->second = Seen{row.version, steady};
     const auto unchanged = steady - it->second.since;
-    const bool stopped = row.holder.empty() || (gone_ && gone_(row));
+    const auto out = out_.find(row.name);
+    const bool stopped = row.holder.empty() || (gone_ && gone_(row)) ||
+                         (out != out_.end() && out->second == row.version);
     if (!stopped && unchanged < period_) ++live;
     // Left behind: nobody renews it. Deleted only if still as read (a renewal keeps it).
-    if (stopped || unchanged >= 3 * period_) (void)leases.remove(row.name, row.version);
+    // Deleted, it is forgotten: written again (it was only paused), it is a new row, whose
+    // version starts again at 1.
+    if (stopped || unchanged >= 3 * period_)
+      if (auto removed = leases.remove(row.name, row.version); removed && *removed) {
+        present.erase(row.name);
+      }
   }
   for (auto it = seen_.begin(); it != seen_.end();)
     it = present.count(it->first) ? std::next(it) : seen_.erase(it);
+  for (auto it = out_.begin(); it != out_.end();)
+    it = present.count(it->first) ? std::next(it) : out_.erase(it);
   live_ = live;
+  return live_;
+}
+
+int InstanceRegistry::countOut(const std::string& holder, Steady::time_point steady) {
+  const auto it = seen_.find(prefix_ + holder);
+  // Until its row changes again (it renews after all: it was only paused).
+  if (it == seen_.end() || out_.count(it->first)) return live_;
+  out_[it->first] = it->second.version;
+  if (steady - it->second.since < period_ && live_ > 1) --live_;
   return live_;
 }
 

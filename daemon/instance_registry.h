@@ -54,6 +54,10 @@ class InstanceRegistry {
   // and the error in `*error`.
   int step(storage::Leases& leases, Timestamp now, Steady::time_point steady,
            Status* error = nullptr);
+  // The instance `holder` ("host:pid") let a lease lapse, so that this one took it over: it is
+  // counted out at once rather than a period later, so that its other accounts may be taken
+  // over as soon as their leases lapse too. Returns the live instances.
+  int countOut(const std::string& holder, Steady::time_point steady);
   // Gives our row up (a clean stop): the others count us out at their next step.
   void leave(storage::Leases& leases, Timestamp now);
 
@@ -74,7 +78,8 @@ class InstanceRegistry {
     int64_t version = 0;
     Steady::time_point since;  // when this version was first read
   };
-  std::map<std::string, Seen> seen_;  // the others' rows, by name
+  std::map<std::string, Seen> seen_;    // the others' rows, by name
+  std::map<std::string, int64_t> out_;  // counted out (countOut) at this version, by name
   int live_ = 1;
 };
 

@@ -78,6 +78,7 @@ LeaseKeeper::State LeaseKeeper::watch(storage::Leases& leases, Timestamp now,
   renewed_ = steady;
   st.held = st.gained = true;
   st.took_over = !free;
+  if (st.took_over) st.taken_from = current->holder;
   st.holder = holder_.name;
   st.token = (*taken)->token;
   return st;

@@ -41,6 +41,7 @@ class LeaseKeeper {
     bool gained = false;     // this step took the lease (a new token)
     bool lost = false;       // this step found it no longer held
     bool took_over = false;  // gained from another holder that had stopped renewing
+    std::string taken_from;  // that holder, when took_over
     std::string holder;      // who holds it, as last read ("" for nobody)
     int64_t token = 0;       // ours, while held
   };

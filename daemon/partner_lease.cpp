@@ -6,8 +6,9 @@
 
 namespace cspwatch::daemon {
 
-void PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock, const storage::LeaseHolder& self,
-                              const LeaseKeeper::HolderGone& gone, bool may_take) {
+std::string PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock,
+                                     const storage::LeaseHolder& self,
+                                     const LeaseKeeper::HolderGone& gone, bool may_take) {
   const config::AppConfig cfg = load_->config;  // the lock is released meanwhile
   if (!lease_) lease_ = std::make_unique<LeaseKeeper>(leaseName(), self, cfg.lease_period, gone);
   due_lease_ = Steady::now() + lease_->renewEvery();
@@ -61,6 +62,7 @@ void PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock, const storage:
     last_outcome_ = "standing by: " + (st.holder.empty() ? std::string("nobody") : st.holder) +
                     " holds the lease of " + leaseName();
   }
+  return st.taken_from;
 }
 
 bool PartnerRunner::giveUp() {

@@ -84,9 +84,10 @@ class PartnerRunner {
 
   // The lease's step, when leaseDue(): gains, renews, loses or watches the account's lease
   // (daemon/partner_lease.cpp). `may_take`: whether this instance may take one more account.
+  // Returns the holder it took the lease over from ("" when it did not).
   bool leaseDue() const { return Steady::now() >= due_lease_; }
-  void stepLease(std::unique_lock<std::mutex>& lock, const storage::LeaseHolder& self,
-                 const LeaseKeeper::HolderGone& gone, bool may_take);
+  std::string stepLease(std::unique_lock<std::mutex>& lock, const storage::LeaseHolder& self,
+                        const LeaseKeeper::HolderGone& gone, bool may_take);
   // Gives the lease up while idle, so that another instance takes the account (the instances'
   // shares changed); false when busy, not held, or the store cannot be reached (it stays held
   // then, and scanned here).

@@ -348,6 +348,7 @@ void Service::stepRegistry(std::unique_lock<std::mutex>& lock) {
     error = store.status();
   }
   lock.lock();
+  ++registry_steps_;
   if (!error.isOk()) log().warn("the registry of instances: {}", error.message());
   if (live != live_instances_)
     log().info("{} instance(s) share the {} partner accounts: each holds at most {}", live,
@@ -358,9 +359,17 @@ void Service::stepRegistry(std::unique_lock<std::mutex>& lock) {
 // One due lease step, if any (it releases the lock): whether one was made.
 bool Service::stepLeases(std::unique_lock<std::mutex>& lock) {
   const int share = InstanceRegistry::share(static_cast<int>(runners_.size()), live_instances_);
+  // Several accounts: none taken before the registry has been read twice (a third of a lease
+  // period), so that instances started together count each other before they take leases and
+  // spread the accounts from the first scan instead of scanning one twice after a rebalance.
+  const bool may_take = !several() || (registry_steps_ >= 2 && held() < share);
   for (auto& r : runners_) {
     if (!r->leaseDue()) continue;
-    r->stepLease(lock, self_, holderGone, !several() || held() < share);
+    const std::string taken_from = r->stepLease(lock, self_, holderGone, may_take);
+    // That instance stopped renewing: counted out now, so that its other accounts may be taken
+    // over as their leases lapse rather than a period later.
+    if (registry_ && !taken_from.empty())
+      live_instances_ = registry_->countOut(taken_from, Steady::now());
     return true;
   }
   return false;

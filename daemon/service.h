@@ -106,6 +106,7 @@ class Service {
   // With several accounts: the instances sharing them, over the top-level store (store_at_).
   std::unique_ptr<InstanceRegistry> registry_;
   int live_instances_ = 1;
+  int registry_steps_ = 0;      // how often the registry was read (leases wait for two)
   config::AppConfig store_at_;  // the top level's storage keys at start
   Steady::time_point due_files_, due_watchdog_, due_registry_;
   struct Endpoint;

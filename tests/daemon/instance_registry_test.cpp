@@ -73,3 +73,24 @@ TEST_CASE("instance registry: live instances counted, stopped ones counted out a
   d.leave(leases, kNow);
   CHECK(a.step(leases, kNow, last + Seconds(203)) == 1);
 }
+
+TEST_CASE("instance registry: an instance whose lease was taken over is counted out at once",
+          "[partners]") {
+  TempDir dir;
+  auto store = storage::FindingStore::open(storage::StoreLocation(dir.file("shared.db")));
+  REQUIRE(store);
+  storage::Leases leases(store->db());
+  const Seconds period(60);
+  InstanceRegistry a(holder("a", 1), period, nullptr, kAccounts);
+  InstanceRegistry b(holder("b", 2), period, nullptr, kAccounts);
+  Steady::time_point t{};
+  CHECK(b.step(leases, kNow, t) == 1);
+  CHECK(a.step(leases, kNow, t + Seconds(1)) == 2);
+  // b stops renewing; a took one of its leases over: b is out now, not a period later.
+  CHECK(a.countOut("b", t + Seconds(30)) == 1);
+  CHECK(a.step(leases, kNow, t + Seconds(31)) == 1);
+  CHECK(a.countOut("nobody-known", t + Seconds(32)) == 1);
+  // b was only paused and renews: counted again.
+  CHECK(b.step(leases, kNow, t + Seconds(40)) == 2);
+  CHECK(a.step(leases, kNow, t + Seconds(41)) == 2);
+}
