@@ -8,15 +8,17 @@ bench/scan_bench.py starts one), and `cspwatch run` instances on the one store, 
 machine of its own" (CSPWATCH_MACHINE_ID a, b, ...: none can see that another's process died, so
 a takeover waits for the lease as it would across machines). Then:
 
-1. Many partner accounts. All instances start at once; the wall time from their start until
-   every account's first scan completed, and for each account: which instance scanned it (the
-   pid in its lease), its scan's wall time (the daemon's `cspwatch_scan_duration_seconds` for
-   that account where the metrics say which account; else the times this harness saw the scan
-   `running` and finished in the account's `scans` table, polled every 0.2 s), its rate-limit
-   floor (as scan_bench.py computes it, from that account's simulator: (Partner Center requests
-   admitted - the bucket's capacity) / its rate) and wall / floor. Overall: the wall time against
-   the largest per-account floor (the accounts scan in parallel, each against its own limits,
-   so the whole should be near the largest floor, not the sum), and how the leases were spread.
+1. Many partner accounts. The first instance starts, the others as soon as it has made every
+   account's tables (--simultaneous: all at once); the wall time from the first one's start
+   until every account's first scan completed, and for each account: which instance scanned
+   it (the pid in its lease), its scan's wall time (the daemon's
+   `cspwatch_scan_duration_seconds` for that account where the metrics say which account; else
+   the times this harness saw the scan `running` and finished in the account's `scans` table,
+   polled every 0.2 s), its rate-limit floor (as scan_bench.py computes it, from that account's
+   simulator: (Partner Center requests admitted - the bucket's capacity) / its rate) and
+   wall / floor. Overall: the wall time against the largest per-account floor (the accounts
+   scan in parallel, each against its own limits, so the whole should be near the largest
+   floor, not the sum), and how the leases were spread.
 2. Failover. `POST /v1/scan` on the instance holding the most leases; once its scans are under
    way (--kill-at of the first scan's wall time into them), kill -9 of that instance. For each
    account it held: the time from the kill until another instance holds the lease (the
@@ -37,7 +39,8 @@ times K, the latencies and the burst's seconds divided by K; the lease period is
 
 Usage: bench/ha_bench.py BIN_DIR RULES_DIR [--tenants 2000] [--accounts 3] [--instances 2]
                          [--scale K] [--lease-period S] [--burst S] [--kill-at F]
-                         [--layout auto|single|partners] [--no-failover] [--keep]
+                         [--layout auto|single|partners] [--no-failover] [--simultaneous]
+                         [--keep]
 Prints one JSON object on stdout; progress on stderr.
 """
 import argparse
@@ -568,6 +571,8 @@ def failover(a, instances, store, sims, first, lease_period):
                 o["lease_in_db_s"] = now - killed
                 o["taken_by"] = who
                 o["stats_at_takeover"] = sim_of[acct].stats()
+                say(f"failover: {acct}: instance {who} holds the lease {now - killed:.2f} s "
+                    f"after the kill")
             name = store.partner(acct)
             for label, text in texts.items():
                 if "lease_held_metric_s" not in o and \
@@ -584,7 +589,8 @@ def failover(a, instances, store, sims, first, lease_period):
                 holder = o.get("taken_by")
                 text = texts.get(holder, "")
                 o["metric_wall_s"] = scan_duration(text, name, store.layout)
-                o["scans_after"] = [{"id": s["id"], "status": s["status"]} for s in after]
+                say(f"failover: {acct}: scan {done[0]['id']} {done[0]['status']} "
+                    f"{now - killed:.1f} s after the kill")
         if all("completed_s" in out[acct] and "lease_in_db_s" in out[acct]
                for acct in victim_accounts):
             break
@@ -612,13 +618,17 @@ def failover(a, instances, store, sims, first, lease_period):
             wall = o["metric_wall_s"] if o.get("metric_wall_s") is not None else polled
             pc = (request_counts(o["stats_at_completion"])["partner_center"] -
                   request_counts(o["stats_at_takeover"])["partner_center"])
+            # The killed scan was spending the bucket at its rate: empty at the kill, refilled
+            # until the takeover (at most its capacity), the rest at the rate.
             bucket = o["stats_at_completion"]["buckets"]["partner_center"]
-            floor = floor_of(pc, bucket)
+            refilled = min(bucket["capacity"], bucket["per_second"] * o["lease_in_db_s"])
+            floor = max(0.0, pc - refilled) / bucket["per_second"]
             r.update({
                 "takeover_scan_wall_s": wall,
                 "takeover_scan_wall_source": "metric" if o.get("metric_wall_s") is not None
                 else "polled (lease taken to completion seen)",
                 "takeover_scan_floor_s": floor,
+                "takeover_scan_partner_center_requests": pc,
                 "takeover_scan_wall_over_floor": wall / floor if floor > 0 else None,
                 "takeover_scan_status": o["scan"]["status"],
                 "partner_center_requests_before_kill": pc_at_kill[acct] - request_counts(
