@@ -173,8 +173,29 @@ class Simulator:
         self.url = m.group(1)
         self.shapes = self.proc.stdout.readline().strip()
 
+        # The Partner Center bucket's level, followed from the requests it admitted between
+        # two looks (it refills at its rate up to its capacity; a 429 takes nothing), so that
+        # the floor of a scan that starts on a bucket another scan spent can be told.
+        self.level = self.level_at = None
+        self.admitted = 0
+        self.stats()
+
     def stats(self):
-        return json.loads(http_get(self.url + "/_sim/stats"))
+        """/_sim/stats; each call also follows the bucket's level. Call it often (every 0.2 s
+        or less) while requests are made: between two calls, the refill is counted first."""
+        st = json.loads(http_get(self.url + "/_sim/stats"))
+        now = time.monotonic()
+        bucket = st.get("buckets", {}).get("partner_center")
+        admitted = request_counts(st)["partner_center"]
+        if bucket:
+            if self.level is None:
+                self.level = bucket["capacity"]  # it starts full
+            else:
+                refilled = min(bucket["capacity"],
+                               self.level + bucket["per_second"] * (now - self.level_at))
+                self.level = max(0.0, refilled - (admitted - self.admitted))
+            self.level_at, self.admitted = now, admitted
+        return st
 
     def truth(self):
         """The (rule, tenant, subject) of every finding a correct scan opens."""
@@ -256,7 +277,7 @@ def write_configs(work, sims, layout, pg, rules_dir, lease_period, scale, concur
         body = storage_yaml(pg, SCHEMA, lease_period) + rules + schedule + "partners:\n"
         for sim in sims:
             text = open(sim.config).read()
-            partner = "".join("      " + l + "\n" for l in block(text, "partner").splitlines())
+            partner = "".join("    " + l + "\n" for l in block(text, "partner").splitlines())
             body += (f"  - name: {sim.name}\n    partner:\n{partner}    sources:\n" +
                      sources_of(sim, 4, scale, concurrency))
     paths = []
@@ -455,6 +476,8 @@ def first_scans(a, instances, store, sims, layout, timeout):
         if now - started > timeout:
             raise RuntimeError(f"not every account's first scan ended within {timeout} s")
         snap = store.snapshot()
+        for sim in sims:
+            sim.stats()
         for acct in accounts:
             s = seen[acct]
             scans = snap[acct]["scans"]
@@ -532,6 +555,8 @@ def failover(a, instances, store, sims, first, lease_period):
     running = {}
     while time.monotonic() - asked < 20 and len(running) < len(victim_accounts):
         snap = store.snapshot()
+        for sim in sims:
+            sim.stats()
         for acct in victim_accounts:
             new = [s for s in snap[acct]["scans"] if s["id"] > last_id[acct]]
             if new and new[0]["status"] == "running" and acct not in running:
@@ -542,7 +567,10 @@ def failover(a, instances, store, sims, first, lease_period):
     # Mid-scan: --kill-at of the shortest first scan of these accounts into the earliest one.
     shortest = min(first[acct]["wall_s"] for acct in running)
     kill_at = min(r["seen"] for r in running.values()) + a.kill_at * shortest
-    time.sleep(max(0.0, kill_at - time.monotonic()))
+    while time.monotonic() < kill_at:
+        for sim in sims:
+            sim.stats()
+        time.sleep(max(0.0, min(POLL_S, kill_at - time.monotonic())))
     snap = store.snapshot()
     still = [acct for acct in running if any(
         s["id"] == running[acct]["scan_id"] and s["status"] == "running"
@@ -562,6 +590,8 @@ def failover(a, instances, store, sims, first, lease_period):
     while time.monotonic() < deadline:
         now = time.monotonic()
         snap = store.snapshot()
+        for sim in sims:
+            sim.stats()
         texts = {i.label: i.metrics() for i in survivors if i.alive()}
         for acct in victim_accounts:
             o = out[acct]
@@ -571,6 +601,7 @@ def failover(a, instances, store, sims, first, lease_period):
                 o["lease_in_db_s"] = now - killed
                 o["taken_by"] = who
                 o["stats_at_takeover"] = sim_of[acct].stats()
+                o["bucket_at_takeover"] = sim_of[acct].level
                 say(f"failover: {acct}: instance {who} holds the lease {now - killed:.2f} s "
                     f"after the kill")
             name = store.partner(acct)
@@ -618,17 +649,17 @@ def failover(a, instances, store, sims, first, lease_period):
             wall = o["metric_wall_s"] if o.get("metric_wall_s") is not None else polled
             pc = (request_counts(o["stats_at_completion"])["partner_center"] -
                   request_counts(o["stats_at_takeover"])["partner_center"])
-            # The killed scan was spending the bucket at its rate: empty at the kill, refilled
-            # until the takeover (at most its capacity), the rest at the rate.
+            # What the bucket held at the takeover (the killed scan had been spending it) at
+            # once, the rest at its rate.
             bucket = o["stats_at_completion"]["buckets"]["partner_center"]
-            refilled = min(bucket["capacity"], bucket["per_second"] * o["lease_in_db_s"])
-            floor = max(0.0, pc - refilled) / bucket["per_second"]
+            floor = max(0.0, pc - o["bucket_at_takeover"]) / bucket["per_second"]
             r.update({
                 "takeover_scan_wall_s": wall,
                 "takeover_scan_wall_source": "metric" if o.get("metric_wall_s") is not None
                 else "polled (lease taken to completion seen)",
                 "takeover_scan_floor_s": floor,
                 "takeover_scan_partner_center_requests": pc,
+                "bucket_at_takeover": o["bucket_at_takeover"],
                 "takeover_scan_wall_over_floor": wall / floor if floor > 0 else None,
                 "takeover_scan_status": o["scan"]["status"],
                 "partner_center_requests_before_kill": pc_at_kill[acct] - request_counts(
