@@ -84,12 +84,14 @@ def proc_cpu_seconds(pid: int):
 
 
 def metric(text: str, name: str):
-    """The samples of one metric family: {labels text: value}."""
+    """The samples of one metric family: {labels text: value}, the partner account's label left
+    out (one account here: "default")."""
     found = {}
     for line in text.splitlines():
         m = re.match(re.escape(name) + r"(\{[^}]*\})?\s+(\S+)$", line)
         if m:
-            found[m.group(1) or ""] = float(m.group(2))
+            labels = re.sub(r'partner="[^"]*",?', "", m.group(1) or "")
+            found["" if labels == "{}" else labels] = float(m.group(2))
     return found
 
 

@@ -11,8 +11,8 @@ LeaseKeeper::LeaseKeeper(std::string name, storage::LeaseHolder holder, Seconds 
       period_(std::chrono::duration_cast<Steady::duration>(period)) {}
 
 LeaseKeeper::State LeaseKeeper::step(storage::Leases& leases, Timestamp now,
-                                     Steady::time_point steady, Status* error) {
-  return fence_ ? renew(leases, now, steady, error) : watch(leases, now, steady, error);
+                                     Steady::time_point steady, Status* error, bool may_take) {
+  return fence_ ? renew(leases, now, steady, error) : watch(leases, now, steady, error, may_take);
 }
 
 LeaseKeeper::State LeaseKeeper::renew(storage::Leases& leases, Timestamp now,
@@ -47,7 +47,7 @@ LeaseKeeper::State LeaseKeeper::lose() {
 }
 
 LeaseKeeper::State LeaseKeeper::watch(storage::Leases& leases, Timestamp now,
-                                      Steady::time_point steady, Status* error) {
+                                      Steady::time_point steady, Status* error, bool may_take) {
   State st;
   auto row = leases.read(name_);
   if (!row) {
@@ -67,7 +67,7 @@ LeaseKeeper::State LeaseKeeper::watch(storage::Leases& leases, Timestamp now,
   const bool free = !current || current->holder.empty();
   st.holder = current ? current->holder : "";
   const bool gone = !free && gone_ && gone_(*current);
-  if (!free && !gone && steady - *seen_since_ < period_) return st;
+  if (!may_take || (!free && !gone && steady - *seen_since_ < period_)) return st;
   auto taken = leases.take(name_, holder_, current, now);
   if (!taken) {
     if (error != nullptr) *error = taken.status();

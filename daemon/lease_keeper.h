@@ -46,9 +46,11 @@ class LeaseKeeper {
   };
 
   // One step against the database; an error (the database unreachable) leaves the lease held
-  // until a whole period has passed since the last renewal.
+  // until a whole period has passed since the last renewal. `may_take` false: a standby that
+  // already holds its share of the accounts (daemon/instance_registry.h) watches the lease
+  // without taking it, whatever its state.
   State step(storage::Leases& leases, Timestamp now, Steady::time_point steady,
-             Status* error = nullptr);
+             Status* error = nullptr, bool may_take = true);
   // A step when the database cannot even be opened: the lease stays held until a whole period
   // has passed since the last renewal, as in step().
   State unreachable(Steady::time_point steady);
@@ -63,7 +65,8 @@ class LeaseKeeper {
 
  private:
   State renew(storage::Leases& leases, Timestamp now, Steady::time_point steady, Status* error);
-  State watch(storage::Leases& leases, Timestamp now, Steady::time_point steady, Status* error);
+  State watch(storage::Leases& leases, Timestamp now, Steady::time_point steady, Status* error,
+              bool may_take);
   State heldState() const;  // while held: ours, with our token
   State lose();             // no longer held: forget it and what was seen
 

@@ -98,25 +98,27 @@ std::string escapeLabelValue(const std::string& value) {
   return out;
 }
 
-void Metrics::recordScan(const storage::ScanSummary& summary, double duration_seconds,
-                         Timestamp finished, bool sign_in_failed) {
+void Metrics::recordScan(const std::string& partner, const storage::ScanSummary& summary,
+                         double duration_seconds, Timestamp finished, bool sign_in_failed) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++scans_[storage::scanStatusName(summary.status)];
-  last_duration_ = cleanDuration(duration_seconds);
-  last_scan_ = finished;
-  last_success_ = finished;
-  last_applied_ = summary;
-  sign_in_failed_ = sign_in_failed;
+  Account& a = account(partner);
+  ++a.scans[storage::scanStatusName(summary.status)];
+  a.last_duration = cleanDuration(duration_seconds);
+  a.last_scan = finished;
+  a.last_success = finished;
+  a.last_applied = summary;
+  a.sign_in_failed = sign_in_failed;
 }
 
-void Metrics::restoreLastSuccessfulScan(Timestamp finished) {
+void Metrics::restoreLastSuccessfulScan(const std::string& partner, Timestamp finished) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!last_success_ || *last_success_ < finished) last_success_ = finished;
+  Account& a = account(partner);
+  if (!a.last_success || *a.last_success < finished) a.last_success = finished;
 }
 
-void Metrics::setScanInterval(Seconds interval) {
+void Metrics::setScanInterval(const std::string& partner, Seconds interval) {
   std::lock_guard<std::mutex> lock(mu_);
-  scan_interval_ = interval;
+  account(partner).scan_interval = interval;
 }
 
 void Metrics::setStartTime(Timestamp started) {
@@ -124,44 +126,48 @@ void Metrics::setStartTime(Timestamp started) {
   started_ = started;
 }
 
-void Metrics::recordScanFailure(storage::ScanStatus status, double duration_seconds,
-                                Timestamp finished) {
+void Metrics::recordScanFailure(const std::string& partner, storage::ScanStatus status,
+                                double duration_seconds, Timestamp finished) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++scans_[storage::scanStatusName(status)];
-  last_duration_ = cleanDuration(duration_seconds);
-  last_scan_ = finished;
+  Account& a = account(partner);
+  ++a.scans[storage::scanStatusName(status)];
+  a.last_duration = cleanDuration(duration_seconds);
+  a.last_scan = finished;
 }
 
-void Metrics::setOpenFindings(std::vector<OpenFindingCount> counts) {
+void Metrics::setOpenFindings(const std::string& partner, std::vector<OpenFindingCount> counts) {
   // Sorted so that the output is stable from one scrape to the next.
   std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
     return std::tie(a.rule_id, a.severity) < std::tie(b.rule_id, b.severity);
   });
   std::lock_guard<std::mutex> lock(mu_);
-  open_findings_ = std::move(counts);
+  account(partner).open_findings = std::move(counts);
 }
 
-void Metrics::addApiCounters(const std::string& api, int64_t requests, int64_t retries,
-                             int64_t throttled, int64_t failed) {
+void Metrics::addApiCounters(const std::string& partner, const std::string& api, int64_t requests,
+                             int64_t retries, int64_t throttled, int64_t failed) {
   std::lock_guard<std::mutex> lock(mu_);
-  ApiTotals& t = api_[api];
+  ApiTotals& t = account(partner).api[api];
   t.requests += nonNegative(requests);
   t.retries += nonNegative(retries);
   t.throttled += nonNegative(throttled);
   t.failed += nonNegative(failed);
 }
 
-void Metrics::setOutbox(int64_t queued, int64_t failed, std::optional<Timestamp> oldest_queued) {
+void Metrics::setOutbox(const std::string& partner, int64_t queued, int64_t failed,
+                        std::optional<Timestamp> oldest_queued) {
   std::lock_guard<std::mutex> lock(mu_);
-  outbox_queued_ = queued;
-  outbox_failed_ = failed;
-  outbox_oldest_queued_ = oldest_queued;
+  Account& a = account(partner);
+  a.outbox_queued = queued;
+  a.outbox_failed = failed;
+  a.outbox_oldest_queued = oldest_queued;
 }
 
-void Metrics::addDeliveries(int64_t delivered, int64_t failed) {
+void Metrics::addDeliveries(const std::string& partner, int64_t delivered, int64_t failed) {
   std::lock_guard<std::mutex> lock(mu_);
-  mail_delivered_ += nonNegative(delivered);
-  mail_failed_ += nonNegative(failed);
+  Account& a = account(partner);
+  a.mail_delivered += nonNegative(delivered);
+  a.mail_failed += nonNegative(failed);
 }
 
 void Metrics::recordReload(bool ok) {
@@ -169,9 +175,20 @@ void Metrics::recordReload(bool ok) {
   ++(ok ? reloads_ok_ : reloads_error_);
 }
 
-std::optional<Timestamp> Metrics::lastSuccessfulScan() const {
+std::optional<Timestamp> Metrics::lastSuccessfulScan(const std::string& partner) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return last_success_;
+  auto it = accounts_.find(partner);
+  return it == accounts_.end() ? std::nullopt : it->second.last_success;
+}
+
+void Metrics::setLeaseHeld(const std::string& partner, bool held) {
+  std::lock_guard<std::mutex> lock(mu_);
+  account(partner).lease_held = held;  // the takeover counter exists from then on
+}
+
+void Metrics::recordTakeover(const std::string& partner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++account(partner).lease_takeovers;
 }
 
 // One writer a group of families, each called with mu_ held, in the order of the families in
@@ -179,7 +196,7 @@ std::optional<Timestamp> Metrics::lastSuccessfulScan() const {
 std::string Metrics::prometheusText() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  out.reserve(4096);
+  out.reserve(4096 * (1 + accounts_.size()));
   Family(out, "cspwatch_build_info", "gauge", "Always 1; the version of cspwatch running.")
       .sample({{"version", kVersion}}, int64_t{1});
   writeScanFamilies(out);
@@ -196,43 +213,49 @@ std::string Metrics::prometheusText() const {
 void Metrics::writeScanFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_scans_total", "counter", "Scans ended, by status.");
-    for (const auto& [status, n] : scans_) f.sample({{"status", status}}, n);
+    for (const auto& [p, a] : accounts_)
+      for (const auto& [status, n] : a.scans) f.sample({{"partner", p}, {"status", status}}, n);
   }
   {
     Family f(out, "cspwatch_scan_duration_seconds", "gauge",
              "How long the last scan took, whatever its status.");
-    if (last_duration_) f.sample({}, *last_duration_);
+    for (const auto& [p, a] : accounts_)
+      if (a.last_duration) f.sample({{"partner", p}}, *a.last_duration);
   }
   {
     Family f(out, "cspwatch_last_scan_timestamp_seconds", "gauge",
              "When the last scan ended, whatever its status (Unix time).");
-    if (last_scan_) f.sample({}, toUnixSeconds(*last_scan_));
+    for (const auto& [p, a] : accounts_)
+      if (a.last_scan) f.sample({{"partner", p}}, toUnixSeconds(*a.last_scan));
   }
   Family f(out, "cspwatch_last_successful_scan_timestamp_seconds", "gauge",
            "When the last applied (completed or partial) scan ended (Unix time).");
-  if (last_success_) f.sample({}, toUnixSeconds(*last_success_));
+  for (const auto& [p, a] : accounts_)
+    if (a.last_success) f.sample({{"partner", p}}, toUnixSeconds(*a.last_success));
 }
 
 void Metrics::writeLastAppliedFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_tenants", "gauge",
              "Tenants of the last applied scan, by how much of them could be read.");
-    if (last_applied_) {
-      f.sample({{"read", "full"}}, int64_t{last_applied_->tenants_full});
-      f.sample({{"read", "partial"}}, int64_t{last_applied_->tenants_partial});
-      f.sample({{"read", "none"}}, int64_t{last_applied_->tenants_unread});
+    for (const auto& [p, a] : accounts_) {
+      if (!a.last_applied) continue;
+      f.sample({{"partner", p}, {"read", "full"}}, int64_t{a.last_applied->tenants_full});
+      f.sample({{"partner", p}, {"read", "partial"}}, int64_t{a.last_applied->tenants_partial});
+      f.sample({{"partner", p}, {"read", "none"}}, int64_t{a.last_applied->tenants_unread});
     }
   }
   {
     Family f(out, "cspwatch_findings_open", "gauge", "Open findings, by rule and severity.");
-    if (open_findings_) {
-      for (const auto& c : *open_findings_)
-        f.sample({{"rule", c.rule_id}, {"severity", c.severity}}, c.count);
-    }
+    for (const auto& [p, a] : accounts_)
+      if (a.open_findings)
+        for (const auto& c : *a.open_findings)
+          f.sample({{"partner", p}, {"rule", c.rule_id}, {"severity", c.severity}}, c.count);
   }
   Family f(out, "cspwatch_checks_unknown", "gauge",
            "Checks the last applied scan could not make (rule and tenant pairs).");
-  if (last_applied_) f.sample({}, int64_t{last_applied_->checks_unknown});
+  for (const auto& [p, a] : accounts_)
+    if (a.last_applied) f.sample({{"partner", p}}, int64_t{a.last_applied->checks_unknown});
 }
 
 void Metrics::writeApiFamilies(std::string& out) const {
@@ -253,19 +276,30 @@ void Metrics::writeApiFamilies(std::string& out) const {
   };
   for (const ApiFamily& family : kApiFamilies) {
     Family f(out, family.name, "counter", family.help);
-    for (const auto& [api, t] : api_) f.sample({{"api", api}}, t.*family.count);
+    for (const auto& [p, a] : accounts_)
+      for (const auto& [api, t] : a.api) f.sample({{"partner", p}, {"api", api}}, t.*family.count);
   }
 }
 
 void Metrics::writeMailFamilies(std::string& out) const {
-  Family(out, "cspwatch_outbox_queued", "gauge", "Messages waiting in the outbox.")
-      .sample({}, outbox_queued_);
-  Family(out, "cspwatch_outbox_failed", "gauge", "Messages in the outbox given up on.")
-      .sample({}, outbox_failed_);
-  Family(out, "cspwatch_mail_delivered_total", "counter", "Messages delivered.")
-      .sample({}, mail_delivered_);
-  Family(out, "cspwatch_mail_failed_total", "counter", "Messages given up on.")
-      .sample({}, mail_failed_);
+  struct MailFamily {
+    const char* name;
+    const char* type;
+    const char* help;
+    int64_t Account::*value;
+  };
+  static const MailFamily kMailFamilies[] = {
+      {"cspwatch_outbox_queued", "gauge", "Messages waiting in the outbox.",
+       &Account::outbox_queued},
+      {"cspwatch_outbox_failed", "gauge", "Messages in the outbox given up on.",
+       &Account::outbox_failed},
+      {"cspwatch_mail_delivered_total", "counter", "Messages delivered.", &Account::mail_delivered},
+      {"cspwatch_mail_failed_total", "counter", "Messages given up on.", &Account::mail_failed},
+  };
+  for (const MailFamily& family : kMailFamilies) {
+    Family f(out, family.name, family.type, family.help);
+    for (const auto& [p, a] : accounts_) f.sample({{"partner", p}}, a.*family.value);
+  }
 }
 
 // The families added for the alerting rules (etc/prometheus/cspwatch.rules.yml), after the
@@ -274,7 +308,9 @@ void Metrics::writeServiceFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_scan_interval_seconds", "gauge",
              "The time between scheduled scans (schedule.interval) in force.");
-    if (scan_interval_) f.sample({}, static_cast<int64_t>(scan_interval_->count()));
+    for (const auto& [p, a] : accounts_)
+      if (a.scan_interval)
+        f.sample({{"partner", p}}, static_cast<int64_t>(a.scan_interval->count()));
   }
   {
     Family f(out, "cspwatch_start_timestamp_seconds", "gauge",
@@ -284,34 +320,27 @@ void Metrics::writeServiceFamilies(std::string& out) const {
   {
     Family f(out, "cspwatch_sign_in_failing", "gauge",
              "1 when the last applied scan could not sign in as the partner user, else 0.");
-    if (sign_in_failed_) f.sample({}, int64_t{*sign_in_failed_ ? 1 : 0});
+    for (const auto& [p, a] : accounts_)
+      if (a.sign_in_failed) f.sample({{"partner", p}}, int64_t{*a.sign_in_failed ? 1 : 0});
   }
   {
     Family f(out, "cspwatch_outbox_oldest_queued_timestamp_seconds", "gauge",
              "When the oldest message waiting in the outbox was queued (Unix time).");
-    if (outbox_oldest_queued_) f.sample({}, toUnixSeconds(*outbox_oldest_queued_));
+    for (const auto& [p, a] : accounts_)
+      if (a.outbox_oldest_queued)
+        f.sample({{"partner", p}}, toUnixSeconds(*a.outbox_oldest_queued));
   }
   {
     Family f(out, "cspwatch_lease_held", "gauge",
              "1 while this instance holds the partner account's lease (it scans), 0 on standby.");
-    for (const auto& [partner, held] : lease_held_)
-      f.sample({{"partner", partner}}, int64_t{held ? 1 : 0});
+    for (const auto& [p, a] : accounts_)
+      if (a.lease_held) f.sample({{"partner", p}}, int64_t{*a.lease_held ? 1 : 0});
   }
   Family f(out, "cspwatch_lease_takeovers_total", "counter",
            "Times this instance took the partner account's lease over from a holder that had "
            "stopped renewing.");
-  for (const auto& [partner, n] : lease_takeovers_) f.sample({{"partner", partner}}, n);
-}
-
-void Metrics::setLeaseHeld(const std::string& partner, bool held) {
-  std::lock_guard<std::mutex> lock(mu_);
-  lease_held_[partner] = held;
-  lease_takeovers_.emplace(partner, 0);  // the counter exists from the first step on
-}
-
-void Metrics::recordTakeover(const std::string& partner) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++lease_takeovers_[partner];
+  for (const auto& [p, a] : accounts_)
+    if (a.lease_held) f.sample({{"partner", p}}, a.lease_takeovers);
 }
 
 }  // namespace cspwatch::daemon

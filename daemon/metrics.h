@@ -3,6 +3,13 @@
 // reloads happen, and that GET /metrics renders in the Prometheus text exposition format 0.0.4.
 // Thread-safe: every member may be called from any thread at any time.
 //
+// One instance serves any number of partner accounts (config::partnerConfigs): every family
+// but build_info, config_reloads_total and start_timestamp_seconds is kept per account and
+// carries its name as the label `partner` (first among its labels; "default" for the
+// configuration without `partners:`), so the label sets below are those besides `partner`. An
+// account's samples appear once the service first records something of it (its interval, at
+// start).
+//
 // Metric families (the names, types and labels are a contract for dashboards and alerts; a
 // family is only ever added):
 //
@@ -70,33 +77,34 @@ class Metrics {
   // records its tenants and unknown checks, its duration and when it finished (which is also
   // the last successful scan). `sign_in_failed`: the scan could not sign in as the partner user
   // (cspwatch_sign_in_failing 1 until an applied scan can again).
-  void recordScan(const storage::ScanSummary& summary, double duration_seconds, Timestamp finished,
-                  bool sign_in_failed = false);
+  void recordScan(const std::string& partner, const storage::ScanSummary& summary,
+                  double duration_seconds, Timestamp finished, bool sign_in_failed = false);
   // When the last applied scan before this process ended (from the database at start), so that
   // the last successful scan's time survives restarts as /healthz's does. A later recordScan()
   // replaces it; an earlier time than the one held is ignored.
-  void restoreLastSuccessfulScan(Timestamp finished);
+  void restoreLastSuccessfulScan(const std::string& partner, Timestamp finished);
   // schedule.interval as loaded (at start and on each reload).
-  void setScanInterval(Seconds interval);
+  void setScanInterval(const std::string& partner, Seconds interval);
   // When the service started.
   void setStartTime(Timestamp started);
   // A scan that changed nothing: `status` is kFailed or kInterrupted (another value is
   // counted under its own name's label). Sets the last scan's duration and time, not the last
   // successful one, and leaves the tenant and unknown-check gauges as the last applied scan
   // left them.
-  void recordScanFailure(storage::ScanStatus status, double duration_seconds, Timestamp finished);
+  void recordScanFailure(const std::string& partner, storage::ScanStatus status,
+                         double duration_seconds, Timestamp finished);
   // Replaces the open-findings gauge (one sample per rule and severity, as given).
-  void setOpenFindings(std::vector<OpenFindingCount> counts);
+  void setOpenFindings(const std::string& partner, std::vector<OpenFindingCount> counts);
   // Adds a finished scan's API counters (msapi::ApiCounters) to the totals of `api`
   // ("partner_center" or "graph"). Negative values count as 0: counters never go down.
-  void addApiCounters(const std::string& api, int64_t requests, int64_t retries, int64_t throttled,
-                      int64_t failed);
+  void addApiCounters(const std::string& partner, const std::string& api, int64_t requests,
+                      int64_t retries, int64_t throttled, int64_t failed);
   // The outbox as it stands: messages queued (waiting or retrying) and failed (given up on),
   // and when the oldest queued one was queued (nullopt: none is queued).
-  void setOutbox(int64_t queued, int64_t failed,
+  void setOutbox(const std::string& partner, int64_t queued, int64_t failed,
                  std::optional<Timestamp> oldest_queued = std::nullopt);
   // Adds messages delivered and given up on by a delivery run (negative values count as 0).
-  void addDeliveries(int64_t delivered, int64_t failed);
+  void addDeliveries(const std::string& partner, int64_t delivered, int64_t failed);
   // A configuration reload, successful or refused.
   void recordReload(bool ok);
   // Whether this instance holds the lease of `partner`'s account (daemon/lease_keeper.h), and
@@ -105,7 +113,7 @@ class Metrics {
   void recordTakeover(const std::string& partner);
 
   // When the last applied scan finished; nullopt until one was recorded.
-  std::optional<Timestamp> lastSuccessfulScan() const;
+  std::optional<Timestamp> lastSuccessfulScan(const std::string& partner) const;
 
   // Every family above in the text exposition format 0.0.4: HELP and TYPE before the samples of
   // each family, label values escaped (backslash, double quote, newline), "\n" line ends.
@@ -115,31 +123,36 @@ class Metrics {
   struct ApiTotals {
     int64_t requests = 0, retries = 0, throttled = 0, failed = 0;
   };
+  // What is kept of one partner account.
+  struct Account {
+    std::map<std::string, int64_t> scans{
+        {"completed", 0}, {"partial", 0}, {"failed", 0}, {"interrupted", 0}};  // by status
+    std::optional<double> last_duration;
+    std::optional<Timestamp> last_scan, last_success;
+    std::optional<storage::ScanSummary> last_applied;
+    std::optional<std::vector<OpenFindingCount>> open_findings;
+    std::map<std::string, ApiTotals> api{{"graph", {}}, {"partner_center", {}}};
+    int64_t outbox_queued = 0, outbox_failed = 0;
+    std::optional<Timestamp> outbox_oldest_queued;
+    std::optional<Seconds> scan_interval;
+    std::optional<bool> sign_in_failed;  // set by the first applied scan
+    int64_t mail_delivered = 0, mail_failed = 0;
+    std::optional<bool> lease_held;
+    int64_t lease_takeovers = 0;
+  };
 
   // The writers of prometheusText(), each of a group of families in metrics.h's order; mu_ held.
   void writeScanFamilies(std::string& out) const;         // scans_total .. last successful scan
   void writeLastAppliedFamilies(std::string& out) const;  // tenants, findings_open, checks_unknown
   void writeApiFamilies(std::string& out) const;          // api_*_total
   void writeMailFamilies(std::string& out) const;         // outbox_*, mail_*_total
-  void writeServiceFamilies(std::string& out) const;      // scan_interval .. oldest queued
+  void writeServiceFamilies(std::string& out) const;      // scan_interval .. lease takeovers
+  Account& account(const std::string& partner) { return accounts_[partner]; }  // mu_ held
 
   mutable std::mutex mu_;
-  std::map<std::string, int64_t> scans_{
-      {"completed", 0}, {"partial", 0}, {"failed", 0}, {"interrupted", 0}};  // by status
-  std::optional<double> last_duration_;
-  std::optional<Timestamp> last_scan_, last_success_;
-  std::optional<storage::ScanSummary> last_applied_;
-  std::optional<std::vector<OpenFindingCount>> open_findings_;
-  std::map<std::string, ApiTotals> api_{{"graph", {}}, {"partner_center", {}}};
-  int64_t outbox_queued_ = 0, outbox_failed_ = 0;
-  std::optional<Timestamp> outbox_oldest_queued_;
-  std::optional<Seconds> scan_interval_;
+  std::map<std::string, Account> accounts_;  // by partner account name
   std::optional<Timestamp> started_;
-  std::optional<bool> sign_in_failed_;  // set by the first applied scan
-  int64_t mail_delivered_ = 0, mail_failed_ = 0;
   int64_t reloads_ok_ = 0, reloads_error_ = 0;
-  std::map<std::string, bool> lease_held_;          // by partner
-  std::map<std::string, int64_t> lease_takeovers_;  // by partner
 };
 
 // `value` escaped for a label value in the text format: \ -> \\, " -> \", newline -> \n.

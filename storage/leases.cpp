@@ -73,6 +73,26 @@ Status Leases::release(const Fence& f, Timestamp now) {
   return st->run();
 }
 
+Result<std::vector<LeaseRow>> Leases::list(const std::string& prefix) {
+  // substr, not LIKE: a '_' or '%' in a name is no pattern, and both backends spell it so.
+  auto st = db_.prepare(std::string(kLeaseColumns) +
+                        "WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name");
+  if (!st) return st.status();
+  st->bind(1, prefix);
+  std::vector<LeaseRow> rows;
+  while (st->step()) rows.push_back(readRow(*st));
+  if (!st->status()) return st->status();
+  return rows;
+}
+
+Result<bool> Leases::remove(const std::string& name, int64_t version) {
+  auto st = db_.prepare("DELETE FROM leases WHERE name = ?1 AND version = ?2");
+  if (!st) return st.status();
+  st->bind(1, name).bind(2, version);
+  if (Status s = st->run(); !s) return s;
+  return db_.changes() == 1;
+}
+
 Status Leases::check(const Fence& f) {
   auto row = read(f.name);
   if (!row) return row.status();

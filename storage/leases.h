@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -59,6 +60,12 @@ class Leases {
   Result<bool> renew(const Fence& fence, Timestamp now);
   // Gives the lease up (a clean stop), so that a standby takes it at once.
   Status release(const Fence& fence, Timestamp now);
+  // Every lease whose name starts with `prefix` (the service's registry of instances,
+  // "instance:..."), by name.
+  Result<std::vector<LeaseRow>> list(const std::string& prefix);
+  // Deletes the lease `name` if it is still at `version` (a row its holder left behind); false
+  // when it changed meanwhile or is gone.
+  Result<bool> remove(const std::string& name, int64_t version);
   // In a write transaction: whether `fence` still holds (kAborted, saying who holds it, if not).
   Status check(const Fence& fence);
 

@@ -223,15 +223,24 @@ Status PgConnection::setUpSession() {
   // Created only when absent: a schema the administrator made for a role without the
   // database's CREATE privilege is used as it is.
   const char* name[] = {schema_.c_str()};
-  PgResult found;
-  if (Status s = checked(PQexecParams(conn_, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
-                                      nullptr, name, nullptr, nullptr, 0),
-                         &found);
-      !s)
+  // Read with the statement's snapshot (a scan of pg_namespace), before the lock and again
+  // under it: CREATE SCHEMA IF NOT EXISTS looks the name up in the session's catalog cache,
+  // which the advisory lock does not refresh, and would fail on the unique index when another
+  // instance created the schema while this one waited.
+  auto exists = [&](bool& found) {
+    PgResult r;
+    Status s = checked(PQexecParams(conn_, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
+                                    nullptr, name, nullptr, nullptr, 0),
+                       &r);
+    found = s.isOk() && PQntuples(r.get()) > 0;
     return s;
-  if (PQntuples(found.get()) > 0) return Status::ok();
+  };
+  bool found = false;
+  if (Status s = exists(found); !s || found) return s;
   if (Status s = beginWrite(); !s) return s;
-  if (Status s = exec("CREATE SCHEMA IF NOT EXISTS " + ident); !s) {
+  Status s = exists(found);
+  if (s && !found) s = exec("CREATE SCHEMA " + ident);
+  if (!s) {
     (void)exec("ROLLBACK");
     return s;
   }

@@ -233,8 +233,15 @@ const std::vector<std::string>& migrations(Dialect dialect) {
 
 Result<int> schemaVersion(Database& db) {
   if (db.dialect() == Dialect::kPostgres) {
-    // No schema_version table: nothing was ever migrated here (version 0).
-    auto exists = db.prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+    // No schema_version table: nothing was ever migrated here (version 0). Read from pg_class
+    // with the statement's snapshot, not with to_regclass(): that looks the name up in the
+    // session's catalog cache, which taking the (advisory) writer lock does not refresh, so an
+    // instance that waited there while another migrated still found no table and ran the first
+    // migration again ("function instr already exists").
+    auto exists = db.prepare(
+        "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+        "AND c.relname = 'schema_version'");
     if (!exists) return exists.status();
     if (!exists->step())
       return exists->status().isOk() ? Status::corruption("no answer") : exists->status();

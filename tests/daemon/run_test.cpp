@@ -134,14 +134,18 @@ TEST_CASE(
   CHECK(metrics.status == 200);
   const testing::Exposition parsed = testing::parse(metrics.body);
   CHECK(parsed.errors == std::vector<std::string>{});
-  CHECK(parsed.value("cspwatch_scans_total", {{"status", "completed"}}) == 1.0);
-  CHECK(parsed.value("cspwatch_last_successful_scan_timestamp_seconds").has_value());
-  CHECK(contains(metrics.body, "cspwatch_scans_total{status=\"completed\"} 1"));
+  // The single-account layout's samples carry partner="default" (daemon/metrics.h).
+  CHECK(parsed.value("cspwatch_scans_total", {{"partner", "default"}, {"status", "completed"}}) ==
+        1.0);
+  CHECK(parsed.value("cspwatch_last_successful_scan_timestamp_seconds", {{"partner", "default"}})
+            .has_value());
+  CHECK(contains(metrics.body, "cspwatch_scans_total{partner=\"default\",status=\"completed\"} 1"));
   CHECK(contains(metrics.body,
-                 "cspwatch_findings_open{rule=\"partner-not-listed\",severity=\"high\"} 3"));
+                 "cspwatch_findings_open{partner=\"default\",rule=\"partner-not-listed\","
+                 "severity=\"high\"} 3"));
   // 33 tenants: two with a part unread and three with a contact a permission hides are partial.
-  CHECK(contains(metrics.body, "cspwatch_tenants{read=\"full\"} 28"));
-  CHECK(contains(metrics.body, "cspwatch_tenants{read=\"partial\"} 5"));
+  CHECK(contains(metrics.body, "cspwatch_tenants{partner=\"default\",read=\"full\"} 28"));
+  CHECK(contains(metrics.body, "cspwatch_tenants{partner=\"default\",read=\"partial\"} 5"));
 
   d.signal(SIGHUP);
   REQUIRE_FALSE(notify.waitFor("RELOADING=1", kWait).empty());

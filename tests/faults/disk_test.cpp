@@ -169,7 +169,7 @@ testing::Exposition metrics(int port) {
 }
 
 double scansTotal(const testing::Exposition& e, const std::string& status) {
-  auto v = e.value("cspwatch_scans_total", {{"status", status}});
+  auto v = e.value("cspwatch_scans_total", {{"partner", "default"}, {"status", status}});
   REQUIRE(v);
   return *v;
 }

@@ -97,7 +97,7 @@ TEST_CASE("only scan/scan_job.cpp begins, applies and fails scans, and both call
   }
   INFO(join(copies, "\n"));
   CHECK(copies.empty());
-  for (const char* caller : {"cli/cmd_scan.cpp", "daemon/service.cpp"})
+  for (const char* caller : {"cli/cmd_scan.cpp", "daemon/partner_runner.cpp"})
     CHECK(readFile(sourcePath(caller)).find("scan::ScanJob(") != std::string::npos);
 }
 

@@ -3,6 +3,10 @@
 #include "storage/schema.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
@@ -233,4 +237,37 @@ TEST_CASE("schema: two openers migrating at once migrate once") {
   REQUIRE(migrate(*first));
   REQUIRE(migrate(*second));
   CHECK(*schemaVersion(*second) == latestSchemaVersion());
+}
+
+TEST_CASE("schema: four instances creating and migrating one new store at the same moment") {
+  // Each round a new store; the four open and migrate it from threads released together, so
+  // that three of them wait on the writer lock while one creates the schema and migrates.
+  TempDir dir;
+  for (int round = 0; round < 4; ++round) {
+    const StoreLocation where = testStore(dir, "race" + std::to_string(round) + ".db");
+    std::mutex m;
+    std::condition_variable cv;
+    bool go = false;
+    std::vector<Status> results(4);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < results.size(); ++i)
+      threads.emplace_back([&, i] {
+        {
+          std::unique_lock<std::mutex> lock(m);
+          cv.wait(lock, [&] { return go; });
+        }
+        auto db = Database::open(where);
+        results[i] = db ? migrate(*db) : db.status();
+      });
+    {
+      std::lock_guard<std::mutex> lock(m);
+      go = true;
+    }
+    cv.notify_all();
+    for (auto& t : threads) t.join();
+    for (const Status& s : results) CHECK(s.message() == "");
+    auto db = Database::open(where);
+    REQUIRE(db);
+    CHECK(*schemaVersion(*db) == latestSchemaVersion());
+  }
 }
