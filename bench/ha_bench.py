@@ -8,17 +8,18 @@ bench/scan_bench.py starts one), and `cspwatch run` instances on the one store, 
 machine of its own" (CSPWATCH_MACHINE_ID a, b, ...: none can see that another's process died, so
 a takeover waits for the lease as it would across machines). Then:
 
-1. Many partner accounts. The first instance starts, the others as soon as it has made every
-   account's tables (--simultaneous: all at once); the wall time from the first one's start
-   until every account's first scan completed, and for each account: which instance scanned
-   it (the pid in its lease), its scan's wall time (the daemon's
-   `cspwatch_scan_duration_seconds` for that account where the metrics say which account; else
-   the times this harness saw the scan `running` and finished in the account's `scans` table,
-   polled every 0.2 s), its rate-limit floor (as scan_bench.py computes it, from that account's
-   simulator: (Partner Center requests admitted - the bucket's capacity) / its rate) and
-   wall / floor. Overall: the wall time against the largest per-account floor (the accounts
-   scan in parallel, each against its own limits, so the whole should be near the largest
-   floor, not the sum), and how the leases were spread.
+1. Many partner accounts. All instances start at once (--stagger: the others once the first
+   has made every account's tables); the wall time from the first one's start until every
+   account's first scan completed, and for each account: which instance scanned it (the pid
+   in its lease), its scan's wall time (the daemon's `cspwatch_scan_duration_seconds` for that
+   account; else the times this harness saw the scan `running` and ended in the account's
+   `scans` table, polled every 0.2 s), its rate-limit floor (as scan_bench.py computes it,
+   from that account's simulator: (Partner Center requests admitted - the bucket's capacity)
+   / its rate) and wall / floor. Overall: the wall time against the largest per-account floor
+   (the accounts scan in parallel, each against its own limits, so the whole should be near
+   the largest floor, not the sum), and how the accounts were spread: which instance scanned
+   each, and the leases once settled (every lease held, none past an instance's share, no
+   scan running: an account given up to an instance that joined is scanned again by it).
 2. Failover. `POST /v1/scan` on the instance holding the most leases; once its scans are under
    way (--kill-at of the first scan's wall time into them), kill -9 of that instance. For each
    account it held: the time from the kill until another instance holds the lease (the
@@ -39,7 +40,7 @@ times K, the latencies and the burst's seconds divided by K; the lease period is
 
 Usage: bench/ha_bench.py BIN_DIR RULES_DIR [--tenants 2000] [--accounts 3] [--instances 2]
                          [--scale K] [--lease-period S] [--burst S] [--kill-at F]
-                         [--layout auto|single|partners] [--no-failover] [--simultaneous]
+                         [--layout auto|single|partners] [--no-failover] [--stagger]
                          [--keep]
 Prints one JSON object on stdout; progress on stderr.
 """
@@ -59,7 +60,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scan_bench  # noqa: E402
-from scan_bench import free_port, http_get, metric, request_counts  # noqa: E402
+from scan_bench import free_port, http_get, request_counts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_SCRIPT = os.path.join(ROOT, "tests", "support", "postgres_server.sh")
@@ -75,6 +76,17 @@ def say(text):
 
 def account_names(n):
     return [NAMES[i] if i < len(NAMES) else f"p{i + 1}" for i in range(n)]
+
+
+def samples(text, name):
+    """The samples of one metric family: [({label: value}, value)], every label kept."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(re.escape(name) + r"(?:\{([^}]*)\})?\s+(\S+)$", line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or ""))
+            out.append((labels, float(m.group(2))))
+    return out
 
 
 def http_post(url, timeout=5.0):
@@ -317,12 +329,8 @@ class Instance:
     def lease_held(self, text=None):
         """{partner: held} from cspwatch_lease_held."""
         text = self.metrics() if text is None else text
-        out = {}
-        for labels, v in metric(text, "cspwatch_lease_held").items():
-            m = re.search(r'partner="([^"]*)"', labels)
-            if m:
-                out[m.group(1)] = v == 1
-        return out
+        return {labels["partner"]: v == 1 for labels, v in samples(text, "cspwatch_lease_held")
+                if "partner" in labels}
 
     def usage(self):
         """CPU seconds so far and peak RSS (KiB) of the process, while it runs."""
@@ -349,11 +357,10 @@ class Instance:
 
 
 def scan_duration(text, partner, layout):
-    """The daemon's cspwatch_scan_duration_seconds of `partner`, when its metrics say which
-    account it is of (a `partner` label, or the single-account layout)."""
-    for labels, v in metric(text, "cspwatch_scan_duration_seconds").items():
-        m = re.search(r'partner="([^"]*)"', labels)
-        if (m and m.group(1) == partner) or (not m and layout == "single"):
+    """The daemon's cspwatch_scan_duration_seconds of `partner` (the last scan it ended), when
+    its metrics say which account it is of (a `partner` label, or the single-account layout)."""
+    for labels, v in samples(text, "cspwatch_scan_duration_seconds"):
+        if labels.get("partner") == partner or ("partner" not in labels and layout == "single"):
             return v
     return None
 
@@ -443,11 +450,9 @@ def holder_label(lease, instances):
 
 
 def wait_migrated(inst, store, timeout=60):
-    """Until the first instance has made every account's tables (its /metrics answers once its
-    stores are open; `leases` is the newest table): the others start then. Two instances that
-    migrate one new schema at once can fail (the second runs the first migration again:
-    `function "instr" already exists`; see docs/performance.md), so they start one after the
-    other, as tests/faults/ha_test.cpp starts them. Returns the seconds waited."""
+    """--stagger: until the first instance has made every account's tables (`leases` is the
+    newest) and answers /metrics; the others start then, as tests/faults/ha_test.cpp starts
+    them. Returns the seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if not inst.alive():
@@ -461,18 +466,27 @@ def wait_migrated(inst, store, timeout=60):
     raise RuntimeError(f"instance {inst.label} did not make the accounts' tables in {timeout} s")
 
 
+def check_alive(instances):
+    for inst in instances:
+        if not inst.killed and not inst.alive():
+            raise RuntimeError(f"instance {inst.label} exited with {inst.proc.returncode}; "
+                               f"see {inst.log_path}")
+
+
+ENDED_WELL = ("completed", "partial")
+
+
 def first_scans(a, instances, store, sims, layout, timeout):
-    """Phase 1: every account's first scan, from the instances' start."""
+    """Phase 1: every account's first scan that ended completed or partial, from the first
+    instance's start. A scan that ended otherwise (failed, interrupted) is noted and waited
+    past."""
     accounts = [s.name for s in sims]
     sim_of = {s.name: s for s in sims}
-    seen = {acct: {} for acct in accounts}
+    seen = {acct: {"running_seen": {}, "other_ends": []} for acct in accounts}
     started = min(i.started for i in instances)
     while True:
         now = time.monotonic()
-        for inst in instances:
-            if not inst.alive():
-                raise RuntimeError(f"instance {inst.label} exited with {inst.proc.returncode}; "
-                                   f"see {inst.log_path}")
+        check_alive(instances)
         if now - started > timeout:
             raise RuntimeError(f"not every account's first scan ended within {timeout} s")
         snap = store.snapshot()
@@ -480,25 +494,68 @@ def first_scans(a, instances, store, sims, layout, timeout):
             sim.stats()
         for acct in accounts:
             s = seen[acct]
-            scans = snap[acct]["scans"]
-            if not scans:
+            if "finished_seen" in s:
                 continue
-            first = scans[0]
-            if "running_seen" not in s:
-                s["running_seen"] = now - started  # (finished already: 0 s of precision lost)
-                s["running_seen_exact"] = first["status"] == "running"
-                s["holder_at_start"] = holder_label(snap[acct]["lease"], instances)
-            if first["status"] != "running" and "finished_seen" not in s:
+            for scan in snap[acct]["scans"]:
+                if scan["id"] not in s["running_seen"]:
+                    # (a scan first seen ended has no exact start: the database's then)
+                    s["running_seen"][scan["id"]] = (now - started
+                                                     if scan["status"] == "running" else None)
+                if scan["status"] == "running":
+                    continue
+                if scan["status"] not in ENDED_WELL:
+                    if scan["id"] not in [e["id"] for e in s["other_ends"]]:
+                        s["other_ends"].append({"id": scan["id"], "status": scan["status"]})
+                        say(f"{acct}: scan {scan['id']} {scan['status']}")
+                    continue
                 s["finished_seen"] = now - started
+                s["running_seen_at"] = s["running_seen"][scan["id"]]
                 s["stats"] = sim_of[acct].stats()
-                s["scan"] = first
+                s["scan"] = scan
                 s["holder"] = holder_label(snap[acct]["lease"], instances)
                 text = next((i.metrics() for i in instances if i.label == s["holder"]), "")
                 s["metric_wall_s"] = scan_duration(text, store.partner(acct), layout)
-                say(f"{acct}: first scan {first['status']} at {now - started:.1f} s "
+                say(f"{acct}: scan {scan['id']} {scan['status']} at {now - started:.1f} s "
                     f"(instance {s['holder']})")
+                break
         if all("finished_seen" in seen[acct] for acct in accounts):
             return seen, snap, time.monotonic() - started
+        time.sleep(POLL_S)
+
+
+def spread_of(snap, instances, accounts):
+    return {inst.label: sorted(acct for acct in accounts
+                               if holder_label(snap[acct]["lease"], instances) == inst.label)
+            for inst in instances if not inst.killed}
+
+
+def spread_text(spread):
+    return "+".join(str(n) for n in sorted((len(v) for v in spread.values()), reverse=True))
+
+
+def settle(instances, store, accounts, share, lease_period, timeout):
+    """Until every lease is held, none by an instance past its share, and no scan runs (an
+    account given up to a joining instance is scanned again by it): the quiet state the
+    failover starts from. Returns what it saw."""
+    started = time.monotonic()
+    known = {}
+    while True:
+        check_alive(instances)
+        snap = store.snapshot()
+        spread = spread_of(snap, instances, accounts)
+        running = [acct for acct in accounts
+                   if any(sc["status"] == "running" for sc in snap[acct]["scans"])]
+        for acct in accounts:
+            for sc in snap[acct]["scans"]:
+                known[(acct, sc["id"])] = sc["status"]
+        all_held = all(holder_label(snap[acct]["lease"], instances) for acct in accounts)
+        fair = max(len(v) for v in spread.values()) <= share
+        waited = time.monotonic() - started
+        if (all_held and fair and not running) or waited > timeout:
+            return {"settled": all_held and fair and not running, "after_s": waited,
+                    "leases": spread, "spread": spread_text(spread),
+                    "scans": {acct: [{"id": i, "status": st} for (a, i), st in sorted(
+                        known.items()) if a == acct] for acct in accounts}}, snap
         time.sleep(POLL_S)
 
 
@@ -507,7 +564,8 @@ def account_result(acct, s, tenants):
     counts = request_counts(stats)
     bucket = stats["buckets"]["partner_center"]
     floor = floor_of(counts["partner_center"], bucket)
-    observed = s["finished_seen"] - s["running_seen"] if s["running_seen_exact"] else None
+    observed = (s["finished_seen"] - s["running_seen_at"]
+                if s["running_seen_at"] is not None else None)
     db_wall = (s["scan"]["finished_at"] - s["scan"]["started_at"]
                if s["scan"]["finished_at"] else None)
     if s.get("metric_wall_s") is not None:
@@ -524,7 +582,8 @@ def account_result(acct, s, tenants):
         "wall_source": source,
         "wall_polled_s": observed,
         "wall_database_s": db_wall,
-        "started_s": s["running_seen"],
+        "started_s": s["running_seen_at"],
+        "scans_ended_otherwise_before": s["other_ends"],
         "finished_s": s["finished_seen"],
         "floor_s": floor,
         "wall_over_floor": wall / floor if floor > 0 and wall is not None else None,
@@ -719,18 +778,22 @@ def run(a):
         stagger = None
         for (label, port), config in zip(ports, configs):
             instances.append(Instance(bin_dir, label, config, port, work))
-            if len(instances) == 1 and not a.simultaneous:
+            if len(instances) == 1 and a.stagger:
                 stagger = wait_migrated(instances[0], store)
         seen, snap, total = first_scans(a, instances, store, sims, layout, a.timeout)
         accounts = {acct: account_result(acct, seen[acct], a.tenants) for acct in seen}
-        spread = {}
-        for inst in instances:
-            spread[inst.label] = sorted(acct for acct in accounts
-                                        if holder_label(snap[acct]["lease"], instances)
-                                        == inst.label)
+        share = math.ceil(a.accounts / a.instances)
+        scanned_by = {inst.label: sorted(acct for acct, r in accounts.items()
+                                         if r["instance"] == inst.label) for inst in instances}
+        spread = spread_of(snap, instances, list(accounts))
         floors = [r["floor_s"] for r in accounts.values()]
         usage = {inst.label: inst.usage() for inst in instances}
         clean = {sim.name: store.findings(sim.name) for sim in sims}
+        say(f"first scans done in {total:.1f} s; scanned by {scanned_by}; leases {spread}")
+        settled, snap = settle(instances, store, list(accounts), share, a.lease_period,
+                               20 * a.lease_period + 3 * max(r["wall_s"] or 0
+                                                             for r in accounts.values()))
+        say(f"settled after {settled['after_s']:.1f} s more: leases {settled['leases']}")
         result = {
             "tenants": a.tenants,
             "accounts": a.accounts,
@@ -751,10 +814,11 @@ def run(a):
                 "sum_of_floors_s": sum(floors),
                 "wall_over_largest_floor": total / max(floors) if max(floors) > 0 else None,
                 "wall_over_sum_of_floors": total / sum(floors) if sum(floors) > 0 else None,
-                "leases": spread,
-                "spread": "+".join(str(len(v)) for v in sorted(spread.values(), key=len,
-                                                               reverse=True)),
-                "fair_share": math.ceil(a.accounts / a.instances),
+                "first_scans_by": scanned_by,
+                "first_scans_spread": spread_text(scanned_by),
+                "leases_when_done": spread,
+                "fair_share": share,
+                "settled": settled,
                 "per_account": accounts,
                 "instances_usage_at_end": usage,
             },
@@ -824,9 +888,9 @@ def main() -> int:
                    help="kill -9 this share of the first scan's wall time into the next scan")
     p.add_argument("--layout", choices=["auto", "single", "partners"], default="auto")
     p.add_argument("--no-failover", action="store_true", help="the first scans only")
-    p.add_argument("--simultaneous", action="store_true",
-                   help="start every instance at once on the new database (by default the "
-                   "others start once the first has made the accounts' tables)")
+    p.add_argument("--stagger", action="store_true",
+                   help="start the other instances once the first has made the accounts' "
+                   "tables (by default all start at once)")
     p.add_argument("--timeout", type=float, default=3600)
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     a = p.parse_args()
