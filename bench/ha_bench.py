@@ -356,6 +356,33 @@ class Instance:
         return code
 
 
+def logged_duration(inst, partner, layout, scan_id, wait=2.0):
+    """The seconds the instance's log gives the scan `scan_id` of `partner` ("partner NAME: scan
+    ID completed in 93.5s"; no prefix with one account), waiting up to `wait` s for the line."""
+    prefix = "" if layout == "single" else f"partner {re.escape(partner)}: "
+    pattern = re.compile(prefix + rf"scan {scan_id} \w+ in ([0-9.]+)s")
+    deadline = time.monotonic() + wait
+    while True:
+        with open(inst.log_path, errors="replace") as f:
+            m = pattern.search(f.read())
+        if m or time.monotonic() > deadline:
+            return float(m.group(1)) if m else None
+        time.sleep(0.05)
+
+
+def wall_of(inst, text, partner, layout, scan_id):
+    """A scan's wall time and where it came from: the daemon's cspwatch_scan_duration_seconds
+    when its log says the same of that scan (to 0.1 s: the metric is the account's last scan,
+    which may not yet be this one), else the log's figure."""
+    logged = logged_duration(inst, partner, layout, scan_id) if inst else None
+    gauge = scan_duration(text, partner, layout)
+    if gauge is not None and logged is not None and abs(gauge - logged) <= 0.06:
+        return gauge, "metric"
+    if logged is not None:
+        return logged, "log"
+    return None, None
+
+
 def scan_duration(text, partner, layout):
     """The daemon's cspwatch_scan_duration_seconds of `partner` (the last scan it ended), when
     its metrics say which account it is of (a `partner` label, or the single-account layout)."""
@@ -513,8 +540,9 @@ def first_scans(a, instances, store, sims, layout, timeout):
                 s["stats"] = sim_of[acct].stats()
                 s["scan"] = scan
                 s["holder"] = holder_label(snap[acct]["lease"], instances)
-                text = next((i.metrics() for i in instances if i.label == s["holder"]), "")
-                s["metric_wall_s"] = scan_duration(text, store.partner(acct), layout)
+                inst = next((i for i in instances if i.label == s["holder"]), None)
+                s["daemon_wall"] = wall_of(inst, inst.metrics() if inst else "",
+                                           store.partner(acct), layout, scan["id"])
                 say(f"{acct}: scan {scan['id']} {scan['status']} at {now - started:.1f} s "
                     f"(instance {s['holder']})")
                 break
@@ -568,8 +596,8 @@ def account_result(acct, s, tenants):
                 if s["running_seen_at"] is not None else None)
     db_wall = (s["scan"]["finished_at"] - s["scan"]["started_at"]
                if s["scan"]["finished_at"] else None)
-    if s.get("metric_wall_s") is not None:
-        wall, source = s["metric_wall_s"], "metric"
+    if s["daemon_wall"][0] is not None:
+        wall, source = s["daemon_wall"]
     elif observed is not None:
         wall, source = observed, "polled"
     else:
@@ -647,11 +675,14 @@ def failover(a, instances, store, sims, first, lease_period):
     out = {acct: {} for acct in victim_accounts}
     deadline = killed + max(60.0, 20 * lease_period) + 3 * max(f["wall_s"] for f in first.values())
     while time.monotonic() < deadline:
-        now = time.monotonic()
         snap = store.snapshot()
+        now = time.monotonic()  # when the database said so (the metrics: their own times)
         for sim in sims:
             sim.stats()
-        texts = {i.label: i.metrics() for i in survivors if i.alive()}
+        texts = {}
+        for i in survivors:
+            if i.alive():
+                texts[i.label] = (i.metrics(), time.monotonic())
         for acct in victim_accounts:
             o = out[acct]
             lease = snap[acct]["lease"]
@@ -664,10 +695,10 @@ def failover(a, instances, store, sims, first, lease_period):
                 say(f"failover: {acct}: instance {who} holds the lease {now - killed:.2f} s "
                     f"after the kill")
             name = store.partner(acct)
-            for label, text in texts.items():
+            for label, (text, at) in texts.items():
                 if "lease_held_metric_s" not in o and \
                         next(i for i in survivors if i.label == label).lease_held(text).get(name):
-                    o["lease_held_metric_s"] = now - killed
+                    o["lease_held_metric_s"] = at - killed
                     o["metric_instance"] = label
             after = [s for s in snap[acct]["scans"] if s["id"] > last_id[acct]]
             done = [s for s in after if s["status"] not in ("running", "interrupted")
@@ -676,9 +707,9 @@ def failover(a, instances, store, sims, first, lease_period):
                 o["completed_s"] = now - killed
                 o["scan"] = done[0]
                 o["stats_at_completion"] = sim_of[acct].stats()
-                holder = o.get("taken_by")
-                text = texts.get(holder, "")
-                o["metric_wall_s"] = scan_duration(text, name, store.layout)
+                inst = next((i for i in survivors if i.label == o.get("taken_by")), None)
+                o["daemon_wall"] = wall_of(inst, inst.metrics() if inst else "", name,
+                                           store.layout, done[0]["id"])
                 say(f"failover: {acct}: scan {done[0]['id']} {done[0]['status']} "
                     f"{now - killed:.1f} s after the kill")
         if all("completed_s" in out[acct] and "lease_in_db_s" in out[acct]
@@ -705,7 +736,9 @@ def failover(a, instances, store, sims, first, lease_period):
         }
         if "completed_s" in o and "lease_in_db_s" in o:
             polled = o["completed_s"] - o["lease_in_db_s"]
-            wall = o["metric_wall_s"] if o.get("metric_wall_s") is not None else polled
+            wall, source = o["daemon_wall"]
+            if wall is None:
+                wall, source = polled, "polled (lease taken to the scan's end seen)"
             pc = (request_counts(o["stats_at_completion"])["partner_center"] -
                   request_counts(o["stats_at_takeover"])["partner_center"])
             # What the bucket held at the takeover (the killed scan had been spending it) at
@@ -714,8 +747,7 @@ def failover(a, instances, store, sims, first, lease_period):
             floor = max(0.0, pc - o["bucket_at_takeover"]) / bucket["per_second"]
             r.update({
                 "takeover_scan_wall_s": wall,
-                "takeover_scan_wall_source": "metric" if o.get("metric_wall_s") is not None
-                else "polled (lease taken to completion seen)",
+                "takeover_scan_wall_source": source,
                 "takeover_scan_floor_s": floor,
                 "takeover_scan_partner_center_requests": pc,
                 "bucket_at_takeover": o["bucket_at_takeover"],
