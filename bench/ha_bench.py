@@ -190,6 +190,10 @@ class Simulator:
         # the floor of a scan that starts on a bucket another scan spent can be told.
         self.level = self.level_at = None
         self.admitted = 0
+        # When the first request came and when the count last changed (scan_bench.py's
+        # before_first_request_s and after_last_request_s: time the scaling does not shorten).
+        self.first_request_at = self.last_change_at = None
+        self.total = 0
         self.stats()
 
     def stats(self):
@@ -199,6 +203,10 @@ class Simulator:
         now = time.monotonic()
         bucket = st.get("buckets", {}).get("partner_center")
         admitted = request_counts(st)["partner_center"]
+        if st["requests_total"] != self.total:
+            if self.total == 0:
+                self.first_request_at = now
+            self.total, self.last_change_at = st["requests_total"], now
         if bucket:
             if self.level is None:
                 self.level = bucket["capacity"]  # it starts full
@@ -370,6 +378,14 @@ def logged_duration(inst, partner, layout, scan_id, wait=2.0):
         time.sleep(0.05)
 
 
+def scanned_in_log(instances, partner, layout, scan_id):
+    """The instance whose log tells of the end of scan `scan_id` of `partner`."""
+    for inst in instances:
+        if logged_duration(inst, partner, layout, scan_id, wait=0) is not None:
+            return inst.label
+    return None
+
+
 def wall_of(inst, text, partner, layout, scan_id):
     """A scan's wall time and where it came from: the daemon's cspwatch_scan_duration_seconds
     when its log says the same of that scan (to 0.1 s: the metric is the account's last scan,
@@ -509,7 +525,8 @@ def first_scans(a, instances, store, sims, layout, timeout):
     past."""
     accounts = [s.name for s in sims]
     sim_of = {s.name: s for s in sims}
-    seen = {acct: {"running_seen": {}, "other_ends": []} for acct in accounts}
+    seen = {acct: {"running_seen": {}, "other_ends": [], "holder_running": {}}
+            for acct in accounts}
     started = min(i.started for i in instances)
     while True:
         now = time.monotonic()
@@ -529,6 +546,9 @@ def first_scans(a, instances, store, sims, layout, timeout):
                     s["running_seen"][scan["id"]] = (now - started
                                                      if scan["status"] == "running" else None)
                 if scan["status"] == "running":
+                    who = holder_label(snap[acct]["lease"], instances)
+                    if who:
+                        s["holder_running"][scan["id"]] = who
                     continue
                 if scan["status"] not in ENDED_WELL:
                     if scan["id"] not in [e["id"] for e in s["other_ends"]]:
@@ -538,8 +558,16 @@ def first_scans(a, instances, store, sims, layout, timeout):
                 s["finished_seen"] = now - started
                 s["running_seen_at"] = s["running_seen"][scan["id"]]
                 s["stats"] = sim_of[acct].stats()
+                sim = sim_of[acct]
+                s["requests_from_to"] = (
+                    None if sim.first_request_at is None else
+                    (sim.first_request_at - started, sim.last_change_at - started))
                 s["scan"] = scan
-                s["holder"] = holder_label(snap[acct]["lease"], instances)
+                # Who scanned it: the lease's holder while it ran (an instance may give the
+                # account up as soon as the scan ended), else the log that tells of it.
+                s["holder"] = (s["holder_running"].get(scan["id"]) or
+                               scanned_in_log(instances, store.partner(acct), layout, scan["id"])
+                               or holder_label(snap[acct]["lease"], instances))
                 inst = next((i for i in instances if i.label == s["holder"]), None)
                 s["daemon_wall"] = wall_of(inst, inst.metrics() if inst else "",
                                            store.partner(acct), layout, scan["id"])
@@ -587,7 +615,7 @@ def settle(instances, store, accounts, share, lease_period, timeout):
         time.sleep(POLL_S)
 
 
-def account_result(acct, s, tenants):
+def account_result(acct, s, tenants, scale):
     stats = s["stats"]
     counts = request_counts(stats)
     bucket = stats["buckets"]["partner_center"]
@@ -602,6 +630,16 @@ def account_result(acct, s, tenants):
         wall, source = observed, "polled"
     else:
         wall, source = db_wall, "database (whole seconds)"
+    # Time spent before the first request and after the last, as scan_bench.py measures it,
+    # and the ratio at the real limits it estimates from them: ((wall - that) x K + that) /
+    # (floor x K).
+    fixed = None
+    if s["requests_from_to"] and s["running_seen_at"] is not None and wall is not None:
+        first_req, last_req = s["requests_from_to"]
+        fixed = (max(0.0, first_req - (s["finished_seen"] - wall)) +
+                 max(0.0, s["finished_seen"] - last_req))
+    real = (((wall - fixed) * scale + fixed) / (floor * scale)
+            if fixed is not None and floor > 0 else None)
     return {
         "instance": s["holder"],
         "scan_status": s["scan"]["status"],
@@ -615,6 +653,8 @@ def account_result(acct, s, tenants):
         "finished_s": s["finished_seen"],
         "floor_s": floor,
         "wall_over_floor": wall / floor if floor > 0 and wall is not None else None,
+        "before_first_and_after_last_request_s": fixed,
+        "wall_over_floor_at_real_limits": real,
         "requests": counts,
         "requests_per_tenant": counts["total"] / tenants,
         "partner_center_per_tenant": counts["partner_center"] / tenants,
@@ -813,7 +853,7 @@ def run(a):
             if len(instances) == 1 and a.stagger:
                 stagger = wait_migrated(instances[0], store)
         seen, snap, total = first_scans(a, instances, store, sims, layout, a.timeout)
-        accounts = {acct: account_result(acct, seen[acct], a.tenants) for acct in seen}
+        accounts = {acct: account_result(acct, seen[acct], a.tenants, a.scale) for acct in seen}
         share = math.ceil(a.accounts / a.instances)
         scanned_by = {inst.label: sorted(acct for acct, r in accounts.items()
                                          if r["instance"] == inst.label) for inst in instances}
