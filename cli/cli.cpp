@@ -29,6 +29,7 @@ constexpr Registration kCommands[] = {
 // The options any command takes, before or after its name.
 struct GlobalOptions {
   std::string config_path;
+  std::string partner;
   std::string log_level = "warn";
   CLI::Option* log_level_option = nullptr;
   bool wide = false;  // tables with every cell whole, even on a terminal
@@ -39,6 +40,9 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
   global.config_path = env_config != nullptr ? env_config : config::kDefaultConfigPath;
   app.add_option("-c,--config", global.config_path, "Configuration file (env CSPWATCH_CONFIG)")
       ->capture_default_str();
+  app.add_option("--partner", global.partner,
+                 "The partner account to act on, by its name in the configuration's 'partners' "
+                 "(needed when it has several)");
   global.log_level_option =
       app.add_option("--log-level", global.log_level,
                      "Log detail on stderr: trace, debug, info, warn or error")
@@ -93,7 +97,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     err << "cspwatch: no command given; run 'cspwatch --help'\n";
     return kExitUsage;
   }
-  return command->handler(CommandContext{out, err, global.config_path});
+  return command->handler(CommandContext{out, err, global.config_path, global.partner});
 }
 
 }  // namespace cspwatch::cli

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "cli/store_options.h"
 #include "cli/table.h"
 #include "cli/usage_hints.h"
@@ -133,12 +134,8 @@ int alertsPreview(const CommandContext& ctx, const AlertsPreviewOptions& options
 }
 
 int alertsTest(const CommandContext& ctx, const std::string& to) {
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   if (!cfg->alerts) {
     ctx.err << "cspwatch: " << cfg->file << " has no 'alerts' section; see docs/alerts.md\n";
     return kExitUsage;

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/guid.h"
@@ -31,14 +32,14 @@ namespace cspwatch::cli {
 namespace {
 
 std::optional<config::AppConfig> configWithPartnerCenter(const CommandContext& ctx) {
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return std::nullopt;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return std::nullopt;
   if (!cfg->partner_center) {
-    ctx.err << "cspwatch: " << cfg->file << ": sources.partner_center is not configured\n";
+    ctx.err << "cspwatch: " << cfg->file << ": sources.partner_center is not configured"
+            << (cfg->partner_name != config::kDefaultPartner
+                    ? " for partner '" + cfg->partner_name + "'"
+                    : std::string())
+            << "\n";
     return std::nullopt;
   }
   return cfg;

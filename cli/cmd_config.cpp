@@ -9,12 +9,28 @@
 #include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"
+#include "cli/partner_account.h"
 #include "common/file_util.h"
 #include "config/app_config.h"
 
 namespace cspwatch::cli {
 
+namespace {
+
+// With partners: each account and where its store is, after the OK line.
+void printAccounts(const CommandContext& ctx, const config::AppConfig& cfg) {
+  if (cfg.partners.empty()) return;
+  ctx.out << cfg.partners.size() << " partner account(s), each with its own store:\n";
+  for (const config::AppConfig& account : config::partnerConfigs(cfg))
+    ctx.out << "  " << account.partner_name << ": " << config::storeDescription(account) << "\n";
+}
+
+}  // namespace
+
 int configCheck(const CommandContext& ctx) {
+  if (!withoutPartnerOption(ctx, "config check",
+                            "it checks every partner account of the configuration"))
+    return kExitUsage;
   Diagnostics diags;
   auto cfg = config::loadConfig(ctx.config_path, diags);
   if (!cfg) {
@@ -38,9 +54,11 @@ int configCheck(const CommandContext& ctx) {
   }
   if (!found.empty()) {
     ctx.out << ctx.config_path << ": OK, with " << found.items().size() << " warning(s)\n";
+    printAccounts(ctx, *cfg);
     return kExitOk;
   }
   ctx.out << ctx.config_path << ": OK\n";
+  printAccounts(ctx, *cfg);
   return kExitOk;
 }
 

@@ -17,6 +17,7 @@
 #include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/finding_output.h"
+#include "cli/partner_account.h"
 #include "cli/store_options.h"
 #include "cli/usage_hints.h"
 #include "common/clock.h"
@@ -163,12 +164,8 @@ void writeHtml(std::ostream& out, const config::AppConfig& cfg, const ReportData
 }  // namespace
 
 int report(const CommandContext& ctx, const ReportOptions& options) {
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   auto data = collectReport(*cfg, options.tenant);
   if (!data && data.status().code() == Status::Code::kNotFound) {  // as every read-only command
     ctx.err << "cspwatch: " << kNoScanYet << "\n";

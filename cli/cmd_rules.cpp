@@ -12,6 +12,7 @@
 #include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/diagnostics_json.h"
+#include "cli/partner_account.h"
 #include "cli/rule_tests.h"
 #include "cli/table.h"
 #include "common/file_util.h"
@@ -24,16 +25,17 @@ namespace cspwatch::cli {
 
 namespace {
 
-// The paths given, or the configured ones. nullopt (after printing why) on a config error.
+// The paths given, or the configured ones (the partner account's). nullopt (after printing
+// why) on a config error, or a missing or unknown --partner, when the configuration is needed:
+// for the configured paths, or for the account --partner names.
 std::optional<std::vector<std::string>> rulePaths(
     const CommandContext& ctx, const std::vector<std::string>& paths,
     std::optional<config::AppConfig>* config_out = nullptr) {
   if (!paths.empty() && config_out == nullptr) return paths;
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
+  // The config is optional when paths are given and no account is named.
+  auto cfg = paths.empty() || !ctx.partner.empty() ? loadAccount(ctx) : loadAccountQuietly(ctx);
   if (!cfg) {
-    if (!paths.empty()) return paths;  // the config is optional when paths are given
-    ctx.err << diags.renderText();
+    if (!paths.empty() && ctx.partner.empty()) return paths;
     return std::nullopt;
   }
   if (config_out != nullptr) *config_out = cfg;
@@ -54,8 +56,7 @@ std::vector<rules::RuleSource> otherRuleFiles(const CommandContext& ctx,
                                               const std::vector<std::string>& paths,
                                               const config::RuleFiles& checked) {
   std::vector<std::string> dirs;
-  Diagnostics ignored;
-  if (auto cfg = config::loadConfig(ctx.config_path, ignored)) dirs = cfg->rule_paths;
+  if (auto cfg = loadAccountQuietly(ctx)) dirs = cfg->rule_paths;
   for (const auto& p : paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) dirs.push_back(parentDirectory(p));

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/text.h"
@@ -124,12 +125,8 @@ int rulesEval(const CommandContext& ctx, const RulesEvalOptions& options) {
                "the configured sources) or --fixture FILE (a tenant JSON file)\n";
     return kExitUsage;
   }
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   config::RuleFiles files = config::findRuleFiles(cfg->rule_paths);
   rules::LoadResult loaded =
       rules::loadRules(files.sources, {&tenants::tenantType(), &options.expression});

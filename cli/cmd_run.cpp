@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "common/file_safety.h"
 #include "common/file_util.h"
 #include "common/logging.h"
@@ -28,6 +29,12 @@
 namespace cspwatch::cli {
 
 int run(const CommandContext& ctx) {
+  // Refused rather than ignored: whoever names one account expects the others left alone, and
+  // the service would take every account's lease, scan it and send its mail.
+  if (!withoutPartnerOption(ctx, "run",
+                            "the service serves every partner account of the configuration; "
+                            "to serve only some, give it a configuration that lists only those"))
+    return kExitUsage;
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
@@ -73,6 +80,10 @@ int run(const CommandContext& ctx) {
 }
 
 int scanNow(const CommandContext& ctx) {
+  if (!withoutPartnerOption(ctx, "scan --now",
+                            "the running service scans every partner account it serves; "
+                            "'cspwatch --partner NAME scan --once' scans one account here"))
+    return kExitUsage;
   Diagnostics diags;
   auto cfg = config::loadConfig(ctx.config_path, diags);
   if (!cfg) {

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "cli/progress_bar.h"
 #include "cli/store_options.h"
 #include "cli/table.h"
@@ -301,12 +302,8 @@ int scan(const CommandContext& ctx, const ScanOptions& options) {
     ctx.err << "cspwatch: scan needs --once (the scheduled daemon is 'cspwatch run')\n";
     return kExitUsage;
   }
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   rules::LoadResult loaded = config::loadRuleFiles(cfg->rule_paths);
   if (!loaded.ok()) {
     ctx.err << loaded.diagnostics.renderText() << "cspwatch: the rule set has errors; fix them "

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/command_registry.h"
 #include "cli/commands.h"
+#include "cli/partner_account.h"
 #include "cli/table.h"
 #include "common/text.h"
 #include "config/app_config.h"
@@ -21,12 +22,8 @@
 namespace cspwatch::cli {
 
 int tenantsList(const CommandContext& ctx, OutputFormat format) {
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   std::vector<tenants::Tenant> all;
   auto report = scan::readTenants(daemon::scanSources(*cfg), [&all](const tenants::Tenant& t) {
     all.push_back(t);

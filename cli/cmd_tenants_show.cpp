@@ -15,6 +15,7 @@
 #include "cli/command_registry.h"
 #include "cli/commands.h"
 #include "cli/finding_output.h"
+#include "cli/partner_account.h"
 #include "cli/table.h"
 #include "common/clock.h"
 #include "common/text.h"
@@ -195,12 +196,8 @@ int notOne(const CommandContext& ctx, const std::string& wanted,
 }  // namespace
 
 int tenantsShow(const CommandContext& ctx, const std::string& wanted, OutputFormat format) {
-  Diagnostics diags;
-  auto cfg = config::loadConfig(ctx.config_path, diags);
-  if (!cfg) {
-    ctx.err << diags.renderText();
-    return kExitUsage;
-  }
+  auto cfg = loadAccount(ctx);
+  if (!cfg) return kExitUsage;
   // The live read: only the tenant asked for when the lists name it (its parts alone are read),
   // else every tenant goes past, which also gives the nearest names for a typo.
   std::vector<tenants::Tenant> found;

@@ -17,6 +17,9 @@ struct CommandContext {
   std::ostream& out;
   std::ostream& err;
   std::string config_path;
+  // --partner: the partner account a command acts on; "" when not given, which is enough when
+  // the configuration has one (cli/partner_account.h).
+  std::string partner = {};
 };
 
 enum class OutputFormat { kTable, kJson, kText, kCsv };

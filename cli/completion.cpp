@@ -15,6 +15,7 @@
 #include "cli/command_registry.h"
 #include "cli/usage_hints.h"
 #include "common/text.h"
+#include "config/app_config.h"
 
 namespace cspwatch::cli {
 
@@ -76,13 +77,18 @@ std::string tables(CLI::App& app) {
 }
 
 // Sets `cmdpath` from the words before the one being completed (words[first..current-1]); sets
-// `pending` to the option whose value is being completed, if any.
+// `pending` to the option whose value is being completed, if any, and `config` to the
+// configuration file given (-c FILE, --config FILE or --config=FILE).
 constexpr const char* kWalk = R"sh(
-  cmdpath="" pending=""
+  cmdpath="" pending="" config=""
   for ((i = first; i < current; i++)); do
     w=${words[i]}
-    if [[ -n $pending ]]; then pending=""; continue; fi
+    if [[ -n $pending ]]; then
+      [[ $pending == -c || $pending == --config ]] && config=$w
+      pending=""; continue
+    fi
     case $w in
+      --config=*) config=${w#--config=} ;;
       --*=*) ;;
       -*) if _cspwatch_takes_value "$w"; then pending=$w; fi ;;
       *)
@@ -93,14 +99,31 @@ constexpr const char* kWalk = R"sh(
   done
 )sh";
 
+// The partner accounts' names, for --partner's value: the program as typed (words[first-1])
+// asked with the configuration given, if any (`completion partners`; nothing when it does not
+// load).
+constexpr const char* kPartnerNames = R"sh(
+_cspwatch_partners() {
+  if [[ -n $2 ]]; then
+    "$1" --config "$2" completion partners 2>/dev/null
+  else
+    "$1" completion partners 2>/dev/null
+  fi
+}
+)sh";
+
 }  // namespace
 
 std::string bashCompletion(CLI::App& app) {
   std::ostringstream s;
   s << "# bash completion for cspwatch; written by 'cspwatch completion bash' (do not edit)\n"
-    << tables(app) << "_cspwatch() {\n"
-    << "  local cur=${COMP_WORDS[COMP_CWORD]} cmdpath pending i w c first=1 current=$COMP_CWORD\n"
-    << "  local -a words=(\"${COMP_WORDS[@]}\")" << kWalk << R"sh(  if [[ -n $pending ]]; then
+    << tables(app) << kPartnerNames << "_cspwatch() {\n"
+    << "  local cur=${COMP_WORDS[COMP_CWORD]} cmdpath pending config i w c first=1 "
+       "current=$COMP_CWORD\n"
+    << "  local -a words=(\"${COMP_WORDS[@]}\")" << kWalk
+    << R"sh(  if [[ $pending == --partner ]]; then
+    COMPREPLY=($(compgen -W "$(_cspwatch_partners "${words[0]}" "$config")" -- "$cur"))
+  elif [[ -n $pending ]]; then
     local values
     values=$(_cspwatch_choices "$cmdpath" "$pending")
     if [[ -n $values ]]; then
@@ -126,9 +149,11 @@ std::string zshCompletion(CLI::App& app) {
   std::ostringstream s;
   s << "#compdef cspwatch\n"
     << "# zsh completion for cspwatch; written by 'cspwatch completion zsh' (do not edit)\n"
-    << tables(app) << "_cspwatch() {\n"
-    << "  local cur=${words[CURRENT]} cmdpath pending i w c first=2 current=$CURRENT" << kWalk
-    << R"sh(  if [[ -n $pending ]]; then
+    << tables(app) << kPartnerNames << "_cspwatch() {\n"
+    << "  local cur=${words[CURRENT]} cmdpath pending config i w c first=2 current=$CURRENT"
+    << kWalk << R"sh(  if [[ $pending == --partner ]]; then
+    compadd -- ${=$(_cspwatch_partners "${words[1]}" "$config")}
+  elif [[ -n $pending ]]; then
     local values=$(_cspwatch_choices "$cmdpath" "$pending")
     if [[ -n $values ]]; then compadd -- ${=values}; else _files; fi
   elif [[ $cur == -* ]]; then
@@ -144,14 +169,30 @@ _cspwatch "$@"
   return s.str();
 }
 
+namespace {
+
+// The names --partner takes in the configuration, one a line; nothing when it does not load.
+int printPartnerNames(const CommandContext& ctx) {
+  Diagnostics ignored;
+  if (auto cfg = config::loadConfig(ctx.config_path, ignored))
+    for (const config::AppConfig& account : config::partnerConfigs(*cfg))
+      ctx.out << account.partner_name << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 void registerCompletion(CLI::App& app, CommandRegistry& registry) {
   CLI::App* completion =
       app.add_subcommand("completion", "Print the bash or zsh completion script");
   completion->group("");  // hidden: the .deb installs the scripts; docs/cli.md tells the rest
   auto shell = std::make_shared<std::string>();
-  withChoices(completion->add_option("shell", *shell, "bash or zsh")->required(), {"bash", "zsh"});
+  // `partners`: the scripts' own question, the names --partner takes (one a line).
+  withChoices(completion->add_option("shell", *shell, "bash or zsh")->required(),
+              {"bash", "zsh", "partners"});
   CLI::App* root = &app;  // runCli's app, which outlives every handler
   registry.add(completion, [shell, root](const CommandContext& ctx) {
+    if (*shell == "partners") return printPartnerNames(ctx);
     ctx.out << (*shell == "zsh" ? zshCompletion(*root) : bashCompletion(*root));
     return kExitOk;
   });

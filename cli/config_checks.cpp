@@ -42,39 +42,109 @@ std::string userName() {
   return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::geteuid());
 }
 
-// The routes' webhook secrets and URL files (via `secret`, checkFileSafety's), and a URL with
-// its signature (a Teams Workflows sig=) written into a configuration others can read.
+// One partner account as the checks see it: its configuration (partnerConfigs()), where its
+// own keys are written, and how messages name it.
+struct AccountScope {
+  const config::AppConfig* cfg = nullptr;
+  std::vector<std::string> prefix;  // {} at the top level, {"partners", "1"} for an entry
+  std::string of;                   // "" at the top level, " of partner 'fabrikam'"
+  std::string label;                // "" at the top level, "partner 'fabrikam': "
+  bool own_routes = true;           // its alerts.routes and rules.paths are at `prefix`, not the
+  bool own_rules = true;            // top level's (always so without partners)
+
+  std::vector<std::string> keys(const std::vector<std::string>& rest) const {
+    std::vector<std::string> path = prefix;
+    path.insert(path.end(), rest.begin(), rest.end());
+    return path;
+  }
+};
+
+// The partner accounts of `cfg`, whose configurations `accounts` (partnerConfigs(cfg)) holds
+// and outlives the scopes: `cfg` itself alone without partners.
+std::vector<AccountScope> accountScopes(const config::AppConfig& cfg,
+                                        const std::vector<config::AppConfig>& accounts) {
+  if (cfg.partners.empty()) return {AccountScope{&accounts.front(), {}, "", "", true, true}};
+  std::vector<AccountScope> scopes;
+  for (size_t i = 0; i < cfg.partners.size(); ++i) {
+    const config::PartnerAccount& p = cfg.partners[i];
+    scopes.push_back({&accounts[i],
+                      {"partners", std::to_string(i)},
+                      " of partner '" + p.name + "'",
+                      "partner '" + p.name + "': ",
+                      p.routes.has_value(),
+                      p.rule_paths.has_value()});
+  }
+  return scopes;
+}
+
+// Whether an entry of partners uses the top level's alerts.routes (`routes`) or rules.paths.
+bool topLevelUsed(const config::AppConfig& cfg, bool routes) {
+  for (const config::PartnerAccount& p : cfg.partners)
+    if (!(routes ? p.routes.has_value() : p.rule_paths.has_value())) return true;
+  return false;
+}
+
+// The webhook secrets and URL files of `routes` (written at `where`, {"alerts", "routes"}; via
+// `secret`, checkFileSafety's), and a URL with its signature (a Teams Workflows sig=) written
+// into a configuration others can read. `of` ends each route's name in messages.
 template <typename CheckSecret>
-void checkOutputs(const config::AlertsConfig& a, const ConfigPositions& at, CheckSecret& secret,
+void checkOutputs(const std::vector<alerts::Route>& routes, const std::vector<std::string>& where,
+                  const std::string& of, const ConfigPositions& at, CheckSecret& secret,
                   Diagnostics& d) {
   const std::string& f = at.file();
   const std::string readers = secretReadableByOthers(f);
   auto url = [&](const std::string& u, const std::string& file, const std::string& what,
-                 SourceLocation where) {
+                 SourceLocation loc) {
     if (!file.empty() || readers.empty() || !alerts::urlHasSecret(u)) return;
-    d.warning(kSecretReadable, where,
+    d.warning(kSecretReadable, loc,
               what + " carries a secret in its query (a Teams Workflows URL's sig=), and " + f +
                   " can be read by " + readers,
               "move the URL to a file only cspwatch can read and name it with 'url_file:', or "
               "chmod go-rwx " +
                   f);
   };
-  for (size_t r = 0; r < a.routes.size(); ++r) {
-    const std::string route = "the route '" + a.routes[r].name + "'";
-    for (size_t i = 0; i < a.routes[r].webhooks.size(); ++i) {
-      const auto& w = a.routes[r].webhooks[i];
+  for (size_t r = 0; r < routes.size(); ++r) {
+    const std::string route = "the route '" + routes[r].name + "'" + of;
+    auto output = [&](const char* list, size_t i, const char* key) {
+      std::vector<std::string> path = where;
+      path.insert(path.end(), {std::to_string(r), list, std::to_string(i), key});
+      return at.at(path);
+    };
+    for (size_t i = 0; i < routes[r].webhooks.size(); ++i) {
+      const auto& w = routes[r].webhooks[i];
       secret(w.secret_file, "the webhook secret file of " + route,
-             at.output(r, "webhooks", i, "secret_file"));
-      secret(w.url_file, "the webhook URL file of " + route,
-             at.output(r, "webhooks", i, "url_file"));
-      url(w.url, w.url_file, "the webhook URL of " + route, at.output(r, "webhooks", i, "url"));
+             output("webhooks", i, "secret_file"));
+      secret(w.url_file, "the webhook URL file of " + route, output("webhooks", i, "url_file"));
+      url(w.url, w.url_file, "the webhook URL of " + route, output("webhooks", i, "url"));
     }
-    for (size_t i = 0; i < a.routes[r].teams.size(); ++i) {
-      const auto& t = a.routes[r].teams[i];
-      secret(t.url_file, "the Teams URL file of " + route, at.output(r, "teams", i, "url_file"));
-      url(t.url, t.url_file, "the Teams URL of " + route, at.output(r, "teams", i, "url"));
+    for (size_t i = 0; i < routes[r].teams.size(); ++i) {
+      const auto& t = routes[r].teams[i];
+      secret(t.url_file, "the Teams URL file of " + route, output("teams", i, "url_file"));
+      url(t.url, t.url_file, "the Teams URL of " + route, output("teams", i, "url"));
     }
   }
+}
+
+// One account's own secrets: its app's, and its routes' when it has its own.
+template <typename CheckSecret, typename CheckDirectory>
+void checkAccountFiles(const AccountScope& s, const ConfigPositions& at, CheckSecret& secret,
+                       CheckDirectory& directory, Diagnostics& d) {
+  if (s.cfg->partner_center) {
+    const config::PartnerCenterConfig& pc = *s.cfg->partner_center;
+    auto key = [&](const char* k) { return at.at(s.keys({"sources", "partner_center", k})); };
+    secret(pc.client_secret_file, "the client secret file" + s.of, key("client_secret_file"));
+    secret(pc.client_key_file, "the client key file" + s.of, key("client_key_file"));
+    // A certificate is public: only who can change it matters.
+    secret(pc.client_certificate_file, "the client certificate file" + s.of,
+           key("client_certificate_file"), false);
+    const SourceLocation token = key("refresh_token_file");
+    secret(pc.refresh_token_file, "the refresh token file" + s.of, token);
+    if (!pc.refresh_token_file.empty())
+      directory(parentDirectory(pc.refresh_token_file), "the refresh token's directory" + s.of,
+                token);
+  }
+  if (s.own_routes && s.cfg->alerts)
+    checkOutputs(s.cfg->alerts->routes, s.keys({"alerts", "routes"}), s.of, at, secret, d);
 }
 
 // monitoring.heartbeat: its URL file (via `secret`), and a URL with its monitor's token (in
@@ -116,33 +186,29 @@ ConfigPositions::ConfigPositions(const std::string& file, const std::string& tex
   root_ = parseYamlDocument(file, text, "config", ignored);
 }
 
-SourceLocation ConfigPositions::at(std::initializer_list<const char*> keys) const {
+SourceLocation ConfigPositions::at(const std::vector<std::string>& keys) const {
   SourceLocation found{file_, 0, 0};
   if (!root_) return found;
   YAML::Node node = *root_;
-  for (const char* key : keys) {
-    if (!node.IsMap() || !node[key]) return found;
-    node.reset(node[key]);  // not `node = ...`: yaml-cpp would overwrite the node in the tree
+  for (const std::string& key : keys) {
+    YAML::Node next;
+    if (node.IsMap() && node[key]) {
+      next.reset(node[key]);
+    } else if (node.IsSequence() && !key.empty() && key.size() < 10 &&
+               key.find_first_not_of("0123456789") == std::string::npos &&
+               std::stoul(key) < node.size()) {
+      next.reset(node[std::stoul(key)]);
+    } else {
+      return found;
+    }
+    node.reset(next);  // not `node = ...`: yaml-cpp would overwrite the node in the tree
     found = locationFromMark(file_, node.Mark());
   }
   return found;
 }
 
-SourceLocation ConfigPositions::output(size_t route, const char* list, size_t index,
-                                       const char* key) const {
-  if (!root_) return {file_, 0, 0};
-  const YAML::Node& top = *root_;
-  if (!top.IsMap() || !top["alerts"] || !top["alerts"]["routes"]) return {file_, 0, 0};
-  const YAML::Node routes = top["alerts"]["routes"];
-  if (!routes.IsSequence() || route >= routes.size() || !routes[route][list]) return {file_, 0, 0};
-  const YAML::Node outputs = routes[route][list];
-  if (!outputs.IsSequence() || index >= outputs.size() || !outputs[index][key])
-    return {file_, 0, 0};
-  return locationFromMark(file_, outputs[index][key].Mark());
-}
-
 config::KeyLocator ConfigPositions::locator() const {
-  return [this](std::initializer_list<const char*> keys) { return at(keys); };
+  return [this](const std::vector<std::string>& keys) { return at(keys); };
 }
 
 Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions& at) {
@@ -171,19 +237,9 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
     if (Status s = checkPrivateDirectory(path, what, options); !s)
       d.error(kUnsafeFile, where, s.message());
   };
-  if (cfg.partner_center) {
-    const config::PartnerCenterConfig& pc = *cfg.partner_center;
-    auto key = [&](const char* k) { return at.at({"sources", "partner_center", k}); };
-    secret(pc.client_secret_file, "the client secret file", key("client_secret_file"));
-    secret(pc.client_key_file, "the client key file", key("client_key_file"));
-    // A certificate is public: only who can change it matters.
-    secret(pc.client_certificate_file, "the client certificate file",
-           key("client_certificate_file"), false);
-    const SourceLocation token = key("refresh_token_file");
-    secret(pc.refresh_token_file, "the refresh token file", token);
-    if (!pc.refresh_token_file.empty())
-      directory(parentDirectory(pc.refresh_token_file), "the refresh token's directory", token);
-  }
+  const std::vector<config::AppConfig> accounts = config::partnerConfigs(cfg);
+  for (const AccountScope& account : accountScopes(cfg, accounts))
+    checkAccountFiles(account, at, secret, directory, d);
   if (cfg.alerts) {
     const config::AlertsConfig& a = *cfg.alerts;
     if (a.transport == alerts::TransportKind::kSmtp)
@@ -191,7 +247,7 @@ Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions&
              at.at({"alerts", "smtp", "password_file"}));
     if (a.transport == alerts::TransportKind::kFile)
       directory(a.file_dir, "the mail directory", at.at({"alerts", "file", "dir"}));
-    checkOutputs(a, at, secret, d);
+    if (topLevelUsed(cfg, true)) checkOutputs(a.routes, {"alerts", "routes"}, "", at, secret, d);
   }
   secret(cfg.http.token_file, "the HTTP token file", at.at({"http", "token_file"}));
   checkHeartbeat(cfg.monitoring, at, secret, d);
@@ -237,29 +293,51 @@ Diagnostics checkStorage(const config::AppConfig& cfg, const ConfigPositions& at
                 user + " write access to " + dir);
     return d;
   }
-  if (::access(cfg.storage_path.c_str(), F_OK) == 0 &&
-      ::access(cfg.storage_path.c_str(), R_OK | W_OK) != 0)
-    d.error(kStorageUnwritable, where,
-            "the database " + cfg.storage_path + " is not writable by " + user + ": " +
-                std::strerror(errno),
-            "run cspwatch as the database's owner (runuser -u cspwatch -- cspwatch ...)");
+  // Every account's database is in that directory (partnerConfigs() names them after it).
+  std::vector<std::string> files = {cfg.storage_path};
+  if (!cfg.partners.empty())
+    for (const config::AppConfig& account : config::partnerConfigs(cfg))
+      files.push_back(account.storage_path);
+  for (const std::string& file : files)
+    if (::access(file.c_str(), F_OK) == 0 && ::access(file.c_str(), R_OK | W_OK) != 0)
+      d.error(kStorageUnwritable, where,
+              "the database " + file + " is not writable by " + user + ": " + std::strerror(errno),
+              "run cspwatch as the database's owner (runuser -u cspwatch -- cspwatch ...)");
   return d;
 }
 
-Diagnostics checkRuleSet(const config::AppConfig& cfg, const ConfigPositions& at) {
-  Diagnostics d;
+namespace {
+
+// The rule set of `paths` (written at `where`); `label` starts the message of an account's own.
+void checkOneRuleSet(const std::vector<std::string>& paths, const SourceLocation& where,
+                     const std::string& label, Diagnostics& d) {
   // A path that does not exist is reported once, by checkEnvironment().
-  for (const auto& p : cfg.rule_paths)
-    if (struct stat st{}; ::stat(p.c_str(), &st) != 0) return d;
-  rules::LoadResult result = config::loadRuleFiles(cfg.rule_paths);
+  for (const auto& p : paths)
+    if (struct stat st{}; ::stat(p.c_str(), &st) != 0) return;
+  rules::LoadResult result = config::loadRuleFiles(paths);
   d.append(result.diagnostics);
   if (!result.ok())
-    d.error(kRulesInvalid, at.at({"rules", "paths"}),
-            "the rule set in " + join(cfg.rule_paths, ", ") + " has " +
+    d.error(kRulesInvalid, where,
+            label + "the rule set in " + join(paths, ", ") + " has " +
                 std::to_string(result.diagnostics.errorCount()) +
                 " error(s): the next scan would refuse it, and the service would keep its last "
                 "good set",
             "fix the rule files at the positions above; 'cspwatch rules check' lists the same");
+}
+
+}  // namespace
+
+Diagnostics checkRuleSet(const config::AppConfig& cfg, const ConfigPositions& at) {
+  Diagnostics d;
+  // With partners, the top level's rule set once when an account uses it, then each account's
+  // own.
+  if (cfg.partners.empty() || topLevelUsed(cfg, false))
+    checkOneRuleSet(cfg.rule_paths, at.at({"rules", "paths"}), "", d);
+  const std::vector<config::AppConfig> accounts = config::partnerConfigs(cfg);
+  for (const AccountScope& account : accountScopes(cfg, accounts))
+    if (!account.prefix.empty() && account.own_rules)
+      checkOneRuleSet(account.cfg->rule_paths, at.at(account.keys({"rules", "paths"})),
+                      account.label, d);
   return d;
 }
 

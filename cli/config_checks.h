@@ -10,9 +10,9 @@
 #pragma once
 
 #include <cstddef>
-#include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -26,12 +26,10 @@ class ConfigPositions {
  public:
   ConfigPositions(const std::string& file, const std::string& text);
   const std::string& file() const { return file_; }
-  // Where `keys` (a path from the top: {"alerts", "smtp", "host"}) is written; when it is not,
-  // the deepest of its sections that is, or the file alone (line 0).
-  SourceLocation at(std::initializer_list<const char*> keys) const;
-  // Where `key` of the `index`-th element of alerts.routes[route].<list> ("webhooks",
-  // "teams") is written, or the file alone.
-  SourceLocation output(size_t route, const char* list, size_t index, const char* key) const;
+  // Where `keys` (a path from the top: {"alerts", "smtp", "host"}; an element of a list by its
+  // index: {"partners", "1", "sources"}) is written; when it is not, the deepest of its sections
+  // that is, or the file alone (line 0).
+  SourceLocation at(const std::vector<std::string>& keys) const;
   config::KeyLocator locator() const;
 
  private:
@@ -39,10 +37,14 @@ class ConfigPositions {
   std::optional<YAML::Node> root_;
 };
 
+// With `partners:`, each check covers every partner account: its own files and rule set at its
+// entry's keys, named after it ("of partner 'fabrikam'"), and what the accounts share once.
+
 // Secrets and directories that commands would refuse (config.unsafe-file, warnings) and
 // secrets others can read (config.secret-readable).
 Diagnostics checkFileSafety(const config::AppConfig& cfg, const ConfigPositions& at);
-// The database's directory exists and is writable, or can be created
+// The database's directory exists and is writable, or can be created, and each database there
+// (every account's, and the instances' shared one with partners) is writable when it exists
 // (config.storage-unwritable, an error).
 Diagnostics checkStorage(const config::AppConfig& cfg, const ConfigPositions& at);
 // The rule set of rules.paths loads: the rules' own diagnostics as `rules check` gives them,

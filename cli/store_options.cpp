@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/store_options.h"
 
+#include "cli/partner_account.h"
+
 namespace cspwatch::cli {
 
 Opened openStore(const CommandContext& ctx, StoreAccess access) {
   Opened o;
-  Diagnostics diags;
-  o.config = config::loadConfig(ctx.config_path, diags);
+  o.config = loadAccount(ctx);
   if (!o.config) {
-    ctx.err << diags.renderText();
     o.exit_code = kExitUsage;
     return o;
   }

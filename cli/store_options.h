@@ -26,7 +26,8 @@ enum class StoreAccess { kReadWrite, kReadOnly };
 inline constexpr const char* kNoScanYet =
     "no scan yet: run 'cspwatch scan --once' or start the service";
 
-// Loads the configuration and opens its database; problems are written to ctx.err. kReadOnly:
+// Loads the configuration, selects the partner account (--partner: loadAccount()) and opens
+// its database; problems are written to ctx.err. kReadOnly:
 // when the database does not exist (or is empty), prints kNoScanYet and returns no store with
 // exit code 0 (the command prints nothing); when it exists but holds no scan, prints
 // kNoScanYet and returns the store (the command prints its empty result); an older schema is

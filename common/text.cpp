@@ -281,4 +281,10 @@ void appendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
+std::string withoutLineBreaks(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
 }  // namespace cspwatch

@@ -18,6 +18,8 @@ bool startsWith(std::string_view s, std::string_view prefix);
 // `s` with every occurrence of `from` (not empty) replaced by `to`.
 std::string replaceAll(std::string s, std::string_view from, std::string_view to);
 bool endsWith(std::string_view s, std::string_view suffix);
+// `s` on one line: each CR and LF replaced by a space (a status line, a response's reason).
+std::string withoutLineBreaks(std::string s);
 
 // Edit distance with insertions, deletions, substitutions and adjacent transpositions each
 // costing 1 (optimal string alignment), in O(|a|*|b|) time and O(|b|) space. Used for

@@ -22,7 +22,7 @@ using SectionReader = void (*)(const ReadContext&, const YAML::Node& node, const
                                AppConfig&);
 
 // The sections that may be left out, in the order they are read (and so reported); alerts
-// comes last, after sources.partner_center that 'transport: graph' needs.
+// comes last, after sources.partner_center (or partners) that 'transport: graph' needs.
 const std::pair<const char*, SectionReader> kOptionalSections[] = {
     {"storage", detail::readStorage},       {"rules", detail::readRules},
     {"schedule", detail::readSchedule},     {"http", detail::readHttp},
@@ -30,9 +30,19 @@ const std::pair<const char*, SectionReader> kOptionalSections[] = {
     {"monitoring", detail::readMonitoring},
 };
 
-// partner and sources, each reported when missing.
+// partner and sources, each reported when missing; or partners, and then neither of them.
 void readRequiredSections(const ReadContext& ctx, YamlMap& top, const YAML::Node& doc,
                           AppConfig& cfg) {
+  if (top.has("partners")) {
+    for (const char* key : {"partner", "sources"})
+      if (top.has(key))
+        top.error("partners-conflict", top.keyLocation(key),
+                  std::string("'") + key + "' is written at the top level beside 'partners'",
+                  "with 'partners', each partner account has its own: move it into each entry of "
+                  "'partners' (docs/configuration.md#partners)");
+    detail::readPartners(ctx, top, cfg);
+    return;
+  }
   if (top.has("partner"))
     detail::readPartner(ctx, top.get("partner"), doc, cfg.partner);
   else
@@ -53,13 +63,14 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   if (!doc) return std::nullopt;
   if (doc->IsNull()) {  // empty, or only comments
     diags.error("config.missing-key", {file, 1, 1}, "the file holds no settings",
-                "it needs at least the sections 'partner' and 'sources' (docs/configuration.md)");
+                "it needs at least the sections 'partner' and 'sources', or 'partners' "
+                "(docs/configuration.md)");
     return std::nullopt;
   }
   YamlMap top(*doc, file, kPrefix, "", diags);
   if (!top.valid()) return std::nullopt;
-  top.checkKeys({"partner", "sources", "storage", "rules", "schedule", "alerts", "http", "network",
-                 "logging", "monitoring"});
+  top.checkKeys({"partner", "sources", "partners", "storage", "rules", "schedule", "alerts", "http",
+                 "network", "logging", "monitoring"});
 
   const ReadContext ctx{file, base_dir, diags};
   AppConfig cfg;
@@ -67,6 +78,7 @@ std::optional<AppConfig> parseConfig(const std::string& text, const std::string&
   readRequiredSections(ctx, top, *doc, cfg);
   for (const auto& [name, read] : kOptionalSections)
     if (top.has(name)) read(ctx, top.get(name), *doc, cfg);
+  detail::checkPartnerStores(ctx, cfg);
   if (top.has("alerts") && !top.get("alerts").IsNull())
     detail::readAlerts(ctx, top.get("alerts"), *doc, cfg);
   if (diags.errorCount() != errors_before) return std::nullopt;

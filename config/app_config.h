@@ -8,7 +8,6 @@
 #pragma once
 
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +97,10 @@ struct AppConfig {
   int64_t rules_max_steps = rules::kDefaultMaxSteps;  // rules.max_steps_per_tenant
   Seconds schedule_interval = std::chrono::hours(6);
   std::optional<AlertsConfig> alerts;
+  // Whether alerts.could_not_check_after_time is written. When it is not, the value in `alerts`
+  // is derived from schedule.interval, and partnerConfigs() derives each account's from the
+  // account's own interval.
+  bool could_not_check_after_time_written = false;
   HttpConfig http;
   NetworkConfig network;
   MonitoringConfig monitoring;
@@ -107,7 +110,10 @@ struct AppConfig {
 // The configuration of each partner account, in the order written: without `partners:`, `cfg`
 // itself (named kDefaultPartner); with it, the top level with each entry's keys over it, its
 // own store (the SQLite file storage.path with "-<name>" before its extension, or the
-// PostgreSQL schema storage.schema + "_" + name) and `partners` empty.
+// PostgreSQL schema storage.schema + "_" + name) and `partners` empty. What the top level
+// derives from schedule.interval is derived again from the account's own (the alerts'
+// could_not_check_after_time, unless written). The top level's own store (storage.path,
+// storage.schema themselves) is no account's: it holds what the instances share.
 std::vector<AppConfig> partnerConfigs(const AppConfig& cfg);
 
 // The configuration of the partner account `name` (--partner NAME); `name` may be empty when
@@ -142,14 +148,19 @@ inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
 std::optional<AppConfig> loadConfig(const std::string& path, Diagnostics& diags);
 
 // Where a key is written in the configuration: `keys` is its path from the top
-// ({"alerts", "smtp", "host"}). The file alone (line 0) when it is not written there.
-using KeyLocator = std::function<SourceLocation(std::initializer_list<const char*> keys)>;
+// ({"alerts", "smtp", "host"}); an element of a list is named by its index
+// ({"partners", "1", "sources", "inventory", "path"}). The file alone (line 0) when it is not
+// written there.
+using KeyLocator = std::function<SourceLocation(const std::vector<std::string>& keys)>;
 
 // Problems that make a valid config unusable on this machine: missing inventory file, secret
 // files that cannot be read, templates that do not load, rule paths that do not exist.
 // Errors, each with a hint: any of them stops the next scan, so `config check` reports them
 // (exit 1); the daemon meets them at the scan instead. Each is at its key when `at` is given,
-// else at the file alone.
+// else at the file alone. With `partners:`, every account's own files are checked, each
+// problem named after its account ("partner 'fabrikam': ...") and at its entry's key (at the
+// entry itself without `at`); what the accounts share (templates, SMTP files, network.ca_file,
+// the top level's rules.paths when an account uses them) is checked once.
 Diagnostics checkEnvironment(const AppConfig& config, const KeyLocator& at = {});
 
 // Where the store is, as the configuration says: the SQLite file, or the PostgreSQL server with

@@ -64,9 +64,11 @@ void readMatch(const ReadContext& ctx, YamlMap& m, const YAML::Node& route,
   r.match.tenant_tags = mm.getStringList("tenant_tags").value_or(std::vector<std::string>{});
 }
 
-// One route, the i-th of `list`; nullopt when it is not a mapping (reported).
-std::optional<alerts::Route> readRoute(const ReadContext& ctx, const YAML::Node& list, size_t i) {
-  const std::string where = "alerts.routes[" + std::to_string(i) + "]";
+// One route, the i-th of `list` (at `path`, "alerts.routes"); nullopt when it is not a mapping
+// (reported).
+std::optional<alerts::Route> readRoute(const ReadContext& ctx, const YAML::Node& list, size_t i,
+                                       const std::string& path) {
+  const std::string where = path + "[" + std::to_string(i) + "]";
   YamlMap m = ctx.map(list[i], "route " + where, list);
   if (!m.valid()) return std::nullopt;
   m.checkKeys({"name", "to", "match", "sections", "default", "webhooks", "teams"});
@@ -104,7 +106,8 @@ SourceLocation nameLocation(const ReadContext& ctx, const YAML::Node& route) {
 
 }  // namespace
 
-void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a) {
+void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a,
+                const std::string& where) {
   if (!node.IsSequence() || node.size() == 0) {
     alerts.error("bad-type", alerts.valueLocation("routes"),
                  "'routes' must be a non-empty list of routes",
@@ -114,7 +117,7 @@ void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts,
   bool have_default = false;
   std::map<std::string, size_t> names;  // route name -> its index in a.routes
   for (size_t i = 0; i < node.size(); ++i) {
-    if (auto r = readRoute(ctx, node, i)) {
+    if (auto r = readRoute(ctx, node, i, where)) {
       have_default = have_default || r->is_default;
       auto [first, added] = names.emplace(r->name, a.routes.size());
       const alerts::Route* other = added ? nullptr : &a.routes[first->second];

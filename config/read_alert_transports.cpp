@@ -79,8 +79,31 @@ void readFile(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& 
   if (auto d = f.getString("dir", true)) a.file_dir = ctx.path(*d);
 }
 
-// smtp needs its section; graph needs its section and a confidential sources.partner_center
-// app, whose application permission Mail.Send it sends with.
+// 'transport: graph' sends with a confidential sources.partner_center app: `pc` is the
+// account's, `account` names it in messages ("" for the one configured at the top level).
+void checkGraphApp(YamlMap& m, const std::optional<PartnerCenterConfig>& pc,
+                   const std::string& account) {
+  if (!pc)
+    m.error("missing-key", m.valueLocation("transport"),
+            "'transport: graph' sends with the app of sources.partner_center, which " +
+                (account.empty() ? "is not configured" : account + " does not configure"),
+            "configure sources.partner_center" +
+                std::string(account.empty() ? "" : " in every entry of 'partners'") +
+                ", or use smtp");
+  else if (pc->public_client)
+    m.error(
+        "bad-value", m.valueLocation("transport"),
+        "'transport: graph' sends with the application permission Mail.Send, which a "
+        "public client (" +
+            (account.empty() ? "sources.partner_center.public_client)"
+                             : "sources.partner_center.public_client, as " + account + " has)") +
+            " cannot hold",
+        "use smtp, or a confidential app registration");
+}
+
+// smtp needs its section; graph needs its section and, for every partner account (each sends
+// its own mail), a confidential sources.partner_center app, whose application permission
+// Mail.Send it sends with.
 void checkTransportNeeds(YamlMap& m, const AppConfig& cfg, const AlertsConfig& a) {
   if (a.transport == alerts::TransportKind::kSmtp && !m.has("smtp"))
     m.error("missing-key", m.valueLocation("transport"),
@@ -90,16 +113,10 @@ void checkTransportNeeds(YamlMap& m, const AppConfig& cfg, const AlertsConfig& a
   if (!m.has("graph"))
     m.error("missing-key", m.valueLocation("transport"),
             "'transport: graph' needs a 'graph' section with the sending 'mailbox'");
-  if (!cfg.partner_center)
-    m.error("missing-key", m.valueLocation("transport"),
-            "'transport: graph' sends with the app of sources.partner_center, which is not "
-            "configured",
-            "configure sources.partner_center, or use smtp");
-  else if (cfg.partner_center->public_client)
-    m.error("bad-value", m.valueLocation("transport"),
-            "'transport: graph' sends with the application permission Mail.Send, which a "
-            "public client (sources.partner_center.public_client) cannot hold",
-            "use smtp, or a confidential app registration");
+  if (cfg.partners.empty()) checkGraphApp(m, cfg.partner_center, "");
+  for (const PartnerAccount& p : cfg.partners)
+    checkGraphApp(m, p.partner_center,
+                  "partner '" + p.name + "' (line " + std::to_string(p.at.line) + ")");
 }
 
 }  // namespace

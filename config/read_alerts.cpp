@@ -60,7 +60,7 @@ void readReminders(YamlMap& m, AlertsConfig& a) {
 void readContent(YamlMap& m, AlertsConfig& a, Seconds interval) {
   if (auto n = m.getInt("could_not_check_after_scans", 1, 1000))
     a.could_not_check_after_scans = static_cast<int>(*n);
-  a.could_not_check_after_time = (a.could_not_check_after_scans - 1) * interval;
+  a.could_not_check_after_time = derivedCouldNotCheckTime(a, interval);
   if (auto d = m.getDuration("could_not_check_after_time")) a.could_not_check_after_time = *d;
   if (auto d = m.getDuration("suppression_notice")) a.suppression_notice = *d;
   if (auto list = m.getStringList("immediate_severities")) {
@@ -108,18 +108,39 @@ void readRetention(YamlMap& m, AlertsConfig& a) {
 
 }  // namespace
 
+const std::vector<std::string> kAlertsSharedKeys = {"transport",
+                                                    "from",
+                                                    "templates_dir",
+                                                    "reminders",
+                                                    "could_not_check_after_scans",
+                                                    "could_not_check_after_time",
+                                                    "suppression_notice",
+                                                    "immediate_severities",
+                                                    "retry_first",
+                                                    "retry_max",
+                                                    "give_up_after",
+                                                    "max_items_per_section",
+                                                    "retention",
+                                                    "smtp",
+                                                    "graph",
+                                                    "file"};
+
+Seconds derivedCouldNotCheckTime(const AlertsConfig& a, Seconds interval) {
+  return (a.could_not_check_after_scans - 1) * interval;
+}
+
 void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                 AppConfig& cfg) {
   YamlMap m = ctx.map(node, "section 'alerts'", parent);
   if (!m.valid()) return;
-  m.checkKeys({"transport", "from", "templates_dir", "routes", "reminders",
-               "could_not_check_after_scans", "could_not_check_after_time", "suppression_notice",
-               "immediate_severities", "retry_first", "retry_max", "give_up_after",
-               "max_items_per_section", "retention", "smtp", "graph", "file"});
+  std::vector<std::string> keys = kAlertsSharedKeys;
+  keys.insert(keys.begin() + 3, "routes");  // after templates_dir, as docs/configuration.md
+  m.checkKeys(keys);
   AlertsConfig a;
   readSender(ctx, m, a);
   readReminders(m, a);
   readContent(m, a, cfg.schedule_interval);
+  cfg.could_not_check_after_time_written = m.has("could_not_check_after_time");
   readRetries(m, a);
   readRetention(m, a);
   if (m.has("routes"))

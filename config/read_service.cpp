@@ -99,18 +99,22 @@ void readRules(const ReadContext& ctx, const YAML::Node& node, const YAML::Node&
   if (auto n = m.getInt("max_steps_per_tenant", 1000, 1000000000)) cfg.rules_max_steps = *n;
 }
 
+std::optional<Seconds> readInterval(YamlMap& m, bool required) {
+  auto d = m.getDuration("interval", required);
+  if (d && *d < std::chrono::minutes(5)) {
+    m.error("bad-value", m.valueLocation("interval"),
+            "'interval' must be at least 5m, found '" + formatDuration(*d) + "'",
+            "Partner Center throttles frequent full scans; 1h to 24h is typical");
+    return std::nullopt;
+  }
+  return d;
+}
+
 void readSchedule(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                   AppConfig& cfg) {
   YamlMap m = ctx.map(node, "section 'schedule'", parent);
   m.checkKeys({"interval"});
-  if (auto d = m.getDuration("interval")) {
-    if (*d < std::chrono::minutes(5))
-      m.error("bad-value", m.valueLocation("interval"),
-              "'interval' must be at least 5m, found '" + formatDuration(*d) + "'",
-              "Partner Center throttles frequent full scans; 1h to 24h is typical");
-    else
-      cfg.schedule_interval = *d;
-  }
+  if (auto d = readInterval(m, false)) cfg.schedule_interval = *d;
 }
 
 void readLogging(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,

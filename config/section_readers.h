@@ -9,6 +9,7 @@
 // so the order of the calls in parseConfig() is the order of the diagnostics and matters.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ std::string hintFor(const std::string& word, const std::vector<std::string>& cho
 void readPartner(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  PartnerIdentity& partner);
 
+// partners (read_partners.cpp): the partner accounts into cfg.partners, `top` being the
+// document's mapping that holds them. Each entry: name (unique, [a-z][a-z0-9_]{0,39}), partner
+// and sources as at the top level, and optionally rules.paths, schedule.interval and
+// alerts.routes (which need the top level's 'alerts'); keys only the top level may set are
+// reported as such.
+void readPartners(const ReadContext& ctx, YamlMap& top, AppConfig& cfg);
+// After storage: each account's PostgreSQL schema (storage.schema + "_" + name) fits
+// PostgreSQL's 63 characters, which would otherwise cut two accounts' names to one schema.
+void checkPartnerStores(const ReadContext& ctx, const AppConfig& cfg);
+
 // sources (read_sources.cpp): partner_center and inventory, at least one of them.
 void readSources(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  AppConfig& cfg);
@@ -58,6 +69,9 @@ void readRules(const ReadContext& ctx, const YAML::Node& node, const YAML::Node&
                AppConfig& cfg);
 void readSchedule(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                   AppConfig& cfg);
+// schedule.interval of the section `m` (at least 5m); nullopt when absent or refused (reported;
+// absent only when `required`).
+std::optional<Seconds> readInterval(YamlMap& m, bool required);
 void readLogging(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                  AppConfig& cfg);
 
@@ -78,21 +92,30 @@ void readMonitoring(const ReadContext& ctx, const YAML::Node& node, const YAML::
 // can change and not empty (read_route_outputs.cpp).
 bool readOutputUrl(const ReadContext& ctx, YamlMap& m, std::string& url, std::string& url_file);
 
-// alerts (read_alerts.cpp). Reads after sources: 'transport: graph' sends with the app of
-// sources.partner_center, so cfg.partner_center must be read already.
+// alerts (read_alerts.cpp). Reads after sources and partners: 'transport: graph' sends with the
+// app of sources.partner_center (each account's), so cfg.partner_center, or cfg.partners, must
+// be read already; and after schedule, which sets could_not_check_after_time's default.
 void readAlerts(const ReadContext& ctx, const YAML::Node& node, const YAML::Node& parent,
                 AppConfig& cfg);
+// The keys of the 'alerts' section besides 'routes': the top level's only (an entry of
+// partners sets routes alone).
+extern const std::vector<std::string> kAlertsSharedKeys;
+// alerts.could_not_check_after_time when not written: the time the scheduled scans of
+// could_not_check_after_scans span at `interval`.
+Seconds derivedCouldNotCheckTime(const AlertsConfig& a, Seconds interval);
 
 // alerts.routes (read_alert_routes.cpp); `alerts` is the section holding them, where a list
-// that is missing, empty or without a default route is reported.
-void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a);
+// that is missing, empty or without a default route is reported. `where` is their path in
+// messages and the default name of each route ("alerts.routes" makes "alerts.routes[0]").
+void readRoutes(const ReadContext& ctx, const YAML::Node& node, YamlMap& alerts, AlertsConfig& a,
+                const std::string& where = "alerts.routes");
 
 // alerts.routes[].webhooks and .teams (read_route_outputs.cpp) of the route `m` (at `where`,
 // "alerts.routes[N]") into `r`; each file they name is checked, each URL's secrets registered.
 void readOutputs(const ReadContext& ctx, YamlMap& m, const std::string& where, alerts::Route& r);
 
 // alerts.smtp, alerts.graph, alerts.file (read_alert_transports.cpp), each if present, then
-// whether the chosen transport has what it needs.
+// whether the chosen transport has what it needs (graph: every account's partner_center).
 void readTransports(const ReadContext& ctx, YamlMap& alerts, const YAML::Node& alerts_node,
                     const AppConfig& cfg, AlertsConfig& a);
 

@@ -74,13 +74,6 @@ HttpResponse methodNotAllowed(const char* allow) {
   return r;
 }
 
-// One line: a handler's explanation must not break the response into several.
-std::string oneLine(std::string s) {
-  std::replace_if(
-      s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return s;
-}
-
 // The routes and the token; immutable once serving, called from several threads.
 class Router {
  public:
@@ -129,7 +122,8 @@ class Router {
       const auto [healthy, why] = handlers_.health();
       // Without the token (when there is one) the answer says no more than ok or not: the
       // explanation may name files and errors.
-      const std::string detail = authorized ? ": " + oneLine(why) : "";
+      // One line: a handler's explanation must not break the response into several.
+      const std::string detail = authorized ? ": " + withoutLineBreaks(why) : "";
       return healthy ? text(200, "ok" + detail + "\n") : text(503, "unhealthy" + detail + "\n");
     }
     if (req.path == "/metrics") {

@@ -170,6 +170,11 @@ void Metrics::addDeliveries(const std::string& partner, int64_t delivered, int64
   a.mail_failed += nonNegative(failed);
 }
 
+void Metrics::setSignInFailing(const std::string& partner, bool failing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  account(partner).sign_in_failed = failing;
+}
+
 void Metrics::recordReload(bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   ++(ok ? reloads_ok_ : reloads_error_);

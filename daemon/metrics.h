@@ -105,6 +105,9 @@ class Metrics {
                  std::optional<Timestamp> oldest_queued = std::nullopt);
   // Adds messages delivered and given up on by a delivery run (negative values count as 0).
   void addDeliveries(const std::string& partner, int64_t delivered, int64_t failed);
+  // Whether the partner user's sign-in is refused, as a standby found when it used the refresh
+  // token (daemon/partner_runner.h) rather than a scan.
+  void setSignInFailing(const std::string& partner, bool failing);
   // A configuration reload, successful or refused.
   void recordReload(bool ok);
   // Whether this instance holds the lease of `partner`'s account (daemon/lease_keeper.h), and

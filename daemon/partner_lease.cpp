@@ -6,13 +6,6 @@
 
 namespace cspwatch::daemon {
 
-namespace {
-
-// A scan "due" this far ahead is not due (a standby's).
-constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
-
-}  // namespace
-
 void PartnerRunner::stepLease(std::unique_lock<std::mutex>& lock, const storage::LeaseHolder& self,
                               const LeaseKeeper::HolderGone& gone, bool may_take) {
   const config::AppConfig cfg = load_->config;  // the lock is released meanwhile

@@ -4,11 +4,15 @@
 #include <algorithm>
 
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include "common/logging.h"
+#include "common/redact.h"
 #include "common/text.h"
 #include "daemon/heartbeat.h"
 #include "daemon/scan_setup.h"
+#include "msapi/configured_credentials.h"
+#include "msapi/http_client.h"
 #include "scan/outbox_sender.h"
 #include "storage/outbox.h"
 #include "storage/states.h"
@@ -16,9 +20,6 @@
 namespace cspwatch::daemon {
 
 namespace {
-
-// A scan "due" this far ahead is not due (a standby's): far, yet safe to add to a steady clock.
-constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
 
 // Skipped inventory rows and lists that could not be read, one log line each (the first few;
 // the count says how many there were).
@@ -133,7 +134,7 @@ bool PartnerRunner::startDueJob(std::mt19937_64& rng) {
   const bool scan_due = scan_requested_ || ctx_.clock->now() >= due_scan_;
   if (holding_ && scan_due && *ctx_.scans_running < ctx_.options->max_parallel_scans) {
     scan_requested_ = false;
-    launch(true);
+    launch(Job::kScan);
     due_scan_ =
         nextScanTime(*last_scan_start_, load_->config.schedule_interval, ctx_.options->jitter, rng);
     log().info("{}next scan at {}", who(), formatTimestamp(due_scan_));
@@ -142,10 +143,55 @@ bool PartnerRunner::startDueJob(std::mt19937_64& rng) {
   }
   if (Steady::now() >= due_delivery_) {
     due_delivery_ = Steady::now() + ctx_.options->delivery_check;
-    if (load_->config.alerts) launch(false);
+    if (load_->config.alerts) launch(Job::kDelivery);
+    return true;
+  }
+  if (!holding_ && signInDue()) {
+    launch(Job::kSignIn);
     return true;
   }
   return false;
+}
+
+bool PartnerRunner::signInDue() {
+  if (Steady::now() < due_sign_in_check_) return false;
+  due_sign_in_check_ =
+      Steady::now() + std::chrono::duration_cast<Steady::duration>(load_->config.lease_period / 3);
+  const auto& pc = load_->config.partner_center;
+  if (!pc || pc->refresh_token_file.empty()) return false;
+  struct stat st {};
+  if (::stat(pc->refresh_token_file.c_str(), &st) != 0) return false;  // never signed in here
+  const Timestamp written = fromUnixSeconds(st.st_mtim.tv_sec);
+  return ctx_.clock->now() - written > kSignInRefreshAge;
+}
+
+std::string PartnerRunner::keepSignIn(const config::AppConfig& cfg) {
+  auto configured = msapi::configuredCredentials(*cfg.partner_center, cfg.partner.tenant_id);
+  Status s = configured ? Status::ok() : configured.status();
+  if (s) {
+    msapi::HttpClient http(msapi::withNetwork(msapi::networkOptions(cfg.network)));
+    msapi::TokenProvider tokens(std::move(configured->credentials), http, *ctx_.clock, &cancel_);
+    auto token = tokens.userToken(cfg.partner.tenant_id, msapi::Audience::kPartnerCenter);
+    if (!token) s = token.status();
+  }
+  const bool refused = s.code() == Status::Code::kUnauthenticated;
+  {
+    std::lock_guard<std::mutex> lock(*ctx_.mutex);
+    if (s)
+      sign_in_failure_.reset();
+    else if (refused)
+      sign_in_failure_ = redactSecrets(s.message());
+    // Not again before a while: a fault (the network) is retried in an hour.
+    if (!s) due_sign_in_check_ = Steady::now() + std::chrono::hours(1);
+  }
+  ctx_.metrics->setSignInFailing(name(), !s && refused);
+  if (s)
+    log().info("{}standing by: the partner user's refresh token was used and renewed", who());
+  else
+    log().warn("{}standing by: the partner user's sign-in {}: {}", who(),
+               refused ? "is refused (run 'cspwatch auth login' on this machine)" : "failed",
+               redactSecrets(s.message()));
+  return "";
 }
 
 // While a job runs, only the lease has a deadline here: the job's end wakes the service (a
@@ -161,24 +207,24 @@ PartnerRunner::Steady::time_point PartnerRunner::nextWake() const {
   return until;
 }
 
-void PartnerRunner::launch(bool scan) {
+void PartnerRunner::launch(Job what) {
   join();
   cancel_.reset();  // a scan cancelled as the lease was lost has ended (not on stop: no launch)
   touch();
   busy_ = true;
-  scan_running_ = scan;
-  if (scan) {
+  scan_running_ = what == Job::kScan;
+  if (scan_running_) {
     ++*ctx_.scans_running;
     last_scan_start_ = ctx_.clock->now();
   }
-  worker_ = std::thread([this, scan, l = load_, f = fence_] { work(scan, l, f); });
+  worker_ = std::thread([this, what, l = load_, f = fence_] { work(what, l, f); });
 }
 
 // A job of the worker thread: a scan (which delivers due mail at its end), or delivery alone
 // (the delivery timer). Either way the outbox gauges are refreshed.
-void PartnerRunner::work(bool scan, std::shared_ptr<const PartnerLoad> l,
+void PartnerRunner::work(Job what, std::shared_ptr<const PartnerLoad> l,
                          std::optional<storage::Fence> fence) {
-  std::string outcome = job(scan, *l, fence);
+  std::string outcome = what == Job::kSignIn ? keepSignIn(l->config) : job(what, *l, fence);
   // glibc keeps a scan's freed heap, SQLite's page cache and temporary tables among it (the
   // database is closed by now): give it back while the daemon idles.
   malloc_trim(0);
@@ -193,9 +239,10 @@ void PartnerRunner::work(bool scan, std::shared_ptr<const PartnerLoad> l,
   ctx_.wake->notify_all();
 }
 
-std::string PartnerRunner::job(bool scan, const PartnerLoad& l,
+std::string PartnerRunner::job(Job what, const PartnerLoad& l,
                                const std::optional<storage::Fence>& fence) {
   const config::AppConfig& cfg = l.config;
+  const bool scan = what == Job::kScan;
   std::string outcome;
   auto store = openStore(cfg);
   if (!store) {

@@ -61,6 +61,10 @@ struct RunnerContext {
 class PartnerRunner {
  public:
   using Steady = std::chrono::steady_clock;
+  // A standby's refresh token older than this is used once (above).
+  static constexpr Seconds kSignInRefreshAge = std::chrono::hours(24);
+  // A scan "due" this far ahead is not due (a standby's): far, yet safe to add to a steady clock.
+  static constexpr Seconds kNotDue = std::chrono::hours(24 * 365 * 10);
 
   PartnerRunner(RunnerContext ctx, std::shared_ptr<const PartnerLoad> load);
   ~PartnerRunner();  // waits for the worker (the service cancelled and waited for it first)
@@ -109,10 +113,14 @@ class PartnerRunner {
   const std::string& statusLine() const { return last_outcome_; }
 
  private:
-  void launch(bool scan);
-  void work(bool scan, std::shared_ptr<const PartnerLoad> load,
-            std::optional<storage::Fence> fence);
-  std::string job(bool scan, const PartnerLoad& load, const std::optional<storage::Fence>& fence);
+  enum class Job { kScan, kDelivery, kSignIn };
+  void launch(Job what);
+  void work(Job what, std::shared_ptr<const PartnerLoad> load, std::optional<storage::Fence> fence);
+  std::string job(Job what, const PartnerLoad& load, const std::optional<storage::Fence>& fence);
+  // Whether a standby's refresh token is due for use (above); checked every lease step.
+  bool signInDue();
+  // The sign-in job: the refresh-token grant in the partner tenant, once. The status line ("").
+  std::string keepSignIn(const config::AppConfig& cfg);
   Result<storage::FindingStore> openStore(const config::AppConfig& cfg) const;
   std::string storeUnavailable(bool scan, const Status& why);
   std::string runScan(storage::FindingStore& store, const PartnerLoad& load,
@@ -142,6 +150,7 @@ class PartnerRunner {
   Timestamp started_at_;
   Timestamp due_scan_;  // not due until the lease is gained
   Steady::time_point due_delivery_, due_lease_;
+  Steady::time_point due_sign_in_check_{};  // the next look at the refresh token's age
   std::optional<Timestamp> last_scan_start_;
   std::optional<Timestamp> last_success_;       // the last scan that read tenants (from the db)
   std::optional<std::string> sign_in_failure_;  // the last scan could not sign in as the user

@@ -6,17 +6,11 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/logging.h"
+#include "common/text.h"
 
 namespace cspwatch::daemon {
 
 namespace {
-
-// STATUS= is one line.
-std::string oneLine(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
 
 uint64_t monotonicMicros() {
   timespec ts{};
@@ -39,18 +33,22 @@ void SystemdNotifier::send(const std::string& state) {
   if (r < 0) log().debug("sd_notify failed: {}", r);
 }
 
-void SystemdNotifier::ready(const std::string& s) { send("READY=1\nSTATUS=" + oneLine(s)); }
+void SystemdNotifier::ready(const std::string& s) {
+  send("READY=1\nSTATUS=" + withoutLineBreaks(s));
+}
 
 void SystemdNotifier::reloading(const std::string& s) {
   // MONOTONIC_USEC lets systemd (253+) tell this reload from an earlier one.
   send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonicMicros()) +
-       "\nSTATUS=" + oneLine(s));
+       "\nSTATUS=" + withoutLineBreaks(s));
 }
 
-void SystemdNotifier::status(const std::string& s) { send("STATUS=" + oneLine(s)); }
+void SystemdNotifier::status(const std::string& s) { send("STATUS=" + withoutLineBreaks(s)); }
 
 void SystemdNotifier::watchdog() { send("WATCHDOG=1"); }
 
-void SystemdNotifier::stopping(const std::string& s) { send("STOPPING=1\nSTATUS=" + oneLine(s)); }
+void SystemdNotifier::stopping(const std::string& s) {
+  send("STOPPING=1\nSTATUS=" + withoutLineBreaks(s));
+}
 
 }  // namespace cspwatch::daemon

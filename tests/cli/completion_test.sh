@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The shell completion scripts `cspwatch completion bash|zsh` writes (the .deb installs them):
 # they parse (bash -n, zsh -n), every subcommand of
-# `cspwatch --help`, at every level, is in them, and bash completes commands, options and the
-# choices of --format as a user would see them.
+# `cspwatch --help`, at every level, is in them, and bash completes commands, options, the
+# choices of --format and the names --partner takes as a user would see them.
 # Usage: completion_test.sh CSPWATCH_BINARY OUT_DIR
 set -euo pipefail
 bin=$1 out=$2
@@ -60,6 +60,22 @@ check "json" cspwatch --config /etc/x.yaml tenants list --format j
 check "--state" cspwatch findings list --sta
 check "debug error info trace warn" cspwatch --log-level ''
 check "--config" cspwatch scans list --conf
+check "--partner" cspwatch scans list --part
+
+# --partner's values: the accounts' names, asked of the binary as typed (the first word) with
+# the configuration typed before it.
+cat >"$out/partners.yaml" <<'EOF'
+partners:
+  - name: contoso
+    partner: {name: C, tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64, email_domains: [c.example]}
+    sources: {inventory: {path: c.csv}}
+  - name: fabrikam
+    partner: {name: F, tenant_id: 3f6d2b8e-9c41-4a7f-b2d5-1e8c7a9f0b64, email_domains: [f.example]}
+    sources: {inventory: {path: f.csv}}
+EOF
+check "contoso fabrikam" "$bin" --config "$out/partners.yaml" findings list --partner ''
+check "fabrikam" "$bin" -c "$out/partners.yaml" --partner f
+check "" "$bin" -c "$out/missing.yaml" --partner ''
 
 if [ $failures -ne 0 ]; then
   echo "$failures check(s) failed"

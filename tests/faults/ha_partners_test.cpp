@@ -82,7 +82,7 @@ struct PartnersWorld {
   SystemClock clock;
   Timestamp now = clock.now();
   std::vector<std::unique_ptr<Account>> accounts;
-  storage::StoreLocation where = testing::testStore(dir, "partners");
+  storage::StoreLocation where = testing::testStore(dir, "partners.db");
   std::string config;
 
   explicit PartnersWorld(int n, const std::string& extra = "") {
@@ -176,7 +176,7 @@ TEST_CASE("partners: one instance scans two accounts, each into its own store, a
 TEST_CASE(
     "ha: two instances spread three accounts 2+1, and after kill -9 the other scans all three",
     "[postgres]") {
-  PartnersWorld w(3);
+  PartnersWorld w(3, "http:\n  enabled: false\n");
   NotifySocket notify_a(w.dir.file("a.sock")), notify_b(w.dir.file("b.sock"));
   auto a = startOn("machine-a", w.config, notify_a);
   // Alone, A takes every account and scans each.
@@ -186,7 +186,10 @@ TEST_CASE(
 
   // B joins: A counts two instances, gives one account up, and B takes and scans it.
   auto b = startOn("machine-b", w.config, notify_b);
-  REQUIRE(b->waitForErr("took the lease of partner:", std::chrono::seconds(6 * kLeaseSeconds)));
+  const bool taken =
+      b->waitForErr("took the lease of partner:", std::chrono::seconds(6 * kLeaseSeconds));
+  INFO("A:\n" << a->err() << "\nB:\n" << b->err());
+  REQUIRE(taken);
   REQUIRE(b->waitForErr(": scan 2 completed", kWait));
   std::map<std::string, int> held;
   std::string moved;

@@ -13,6 +13,8 @@
 #include <set>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <sys/time.h>
 
 #include "common/clock.h"
 #include "common/text.h"
@@ -198,4 +200,48 @@ TEST_CASE("ha: a clean stop gives the lease up: the standby scans at its next st
   REQUIRE_FALSE(notify_b.waitFor("STATUS=last scan", std::chrono::seconds(60)).empty());
   b->signal(SIGTERM);
   REQUIRE(b->waitExit(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("ha: a standby keeps its own refresh token in use, and says when it is refused",
+          "[postgres]") {
+  HaWorld w;
+  NotifySocket notify_a(w.dir.file("a.sock")), notify_b(w.dir.file("b.sock"));
+  auto a = startOn("machine-a", w.config, notify_a);
+  REQUIRE_FALSE(notify_a.waitFor("STATUS=last scan", std::chrono::seconds(60)).empty());
+  // B on a machine of its own: its own directory, refresh token and endpoint. Its token was
+  // last written two days ago (each use rotates it): due for use.
+  for (const char* f : {"client_secret", "inventory.json"})
+    REQUIRE(::chmod(w.dir.write("b/" + std::string(f), testing::readFile(w.dir.file(f))).c_str(),
+                    0600) == 0);
+  const std::string token = w.login.issueRefreshToken(w.now);
+  const std::string token_file = w.dir.write("b/refresh_token", token + "\n");
+  REQUIRE(::chmod(token_file.c_str(), 0600) == 0);
+  const timeval old[2] = {{::time(nullptr) - 2 * 86400, 0}, {::time(nullptr) - 2 * 86400, 0}};
+  REQUIRE(::utimes(token_file.c_str(), old) == 0);
+  const std::string config_b = w.dir.write(
+      "b/cspwatch.yaml", replaceAll(testing::readFile(w.config), "http:\n  enabled: false\n",
+                                    "http:\n  listen: 127.0.0.1:0\n"));
+  auto b = startOn("machine-b", config_b, notify_b);
+  const int port = b->port(notify_b);
+  REQUIRE(b->waitForErr("the partner user's refresh token was used and renewed",
+                        std::chrono::seconds(20)));
+  CHECK(testing::readFile(token_file) != token + "\n");  // rotated
+  struct stat st {};
+  REQUIRE(::stat(token_file.c_str(), &st) == 0);
+  CHECK(st.st_mtime > ::time(nullptr) - 60);
+  const std::string health = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
+  CHECK(testing::httpRequest("GET", health).status == 200);
+
+  // A token Entra refuses: B's /healthz says so before B is ever needed.
+  REQUIRE(writeFileAtomically(token_file, "not-a-token-entra-knows\n", 0600));
+  REQUIRE(::utimes(token_file.c_str(), old) == 0);
+  REQUIRE(b->waitForErr("sign-in is refused (run 'cspwatch auth login' on this machine)",
+                        std::chrono::seconds(20)));
+  auto refused = testing::httpRequest("GET", health);
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body, Catch::Contains("cannot sign in to Partner Center"));
+  for (auto* d : {a.get(), b.get()}) {
+    d->signal(SIGTERM);
+    REQUIRE(d->waitExit(std::chrono::seconds(10)) == 0);
+  }
 }
