@@ -591,9 +591,11 @@ def spread_text(spread):
 
 def settle(instances, store, accounts, share, lease_period, timeout):
     """Until every lease is held, none by an instance past its share, and no scan runs (an
-    account given up to a joining instance is scanned again by it): the quiet state the
-    failover starts from. Returns what it saw."""
+    account given up to a joining instance is scanned again by it), for a second on end (the
+    instance that took a lease starts its scan just after): the quiet state the failover starts
+    from. Returns what it saw."""
     started = time.monotonic()
+    quiet_since = None
     known = {}
     while True:
         check_alive(instances)
@@ -606,9 +608,12 @@ def settle(instances, store, accounts, share, lease_period, timeout):
                 known[(acct, sc["id"])] = sc["status"]
         all_held = all(holder_label(snap[acct]["lease"], instances) for acct in accounts)
         fair = max(len(v) for v in spread.values()) <= share
-        waited = time.monotonic() - started
-        if (all_held and fair and not running) or waited > timeout:
-            return {"settled": all_held and fair and not running, "after_s": waited,
+        now = time.monotonic()
+        quiet = all_held and fair and not running
+        quiet_since = (quiet_since or now) if quiet else None
+        waited = now - started
+        if (quiet and now - quiet_since >= 1.0) or waited > timeout:
+            return {"settled": quiet, "after_s": waited,
                     "leases": spread, "spread": spread_text(spread),
                     "scans": {acct: [{"id": i, "status": st} for (a, i), st in sorted(
                         known.items()) if a == acct] for acct in accounts}}, snap
