@@ -10,24 +10,30 @@ a takeover waits for the lease as it would across machines). Then:
 
 1. Many partner accounts. All instances start at once (--stagger: the others once the first
    has made every account's tables); the wall time from the first one's start until every
-   account's first scan completed, and for each account: which instance scanned it (the pid
-   in its lease), its scan's wall time (the daemon's `cspwatch_scan_duration_seconds` for that
-   account; else the times this harness saw the scan `running` and ended in the account's
-   `scans` table, polled every 0.2 s), its rate-limit floor (as scan_bench.py computes it,
-   from that account's simulator: (Partner Center requests admitted - the bucket's capacity)
-   / its rate) and wall / floor. Overall: the wall time against the largest per-account floor
-   (the accounts scan in parallel, each against its own limits, so the whole should be near
-   the largest floor, not the sum), and how the accounts were spread: which instance scanned
-   each, and the leases once settled (every lease held, none past an instance's share, no
-   scan running: an account given up to an instance that joined is scanned again by it).
+   account's first scan completed, and for each account: which instance scanned it (its
+   lease's holder while the scan ran, else the instance whose log tells of that scan), its
+   scan's wall time (the daemon's `cspwatch_scan_duration_seconds{partner}` when the log's line
+   for that scan agrees, else the log's; else the times this harness saw the scan `running`
+   and ended in the account's `scans` table, polled every 0.2 s), its rate-limit floor (as
+   scan_bench.py computes it, from that account's simulator: (Partner Center requests admitted
+   - the bucket's capacity) / its rate), wall / floor, and the time before the first request
+   and after the last with the ratio at the real limits estimated from it, as scan_bench.py
+   does. Overall: the wall time against the largest per-account floor (the accounts scan in
+   parallel, each against its own limits, so the whole should be near the largest floor, not
+   the sum), and how the accounts were spread: which instance scanned each, and the leases
+   once settled (every lease held, none past an instance's share, no scan running, for a
+   second: an account given up to an instance that joined is scanned again by it).
 2. Failover. `POST /v1/scan` on the instance holding the most leases; once its scans are under
    way (--kill-at of the first scan's wall time into them), kill -9 of that instance. For each
    account it held: the time from the kill until another instance holds the lease (the
    `leases` table, and that instance's `cspwatch_lease_held{partner}`), and until that
    account's next scan completed; both against `storage.lease_period` (the design: within two
-   periods; about 4/3 to 5/3 of one, daemon/lease_keeper.h). Then, for every account, that
-   nothing is doubled: no (rule, tenant, subject) open twice, the open findings the same as
-   after the clean first scan, and the same as the simulator's truth (--write-truth).
+   periods; from the kill, 2/3 to 4/3 of one for a lease alone, docs/performance.md). The
+   takeover scan's wall time against its floor: what the bucket held at the takeover (its
+   level followed from the simulator's counts) at once, the rest at its rate. Then, for every
+   account, that nothing is doubled: no (rule, tenant, subject) open twice, the open findings
+   the same as after the clean first scan, and the same as the simulator's truth
+   (--write-truth).
 
 Layouts (--layout): `partners` writes one configuration with a `partners:` list, one entry per
 account, each its own store (PostgreSQL schema `<storage.schema>_<name>`) and lease
