@@ -165,8 +165,9 @@ bool PartnerRunner::signInDue() {
   if (!pc || pc->refresh_token_file.empty()) return false;
   struct stat st {};
   if (::stat(pc->refresh_token_file.c_str(), &st) != 0) return false;  // never signed in here
-  // A refused token replaced since (`cspwatch auth login`): tried at once.
-  if (refused_token_mtime_ && *refused_token_mtime_ != st.st_mtim.tv_sec) return true;
+  // A refused token: tried again only once replaced (`cspwatch auth login`), then at once.
+  const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (refused_token_mtime_) return *refused_token_mtime_ != mtime;
   const Timestamp written = fromUnixSeconds(st.st_mtim.tv_sec);
   return ctx_.clock->now() - written > kSignInRefreshAge;
 }
@@ -190,7 +191,8 @@ std::string PartnerRunner::keepSignIn(const config::AppConfig& cfg) {
       refused_token_mtime_.reset();
     } else if (refused) {
       sign_in_failure_ = redactSecrets(s.message());
-      refused_token_mtime_ = stated ? int64_t{st.st_mtim.tv_sec} : int64_t{0};
+      refused_token_mtime_ =
+          stated ? int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec : int64_t{0};
     } else {
       // A fault (the network) is retried in an hour; what was known of the token stands.
       due_sign_in_check_ = Steady::now() + std::chrono::hours(1);

@@ -160,8 +160,8 @@ class PartnerRunner {
   std::optional<Timestamp> last_scan_start_;
   std::optional<Timestamp> last_success_;       // the last scan that read tenants (from the db)
   std::optional<std::string> sign_in_failure_;  // the last scan could not sign in as the user
-  // The refresh token file's modification time when a standby found the sign-in refused: a
-  // new token (`auth login`) is tried at once, not a day later.
+  // The refresh token file's modification time (ns) when a standby found the sign-in refused:
+  // not tried again until the file changes; a new token (`auth login`) is tried at once.
   std::optional<int64_t> refused_token_mtime_;
   bool scan_failed_since_success_ = false;
   std::string last_outcome_ = "no scan yet";

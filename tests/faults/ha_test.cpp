@@ -240,6 +240,9 @@ TEST_CASE("ha: a standby keeps its own refresh token in use, and says when it is
   auto refused = testing::httpRequest("GET", health);
   CHECK(refused.status == 503);
   CHECK_THAT(refused.body, Catch::Contains("cannot sign in to Partner Center"));
+  // Not tried again while the file stays as it is (three lease steps: Entra is not asked every
+  // step for a token it refused).
+  CHECK_FALSE(b->waitForErrCount("sign-in is refused", 2, std::chrono::seconds(3)));
   // `cspwatch auth login` writes a new token: tried at once, not a day later; healthy again.
   REQUIRE(writeFileAtomically(token_file, w.login.issueRefreshToken(w.now) + "\n", 0600));
   REQUIRE(b->waitForErrCount("the partner user's refresh token was used and renewed", 2,
