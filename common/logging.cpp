@@ -17,6 +17,9 @@ namespace cspwatch {
 
 namespace {
 
+// LogScope's prefix of this thread.
+thread_local std::string t_log_prefix;
+
 // Redacts, then hands the message to the real sinks.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -40,7 +43,8 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string text = redactSecrets({msg.payload.data(), msg.payload.size()});
+    // Called on the logging thread (the logger is synchronous): its LogScope prefix applies.
+    std::string text = t_log_prefix + redactSecrets({msg.payload.data(), msg.payload.size()});
     if (json_) text = jsonLine(msg, text);
     if (journal_) {
       // Every line of a message gets the priority: the journal makes each line an entry.
@@ -168,5 +172,13 @@ void addLogStream(std::ostream& out) {
 void removeLogStreams() { sink()->clearExtra(); }
 
 spdlog::logger& log() { return *logger(); }
+
+LogScope::LogScope(std::string prefix) : previous_(std::move(t_log_prefix)) {
+  t_log_prefix = std::move(prefix);
+}
+
+LogScope::~LogScope() { t_log_prefix = std::move(previous_); }
+
+const std::string& LogScope::current() { return t_log_prefix; }
 
 }  // namespace cspwatch

@@ -43,4 +43,21 @@ void removeLogStreams();
 // The shared logger.
 spdlog::logger& log();
 
+// A prefix for every message the current thread logs while the scope lives: the service names
+// the partner account a worker thread works for ("partner contoso: ") when it serves several.
+// Scopes nest (the previous prefix comes back at the end). Threads started for that work take
+// the creator's prefix with them (msapi/worker_pool.h: LogScope scope(LogScope::current())).
+class LogScope {
+ public:
+  explicit LogScope(std::string prefix);
+  ~LogScope();
+  LogScope(const LogScope&) = delete;
+  LogScope& operator=(const LogScope&) = delete;
+  // This thread's prefix ("" outside any scope).
+  static const std::string& current();
+
+ private:
+  std::string previous_;
+};
+
 }  // namespace cspwatch

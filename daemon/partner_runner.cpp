@@ -23,16 +23,16 @@ namespace {
 
 // Skipped inventory rows and lists that could not be read, one log line each (the first few;
 // the count says how many there were).
-void logSourceProblems(const std::string& who, const Diagnostics& diagnostics) {
+void logSourceProblems(const Diagnostics& diagnostics) {
   size_t logged = 0;
   for (const auto& d : diagnostics.items()) {
     if (++logged > 20) {
-      log().warn("{}... and {} more source problem(s)", who, diagnostics.items().size() - 20);
+      log().warn("... and {} more source problem(s)", diagnostics.items().size() - 20);
       break;
     }
     std::string line = Diagnostics::renderOne(d, nullptr);
     while (!line.empty() && line.back() == '\n') line.pop_back();
-    log().warn("{}{}", who, replaceAll(line, "\n  ", "; "));
+    log().warn("{}", replaceAll(line, "\n  ", "; "));
   }
 }
 
@@ -200,9 +200,9 @@ std::string PartnerRunner::keepSignIn(const config::AppConfig& cfg) {
   }
   if (s || refused) ctx_.metrics->setSignInFailing(name(), refused);
   if (s)
-    log().info("{}standing by: the partner user's refresh token was used and renewed", who());
+    log().info("standing by: the partner user's refresh token was used and renewed");
   else
-    log().warn("{}standing by: the partner user's sign-in {}: {}", who(),
+    log().warn("standing by: the partner user's sign-in {}: {}",
                refused ? "is refused (run 'cspwatch auth login' on this machine)" : "failed",
                redactSecrets(s.message()));
   return "";
@@ -242,7 +242,12 @@ void PartnerRunner::launch(Job what) {
 // (the delivery timer). Either way the outbox gauges are refreshed.
 void PartnerRunner::work(Job what, std::shared_ptr<const PartnerLoad> l,
                          std::optional<storage::Fence> fence) {
-  std::string outcome = what == Job::kSignIn ? keepSignIn(l->config) : job(what, *l, fence);
+  std::string outcome;
+  {
+    // Every line this job logs, the scan's own included, names the account (several only).
+    LogScope scope(who());
+    outcome = what == Job::kSignIn ? keepSignIn(l->config) : job(what, *l, fence);
+  }
   // glibc keeps a scan's freed heap, SQLite's page cache and temporary tables among it (the
   // database is closed by now): give it back while the daemon idles.
   malloc_trim(0);
@@ -290,7 +295,7 @@ std::string PartnerRunner::storeUnavailable(bool scan, const Status& why) {
     scan_failed_since_success_ = true;
     outcome = "last scan FAILED: " + outcome;
   }
-  log().error("{}{}", who(), outcome);
+  log().error("{}", outcome);
   return outcome;
 }
 
@@ -299,7 +304,7 @@ std::string PartnerRunner::storeUnavailable(bool scan, const Status& why) {
 std::string PartnerRunner::runScan(storage::FindingStore& store, const PartnerLoad& l,
                                    const std::optional<scan::MailDelivery>& delivery) {
   const Timestamp now = ctx_.clock->now();
-  log().info("{}scan started", who());
+  log().info("scan started");
   ctx_.notifier->status(who() + "scanning since " + formatTimestamp(now));
   scan::ScanJobOptions options;
   options.sources = scanSources(l.config);
@@ -310,7 +315,7 @@ std::string PartnerRunner::runScan(storage::FindingStore& store, const PartnerLo
   options.progress = [this](size_t, size_t) { touch(); };
   options.cancel = &cancel_;
   const scan::ScanJobReport job = scan::ScanJob(store, *l.rules, std::move(options)).run(now);
-  logSourceProblems(who(), job.source.diagnostics);
+  logSourceProblems(job.source.diagnostics);
   const auto& pc = job.source.partner_center;
   const auto& graph = job.source.graph;
   Metrics& m = *ctx_.metrics;
@@ -341,8 +346,8 @@ std::string PartnerRunner::scanApplied(const storage::ScanSummary& summary,
       scan_failed_since_success_ = true;
     sign_in_failure_ = source.sign_in_failure;
   }
-  log().info("{}scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open", who(),
-             summary.scan_id, storage::scanStatusName(summary.status), took, summary.tenants_total,
+  log().info("scan {} {} in {:.1f}s: {} tenant(s), {} new, {} resolved, {} open", summary.scan_id,
+             storage::scanStatusName(summary.status), took, summary.tenants_total,
              summary.findings_new, summary.findings_resolved, summary.findings_open);
   return "last scan " + std::to_string(summary.scan_id) + " " +
          storage::scanStatusName(summary.status) + " " + formatTimestamp(now) + ": " +
@@ -362,7 +367,7 @@ std::string PartnerRunner::scanNotApplied(const Status& why, double took) {
   }
   std::string outcome =
       std::string(interrupted ? "last scan interrupted: " : "last scan FAILED: ") + why.message();
-  (interrupted ? log().warn("{}{}", who(), outcome) : log().error("{}{}", who(), outcome));
+  (interrupted ? log().warn("{}", outcome) : log().error("{}", outcome));
   return outcome;
 }
 
@@ -373,16 +378,16 @@ void PartnerRunner::heartbeat(const config::AppConfig& cfg) {
   touch();
   const Status sent = sendHeartbeat(url, heartbeatHttpOptions(msapi::networkOptions(cfg.network)));
   if (sent)
-    log().info("{}heartbeat sent to {}", who(), heartbeatTarget(url));
+    log().info("heartbeat sent to {}", heartbeatTarget(url));
   else
-    log().warn("{}{} (the scan is not affected; monitoring.heartbeat)", who(), sent.message());
+    log().warn("{} (the scan is not affected; monitoring.heartbeat)", sent.message());
 }
 
 void PartnerRunner::noteDelivery(const Result<scan::SendReport>& sent) {
   if (sent)
     ctx_.metrics->addDeliveries(name(), sent->delivered, sent->failed);
   else
-    log().error("{}alerts stay queued: {}", who(), sent.status().message());
+    log().error("alerts stay queued: {}", sent.status().message());
 }
 
 // The outbox gauges, whether or not delivery could be tried.

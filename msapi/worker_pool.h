@@ -22,9 +22,11 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "common/logging.h"
 #include "common/status.h"
 #include "msapi/cancellation.h"
 
@@ -45,7 +47,9 @@ Result<size_t> runWorkerPool(std::vector<Item>& items, int workers, const Cancel
   Status failed;
   size_t done = 0;
   std::atomic<size_t> next{0};
+  const std::string log_prefix = LogScope::current();  // the workers log as their creator does
   auto worker = [&] {
+    LogScope scope(log_prefix);
     while (!cancel.cancelled()) {
       const size_t i = next++;
       if (i >= items.size()) return;

@@ -153,6 +153,11 @@ TEST_CASE("partners: one instance scans two accounts, each into its own store, a
   for (const auto& a : w.accounts)
     REQUIRE(d.waitForErr("partner " + a->name + ": scan 1 completed", kWait));
   w.checkFindings();
+  // The scan's own lines name the account too, those of its reading threads included.
+  for (const auto& a : w.accounts) {
+    CHECK_THAT(d.err(), Catch::Contains("partner " + a->name + ": reading 25 tenants") &&
+                            Catch::Contains("partner " + a->name + ": tenants read: 25/25"));
+  }
   // The two accounts' worlds differ: what one store holds is not the other's.
   CHECK(w.accounts[0]->truth(w.now) != w.accounts[1]->truth(w.now));
   // /metrics: each account's samples under its name; /healthz speaks for both.

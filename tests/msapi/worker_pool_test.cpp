@@ -9,9 +9,12 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
+
+#include "common/logging.h"
 
 using namespace cspwatch;
 using namespace cspwatch::msapi;
@@ -156,4 +159,28 @@ TEST_CASE("worker pool: once cancelled no item is taken, the ones in hand are de
   REQUIRE(none);
   CHECK(*none == 0);
   CHECK(untouched == numbers(10));  // nothing taken
+}
+
+TEST_CASE("worker pool: the workers log with their creator's LogScope prefix") {
+  std::ostringstream captured;
+  addLogStream(captured);
+  {
+    LogScope scope("partner contoso: ");
+    std::vector<int> items = {1, 2, 3};
+    Cancellation cancel;
+    PoolSteps<int> steps;
+    steps.work = [](int& i) { log().warn("work {}", i); };
+    steps.deliver = [](int&) { return Status::ok(); };
+    REQUIRE(runWorkerPool(items, 3, cancel, steps));
+    log().warn("creator");
+  }
+  log().warn("outside");
+  removeLogStreams();
+  const std::string logged = captured.str();
+  INFO(logged);
+  for (const char* line :
+       {"warning: partner contoso: work 1\n", "warning: partner contoso: work 2\n",
+        "warning: partner contoso: work 3\n", "warning: partner contoso: creator\n",
+        "warning: outside\n"})
+    CHECK(logged.find(line) != std::string::npos);
 }
