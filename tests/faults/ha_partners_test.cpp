@@ -20,6 +20,7 @@
 #include "sim/truth.h"
 #include "storage/finding_store.h"
 #include "storage/leases.h"
+#include "tests/faults/ha_support.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
@@ -30,6 +31,8 @@
 using namespace cspwatch;
 using cspwatch::testing::Daemon;
 using cspwatch::testing::NotifySocket;
+using cspwatch::testing::pidOf;
+using cspwatch::testing::startOn;
 using cspwatch::testing::TempDir;
 
 namespace {
@@ -131,16 +134,6 @@ struct PartnersWorld {
     }
   }
 };
-
-std::unique_ptr<Daemon> startOn(const std::string& machine, const std::string& config,
-                                const NotifySocket& notify) {
-  ::setenv("CSPWATCH_MACHINE_ID", machine.c_str(), 1);
-  auto d = std::make_unique<Daemon>(config, notify.path());
-  ::unsetenv("CSPWATCH_MACHINE_ID");
-  return d;
-}
-
-std::string pidOf(const std::string& holder) { return holder.substr(holder.rfind(':') + 1); }
 
 }  // namespace
 

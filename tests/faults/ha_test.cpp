@@ -27,6 +27,7 @@
 #include "storage/finding_store.h"
 #include "storage/leases.h"
 #include "tests/faults/fault_checks.h"
+#include "tests/faults/ha_support.h"
 #include "tests/faults/sim_config.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
@@ -37,6 +38,8 @@
 using namespace cspwatch;
 using cspwatch::testing::Daemon;
 using cspwatch::testing::NotifySocket;
+using cspwatch::testing::pidOf;
+using cspwatch::testing::startOn;
 using cspwatch::testing::TempDir;
 
 namespace {
@@ -96,17 +99,6 @@ struct HaWorld {
     return *row ? (*row)->holder : "";
   }
 };
-
-// A daemon "on a machine of its own".
-std::unique_ptr<Daemon> startOn(const std::string& machine, const std::string& config,
-                                const NotifySocket& notify) {
-  ::setenv("CSPWATCH_MACHINE_ID", machine.c_str(), 1);
-  auto d = std::make_unique<Daemon>(config, notify.path());
-  ::unsetenv("CSPWATCH_MACHINE_ID");
-  return d;
-}
-
-std::string pidOf(const std::string& holder) { return holder.substr(holder.rfind(':') + 1); }
 
 }  // namespace
 
